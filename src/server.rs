@@ -1,0 +1,297 @@
+//! The PA3 server: accepts two clients (the first is X, the second Y),
+//! greets both once both are in, reads one message from each, and tells both
+//! which message *arrived* first.
+//!
+//! # Why this server needs multithreading
+//!
+//! Once both clients are connected, the server must wait for a message on
+//! two sockets at once, and it cannot know which client will type first.
+//! A read on a socket blocks until that peer sends. A single-threaded server
+//! has to pick one socket to read first — naturally X, the first to connect —
+//! and while it is blocked there, Y's message may already have arrived
+//! unnoticed; the order it reports would then be the order it *chose to read*
+//! (connect order), not the order in which the messages *arrived*, which is
+//! what the assignment asks for. So each client gets its own thread, blocked
+//! on its own socket; the moment the first byte of a message reaches a
+//! thread, that thread records its client's letter in an arrival list shared
+//! by both threads. The list sits behind one `Mutex` so that the two threads
+//! cannot both be "first"; a `Condvar` wakes the main thread when both
+//! messages are complete, and it sends the acknowledgement in recorded order.
+//!
+//! A third thread accepts connections, so that a third client during a round
+//! is turned away at once with a message instead of waiting in the backlog.
+
+use std::io::Write;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use crate::protocol::{self, Ack, Letter};
+use crate::wire::{self, MessageReader, Timing};
+
+/// What a server is told to do.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// How many pairs of clients to serve; 0 serves pairs for ever.
+    pub rounds: u64,
+    /// How long a connected client may stay silent before its message
+    /// (`None`: wait for ever, as for a person who has gone for coffee).
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            rounds: 1,
+            idle_timeout: Some(Duration::from_secs(300)),
+        }
+    }
+}
+
+/// What one thread knows about its client's message, shared under one lock.
+#[derive(Default)]
+struct Round {
+    /// Letters in the order the first byte of their message arrived.
+    arrivals: Vec<Letter>,
+    /// Each client's message (by letter index), once complete.
+    names: [Option<String>; 2],
+    /// The first thing that went wrong, if anything did.
+    failure: Option<String>,
+}
+
+type Shared = Arc<(Mutex<Round>, Condvar)>;
+
+/// Serves `config.rounds` rounds on `listener`. Prints `listening on ADDR`
+/// first so that tools and people can wait for it. Returns an error for the
+/// first round that failed (in `rounds: 0` mode failed rounds are logged and
+/// the server goes on).
+pub fn serve(listener: TcpListener, config: &ServerConfig) -> Result<()> {
+    let addr = listener.local_addr()?;
+    say(&format!("listening on {addr}"));
+    let incoming = spawn_acceptor(listener)?;
+    let mut round_no: u64 = 0;
+    loop {
+        round_no += 1;
+        let result = serve_round(&incoming, config);
+        match result {
+            Ok(()) => {}
+            Err(e) if config.rounds == 0 => {
+                eprintln!("error: round {round_no} failed: {e:#}");
+            }
+            Err(e) => return Err(e),
+        }
+        if config.rounds != 0 && round_no >= config.rounds {
+            return Ok(());
+        }
+    }
+}
+
+/// Prints one line to stdout and flushes it, so that whoever watches the
+/// pipe sees it now, not when a buffer fills.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn spawn_acceptor(listener: TcpListener) -> Result<Receiver<(TcpStream, SocketAddr)>> {
+    let (tx, rx) = mpsc::channel();
+    thread::Builder::new()
+        .name("acceptor".into())
+        .spawn(move || loop {
+            match listener.accept() {
+                Ok(conn) => {
+                    if tx.send(conn).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("warning: accept failed: {e}");
+                    thread::sleep(Duration::from_millis(50));
+                }
+            }
+        })
+        .context("cannot start the acceptor thread")?;
+    Ok(rx)
+}
+
+fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConfig) -> Result<()> {
+    let mut clients: Vec<(TcpStream, SocketAddr)> = Vec::with_capacity(2);
+    while clients.len() < 2 {
+        let (stream, peer) = incoming
+            .recv()
+            .map_err(|_| anyhow!("the listening socket stopped accepting"))?;
+        let letter = Letter::from_connect_index(clients.len()).expect("two letters");
+        say(&format!(
+            "Accepted connection from {peer} as Client {letter}"
+        ));
+        clients.push((stream, peer));
+    }
+
+    let shared: Shared = Arc::new((Mutex::new(Round::default()), Condvar::new()));
+    let mut readers = Vec::with_capacity(2);
+    for (index, (stream, _)) in clients.iter().enumerate() {
+        let letter = Letter::from_connect_index(index).expect("two letters");
+        wire::send_message(stream, &protocol::greeting(letter), true)
+            .with_context(|| format!("cannot greet Client {letter}"))?;
+    }
+    say("Sent greetings: Client X connected, Client Y connected");
+    for (index, (stream, peer)) in clients.iter().enumerate() {
+        let letter = Letter::from_connect_index(index).expect("two letters");
+        let stream = stream.try_clone()?;
+        let shared = Arc::clone(&shared);
+        let timing = Timing::with_idle(config.idle_timeout);
+        let peer = *peer;
+        readers.push(
+            thread::Builder::new()
+                .name(format!("client-{letter}"))
+                .spawn(move || read_client(letter, peer, stream, timing, &shared))?,
+        );
+    }
+
+    // Wait for both messages (or a failure) while turning away latecomers.
+    let outcome = {
+        let (lock, cvar) = &*shared;
+        let mut round = lock.lock().expect("round lock");
+        loop {
+            if round.failure.is_some() || round.names.iter().all(Option::is_some) {
+                break;
+            }
+            let (guard, _) = cvar
+                .wait_timeout(round, Duration::from_millis(50))
+                .expect("round lock");
+            round = guard;
+            while let Ok((stream, peer)) = incoming.try_recv() {
+                turn_away(stream, peer);
+            }
+        }
+        match round.failure.take() {
+            Some(f) => Err(f),
+            None => Ok((round.arrivals.clone(), round.names.clone())),
+        }
+    };
+
+    let result = match outcome {
+        Err(failure) => {
+            // Wake the other reader and tell both peers the round is over.
+            for (stream, _) in &clients {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+            Err(anyhow!(failure))
+        }
+        Ok((arrivals, names)) => finish_round(&clients, &arrivals, &names),
+    };
+    for r in readers {
+        let _ = r.join();
+    }
+    for (stream, _) in &clients {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    result
+}
+
+fn finish_round(
+    clients: &[(TcpStream, SocketAddr)],
+    arrivals: &[Letter],
+    names: &[Option<String>; 2],
+) -> Result<()> {
+    let name = |l: Letter| names[l.index()].clone().unwrap_or_default();
+    let first = arrivals[0];
+    for (position, letter) in [first, first.other()].into_iter().enumerate() {
+        say(&format!(
+            "Message {} from Client {letter}: {}",
+            position + 1,
+            protocol::client_message(letter, &name(letter))
+        ));
+    }
+    let ack = Ack {
+        first,
+        first_name: name(first),
+        second_name: name(first.other()),
+    };
+    say(&format!("Acknowledgment: {ack}"));
+    let mut failed = Vec::new();
+    for (index, (stream, _)) in clients.iter().enumerate() {
+        if let Err(e) = wire::send_message(stream, &ack.line(), true) {
+            failed.push(format!(
+                "Client {}: {e}",
+                Letter::from_connect_index(index).unwrap()
+            ));
+        }
+    }
+    if !failed.is_empty() {
+        bail!("could not send the acknowledgment to {}", failed.join("; "));
+    }
+    say("Sent acknowledgment to both X and Y");
+    Ok(())
+}
+
+fn read_client(
+    letter: Letter,
+    peer: SocketAddr,
+    stream: TcpStream,
+    timing: Timing,
+    shared: &Shared,
+) {
+    let (lock, cvar) = &**shared;
+    let mut reader = MessageReader::new(stream, timing);
+    let result = reader.next_message(|| {
+        let mut round = lock.lock().expect("round lock");
+        if !round.arrivals.contains(&letter) {
+            round.arrivals.push(letter);
+        }
+    });
+    let outcome = match result {
+        Ok(Some(text)) => match protocol::parse_client_message(&text) {
+            Ok(msg) => {
+                match msg.claimed {
+                    None => eprintln!(
+                        "note: Client {letter} sent a bare message {text:?}; taking it as Client {letter}'s"
+                    ),
+                    Some(c) if c != letter => eprintln!(
+                        "note: Client {letter} ({peer}) wrote {text:?}, naming {c}; it connected as {letter}, so it counts as {letter}'s"
+                    ),
+                    Some(_) => {}
+                }
+                Ok(msg.name)
+            }
+            Err(e) => Err(format!(
+                "Client {letter} ({peer}) sent an unusable message: {e}"
+            )),
+        },
+        Ok(None) => Err(format!(
+            "Client {letter} ({peer}) disconnected before sending its message"
+        )),
+        Err(e) => Err(format!("Client {letter} ({peer}) {e}")),
+    };
+    let mut round = lock.lock().expect("round lock");
+    match outcome {
+        Ok(name) => {
+            if !round.arrivals.contains(&letter) {
+                round.arrivals.push(letter);
+            }
+            round.names[letter.index()] = Some(name);
+        }
+        Err(e) => {
+            if round.failure.is_none() {
+                round.failure = Some(e);
+            }
+        }
+    }
+    cvar.notify_all();
+}
+
+/// A third client during a round: told why, then closed.
+fn turn_away(stream: TcpStream, peer: SocketAddr) {
+    eprintln!("Rejected connection from {peer}: this round already has Client X and Client Y");
+    let _ = wire::send_message(
+        &stream,
+        "server busy: two clients are already connected, try again later",
+        true,
+    );
+    let _ = stream.shutdown(Shutdown::Both);
+}

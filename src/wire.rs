@@ -1,0 +1,181 @@
+//! Reading and writing PA3 messages on a TCP stream: the I/O half of
+//! [`crate::protocol`]. Owns the timing rules a byte-splitter cannot know:
+//! when a message without a line end is complete (EOF or a quiet period),
+//! how long a peer may stay silent, and how long one message may take.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
+
+/// Why no message could be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("sent nothing for {0:?}")]
+    Silent(Duration),
+    #[error("took longer than {0:?} to finish one message")]
+    TooSlow(Duration),
+    #[error("{0}")]
+    Frame(#[from] FrameError),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+/// The timing rules of a reader.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// How long to wait for the first byte of a message (`None`: for ever).
+    pub idle: Option<Duration>,
+    /// How long a partial message may stay quiet before it counts as complete.
+    pub quiet: Duration,
+    /// How long one message may take from its first byte to its end.
+    pub deadline: Duration,
+}
+
+impl Timing {
+    pub fn with_idle(idle: Option<Duration>) -> Timing {
+        Timing {
+            idle,
+            quiet: QUIET_PERIOD,
+            deadline: MESSAGE_DEADLINE,
+        }
+    }
+}
+
+/// Reads messages from a stream, one at a time.
+pub struct MessageReader {
+    stream: TcpStream,
+    framer: Framer,
+    pending: VecDeque<String>,
+    eof: bool,
+    timing: Timing,
+}
+
+impl MessageReader {
+    pub fn new(stream: TcpStream, timing: Timing) -> MessageReader {
+        MessageReader {
+            stream,
+            framer: Framer::new(),
+            pending: VecDeque::new(),
+            eof: false,
+            timing,
+        }
+    }
+
+    pub fn set_idle(&mut self, idle: Option<Duration>) {
+        self.timing.idle = idle;
+    }
+
+    /// The next message, or `None` at EOF. `on_first_byte` runs the moment
+    /// the first byte of a message that was not yet buffered arrives: that
+    /// instant is the message's arrival.
+    pub fn next_message(
+        &mut self,
+        mut on_first_byte: impl FnMut(),
+    ) -> Result<Option<String>, WireError> {
+        if let Some(m) = self.pending.pop_front() {
+            return Ok(Some(m));
+        }
+        let started = Instant::now();
+        let mut first_byte_at: Option<Instant> = None;
+        let mut buf = [0u8; 4096];
+        loop {
+            if self.eof {
+                return Ok(self.framer.take_partial()?);
+            }
+            let timeout = match first_byte_at {
+                Some(t) => {
+                    let left = self.timing.deadline.checked_sub(t.elapsed());
+                    match left {
+                        Some(left) if !left.is_zero() => Some(left.min(self.timing.quiet)),
+                        _ => return Err(WireError::TooSlow(self.timing.deadline)),
+                    }
+                }
+                None => match self.timing.idle {
+                    Some(idle) => match idle.checked_sub(started.elapsed()) {
+                        Some(left) if !left.is_zero() => Some(left),
+                        _ => return Err(WireError::Silent(idle)),
+                    },
+                    None => None,
+                },
+            };
+            self.stream.set_read_timeout(timeout)?;
+            match self.stream.read(&mut buf) {
+                Ok(0) => self.eof = true,
+                Ok(n) => {
+                    let mut lines = self.framer.push(&buf[..n])?;
+                    let content = !lines.is_empty() || self.framer.has_partial();
+                    if first_byte_at.is_none() && content {
+                        on_first_byte();
+                        first_byte_at = Some(Instant::now());
+                    }
+                    if !lines.is_empty() {
+                        let first = lines.remove(0);
+                        self.pending.extend(lines);
+                        return Ok(Some(first));
+                    }
+                }
+                Err(e) if is_timeout(&e) => {
+                    if let Some(m) = self.framer.take_partial()? {
+                        return Ok(Some(m));
+                    }
+                    // A blank partial, or the idle deadline (checked above).
+                    first_byte_at = None;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => self.eof = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Every message that arrives until EOF or until the peer has been quiet
+    /// for the quiet period after the first one: a whole reply, however the
+    /// peer chose to split it.
+    pub fn reply(&mut self) -> Result<Vec<String>, WireError> {
+        let mut lines = Vec::new();
+        match self.next_message(|| {})? {
+            Some(m) => lines.push(m),
+            None => return Ok(lines),
+        }
+        let saved = self.timing.idle;
+        self.timing.idle = Some(self.timing.quiet);
+        loop {
+            match self.next_message(|| {}) {
+                Ok(Some(m)) => lines.push(m),
+                Ok(None) | Err(WireError::Silent(_)) => break,
+                Err(e) => {
+                    self.timing.idle = saved;
+                    return Err(e);
+                }
+            }
+        }
+        self.timing.idle = saved;
+        Ok(lines)
+    }
+
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Sends one message as one `\n`-terminated write (or, with `newline`
+/// false, bare, the way classic Python peers do).
+pub fn send_message(mut stream: &TcpStream, text: &str, newline: bool) -> io::Result<()> {
+    let mut bytes = Vec::with_capacity(text.len() + 1);
+    bytes.extend_from_slice(text.as_bytes());
+    if newline {
+        bytes.push(b'\n');
+    }
+    stream.write_all(&bytes)?;
+    stream.flush()
+}
