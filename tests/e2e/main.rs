@@ -1,0 +1,4 @@
+//! End-to-end tests: one integration binary, one behaviour per test.
+//! Each module drives the real binaries with assert_cmd.
+
+mod pa3;
