@@ -12,3 +12,5 @@ pub mod client;
 pub mod protocol;
 pub mod server;
 pub mod wire;
+pub mod record;
+pub mod report;

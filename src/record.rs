@@ -1,0 +1,189 @@
+//! What a run leaves behind, as data: the event stream, the processes, the
+//! verdicts and the timings. The runner fills a [`RunRecord`]; the checks
+//! read its events; every report writer is a pure function of it.
+//!
+//! `summary.json` is this struct serialised; its `schema_version` changes
+//! whenever a field changes meaning or disappears (adding one does not).
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::Letter;
+
+/// Bumped when a field of [`RunRecord`] changes meaning or is removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The process name the orchestrator itself uses in the event stream.
+pub const ORCHESTRATOR: &str = "orchestrator";
+
+/// Where an event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    /// A line the process printed on stdout.
+    Stdout,
+    /// A line the process printed on stderr.
+    Stderr,
+    /// A line the orchestrator typed into the process's stdin.
+    Stdin,
+    /// The process was started (text: the command line).
+    Start,
+    /// The process ended (text: how).
+    Exit,
+    /// Something the orchestrator did or saw: a step, a connection it
+    /// observed on the server's host.
+    Step,
+}
+
+/// One thing that happened, at a monotonic time since the run started.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Milliseconds since the run started (monotonic clock).
+    pub t_ms: f64,
+    /// `server`, a client id, or [`ORCHESTRATOR`].
+    pub process: String,
+    pub stream: Stream,
+    pub text: String,
+}
+
+/// Which part a process plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Server,
+    Client,
+}
+
+/// How a process ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExitInfo {
+    /// The exit code, when it exited on its own.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+    /// Whether the orchestrator stopped it (timeout, failed step, Ctrl-C).
+    pub killed_by_orchestrator: bool,
+    pub t_ms: f64,
+}
+
+impl ExitInfo {
+    pub fn success(&self) -> bool {
+        self.code == Some(0) && !self.killed_by_orchestrator
+    }
+
+    pub fn describe(&self) -> String {
+        let how = match (self.code, self.signal) {
+            (Some(c), _) => format!("exited with code {c}"),
+            (None, Some(s)) => format!("was killed by signal {s}"),
+            (None, None) => "ended".to_string(),
+        };
+        if self.killed_by_orchestrator {
+            format!("{how} after the orchestrator stopped it")
+        } else {
+            how
+        }
+    }
+}
+
+/// One program of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProcessInfo {
+    /// `server` or the client's id.
+    pub id: String,
+    pub role: Role,
+    /// The host it ran on (`local` on the loopback backend).
+    pub host: String,
+    /// For clients: the name it sends.
+    pub name: Option<String>,
+    /// For clients: the letter its connect position gives it.
+    pub letter: Option<Letter>,
+    pub command: Vec<String>,
+    pub exit: Option<ExitInfo>,
+    /// Lines not kept because the process printed too much.
+    pub dropped_lines: u64,
+    /// File name of its log inside the run directory.
+    pub log: String,
+}
+
+impl ProcessInfo {
+    /// `h1 server`, `h2 client a`: how a person names it.
+    pub fn label(&self) -> String {
+        match self.role {
+            Role::Server => format!("{} server", self.host),
+            Role::Client => format!("{} client {}", self.host, self.id),
+        }
+    }
+}
+
+/// A check's outcome, with what it rests on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Stable identifier, e.g. `greeting.a`, `ack.order`.
+    pub id: String,
+    /// One sentence a person reads.
+    pub title: String,
+    pub passed: bool,
+    pub expected: String,
+    pub observed: String,
+    /// The log lines the verdict rests on.
+    pub evidence: Vec<Event>,
+}
+
+/// A named span of the run's wall time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Phase {
+    pub name: String,
+    pub ms: f64,
+}
+
+/// Everything about one run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub description: String,
+    /// The scenario file as given.
+    pub file: String,
+    /// `mininet` or `local`.
+    pub backend: String,
+    /// UTC start time, RFC 3339.
+    pub started_utc: String,
+    pub duration_ms: f64,
+    pub phases: Vec<Phase>,
+    pub processes: Vec<ProcessInfo>,
+    pub events: Vec<Event>,
+    pub verdicts: Vec<Verdict>,
+    /// The acknowledgement the clients received (when they agree).
+    pub ack_observed: Option<String>,
+    /// The acknowledgement the checks expected, if one was determined.
+    pub ack_expected: Option<String>,
+    /// The orchestrator's exit code for this run.
+    pub exit_code: i32,
+    /// A run that could not be carried out says why here.
+    pub error: Option<String>,
+    /// Files of the run directory, relative to it.
+    pub files: Vec<String>,
+    /// Packet capture statistics, when `--pcap` was given.
+    pub capture: Option<CaptureStats>,
+}
+
+/// What the packet capture saw of the PA3 traffic.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaptureStats {
+    pub file: String,
+    pub packets: u64,
+    /// TCP handshakes (SYN without ACK) seen towards the server port.
+    pub syns: u64,
+    /// Segments with the PSH flag: each carries a message.
+    pub pushes: u64,
+    pub fins: u64,
+}
+
+impl RunRecord {
+    pub fn passed(&self) -> bool {
+        self.error.is_none() && self.verdicts.iter().all(|v| v.passed)
+    }
+
+    pub fn process(&self, id: &str) -> Option<&ProcessInfo> {
+        self.processes.iter().find(|p| p.id == id)
+    }
+}
