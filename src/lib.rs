@@ -10,7 +10,8 @@
 //!   `server` and `client` binaries.
 pub mod client;
 pub mod protocol;
-pub mod server;
-pub mod wire;
 pub mod record;
 pub mod report;
+pub mod scenario;
+pub mod server;
+pub mod wire;
