@@ -85,11 +85,18 @@ impl MessageReader {
             if self.eof {
                 return Ok(self.framer.take_partial()?);
             }
+            // Whether this read, if it times out, will have waited a whole
+            // quiet period (the message is complete) or only the rest of the
+            // message deadline (the peer is too slow).
+            let mut waits_whole_quiet = true;
             let timeout = match first_byte_at {
                 Some(t) => {
                     let left = self.timing.deadline.checked_sub(t.elapsed());
                     match left {
-                        Some(left) if !left.is_zero() => Some(left.min(self.timing.quiet)),
+                        Some(left) if !left.is_zero() => {
+                            waits_whole_quiet = left >= self.timing.quiet;
+                            Some(left.min(self.timing.quiet))
+                        }
                         _ => return Err(WireError::TooSlow(self.timing.deadline)),
                     }
                 }
@@ -118,6 +125,9 @@ impl MessageReader {
                     }
                 }
                 Err(e) if is_timeout(&e) => {
+                    if first_byte_at.is_some() && !waits_whole_quiet {
+                        return Err(WireError::TooSlow(self.timing.deadline));
+                    }
                     if let Some(m) = self.framer.take_partial()? {
                         return Ok(Some(m));
                     }

@@ -1,1 +1,862 @@
 //! Server and client end to end on loopback.
+//!
+//! Every test starts its own `server --bind 127.0.0.1 --port 0` and learns
+//! the port from the first line it prints (`listening on 127.0.0.1:PORT`),
+//! so tests never share a port and can run in parallel. Steps are
+//! synchronised on the lines the programs print (a reader thread per pipe
+//! feeds a channel), never on guessed sleeps; the only sleeps are the
+//! delays that are themselves the point of a test, each a named constant.
+//! Every wait is bounded by [`WAIT`], after which the test panics with
+//! everything the process printed so far, and every child is killed when
+//! its [`Proc`] guard is dropped, so a failing test leaves nothing behind.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
+use assert_cmd::prelude::*;
+use pa3_mininet::protocol::{MAX_MESSAGE_BYTES, MESSAGE_DEADLINE};
+use predicates::prelude::*;
+use predicates::str::contains;
+
+/// The longest any single wait in these tests may take.
+const WAIT: Duration = Duration::from_secs(20);
+
+/// The margin between one client's message leaving and the next client
+/// being told to type. The server stamps a message's arrival when its
+/// reader thread wakes up, so two sends a few microseconds apart could be
+/// stamped either way on a loaded machine; the gap makes "X sent first"
+/// unambiguous. It is the point of the case 1 / case 2 tests, not a guess
+/// at how long something takes.
+const ORDER_GAP: Duration = Duration::from_millis(150);
+
+/// How long the "person" at a stdin client takes to type their name.
+const TYPING_DELAY: Duration = Duration::from_secs(1);
+
+/// How late the classic Python client sends after its greeting (the issue's
+/// "connects first but sends 0.6 s late").
+const CLASSIC_LATE_S: &str = "0.6";
+
+/// The slowloris peer's pace: one byte this often, never a newline. Faster
+/// than the server's quiet period, so the message never counts as complete.
+const TRICKLE_EVERY: Duration = Duration::from_millis(100);
+
+// ---------------------------------------------------------------------------
+// Processes: spawn, follow their output line by line, kill on drop.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pipe {
+    Out,
+    Err,
+}
+
+enum Event {
+    Line(Pipe, String),
+    Closed,
+}
+
+/// A child process whose stdout and stderr are read line by line by two
+/// threads. Killed (and reaped) when dropped.
+struct Proc {
+    label: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    events: Receiver<Event>,
+    /// Every line received so far, per pipe (index 0 stdout, 1 stderr).
+    lines: [Vec<String>; 2],
+    /// How many lines of each pipe `expect` has already matched past.
+    cursor: [usize; 2],
+    open: usize,
+}
+
+impl Proc {
+    fn spawn(label: &str, mut cmd: Command) -> Proc {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {label} ({cmd:?}): {e}"));
+        let (tx, events) = mpsc::channel();
+        pump(Pipe::Out, child.stdout.take().unwrap(), tx.clone());
+        pump(Pipe::Err, child.stderr.take().unwrap(), tx);
+        Proc {
+            label: label.to_string(),
+            stdin: child.stdin.take(),
+            child,
+            events,
+            lines: [Vec::new(), Vec::new()],
+            cursor: [0, 0],
+            open: 2,
+        }
+    }
+
+    fn record(&mut self, event: Event) {
+        match event {
+            Event::Line(pipe, line) => self.lines[pipe as usize].push(line),
+            Event::Closed => self.open -= 1,
+        }
+    }
+
+    /// Everything this process printed so far, for failure messages.
+    fn transcript(&mut self) -> String {
+        while let Ok(e) = self.events.try_recv() {
+            self.record(e);
+        }
+        let mut s = format!("--- {} stdout ---\n", self.label);
+        for l in &self.lines[0] {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s.push_str(&format!("--- {} stderr ---\n", self.label));
+        for l in &self.lines[1] {
+            s.push_str(l);
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Waits for a line containing `needle` on `pipe`, after the last line
+    /// matched there; returns it.
+    fn expect(&mut self, pipe: Pipe, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        let p = pipe as usize;
+        loop {
+            if let Some(i) = self.lines[p][self.cursor[p]..]
+                .iter()
+                .position(|l| l.contains(needle))
+            {
+                let at = self.cursor[p] + i;
+                self.cursor[p] = at + 1;
+                return self.lines[p][at].clone();
+            }
+            if self.open == 0 {
+                let t = self.transcript();
+                panic!(
+                    "{} ended without printing {needle:?} on {pipe:?}\n{t}",
+                    self.label
+                );
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(e) => self.record(e),
+                Err(_) => {
+                    let t = self.transcript();
+                    panic!(
+                        "{} printed no {needle:?} on {pipe:?} within {WAIT:?}\n{t}",
+                        self.label
+                    );
+                }
+            }
+        }
+    }
+
+    fn out(&mut self, needle: &str) -> String {
+        self.expect(Pipe::Out, needle)
+    }
+
+    fn err(&mut self, needle: &str) -> String {
+        self.expect(Pipe::Err, needle)
+    }
+
+    /// Types one line on the process's stdin.
+    fn type_line(&mut self, text: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin already closed");
+        stdin
+            .write_all(format!("{text}\n").as_bytes())
+            .and_then(|()| stdin.flush())
+            .unwrap_or_else(|e| panic!("cannot type into {}: {e}", self.label));
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits (at most [`WAIT`]) for the process to exit; returns everything
+    /// it printed, ready for assert_cmd's `.assert()`.
+    fn finish(&mut self) -> Output {
+        self.close_stdin();
+        let deadline = Instant::now() + WAIT;
+        while self.open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(e) => self.record(e),
+                Err(_) => {
+                    let t = self.transcript();
+                    panic!("{} did not exit within {WAIT:?}\n{t}", self.label);
+                }
+            }
+        }
+        // Both pipes are closed: the process has exited or is about to.
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(5));
+                }
+                _ => {
+                    let t = self.transcript();
+                    panic!("{} closed its output but did not exit\n{t}", self.label);
+                }
+            }
+        };
+        let join = |lines: &[String]| {
+            let mut s = String::new();
+            for l in lines {
+                s.push_str(l);
+                s.push('\n');
+            }
+            s.into_bytes()
+        };
+        Output {
+            status,
+            stdout: join(&self.lines[0]),
+            stderr: join(&self.lines[1]),
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pump(pipe: Pipe, source: impl Read + Send + 'static, tx: Sender<Event>) {
+    thread::spawn(move || {
+        let mut reader = BufReader::new(source);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    while matches!(buf.last(), Some(b'\n' | b'\r')) {
+                        buf.pop();
+                    }
+                    let line = String::from_utf8_lossy(&buf).into_owned();
+                    if tx.send(Event::Line(pipe, line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Event::Closed);
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Our programs.
+
+/// Starts our server on an ephemeral loopback port; returns it and the port.
+fn server(extra: &[&str]) -> (Proc, u16) {
+    let mut cmd = Command::new(cargo_bin("server"));
+    cmd.args(["--bind", "127.0.0.1", "--port", "0"]).args(extra);
+    let mut server = Proc::spawn("server", cmd);
+    let port = listening_port(&mut server, "listening on 127.0.0.1:");
+    (server, port)
+}
+
+/// Reads the first stdout line, which must announce the address, and
+/// returns the port in it.
+fn listening_port(p: &mut Proc, prefix: &str) -> u16 {
+    let line = p.out(prefix);
+    assert_eq!(
+        p.cursor[0], 1,
+        "{}: the address must be the first line, got {:?}",
+        p.label, p.lines[0]
+    );
+    let port = line.rsplit(':').next().unwrap().trim();
+    port.parse()
+        .unwrap_or_else(|_| panic!("no port in {}'s first line {line:?}", p.label))
+}
+
+/// Starts our client against `port`; with `name` it sends at once,
+/// without it it asks on stdin (piped, so the test types).
+fn client(label: &str, port: u16, name: Option<&str>) -> Proc {
+    let mut cmd = Command::new(cargo_bin("client"));
+    cmd.args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--connect-timeout", "5", "--reply-timeout", "30"]);
+    if let Some(name) = name {
+        cmd.args(["--name", name]);
+    }
+    Proc::spawn(label, cmd)
+}
+
+/// A stdin client connects; waits until the server has accepted it as `letter`.
+fn connect(server: &mut Proc, label: &str, port: u16, name: Option<&str>, letter: char) -> Proc {
+    let c = client(label, port, name);
+    server.out(&format!("as Client {letter}"));
+    c
+}
+
+/// Waits until a stdin client has its greeting and asks for the name.
+fn greeted(c: &mut Proc, letter: char) {
+    c.out(&format!("From Server: Client {letter} connected"));
+    c.out("Enter message to send to server:");
+}
+
+/// Types `name` into `c` and waits until the client reports it sent it.
+fn type_and_send(c: &mut Proc, name: &str) {
+    c.type_line(name);
+    c.out("Sent to Server: Client ");
+}
+
+/// `first` types and sends, then (after [`ORDER_GAP`]) `second` types.
+fn send_in_order(first: (&mut Proc, &str), second: (&mut Proc, &str)) {
+    type_and_send(first.0, first.1);
+    thread::sleep(ORDER_GAP);
+    type_and_send(second.0, second.1);
+}
+
+/// Server plus two stdin clients, connected in this order and both greeted:
+/// (server, port, X, Y).
+fn greeted_pair(x: &str, y: &str) -> (Proc, u16, Proc, Proc) {
+    let (mut server, port) = server(&[]);
+    let mut cx = connect(&mut server, x, port, None, 'X');
+    let mut cy = connect(&mut server, y, port, None, 'Y');
+    server.out("Sent greetings");
+    greeted(&mut cx, 'X');
+    greeted(&mut cy, 'Y');
+    (server, port, cx, cy)
+}
+
+/// Asserts a client exited 0 after sending `sent` and printing `ack`.
+fn assert_client_ok(c: &mut Proc, sent: &str, ack: &str) {
+    c.finish().assert().success().stdout(
+        contains(format!("Sent to Server: {sent}")).and(contains(format!("From Server: {ack}"))),
+    );
+}
+
+/// Asserts the server printed both messages in arrival order, the ack and
+/// the closing line, and exited 0.
+fn assert_server_ok(s: &mut Proc, first: &str, second: &str, ack: &str) {
+    s.finish().assert().success().stdout(
+        contains(format!("Message 1 from {first}"))
+            .and(contains(format!("Message 2 from {second}")))
+            .and(contains(format!("Acknowledgment: {ack}")))
+            .and(contains("Sent acknowledgment to both X and Y")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Peers written in the test: raw sockets.
+
+/// A raw TCP peer with bounded reads.
+struct Peer {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Peer {
+    fn connect(port: u16) -> Peer {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the server");
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.set_write_timeout(Some(WAIT)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        Peer { stream, reader }
+    }
+
+    /// One `\n`-terminated line (without it); panics on EOF or timeout.
+    fn line(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.reader.read_until(b'\n', &mut buf) {
+            Ok(_) if buf.ends_with(b"\n") => {
+                buf.pop();
+                String::from_utf8(buf).expect("the server sends UTF-8")
+            }
+            other => panic!(
+                "no full line from the server ({other:?}); got {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
+        }
+    }
+
+    /// Everything until the server closes the connection.
+    fn rest(&mut self) -> String {
+        let mut buf = Vec::new();
+        match self.reader.read_to_end(&mut buf) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!(
+                "the server did not close the connection ({e}); got {:?}",
+                String::from_utf8_lossy(&buf)
+            ),
+        }
+        String::from_utf8_lossy(&buf).into_owned()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("send to the server");
+    }
+}
+
+/// A port on which nothing listens (bound, then released).
+fn closed_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn peers_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+fn python(label: &str, script: &str, args: &[&str]) -> Proc {
+    let mut cmd = Command::new("python3");
+    cmd.arg("-u").arg(peers_dir().join(script)).args(args);
+    Proc::spawn(label, cmd)
+}
+
+// ---------------------------------------------------------------------------
+// The assignment's cases.
+
+#[test]
+fn case1_x_connects_first_and_sends_first() {
+    let (mut server, _port, mut alice, mut bob) = greeted_pair("alice", "bob");
+    send_in_order((&mut alice, "Alice"), (&mut bob, "Bob"));
+    let ack = "X: Alice received before Y: Bob";
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    assert_server_ok(
+        &mut server,
+        "Client X: Client X: Alice",
+        "Client Y: Client Y: Bob",
+        ack,
+    );
+}
+
+#[test]
+fn case2_x_connects_first_y_sends_first() {
+    let (mut server, _port, mut alice, mut bob) = greeted_pair("alice", "bob");
+    send_in_order((&mut bob, "Bob"), (&mut alice, "Alice"));
+    let ack = "Y: Bob received before X: Alice";
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Bob",
+        "Client X: Client X: Alice",
+        ack,
+    );
+}
+
+#[test]
+fn connect_order_reversed_ack_follows_arrival_not_connection() {
+    // Bob connects first, so Bob is X; Alice, connected second, types first.
+    let (mut server, _port, mut bob, mut alice) = greeted_pair("bob", "alice");
+    send_in_order((&mut alice, "Alice"), (&mut bob, "Bob"));
+    let ack = "Y: Alice received before X: Bob";
+    assert_client_ok(&mut bob, "Client X: Bob", ack);
+    assert_client_ok(&mut alice, "Client Y: Alice", ack);
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Alice",
+        "Client X: Client X: Bob",
+        ack,
+    );
+}
+
+#[test]
+fn names_with_spaces_and_non_ascii() {
+    let (mut server, _port, mut marley, mut zoe) = greeted_pair("marley", "zoe");
+    send_in_order((&mut zoe, "Zoë"), (&mut marley, "Bob Marley"));
+    let ack = "Y: Zoë received before X: Bob Marley";
+    assert_client_ok(&mut marley, "Client X: Bob Marley", ack);
+    assert_client_ok(&mut zoe, "Client Y: Zoë", ack);
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Zoë",
+        "Client X: Client X: Bob Marley",
+        ack,
+    );
+}
+
+#[test]
+fn simultaneous_named_clients_get_the_order_the_server_saw() {
+    // Both send the moment they are greeted: either order is right, as long
+    // as both clients get the order the server itself recorded.
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
+    let mut bob = connect(&mut server, "bob", port, Some("Bob"), 'Y');
+    let first = server.out("Message 1 from Client ");
+    let ack = if first.contains("Message 1 from Client X") {
+        "X: Alice received before Y: Bob"
+    } else {
+        "Y: Bob received before X: Alice"
+    };
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    server.finish().assert().success().stdout(
+        contains(format!("Acknowledgment: {ack}"))
+            .and(contains("Sent acknowledgment to both X and Y")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Lenient framing: peers that send no newline.
+
+/// X is our stdin client, Y a raw socket that sends `payload` with no line
+/// end and keeps the connection open; Y sends first. Returns what the raw
+/// peer received as its acknowledgement, and the server.
+fn newline_less_y(payload: &[u8]) -> (String, Proc) {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, None, 'X');
+    let mut raw = Peer::connect(port);
+    server.out("as Client Y");
+    greeted(&mut alice, 'X');
+    assert_eq!(raw.line(), "Client Y connected");
+    raw.send(payload);
+    thread::sleep(ORDER_GAP);
+    type_and_send(&mut alice, "Alice");
+    let ack = "Y: Bob received before X: Alice";
+    let got = raw.line();
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    (got, server)
+}
+
+#[test]
+fn newline_less_peer_with_prefix_is_understood() {
+    let (got, mut server) = newline_less_y(b"Client Y: Bob");
+    assert_eq!(got, "Y: Bob received before X: Alice");
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Bob",
+        "Client X: Client X: Alice",
+        "Y: Bob received before X: Alice",
+    );
+}
+
+#[test]
+fn newline_less_bare_name_is_attributed_to_its_connection() {
+    let (got, mut server) = newline_less_y(b"Bob");
+    assert_eq!(got, "Y: Bob received before X: Alice");
+    let out = server.finish();
+    out.assert()
+        .success()
+        .stdout(contains("Message 1 from Client Y: Client Y: Bob"))
+        .stderr(contains("Client Y sent a bare message \"Bob\""));
+}
+
+// ---------------------------------------------------------------------------
+// The stdin client and serving more than one pair.
+
+#[test]
+fn stdin_client_typing_later_is_waited_for() {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, None, 'X');
+    let mut bob = connect(&mut server, "bob", port, Some("Bob"), 'Y');
+    greeted(&mut alice, 'X');
+    // Bob sent at once; Alice is a person who takes a moment to type.
+    bob.out("Sent to Server: Client Y: Bob");
+    thread::sleep(TYPING_DELAY);
+    alice.type_line("Alice");
+    let ack = "Y: Bob received before X: Alice";
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Bob",
+        "Client X: Client X: Alice",
+        ack,
+    );
+}
+
+#[test]
+fn two_rounds_serve_two_pairs_in_turn() {
+    let (mut server, port) = server(&["--rounds", "2"]);
+    let mut pairs = Vec::new();
+    for (x, y) in [("Alice", "Bob"), ("Carol", "Dave")] {
+        let cx = connect(&mut server, x, port, Some(x), 'X');
+        let cy = connect(&mut server, y, port, Some(y), 'Y');
+        server.out("Sent acknowledgment to both X and Y");
+        pairs.push((cx, x, cy, y));
+    }
+    for (mut cx, x, mut cy, y) in pairs {
+        let either = || {
+            contains(format!("From Server: X: {x} received before Y: {y}")).or(contains(format!(
+                "From Server: Y: {y} received before X: {x}"
+            )))
+        };
+        cx.finish()
+            .assert()
+            .success()
+            .stdout(contains("From Server: Client X connected").and(either()));
+        cy.finish()
+            .assert()
+            .success()
+            .stdout(contains("From Server: Client Y connected").and(either()));
+    }
+    server
+        .finish()
+        .assert()
+        .success()
+        .stdout(contains("Sent acknowledgment to both X and Y").count(2));
+}
+
+// ---------------------------------------------------------------------------
+// Bad peers: one clear message, a non-zero exit or a refused connection,
+// within bounded time.
+
+#[test]
+fn early_disconnect_fails_the_round_naming_the_client() {
+    let (mut server, port) = server(&[]);
+    let raw = Peer::connect(port);
+    server.out("as Client X");
+    drop(raw); // X leaves before sending anything
+    let mut bob = connect(&mut server, "bob", port, Some("Bob"), 'Y');
+    server.finish().assert().code(1).stderr(
+        contains("error: Client X (127.0.0.1:")
+            .and(contains("disconnected before sending its message")),
+    );
+    bob.finish().assert().code(1).stderr(contains("error:"));
+}
+
+#[test]
+fn third_client_is_turned_away_and_the_round_succeeds() {
+    let (mut server, port, mut alice, mut bob) = greeted_pair("alice", "bob");
+    let mut third = Peer::connect(port);
+    let said = third.rest();
+    assert!(
+        said.starts_with("server busy"),
+        "the third client was told {said:?}"
+    );
+    server.err("Rejected connection from 127.0.0.1:");
+    send_in_order((&mut alice, "Alice"), (&mut bob, "Bob"));
+    let ack = "X: Alice received before Y: Bob";
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    assert_server_ok(
+        &mut server,
+        "Client X: Client X: Alice",
+        "Client Y: Client Y: Bob",
+        ack,
+    );
+}
+
+#[test]
+fn silent_client_times_out_naming_the_client() {
+    let (mut server, port) = server(&["--idle-timeout", "1"]);
+    let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
+    let mut silent = Peer::connect(port);
+    server.out("Sent greetings");
+    let started = Instant::now();
+    assert_eq!(silent.line(), "Client Y connected");
+    server
+        .finish()
+        .assert()
+        .code(1)
+        .stderr(contains("error: Client Y (127.0.0.1:").and(contains("sent nothing for 1s")));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "the server took {took:?} to give up on a silent client"
+    );
+    alice.finish().assert().code(1);
+}
+
+#[test]
+fn slowloris_is_cut_off_by_the_message_deadline() {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
+    let mut slow = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(slow.line(), "Client Y connected");
+    let started = Instant::now();
+    let trickle = Trickle::start(slow.stream.try_clone().unwrap());
+    server
+        .finish()
+        .assert()
+        .code(1)
+        .stderr(
+            contains("error: Client Y (127.0.0.1:").and(contains(format!(
+                "took longer than {MESSAGE_DEADLINE:?} to finish one message"
+            ))),
+        );
+    let took = started.elapsed();
+    assert!(
+        took >= MESSAGE_DEADLINE - Duration::from_millis(500)
+            && took < MESSAGE_DEADLINE + Duration::from_secs(10),
+        "cut off after {took:?}; the deadline is {MESSAGE_DEADLINE:?}"
+    );
+    drop(trickle);
+    alice.finish().assert().code(1);
+}
+
+/// Writes one byte every [`TRICKLE_EVERY`], never a newline, until dropped
+/// or the connection breaks.
+struct Trickle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Trickle {
+    fn start(mut stream: TcpStream) -> Trickle {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = thread::spawn(move || {
+            let bytes = b"Client Y: Bob".iter().chain(std::iter::repeat(&b'b'));
+            for b in bytes {
+                if flag.load(Ordering::Relaxed) || stream.write_all(&[*b]).is_err() {
+                    return;
+                }
+                thread::sleep(TRICKLE_EVERY);
+            }
+        });
+        Trickle {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Trickle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[test]
+fn megabyte_line_is_refused() {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
+    let mut big = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(big.line(), "Client Y connected");
+    let mut stream = big.stream.try_clone().unwrap();
+    // The server stops reading after the first KiB, so this write ends in
+    // an error (reset) or a timeout, never by itself: run it aside.
+    let writer = thread::spawn(move || {
+        let _ = stream.write_all(&vec![b'a'; 1 << 20]);
+    });
+    server
+        .finish()
+        .assert()
+        .code(1)
+        .stderr(
+            contains("error: Client Y (127.0.0.1:").and(contains(format!(
+                "more than {MAX_MESSAGE_BYTES} bytes without a line end"
+            ))),
+        );
+    writer.join().unwrap();
+    alice.finish().assert().code(1);
+}
+
+#[test]
+fn non_utf8_bytes_are_refused() {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
+    let mut latin1 = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(latin1.line(), "Client Y connected");
+    latin1.send(b"Client Y: Zo\xeb\n"); // "Zoë" in Latin-1
+    server
+        .finish()
+        .assert()
+        .code(1)
+        .stderr(contains("error: Client Y (127.0.0.1:").and(contains("not valid UTF-8")));
+    alice.finish().assert().code(1);
+}
+
+// ---------------------------------------------------------------------------
+// The client on its own.
+
+#[test]
+fn client_without_a_server_gives_up_after_its_connect_timeout() {
+    let port = closed_port().to_string();
+    let started = Instant::now();
+    assert_cmd::Command::new(cargo_bin("client"))
+        .args(["--server", "127.0.0.1", "--port", &port, "--name", "Alice"])
+        .args(["--connect-timeout", "1"])
+        .timeout(WAIT)
+        .assert()
+        .code(1)
+        .stderr(contains(format!(
+            "error: cannot connect to 127.0.0.1:{port} within 1s"
+        )));
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(10),
+        "gave up after {took:?}"
+    );
+}
+
+#[test]
+fn client_whose_stdin_closes_before_a_name_fails() {
+    let (mut server, port) = server(&[]);
+    let mut alice = connect(&mut server, "alice", port, None, 'X');
+    alice.close_stdin();
+    let mut raw = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(raw.line(), "Client Y connected");
+    alice
+        .finish()
+        .assert()
+        .code(1)
+        .stdout(contains("Enter message to send to server:"))
+        .stderr(contains("error: stdin closed before a name was typed"));
+    server.finish().assert().code(1).stderr(
+        contains("Client X (127.0.0.1:").and(contains("disconnected before sending its message")),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Interoperability with classic Python peers (tests/peers), which send with
+// one send() and no newline and read with recv(1024).
+
+#[test]
+fn our_server_with_a_classic_client_that_connects_first_and_sends_late() {
+    let (mut server, port) = server(&[]);
+    let port_s = port.to_string();
+    let mut classic = python(
+        "classic client",
+        "classic_client.py",
+        &["127.0.0.1", &port_s, "Alice", CLASSIC_LATE_S],
+    );
+    server.out("as Client X");
+    let mut bob = connect(&mut server, "bob", port, Some("Bob"), 'Y');
+    let ack = "Y: Bob received before X: Alice";
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    classic.finish().assert().success().stdout(
+        contains("From Server: Client X connected")
+            .and(contains("Sent: Client X: Alice"))
+            .and(contains(format!("From Server: {ack}"))),
+    );
+    assert_server_ok(
+        &mut server,
+        "Client Y: Client Y: Bob",
+        "Client X: Client X: Alice",
+        ack,
+    );
+}
+
+#[test]
+fn our_clients_with_a_classic_server_that_never_sends_a_newline() {
+    let mut classic = python("classic server", "classic_server.py", &["127.0.0.1", "0"]);
+    let port = listening_port(&mut classic, "The server is ready to receive on 127.0.0.1:");
+    let mut alice = connect(&mut classic, "alice", port, None, 'X');
+    let mut bob = connect(&mut classic, "bob", port, None, 'Y');
+    greeted(&mut alice, 'X');
+    greeted(&mut bob, 'Y');
+    send_in_order((&mut alice, "Alice"), (&mut bob, "Bob"));
+    // The classic server builds its ack from our messages unstripped
+    // ("X: Alice\n received before Y: Bob\n"); our client folds it back.
+    let ack = "X: Alice received before Y: Bob";
+    assert_client_ok(&mut alice, "Client X: Alice", ack);
+    assert_client_ok(&mut bob, "Client Y: Bob", ack);
+    classic.finish().assert().success().stdout(
+        contains("X: Alice\n received before Y: Bob")
+            .and(contains("Sent acknowledgment to both X and Y")),
+    );
+}
