@@ -1,0 +1,226 @@
+//! `junit.xml`: the verdicts as JUnit test cases, so that CI pages list a
+//! failed check by name. Built with `quick-junit` (the writer cargo-nextest
+//! uses), never by hand.
+//!
+//! One test suite per run, named after the scenario; one test case per
+//! verdict (name: the verdict id, class name: the scenario). A failed
+//! verdict's failure carries what was expected and observed as its message
+//! and the evidence lines as its description. A run that could not be
+//! carried out gets one more test case, `run`, in error with the reason.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::record::{RunRecord, Verdict};
+
+use super::text::{clean, event_line};
+
+/// The name of the report (the `<testsuites>` element).
+const REPORT_NAME: &str = "pa3-mininet";
+
+/// One run as a JUnit report with one suite.
+pub fn run(record: &RunRecord) -> String {
+    combined(std::slice::from_ref(record))
+}
+
+/// Several runs as one JUnit report, one suite per run, in the given order.
+pub fn combined(records: &[RunRecord]) -> String {
+    let mut report = Report::new(REPORT_NAME);
+    let total_ms: f64 = records.iter().map(|r| r.duration_ms).sum();
+    if let Some(time) = seconds(total_ms) {
+        report.set_time(time);
+    }
+    report.add_test_suites(records.iter().map(suite));
+    // Writing into memory fails only on a bug in the serialiser.
+    let mut out = report.to_string().expect("a JUnit report serialises");
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn seconds(ms: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(ms / 1000.0).ok()
+}
+
+fn suite(record: &RunRecord) -> TestSuite {
+    let mut suite = TestSuite::new(clean(&record.scenario));
+    if let Some(time) = seconds(record.duration_ms) {
+        suite.set_time(time);
+    }
+    let mut properties = vec![
+        Property::new("description", clean(&record.description)),
+        Property::new("file", clean(&record.file)),
+        Property::new("backend", clean(&record.backend)),
+        Property::new("started_utc", clean(&record.started_utc)),
+        Property::new("exit_code", record.exit_code.to_string()),
+    ];
+    if let Some(ack) = &record.ack_expected {
+        properties.push(Property::new("ack_expected", clean(ack)));
+    }
+    if let Some(ack) = &record.ack_observed {
+        properties.push(Property::new("ack_observed", clean(ack)));
+    }
+    suite.add_properties(properties);
+
+    for verdict in &record.verdicts {
+        suite.add_test_case(test_case(record, verdict));
+    }
+    if let Some(error) = &record.error {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_type("run error").set_message(clean(error));
+        let mut case = TestCase::new("run", status);
+        case.set_classname(clean(&record.scenario));
+        suite.add_test_case(case);
+    }
+
+    // The whole event stream, so that a CI page shows what happened.
+    let log: String = record
+        .events
+        .iter()
+        .map(|e| event_line(record, e) + "\n")
+        .collect();
+    if !log.is_empty() {
+        suite.set_system_out(log);
+    }
+    suite
+}
+
+fn test_case(record: &RunRecord, verdict: &Verdict) -> TestCase {
+    let status = if verdict.passed {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type("check failed")
+            .set_message(format!(
+                "{}: expected {}; observed {}",
+                clean(&verdict.title),
+                clean(&verdict.expected),
+                clean(&verdict.observed)
+            ))
+            .set_description(description(record, verdict));
+        status
+    };
+    let mut case = TestCase::new(clean(&verdict.id), status);
+    case.set_classname(clean(&record.scenario));
+    case
+}
+
+fn description(record: &RunRecord, verdict: &Verdict) -> String {
+    let mut out = format!(
+        "{}\nexpected: {}\nobserved: {}\n",
+        clean(&verdict.title),
+        clean(&verdict.expected),
+        clean(&verdict.observed)
+    );
+    if !verdict.evidence.is_empty() {
+        out.push_str("evidence:\n");
+        for e in &verdict.evidence {
+            out.push_str(&event_line(record, e));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{
+        fixtures,
+        golden::{assert_golden, assert_well_formed_xml},
+    };
+
+    #[test]
+    fn one_case_per_verdict_and_failures_carry_expected_observed_and_evidence() {
+        let record = fixtures::failing();
+        let xml = run(&record);
+        assert_well_formed_xml(&xml);
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(report.test_suites.len(), 1);
+        let suite = &report.test_suites[0];
+        assert_eq!(suite.name.as_str(), "case2-python");
+        assert_eq!(suite.tests, record.verdicts.len());
+        assert_eq!(suite.failures, 3);
+        let order = suite
+            .test_cases
+            .iter()
+            .find(|c| c.name.as_str() == "ack.order")
+            .unwrap();
+        assert_eq!(
+            order.classname.as_ref().map(|c| c.as_str()),
+            Some("case2-python")
+        );
+        match &order.status {
+            TestCaseStatus::NonSuccess {
+                kind: NonSuccessKind::Failure,
+                message,
+                description,
+                ..
+            } => {
+                let message = message.as_ref().unwrap().as_str();
+                assert!(message.contains("expected Y: Bob Marley received before X: Zoë"));
+                assert!(message.contains("observed X: Zoë received before Y: Bob Marley"));
+                let description = description.as_ref().unwrap().as_str();
+                assert!(description
+                    .contains("[h3 client b] stdout: Sent to Server: Client Y: Bob Marley"));
+            }
+            other => panic!("ack.order should fail, is {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_run_error_is_an_extra_test_case_named_run() {
+        let record = fixtures::errored();
+        let xml = run(&record);
+        assert_well_formed_xml(&xml);
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        let suite = &report.test_suites[0];
+        assert_eq!(suite.tests, 1);
+        assert_eq!(suite.errors, 1);
+        assert_eq!(suite.test_cases[0].name.as_str(), "run");
+        assert!(xml.contains("RTNETLINK answers: File exists"));
+    }
+
+    #[test]
+    fn combined_has_one_suite_per_run_in_order() {
+        let records = [
+            fixtures::passing(),
+            fixtures::failing(),
+            fixtures::errored(),
+        ];
+        let xml = combined(&records);
+        assert_well_formed_xml(&xml);
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        let names: Vec<_> = report.test_suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["case2", "case2-python", "case1"]);
+        assert_eq!(report.tests, 9 + 9 + 1);
+        assert_eq!((report.failures, report.errors), (3, 1));
+    }
+
+    #[test]
+    fn control_characters_in_output_do_not_break_the_xml() {
+        let mut record = fixtures::failing();
+        record.verdicts[3].observed = "\u{1b}[31mX: <Zoë> & \"co\"\u{1b}[0m\u{7}".into();
+        record.events[2].text = "ready\u{0}\u{1b}[1m!".into();
+        let xml = run(&record);
+        assert_well_formed_xml(&xml);
+        assert!(xml.contains("X: &lt;Zoë&gt; &amp;"));
+    }
+
+    #[test]
+    fn golden_junit() {
+        assert_golden("passing.junit.xml", &run(&fixtures::passing()));
+        assert_golden("failing.junit.xml", &run(&fixtures::failing()));
+        assert_golden(
+            "combined.junit.xml",
+            &combined(&[
+                fixtures::passing(),
+                fixtures::failing(),
+                fixtures::errored(),
+            ]),
+        );
+    }
+}

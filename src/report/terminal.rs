@@ -1,0 +1,169 @@
+//! The verdict table printed at the end of a run in the terminal: one line
+//! per check, what was observed under each failed one, and a last line with
+//! the overall result and the ack. Colour only when asked for (the caller
+//! knows whether stdout is a terminal and whether `NO_COLOR` is set).
+
+use crate::record::RunRecord;
+
+use super::text::{clean, outcome, tally};
+
+const GREEN: &str = "\u{1b}[32m";
+const RED: &str = "\u{1b}[31m";
+const BOLD: &str = "\u{1b}[1m";
+const DIM: &str = "\u{1b}[2m";
+const RESET: &str = "\u{1b}[0m";
+
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn paint(&self, codes: &[&str], text: &str) -> String {
+        if self.color {
+            format!("{}{text}{RESET}", codes.concat())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// The table, one line per verdict, ending with the overall line and a
+/// newline.
+pub fn verdict_table(record: &RunRecord, color: bool) -> String {
+    let p = Paint { color };
+    let width = record
+        .verdicts
+        .iter()
+        .map(|v| clean(&v.id).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for v in &record.verdicts {
+        let id = clean(&v.id);
+        let pad = " ".repeat(width - id.chars().count());
+        let (mark, codes) = if v.passed {
+            ("✓", [GREEN])
+        } else {
+            ("✗", [RED])
+        };
+        out.push_str(&format!(
+            "  {} {}{pad}  {}\n",
+            p.paint(&codes, mark),
+            p.paint(&[DIM], &id),
+            clean(&v.title)
+        ));
+        if !v.passed {
+            let indent = " ".repeat(4 + width + 2);
+            out.push_str(&format!("{indent}expected: {}\n", clean(&v.expected)));
+            out.push_str(&format!(
+                "{indent}observed: {}\n",
+                p.paint(&[RED], &clean(&v.observed))
+            ));
+        }
+    }
+    if let Some(error) = &record.error {
+        out.push_str(&format!(
+            "  {} {}\n",
+            p.paint(&[RED], "✗"),
+            p.paint(
+                &[RED],
+                &format!("the run could not be carried out: {}", clean(error))
+            )
+        ));
+    }
+
+    let (passed, total) = tally(record);
+    let result = outcome(record);
+    let codes: [&str; 2] = if record.passed() {
+        [BOLD, GREEN]
+    } else {
+        [BOLD, RED]
+    };
+    let ack = match (&record.ack_observed, &record.ack_expected) {
+        (Some(seen), Some(want)) if seen != want => {
+            format!("ack: {} (expected {})", clean(seen), clean(want))
+        }
+        (Some(seen), _) => format!("ack: {}", clean(seen)),
+        (None, Some(want)) => format!("no ack (expected {})", clean(want)),
+        (None, None) => "no ack".to_string(),
+    };
+    out.push_str(&format!(
+        "{} {}: {passed}/{total} checks passed · {ack}\n",
+        p.paint(&codes, result),
+        clean(&record.scenario)
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{fixtures, golden::assert_golden};
+
+    #[test]
+    fn without_colour_there_is_no_escape_sequence() {
+        for record in [
+            fixtures::passing(),
+            fixtures::failing(),
+            fixtures::errored(),
+        ] {
+            assert!(!verdict_table(&record, false).contains('\u{1b}'));
+            assert!(verdict_table(&record, true).contains('\u{1b}'));
+        }
+    }
+
+    #[test]
+    fn a_failed_check_shows_what_was_observed_and_the_last_line_sums_up() {
+        let table = verdict_table(&fixtures::failing(), false);
+        assert!(table.contains("✗ ack.order"));
+        assert!(table.contains("observed: X: Zoë received before Y: Bob Marley"));
+        let last = table.lines().last().unwrap();
+        assert_eq!(
+            last,
+            "FAIL case2-python: 6/9 checks passed · ack: X: Zoë received before Y: Bob Marley \
+             (expected Y: Bob Marley received before X: Zoë)"
+        );
+    }
+
+    #[test]
+    fn ids_are_aligned() {
+        let table = verdict_table(&fixtures::passing(), false);
+        let columns: Vec<usize> = table
+            .lines()
+            .filter(|l| l.starts_with("  ✓"))
+            .map(|l| {
+                let after_id = l.char_indices().skip(4).find(|(_, c)| *c == ' ').unwrap().0;
+                l[after_id..].find(|c: char| c != ' ').unwrap() + after_id
+            })
+            .collect();
+        assert_eq!(columns.len(), 9);
+        assert!(columns.windows(2).all(|w| w[0] == w[1]), "{table}");
+    }
+
+    #[test]
+    fn output_cannot_smuggle_escape_sequences_into_the_terminal() {
+        let mut record = fixtures::failing();
+        record.verdicts[3].observed = "\u{1b}]0;pwned\u{7}X".into();
+        assert!(!verdict_table(&record, false).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn golden_terminal() {
+        assert_golden(
+            "passing.terminal.txt",
+            &verdict_table(&fixtures::passing(), false),
+        );
+        assert_golden(
+            "failing.terminal.txt",
+            &verdict_table(&fixtures::failing(), false),
+        );
+        assert_golden(
+            "failing.terminal-color.txt",
+            &verdict_table(&fixtures::failing(), true),
+        );
+        assert_golden(
+            "errored.terminal.txt",
+            &verdict_table(&fixtures::errored(), false),
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Small text helpers the writers share: cleaning captured output, naming
+//! processes, formatting times. Escaping for a particular format (XML,
+//! Markdown, Mermaid) lives with the writer that needs it.
+
+use crate::record::{Event, RunRecord, Stream, ORCHESTRATOR};
+
+/// A captured line made safe for any report: ANSI escape sequences removed,
+/// tabs and line ends turned into spaces, other control characters dropped.
+/// Programs print what they like; a stray `ESC` would make XML invalid.
+pub(crate) fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                // CSI: ESC [ params... final byte in @..~; other escapes: one char.
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if ('\u{40}'..='\u{7e}').contains(&c) {
+                            break;
+                        }
+                    }
+                } else {
+                    chars.next();
+                }
+            }
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` characters of `s`, with `…` when something was cut.
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A moment of the run: `t=468 ms`.
+pub(crate) fn at(t_ms: f64) -> String {
+    format!("t={t_ms:.0} ms")
+}
+
+/// A span a person reads: `412 ms`, `1.83 s`.
+pub(crate) fn duration(ms: f64) -> String {
+    if ms.abs() < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// How a person names the process with this id: `h1 server`, `h2 client a`,
+/// `orchestrator`; an id the record does not know is shown as it is.
+pub(crate) fn process_label(record: &RunRecord, id: &str) -> String {
+    match record.process(id) {
+        Some(p) => p.label(),
+        None => id.to_string(),
+    }
+}
+
+/// What a stream is called in a log line: `typed` reads better than `stdin`.
+pub(crate) fn stream_word(stream: Stream) -> &'static str {
+    match stream {
+        Stream::Stdout => "stdout",
+        Stream::Stderr => "stderr",
+        Stream::Stdin => "typed",
+        Stream::Start => "start",
+        Stream::Exit => "exit",
+        Stream::Step => "step",
+    }
+}
+
+/// One event as a log line: `   484.1 ms  [h3 client b] stdout: Sent to Server: Client Y: Bob`.
+pub(crate) fn event_line(record: &RunRecord, event: &Event) -> String {
+    let who = if event.process == ORCHESTRATOR {
+        ORCHESTRATOR.to_string()
+    } else {
+        process_label(record, &event.process)
+    };
+    format!(
+        "{:>9.1} ms  [{who}] {}: {}",
+        event.t_ms,
+        stream_word(event.stream),
+        clean(&event.text)
+    )
+}
+
+/// `(passed, total)` verdicts.
+pub(crate) fn tally(record: &RunRecord) -> (usize, usize) {
+    let passed = record.verdicts.iter().filter(|v| v.passed).count();
+    (passed, record.verdicts.len())
+}
+
+/// `PASS` or `FAIL`.
+pub(crate) fn outcome(record: &RunRecord) -> &'static str {
+    if record.passed() {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+/// A command line as a person would type it.
+pub(crate) fn command_line(command: &[String]) -> String {
+    clean(&shell_words::join(command))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_strips_ansi_and_control_characters() {
+        assert_eq!(clean("\u{1b}[1;31mred\u{1b}[0m ok"), "red ok");
+        assert_eq!(clean("a\tb\r\nc\u{7}d\u{0}"), "a b  cd");
+        assert_eq!(clean("Zoë; #1"), "Zoë; #1");
+    }
+
+    #[test]
+    fn truncate_counts_characters_not_bytes() {
+        assert_eq!(truncate("Zoëzoëzoë", 9), "Zoëzoëzoë");
+        assert_eq!(truncate("Zoëzoëzoë", 5), "Zoëz…");
+        assert_eq!(truncate("", 3), "");
+    }
+
+    #[test]
+    fn durations_switch_to_seconds() {
+        assert_eq!(duration(412.4), "412 ms");
+        assert_eq!(duration(1834.0), "1.83 s");
+        assert_eq!(at(468.44), "t=468 ms");
+    }
+}
