@@ -133,13 +133,10 @@ fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConf
     }
 
     let shared: Shared = Arc::new((Mutex::new(Round::default()), Condvar::new()));
+    // Readers first, greetings second: each reader is already blocked on
+    // its socket when its client learns it may send, so the arrival it
+    // records is as close as possible to the moment the bytes came in.
     let mut readers = Vec::with_capacity(2);
-    for (index, (stream, _)) in clients.iter().enumerate() {
-        let letter = Letter::from_connect_index(index).expect("two letters");
-        wire::send_message(stream, &protocol::greeting(letter), true)
-            .with_context(|| format!("cannot greet Client {letter}"))?;
-    }
-    say("Sent greetings: Client X connected, Client Y connected");
     for (index, (stream, peer)) in clients.iter().enumerate() {
         let letter = Letter::from_connect_index(index).expect("two letters");
         let stream = stream.try_clone()?;
@@ -151,6 +148,21 @@ fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConf
                 .name(format!("client-{letter}"))
                 .spawn(move || read_client(letter, peer, stream, timing, &shared))?,
         );
+    }
+    let mut greeted = true;
+    for (index, (stream, peer)) in clients.iter().enumerate() {
+        let letter = Letter::from_connect_index(index).expect("two letters");
+        if let Err(e) = wire::send_message(stream, &protocol::greeting(letter), true) {
+            let mut round = shared.0.lock().expect("round lock");
+            round
+                .failure
+                .get_or_insert(format!("cannot greet Client {letter} ({peer}): {e}"));
+            greeted = false;
+            break;
+        }
+    }
+    if greeted {
+        say("Sent greetings: Client X connected, Client Y connected");
     }
 
     // Wait for both messages (or a failure) while turning away latecomers.

@@ -1,0 +1,363 @@
+//! The Mininet backend. Runs the generated topology program as a *driver*:
+//! it builds the net (Linux bridge, no controller), prints the hosts' names,
+//! addresses and shell pids, and waits for its stdin to close before it
+//! stops the net. Programs run on a host through `mnexec -a PID`, which
+//! joins that host's namespaces and passes pipes and exit codes through.
+//!
+//! Teardown order matters: our programs first (the runner kills their
+//! process groups; `net.stop()` would not), then the driver's stdin is
+//! closed so that Mininet removes its bridge and interfaces itself, and
+//! last, whatever is still there under our run's switch name is removed by
+//! hand. The switch name is unique per run (`s<pid>`), so two runs never
+//! touch each other's interfaces, and `mn -c` is never needed.
+
+use std::io::{BufRead, BufReader};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use os_pipe::PipeWriter;
+use serde::Deserialize;
+
+use super::{Host, Network};
+use crate::record::Phase;
+use crate::state::{self, ProcId, StateFile};
+use crate::topology::DRIVER_PREFIX;
+
+/// How long building the net may take.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long Mininet may take to stop the net after stdin closes.
+const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct Mininet {
+    driver: Option<duct::Handle>,
+    driver_pid: u32,
+    stdin: Option<PipeWriter>,
+    hosts: Vec<Host>,
+    switch: String,
+    switch_intfs: Vec<String>,
+    /// The host shells as started, to kill only those if Mininet did not.
+    shells: Vec<ProcId>,
+    phases: Vec<Phase>,
+    /// Everything the driver printed that was not a driver event.
+    pub log: Arc<Mutex<Vec<String>>>,
+    lines: Receiver<(Instant, String)>,
+}
+
+#[derive(Deserialize)]
+struct DriverHost {
+    name: String,
+    ip: String,
+    pid: u32,
+    intf: String,
+}
+
+#[derive(Deserialize)]
+struct DriverEvent {
+    event: String,
+    #[serde(default)]
+    hosts: Vec<DriverHost>,
+    #[serde(default)]
+    switch_intfs: Vec<String>,
+}
+
+/// The Python interpreter that can import Mininet: `$PA3_PYTHON`, else
+/// Debian's `/usr/bin/python3` (where the `mininet` package installs), else
+/// the first `python3` on PATH.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PA3_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let debian = Path::new("/usr/bin/python3");
+    if debian.exists() {
+        debian.to_path_buf()
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+        || ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+            .iter()
+            .any(|d| Path::new(d).join(program).is_file())
+}
+
+/// Why Mininet cannot run here, if it cannot.
+pub fn preflight() -> Result<()> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        bail!(
+            "Mininet needs root to create network namespaces and interfaces: run with sudo \
+             (sudo cargo run --bin orchestrate FILE), or use `--backend local` to run on loopback"
+        );
+    }
+    let missing: Vec<&str> = ["mnexec", "brctl", "ip"]
+        .into_iter()
+        .filter(|p| !on_path(p))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "{} not found: install Mininet with `apt-get install -y mininet bridge-utils iproute2`",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
+impl Mininet {
+    /// Runs the topology program `topo_py` as the driver of a net whose
+    /// switch is called `switch`, and waits until the net is up.
+    pub fn start(
+        topo_py: &Path,
+        switch: &str,
+        state: &mut StateFile,
+        interrupted: &AtomicBool,
+    ) -> Result<Mininet> {
+        let t_spawn = Instant::now();
+        let (in_r, in_w) = os_pipe::pipe()?;
+        let (out_r, out_w) = os_pipe::pipe()?;
+        let err_w = out_w.try_clone()?;
+        let py = python();
+        state.state.switch = Some(switch.to_string());
+        state.save()?;
+        let expr = duct::cmd(
+            &py,
+            [topo_py.as_os_str(), "--switch".as_ref(), switch.as_ref()],
+        )
+        .stdin_file(in_r)
+        .stdout_file(out_w)
+        .stderr_file(err_w)
+        .unchecked()
+        .before_spawn(|c| {
+            use std::os::unix::process::CommandExt;
+            c.process_group(0);
+            Ok(())
+        });
+        let handle = expr
+            .start()
+            .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
+        drop(expr);
+        let driver_pid = handle.pids().first().copied().unwrap_or(0);
+        state.state.driver = ProcId::of(driver_pid);
+        state.save()?;
+
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (tx, lines) = mpsc::channel();
+        {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in BufReader::new(out_r).lines() {
+                    let Ok(line) = line else { break };
+                    if line.starts_with(DRIVER_PREFIX) {
+                        let _ = tx.send((Instant::now(), line));
+                    } else {
+                        log.lock().expect("driver log").push(line);
+                    }
+                }
+            });
+        }
+
+        let mut net = Mininet {
+            driver: Some(handle),
+            driver_pid,
+            stdin: Some(in_w),
+            hosts: Vec::new(),
+            switch: switch.to_string(),
+            switch_intfs: Vec::new(),
+            shells: Vec::new(),
+            phases: Vec::new(),
+            log,
+            lines,
+        };
+        let mut last = t_spawn;
+        let deadline = t_spawn + READY_TIMEOUT;
+        loop {
+            if interrupted.load(Ordering::SeqCst) {
+                net.teardown()?;
+                bail!("interrupted while the network was being built");
+            }
+            let (at, line) = match net.lines.recv_timeout(Duration::from_millis(20)) {
+                Ok(x) => x,
+                Err(RecvTimeoutError::Timeout) => {
+                    if Instant::now() > deadline {
+                        net.teardown()?;
+                        bail!(
+                            "the Mininet driver did not build the network within {READY_TIMEOUT:?}"
+                        );
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = net.wait_driver(Duration::from_secs(2));
+                    let output = net.log.lock().expect("driver log").join("\n");
+                    net.teardown()?;
+                    return Err(driver_failure(&py, &output));
+                }
+            };
+            let ev: DriverEvent =
+                serde_json::from_str(&line[DRIVER_PREFIX.len()..]).with_context(|| {
+                    format!("the Mininet driver printed an unreadable line: {line}")
+                })?;
+            let phase = match ev.event.as_str() {
+                "imported" => "python and import",
+                "built" => "build",
+                "ready" => "start",
+                _ => continue,
+            };
+            net.phases.push(Phase {
+                name: phase.into(),
+                ms: ms(at - last),
+            });
+            last = at;
+            if ev.event == "ready" {
+                for h in ev.hosts {
+                    let ip: IpAddr = h.ip.parse().map_err(|_| {
+                        anyhow!(
+                            "the driver reported a bad address {:?} for {}",
+                            h.ip,
+                            h.name
+                        )
+                    })?;
+                    if let Some(p) = ProcId::of(h.pid) {
+                        state.state.host_shells.push(p);
+                        net.shells.push(p);
+                    }
+                    net.hosts.push(Host {
+                        name: h.name,
+                        ip,
+                        ns_pid: h.pid,
+                        intf: h.intf,
+                    });
+                }
+                net.switch_intfs = ev.switch_intfs;
+                state.state.switch_intfs = net.switch_intfs.clone();
+                state.save()?;
+                return Ok(net);
+            }
+        }
+    }
+
+    fn wait_driver(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while let Some(h) = &self.driver {
+            if matches!(h.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    }
+
+    pub fn switch(&self) -> &str {
+        &self.switch
+    }
+}
+
+fn driver_failure(py: &Path, output: &str) -> anyhow::Error {
+    let tail: Vec<&str> = output
+        .lines()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let tail = tail.join("\n");
+    if output.contains("No module named 'mininet'") {
+        anyhow!(
+            "{} cannot import Mininet's Python package: install it with `apt-get install -y mininet` \
+             (Debian installs it for /usr/bin/python3; set PA3_PYTHON to another interpreter that has it)",
+            py.display()
+        )
+    } else {
+        anyhow!("the Mininet driver failed before the network was up:\n{tail}")
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+impl Network for Mininet {
+    fn kind(&self) -> &'static str {
+        "mininet"
+    }
+
+    fn host(&self, name: &str) -> Option<&Host> {
+        self.hosts.iter().find(|h| h.name == name)
+    }
+
+    fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String> {
+        let pid = self.host(host).map(|h| h.ns_pid).unwrap_or(0);
+        let mut out = vec!["mnexec".to_string(), "-a".to_string(), pid.to_string()];
+        out.extend(argv);
+        out
+    }
+
+    fn server_port(&self, scenario_port: u16, _port_is_ours: bool) -> u16 {
+        // Each run has its own namespaces: the scenario's port is free.
+        scenario_port
+    }
+
+    fn phases(&self) -> Vec<Phase> {
+        self.phases.clone()
+    }
+
+    fn driver_log(&self) -> Vec<String> {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        if self.driver.is_none() {
+            return Ok(());
+        }
+        let t = Instant::now();
+        drop(self.stdin.take());
+        if !self.wait_driver(STOP_TIMEOUT) {
+            state::signal_group(self.driver_pid, libc::SIGTERM);
+            if !self.wait_driver(Duration::from_secs(3)) {
+                state::signal_group(self.driver_pid, libc::SIGKILL);
+                self.wait_driver(Duration::from_secs(2));
+            }
+        }
+        self.driver = None;
+        // Whatever Mininet did not remove, we do: only this run's names.
+        let mut leftovers = state::links_of_switch(&self.switch);
+        for i in &self.switch_intfs {
+            if !leftovers.contains(i) {
+                leftovers.push(i.clone());
+            }
+        }
+        state::delete_links(&leftovers);
+        for p in &self.shells {
+            if p.alive() {
+                // SAFETY: kill(2) on a host shell this run created, checked
+                // by its start time.
+                unsafe {
+                    libc::kill(p.pid as i32, libc::SIGKILL);
+                }
+            }
+        }
+        self.phases.push(Phase {
+            name: "teardown".into(),
+            ms: ms(t.elapsed()),
+        });
+        Ok(())
+    }
+}
+
+impl Drop for Mininet {
+    fn drop(&mut self) {
+        let _ = self.teardown();
+    }
+}

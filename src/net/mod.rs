@@ -1,0 +1,131 @@
+//! Where the programs of a scenario run. Two backends behind one trait:
+//! [`mininet`] (the default: a real emulated network built by the generated
+//! Python topology, programs started on its hosts with `mnexec`) and
+//! [`local`] (loopback, no root, for quick work).
+
+use std::net::IpAddr;
+
+use anyhow::Result;
+
+use crate::record::Phase;
+
+pub mod local;
+pub mod mininet;
+
+/// A host the programs can run on.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub name: String,
+    pub ip: IpAddr,
+    /// A process inside the host's network namespace: its
+    /// `/proc/PID/net/tcp` lists the host's sockets.
+    pub ns_pid: u32,
+    /// The host's network interface (for packet capture).
+    pub intf: String,
+}
+
+/// A network the runner can start programs on.
+pub trait Network {
+    /// `mininet` or `local`.
+    fn kind(&self) -> &'static str;
+    fn host(&self, name: &str) -> Option<&Host>;
+    /// The command line that runs `argv` on `host`.
+    fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String>;
+    /// The port the server should listen on, given the scenario's port and
+    /// whether the server's command takes the port from us.
+    fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16;
+    /// Timings of bringing the network up (and down, after teardown).
+    fn phases(&self) -> Vec<Phase>;
+    /// What the network's own machinery printed (Mininet's warnings).
+    fn driver_log(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Stops the network and removes everything it created. Idempotent.
+    fn teardown(&mut self) -> Result<()>;
+}
+
+/// Which backend a user asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Mininet,
+    Local,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Mininet => "mininet",
+            Backend::Local => "local",
+        }
+    }
+}
+
+/// A port nobody on loopback listens on right now (the kernel picks it).
+pub fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+/// TCP sockets of the network namespace `ns_pid` is in, with local port
+/// `port`: (listening, established).
+pub fn sockets_on_port(ns_pid: u32, port: u16) -> (usize, usize) {
+    let mut listening = 0;
+    let mut established = 0;
+    for table in ["tcp", "tcp6"] {
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{ns_pid}/net/{table}")) else {
+            continue;
+        };
+        let (l, e) = count_sockets(&text, port);
+        listening += l;
+        established += e;
+    }
+    (listening, established)
+}
+
+/// Counts the sockets with local port `port` in the text of a
+/// `/proc/net/tcp` table: (LISTEN, ESTABLISHED). Pure, for tests.
+pub fn count_sockets(table: &str, port: u16) -> (usize, usize) {
+    let mut listening = 0;
+    let mut established = 0;
+    for line in table.lines().skip(1) {
+        let mut f = line.split_whitespace();
+        let (Some(_), Some(local), Some(_remote), Some(state)) =
+            (f.next(), f.next(), f.next(), f.next())
+        else {
+            continue;
+        };
+        let Some(p) = local
+            .rsplit(':')
+            .next()
+            .and_then(|h| u16::from_str_radix(h, 16).ok())
+        else {
+            continue;
+        };
+        if p != port {
+            continue;
+        }
+        match state {
+            "0A" => listening += 1,
+            "01" => established += 1,
+            _ => {}
+        }
+    }
+    (listening, established)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_listening_and_established_on_the_server_port_only() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:2EE0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+   1: 0100000A:2EE0 0200000A:8776 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+   2: 0200000A:8776 0100000A:2EE0 01 00000000:00000000 00:00000000 00000000     0        0 3 1
+   3: 0100000A:2EE0 0300000A:CEA0 06 00000000:00000000 03:00001751 00000000     0        0 0 3
+";
+        assert_eq!(count_sockets(table, 12000), (1, 1));
+        assert_eq!(count_sockets(table, 34678), (0, 1));
+    }
+}

@@ -1,0 +1,242 @@
+//! The run directory: `results/<UTC-time>-<name>/`, written whole or not at
+//! all. Files go into a hidden `.incomplete-…` directory first, which is
+//! renamed into place only when everything is written; `results/latest` is
+//! then replaced atomically (a new symlink renamed over the old one). A run
+//! that is interrupted or panics leaves no directory presented as a result.
+//! Under sudo, everything is handed to the invoking user (SUDO_UID/SUDO_GID).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use crate::record::{Event, Stream};
+
+/// A run directory being written.
+pub struct RunDir {
+    root: PathBuf,
+    tmp: PathBuf,
+    stem: String,
+    files: Vec<String>,
+    finished: bool,
+}
+
+/// `20261126T121314Z`
+pub fn stamp(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year][month][day]T[hour][minute][second]Z"
+    ))
+    .expect("a UTC time formats")
+}
+
+/// RFC 3339, for summaries.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).expect("a UTC time formats")
+}
+
+impl RunDir {
+    pub fn create(root: &Path, name: &str, started: OffsetDateTime) -> Result<RunDir> {
+        let created_root = !root.exists();
+        fs::create_dir_all(root)
+            .with_context(|| format!("cannot create the results directory {}", root.display()))?;
+        if created_root {
+            give_to_invoking_user(root);
+        }
+        let stem = format!("{}-{name}", stamp(started));
+        let tmp = root.join(format!(".incomplete-{stem}-{}", std::process::id()));
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp).ok();
+        }
+        fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(RunDir {
+            root: root.to_path_buf(),
+            tmp,
+            stem,
+            files: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// Where files are written while the run goes on.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    pub fn write(&mut self, file: &str, contents: impl AsRef<[u8]>) -> Result<()> {
+        let path = self.tmp.join(file);
+        fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+        self.note(file);
+        Ok(())
+    }
+
+    /// Records a file something else wrote into [`RunDir::path`].
+    pub fn note(&mut self, file: &str) {
+        if !self.files.iter().any(|f| f == file) {
+            self.files.push(file.to_string());
+        }
+    }
+
+    pub fn files(&self) -> Vec<String> {
+        let mut f = self.files.clone();
+        f.sort();
+        f
+    }
+
+    /// The name the directory will have (before a clash forces a suffix).
+    pub fn stem(&self) -> &str {
+        &self.stem
+    }
+
+    /// Moves the directory into place and points `latest` at it.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let mut n = 1;
+        let final_path = loop {
+            let name = if n == 1 {
+                self.stem.clone()
+            } else {
+                format!("{}-{n}", self.stem)
+            };
+            let candidate = self.root.join(&name);
+            // rename(2) onto an existing non-empty directory fails, so two
+            // runs finishing in the same second never overwrite each other.
+            if !candidate.exists() && fs::rename(&self.tmp, &candidate).is_ok() {
+                break candidate;
+            }
+            n += 1;
+            if n > 1000 {
+                anyhow::bail!(
+                    "cannot find a free name for the run directory {}",
+                    self.stem
+                );
+            }
+        };
+        self.finished = true;
+        give_to_invoking_user(&final_path);
+        let name = final_path.file_name().expect("has a name").to_owned();
+        let tmp_link = self.root.join(format!(".latest-{}", std::process::id()));
+        let _ = fs::remove_file(&tmp_link);
+        std::os::unix::fs::symlink(&name, &tmp_link)
+            .and_then(|_| fs::rename(&tmp_link, self.root.join("latest")))
+            .with_context(|| format!("cannot update {}/latest", self.root.display()))?;
+        give_to_invoking_user(&self.root.join("latest"));
+        Ok(final_path)
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Writes a file that is not part of one run (a batch index) atomically.
+pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    give_to_invoking_user(path);
+    Ok(())
+}
+
+/// Under sudo, hands a path (recursively) to the user who ran sudo.
+pub fn give_to_invoking_user(path: &Path) {
+    let (Some(uid), Some(gid)) = (env_id("SUDO_UID"), env_id("SUDO_GID")) else {
+        return;
+    };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || uid == 0 {
+        return;
+    }
+    chown_tree(path, uid, gid);
+}
+
+fn env_id(name: &str) -> Option<u32> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
+fn chown_tree(path: &Path, uid: u32, gid: u32) {
+    let _ = std::os::unix::fs::lchown(path, Some(uid), Some(gid));
+    let is_dir = fs::symlink_metadata(path)
+        .map(|m| m.is_dir())
+        .unwrap_or(false);
+    if is_dir {
+        if let Ok(entries) = fs::read_dir(path) {
+            for e in entries.flatten() {
+                chown_tree(&e.path(), uid, gid);
+            }
+        }
+    }
+}
+
+/// One process's log: every line it printed or was typed, with its time.
+pub fn process_log(events: &[Event], process: &str) -> String {
+    let mut out = String::new();
+    for e in events.iter().filter(|e| e.process == process) {
+        let tag = match e.stream {
+            Stream::Stdout => "out",
+            Stream::Stderr => "err",
+            Stream::Stdin => "in ",
+            Stream::Start => "run",
+            Stream::Exit => "end",
+            Stream::Step => "---",
+        };
+        out.push_str(&format!("{:>10.3} ms {tag} | {}\n", e.t_ms, e.text));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finished_run_directory_is_renamed_and_latest_follows() {
+        let root = tempfile::tempdir().unwrap();
+        let t = OffsetDateTime::from_unix_timestamp(1_790_000_000).unwrap();
+        let mut d = RunDir::create(root.path(), "case2", t).unwrap();
+        d.write("summary.json", "{}").unwrap();
+        let tmp = d.path().to_path_buf();
+        let done = d.finish().unwrap();
+        assert!(!tmp.exists());
+        assert!(done.join("summary.json").exists());
+        assert_eq!(done.file_name().unwrap(), "20260921T140320Z-case2");
+        let latest = fs::read_link(root.path().join("latest")).unwrap();
+        assert_eq!(latest, Path::new("20260921T140320Z-case2"));
+        // Same second, same name: a suffix, never an overwrite.
+        let d2 = RunDir::create(root.path(), "case2", t).unwrap();
+        let done2 = d2.finish().unwrap();
+        assert_eq!(done2.file_name().unwrap(), "20260921T140320Z-case2-2");
+    }
+
+    #[test]
+    fn an_unfinished_run_directory_leaves_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let mut d = RunDir::create(root.path(), "x", OffsetDateTime::now_utc()).unwrap();
+        d.write("a.log", "half").unwrap();
+        drop(d);
+        assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn process_log_has_times_and_streams() {
+        let ev = |t, s, x: &str| Event {
+            t_ms: t,
+            process: "a".into(),
+            stream: s,
+            text: x.into(),
+        };
+        let log = process_log(
+            &[
+                ev(1.5, Stream::Stdout, "hi"),
+                ev(2.0, Stream::Stdin, "Alice"),
+            ],
+            "a",
+        );
+        assert_eq!(log, "     1.500 ms out | hi\n     2.000 ms in  | Alice\n");
+    }
+}

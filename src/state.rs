@@ -1,0 +1,329 @@
+//! What a run owns, written down as it is created, so that whatever a dead
+//! run left behind can be removed — and nothing else.
+//!
+//! One JSON file per run under [`state_dir`] (`/run/pa3-mininet` as root)
+//! names the owner (pid and start time, so a recycled pid is not mistaken
+//! for a live owner), the Linux bridge and its interfaces, the Mininet host
+//! shells, and the process groups of the programs it started. `orchestrate
+//! clean` (and the start of every run) removes what the files of *dead*
+//! owners name. Every pid is checked against its recorded start time before
+//! anything is killed, so a pid the kernel has since given to another
+//! program is left alone. `mn -c` is never used: it is machine-wide.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// A process as recorded: pid plus the kernel's start time of that pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcId {
+    pub pid: u32,
+    /// Field 22 of `/proc/PID/stat` (clock ticks since boot).
+    pub start: u64,
+}
+
+impl ProcId {
+    /// The process as it is now, if it exists.
+    pub fn of(pid: u32) -> Option<ProcId> {
+        start_time(pid).map(|start| ProcId { pid, start })
+    }
+
+    /// Whether this very process (not a later one with the same pid) lives.
+    pub fn alive(&self) -> bool {
+        start_time(self.pid) == Some(self.start) && !is_zombie(self.pid)
+    }
+}
+
+/// What one run owns.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunState {
+    pub owner: Option<ProcId>,
+    /// The Linux bridge (also the prefix of its interfaces, `s4242-eth1`).
+    pub switch: Option<String>,
+    pub switch_intfs: Vec<String>,
+    pub driver: Option<ProcId>,
+    /// Mininet's host shells (their network namespaces die with them).
+    pub host_shells: Vec<ProcId>,
+    /// Process groups of programs the run started (leader as started).
+    pub groups: Vec<ProcId>,
+}
+
+/// The directory holding the state files.
+pub fn state_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("PA3_STATE_DIR") {
+        return PathBuf::from(d);
+    }
+    // SAFETY: geteuid has no preconditions.
+    let uid = unsafe { libc::geteuid() };
+    if uid == 0 {
+        PathBuf::from("/run/pa3-mininet")
+    } else {
+        std::env::temp_dir().join(format!("pa3-mininet-{uid}"))
+    }
+}
+
+/// The state file of this run; rewritten whole (temp file + rename) on
+/// every change, and removed when the run has cleaned up after itself.
+pub struct StateFile {
+    path: PathBuf,
+    pub state: RunState,
+}
+
+impl StateFile {
+    /// Starts the record of a run owned by this process.
+    pub fn create(tag: &str) -> Result<StateFile> {
+        let dir = state_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let me = ProcId::of(std::process::id()).context("cannot read this process's start time")?;
+        let path = dir.join(format!("{}-{}.json", me.pid, tag));
+        let mut f = StateFile {
+            path,
+            state: RunState {
+                owner: Some(me),
+                ..RunState::default()
+            },
+        };
+        f.save()?;
+        Ok(f)
+    }
+
+    pub fn save(&mut self) -> Result<()> {
+        let tmp = self.path.with_extension("json.tmp");
+        let text = serde_json::to_string_pretty(&self.state)?;
+        let mut file =
+            fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all().ok();
+        fs::rename(&tmp, &self.path)?;
+        Ok(())
+    }
+
+    pub fn add_group(&mut self, leader: u32) {
+        if let Some(p) = ProcId::of(leader) {
+            self.state.groups.push(p);
+            let _ = self.save();
+        }
+    }
+
+    /// Everything is gone: forget the record.
+    pub fn remove(self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+fn stat_fields(pid: u32) -> Option<Vec<String>> {
+    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces.
+    let close = text.rfind(')')?;
+    let mut fields = vec![text[..close + 1].to_string()];
+    fields.extend(text[close + 1..].split_whitespace().map(str::to_string));
+    Some(fields)
+}
+
+fn start_time(pid: u32) -> Option<u64> {
+    // After "pid (comm)": state is index 1, ... starttime is field 22 → index 20.
+    stat_fields(pid)?.get(20)?.parse().ok()
+}
+
+fn is_zombie(pid: u32) -> bool {
+    stat_fields(pid).and_then(|f| f.get(1).cloned()).as_deref() == Some("Z")
+}
+
+fn process_group(pid: u32) -> Option<u32> {
+    stat_fields(pid)?.get(3)?.parse().ok()
+}
+
+/// Every live process in process group `pgid` started no earlier than
+/// `not_before` (a group id the kernel reused for someone else's newer
+/// group is not ours; neither are older processes).
+pub fn group_members(pgid: u32, not_before: u64) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| process_group(pid) == Some(pgid))
+        .filter(|&pid| start_time(pid).is_some_and(|s| s >= not_before))
+        .collect()
+}
+
+/// Sends `signal` to a process group we started.
+pub fn signal_group(pgid: u32, signal: i32) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory
+    // is involved.
+    unsafe {
+        libc::kill(-(pgid as i32), signal);
+    }
+}
+
+/// Stops a group: SIGTERM, up to `grace` for it to go, then SIGKILL.
+pub fn stop_group(group: ProcId, grace: std::time::Duration) {
+    let members = || group_members(group.pid, group.start);
+    if members().is_empty() {
+        return;
+    }
+    signal_group(group.pid, libc::SIGTERM);
+    let deadline = std::time::Instant::now() + grace;
+    while std::time::Instant::now() < deadline {
+        if members().iter().all(|&p| is_zombie(p)) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    signal_group(group.pid, libc::SIGKILL);
+}
+
+/// Deletes network interfaces by name (`ip link del`), ignoring those that
+/// are already gone. Returns the ones it removed.
+pub fn delete_links(names: &[String]) -> Vec<String> {
+    let mut removed = Vec::new();
+    for name in names {
+        if Path::new("/sys/class/net").join(name).exists() {
+            let ok = Command::new("ip")
+                .args(["link", "del", "dev", name])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok {
+                removed.push(name.clone());
+            }
+        }
+    }
+    removed
+}
+
+/// Interfaces whose name starts with `<switch>-` (the switch's ports) plus
+/// the bridge itself.
+pub fn links_of_switch(switch: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = fs::read_dir("/sys/class/net") {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name == switch || name.starts_with(&format!("{switch}-eth")) {
+                out.push(name);
+            }
+        }
+    }
+    // Ports first, then the bridge.
+    out.sort_by_key(|n| n == switch);
+    out
+}
+
+/// Removes what a run's state names. Used on a dead run's leftovers and
+/// as the last resort of a live run's own teardown.
+pub fn remove_owned(state: &RunState) -> Vec<String> {
+    let mut done = Vec::new();
+    let grace = std::time::Duration::from_millis(500);
+    for g in &state.groups {
+        if !group_members(g.pid, g.start).is_empty() {
+            stop_group(*g, grace);
+            done.push(format!("process group {}", g.pid));
+        }
+    }
+    if let Some(d) = state.driver {
+        if d.alive() {
+            signal_group(d.pid, libc::SIGKILL);
+            done.push(format!("driver {}", d.pid));
+        }
+    }
+    for h in &state.host_shells {
+        if h.alive() {
+            // SAFETY: see signal_group.
+            unsafe {
+                libc::kill(h.pid as i32, libc::SIGKILL);
+            }
+            done.push(format!("host shell {}", h.pid));
+        }
+    }
+    if let Some(sw) = &state.switch {
+        let mut names = links_of_switch(sw);
+        for i in &state.switch_intfs {
+            if !names.contains(i) {
+                names.push(i.clone());
+            }
+        }
+        for n in delete_links(&names) {
+            done.push(format!("interface {n}"));
+        }
+    }
+    done
+}
+
+/// What `clean` found and removed.
+#[derive(Debug, Default)]
+pub struct CleanReport {
+    pub removed: Vec<String>,
+    /// State files of runs still alive, left alone.
+    pub live_runs: Vec<u32>,
+}
+
+/// Removes the leftovers of every dead run recorded in the state directory.
+pub fn clean_dead_runs() -> Result<CleanReport> {
+    let dir = state_dir();
+    let mut report = CleanReport::default();
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return Ok(report);
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        if name.ends_with(".json.tmp") {
+            // A record being written by a live run, or half-written by a dead one.
+            let owner_pid = name.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if owner_pid.and_then(ProcId::of).is_none() {
+                let _ = fs::remove_file(&path);
+            }
+            continue;
+        }
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(state) = serde_json::from_str::<RunState>(&text) else {
+            continue;
+        };
+        match state.owner {
+            Some(o) if o.alive() => {
+                report.live_runs.push(o.pid);
+                continue;
+            }
+            _ => {}
+        }
+        report.removed.extend(remove_owned(&state));
+        let _ = fs::remove_file(&path);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_wrong_start_time_is_not() {
+        let me = ProcId::of(std::process::id()).unwrap();
+        assert!(me.alive());
+        let other = ProcId {
+            pid: me.pid,
+            start: me.start + 1,
+        };
+        assert!(!other.alive());
+    }
+
+    #[test]
+    fn our_group_has_members() {
+        let pgid = process_group(std::process::id()).unwrap();
+        assert!(!group_members(pgid, 0).is_empty());
+    }
+}
