@@ -723,14 +723,14 @@ pub fn validate(
     let hosts: Vec<String> = match &s.topology.hosts {
         Some(h) => h.clone(),
         None => {
+            // Without a host list: the server's host (h1 unless given) and
+            // the clients' hosts, in that order, so the server is 10.0.0.1.
+            let server = server_host.clone().unwrap_or_else(|| "h1".into());
             let mut h: Vec<String> = Vec::new();
-            for name in server_host.iter().chain(s.clients.iter().map(|c| &c.host)) {
+            for name in std::iter::once(&server).chain(s.clients.iter().map(|c| &c.host)) {
                 if !h.contains(name) {
                     h.push(name.clone());
                 }
-            }
-            if h.is_empty() {
-                h = vec!["h1".into(), "h2".into(), "h3".into()];
             }
             h
         }

@@ -2,3 +2,4 @@
 //! Each module drives the real binaries with assert_cmd.
 
 mod pa3;
+mod orchestrate;
