@@ -173,8 +173,11 @@ pub fn run(
             .unwrap_or(std::cmp::Ordering::Equal)
     });
     Outcome {
-        processes: r.procs.into_iter().map(|p| p.info).collect(),
-        events: r.events,
+        processes: std::mem::take(&mut r.procs)
+            .into_iter()
+            .map(|p| p.info)
+            .collect(),
+        events: std::mem::take(&mut r.events),
         error: if interrupted { None } else { error },
         interrupted,
         scenario_ms,
@@ -657,6 +660,7 @@ impl Runner<'_> {
             "-i".into(),
             host.intf.clone(),
             "-U".into(),
+            "--immediate-mode".into(),
             "-n".into(),
             "-w".into(),
             path.to_string_lossy().to_string(),
@@ -725,6 +729,17 @@ impl Runner<'_> {
         let _ = c.handle.wait();
         let lines = c.log.lock().expect("capture log").clone();
         lines
+    }
+}
+
+/// A panic anywhere in the runner still stops every program it started.
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        for p in &self.procs {
+            if let (true, Some(g)) = (p.running, p.group) {
+                state::stop_group(g, KILL_GRACE);
+            }
+        }
     }
 }
 
