@@ -430,6 +430,9 @@ fn run_one(
     dir.write("topo.py", &topo_text)?;
     dir.write("scenario.yaml", &s.source)?;
     let mut state = StateFile::create(&s.name)?;
+    state.state.incomplete_dir =
+        Some(std::fs::canonicalize(dir.path()).unwrap_or_else(|_| dir.path().to_path_buf()));
+    state.save()?;
     let mut phases = Vec::new();
     let cwd = s
         .file
@@ -484,6 +487,8 @@ fn run_one(
     }
     phases.extend(net.phases().into_iter().filter(|p| p.name != "teardown"));
     drop(net);
+    // The run directory is ours to finish (or RunDir's Drop removes it).
+    state.state.incomplete_dir = None;
     let leftovers = state::remove_owned(&state.state);
     state.remove();
     phases.push(Phase {

@@ -50,6 +50,10 @@ pub struct RunState {
     pub host_shells: Vec<ProcId>,
     /// Process groups of programs the run started (leader as started).
     pub groups: Vec<ProcId>,
+    /// The run directory being written (`.incomplete-…`), removed if the
+    /// run died before it could finish it.
+    #[serde(default)]
+    pub incomplete_dir: Option<PathBuf>,
 }
 
 /// The directory holding the state files.
@@ -137,7 +141,7 @@ fn process_group(pid: u32) -> Option<u32> {
     stat_fields(pid)?.get(3)?.parse().ok()
 }
 
-/// Every live process in process group `pgid` started no earlier than
+/// Every live (not zombie) process in process group `pgid` started no earlier than
 /// `not_before` (a group id the kernel reused for someone else's newer
 /// group is not ours; neither are older processes).
 pub fn group_members(pgid: u32, not_before: u64) -> Vec<u32> {
@@ -148,6 +152,7 @@ pub fn group_members(pgid: u32, not_before: u64) -> Vec<u32> {
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|&pid| process_group(pid) == Some(pgid))
         .filter(|&pid| start_time(pid).is_some_and(|s| s >= not_before))
+        .filter(|&pid| !is_zombie(pid))
         .collect()
 }
 
@@ -169,7 +174,7 @@ pub fn stop_group(group: ProcId, grace: std::time::Duration) {
     signal_group(group.pid, libc::SIGTERM);
     let deadline = std::time::Instant::now() + grace;
     while std::time::Instant::now() < deadline {
-        if members().iter().all(|&p| is_zombie(p)) {
+        if members().is_empty() {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -238,6 +243,14 @@ pub fn remove_owned(state: &RunState) -> Vec<String> {
                 libc::kill(h.pid as i32, libc::SIGKILL);
             }
             done.push(format!("host shell {}", h.pid));
+        }
+    }
+    if let Some(dir) = &state.incomplete_dir {
+        let is_ours = dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".incomplete-"));
+        if is_ours && dir.is_dir() && fs::remove_dir_all(dir).is_ok() {
+            done.push(format!("unfinished results {}", dir.display()));
         }
     }
     if let Some(sw) = &state.switch {

@@ -112,8 +112,12 @@ topos = {"pa3": PA3Topo}
 def emit(event, **fields):
     fields["event"] = event
     fields["t"] = round(time.monotonic() - T0, 4)
-    sys.stdout.write("PA3 " + json.dumps(fields) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write("PA3 " + json.dumps(fields) + "\n")
+        sys.stdout.flush()
+    except OSError:
+        # Whoever read us is gone (killed): the net must still be stopped.
+        pass
 
 
 class Stop(Exception):
