@@ -95,8 +95,20 @@ struct RunArgs {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// Runs the command line; returns the process exit code.
+/// Runs the command line; returns the process exit code. A panic (a bug)
+/// still unwinds through every guard — programs stopped, network removed,
+/// unfinished results deleted — and then exits 1.
 pub fn main() -> i32 {
+    match std::panic::catch_unwind(main_inner) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("error: internal error (a bug in orchestrate); everything it had started was removed");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn main_inner() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -31,6 +31,9 @@ pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_LINES: usize = 20_000;
 /// Bytes kept per line; the rest of a longer line is dropped.
 pub const MAX_LINE_BYTES: usize = 4096;
+/// Environment variable set on every program a run starts: `PID-START` of
+/// the orchestrator that owns it.
+pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
 /// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
 pub const KILL_GRACE: Duration = Duration::from_secs(1);
 
@@ -216,7 +219,15 @@ impl Runner<'_> {
         self.step_event(format!("server listening on {}:{port}", self.server_ip));
 
         let mut connected = 0usize;
-        for step in self.s.steps.clone() {
+        // Fault injection for the teardown tests: a panic in the middle of
+        // a run must still leave nothing behind.
+        let panic_at = std::env::var("PA3_INJECT_PANIC_AT_STEP")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok());
+        for (n, step) in self.s.steps.clone().into_iter().enumerate() {
+            if panic_at == Some(n) {
+                panic!("PA3_INJECT_PANIC_AT_STEP={n}");
+            }
             match step {
                 ValidStep::Connect(c) => {
                     let id = self.s.clients[c].id.clone();
@@ -431,7 +442,13 @@ impl Runner<'_> {
         };
         self.opts.console.event(&label, &start_ev);
         self.events.push(start_ev);
-        let spawned = spawn_piped(&wrapped, &self.opts.cwd, idx, &self.tx)
+        let run_id = self
+            .state
+            .state
+            .owner
+            .map(|o| format!("{}-{}", o.pid, o.start))
+            .unwrap_or_default();
+        let spawned = spawn_piped(&wrapped, &self.opts.cwd, &run_id, idx, &self.tx)
             .map_err(|e| format!("cannot start {label} ({}): {e}", wrapped[0]))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
@@ -757,6 +774,7 @@ struct Spawned {
 fn spawn_piped(
     argv: &[String],
     cwd: &std::path::Path,
+    run_id: &str,
     idx: usize,
     tx: &Sender<Msg>,
 ) -> std::io::Result<Spawned> {
@@ -769,6 +787,8 @@ fn spawn_piped(
         // prints in a block buffer until they exit, and every line would
         // get the same late timestamp.
         .env("PYTHONUNBUFFERED", "1")
+        // Marks every program (and what it forks) as this run's.
+        .env(RUN_ID_VAR, run_id)
         .stdin_file(in_r)
         .stdout_file(out_w)
         .stderr_file(err_w)

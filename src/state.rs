@@ -115,6 +115,15 @@ impl StateFile {
 
     /// Everything is gone: forget the record.
     pub fn remove(self) {
+        drop(self);
+    }
+}
+
+/// Whatever path leaves a run — finished, failed, or unwinding from a
+/// panic — removes what the record still names, then the record.
+impl Drop for StateFile {
+    fn drop(&mut self) {
+        remove_owned(&self.state);
         let _ = fs::remove_file(&self.path);
     }
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests: one integration binary, one behaviour per test.
 //! Each module drives the real binaries with assert_cmd.
 
-mod pa3;
 mod orchestrate;
+mod pa3;
+mod teardown;
