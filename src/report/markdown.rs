@@ -35,9 +35,14 @@ pub fn report(record: &RunRecord) -> String {
             md_text(error)
         );
     }
+    let checked = if record.error.is_some() {
+        "the run could not be carried out".to_string()
+    } else {
+        format!("{passed} of {total} checks passed")
+    };
     let _ = writeln!(
         out,
-        "- **Result:** {mark} {result}: {passed} of {total} checks passed (exit code {})",
+        "- **Result:** {mark} {result}: {checked} (exit code {})",
         record.exit_code
     );
     let _ = writeln!(out, "- **Ack observed:** {}", ack_summary(record));
@@ -449,6 +454,7 @@ mod tests {
         let diagram = sequence_diagram(&record);
         let mut lines = diagram.lines();
         assert_eq!(lines.next(), Some("sequenceDiagram"));
+        let entity = regex::Regex::new(r"#\d+;").unwrap();
         for line in lines {
             let line = line.strip_prefix("    ").expect("indented");
             let ok = line.starts_with("participant ")
@@ -457,7 +463,7 @@ mod tests {
                 || (line.starts_with('c') && line.contains("->>srv: "));
             assert!(ok, "unexpected statement: {line}");
             // `;` and `#` only as parts of entity codes
-            let without_codes = regex::Regex::new(r"#\d+;").unwrap().replace_all(line, "");
+            let without_codes = entity.replace_all(line, "");
             assert!(
                 !without_codes.contains(';') && !without_codes.contains('#'),
                 "{line}"
@@ -499,7 +505,7 @@ mod tests {
         let md = report(&fixtures::failing());
         assert!(md.starts_with("# case2-python — ❌ FAIL\n"));
         assert!(md.contains("## Evidence of the failed checks"));
-        assert!(md.contains("[h3 client b] stdout: Sent to Server: Client Y: Bob Marley"));
+        assert!(md.contains("[h3 client b] typed: Bob Marley"));
         assert!(!md.contains("## Packet capture"));
         let md = report(&fixtures::errored());
         assert!(md.contains("> **The run could not be carried out:** cannot build the network"));
@@ -519,7 +525,7 @@ mod tests {
         assert!(md.contains("[case2](20250514T092107Z-case2/report.md)"));
         assert!(md.contains("[case2-python](20250514T092451Z-case2-python/report.md)"));
         assert!(
-            md.contains("**2 runs: 1 passed, 1 failed** · 15 of 18 checks passed · 6.91 s in all")
+            md.contains("**2 runs: 1 passed, 1 failed** · 19 of 22 checks passed · 6.91 s in all")
         );
         assert_eq!(index(&[]), "# Runs\n\n_No runs._\n");
     }

@@ -307,23 +307,41 @@ mod tests {
     #[test]
     fn a_foreign_client_still_yields_its_typed_message_and_a_bad_exit_is_told() {
         let mut record = fixtures::passing();
-        // a client that prints nothing of ours: drop its `Sent to Server` line
+        // a client that does not print `Sent to Server: …`
         record
             .events
             .retain(|e| !(e.process == "b" && e.text.starts_with("Sent to Server")));
         record.processes[2].exit.as_mut().unwrap().code = Some(1);
-        let beats = beats(&record);
-        let b_messages: Vec<_> = beats
-            .iter()
-            .filter(|x| x.kind == Kind::Message && x.process == "b")
-            .map(|x| (x.text.as_str(), record.events[x.event].stream))
-            .collect();
-        // b's stdout still carries `Client Y: Bob` (in the server's ack? no: in
-        // its own lines?) — it does not here, so the typed text is used.
-        assert_eq!(b_messages, vec![("Bob", Stream::Stdin)]);
-        assert!(beats
+        let b_messages = |record: &RunRecord| -> Vec<(String, Stream)> {
+            beats(record)
+                .iter()
+                .filter(|x| x.kind == Kind::Message && x.process == "b")
+                .map(|x| (x.text.clone(), record.events[x.event].stream))
+                .collect()
+        };
+        // nothing it printed names its message: the typed text it is
+        assert_eq!(
+            b_messages(&record),
+            vec![("Bob".to_string(), Stream::Stdin)]
+        );
+        assert!(beats(&record)
             .iter()
             .any(|x| x.kind == Kind::Exit && x.process == "b"));
+
+        // it echoes `Client Y: Bob` in its own words: that is the label
+        let echo = record
+            .events
+            .iter()
+            .position(|e| e.process == "b" && e.stream == Stream::Stdin)
+            .unwrap();
+        let mut line = record.events[echo].clone();
+        line.stream = Stream::Stdout;
+        line.text = "me> Client Y: Bob".into();
+        record.events.insert(echo + 1, line);
+        assert_eq!(
+            b_messages(&record),
+            vec![("Client Y: Bob".to_string(), Stream::Stdin)]
+        );
     }
 
     #[test]

@@ -22,16 +22,16 @@ const WIDTH: f64 = 1200.0;
 /// Left edge of the plot; the lane names sit left of it.
 const PLOT_LEFT: f64 = 180.0;
 const PLOT_RIGHT: f64 = WIDTH - 40.0;
-const AXIS_Y: f64 = 86.0;
-const LANES_TOP: f64 = 96.0;
+const AXIS_Y: f64 = 104.0;
+const LANES_TOP: f64 = 114.0;
 const ROW_H: f64 = 15.0;
 const MARKER_DY: f64 = 13.0;
 const LABEL_SIZE: f64 = 11.0;
 /// Advance of one character of the monospace label font at `LABEL_SIZE`.
 const CHAR_W: f64 = 6.7;
-const LABEL_CHARS: usize = 40;
+const LABEL_CHARS: usize = 60;
 /// Horizontal room kept between two labels of one row.
-const LABEL_GAP: f64 = 10.0;
+const LABEL_GAP: f64 = 24.0;
 /// Width given to an idle stretch drawn as an axis break.
 const BREAK_W: f64 = 36.0;
 
@@ -71,23 +71,46 @@ struct Axis {
 }
 
 impl Axis {
-    /// Lays `[0, end]` over the plot; gaps between events longer than a
-    /// third of the run (and than 250 ms) become breaks.
+    /// Lays `[0, end]` over the plot. Some stretches without events become
+    /// breaks so that they do not squeeze what happened: before the first
+    /// event (the network being built) and after the last (teardown) when
+    /// longer than a quarter of the run; between events only when longer
+    /// than half the run and than a second (a server waiting out its
+    /// timeout), so that a scenario's sleep between two sends stays to scale.
     fn new(times: &[f64], end: f64) -> Axis {
         let mut points: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
         points.push(0.0);
         points.push(end);
         points.sort_by(f64::total_cmp);
-        let threshold = (end / 3.0).max(250.0);
+        let gaps: Vec<(f64, f64)> = points.windows(2).map(|w| (w[0], w[1])).collect();
+        let last = gaps.len().saturating_sub(1);
+        let is_edge = |i: usize| i == 0 || i == last;
+        let middle = (end / 2.0).max(1000.0);
+        let middle_break = |i: usize, (a, b): (f64, f64)| !is_edge(i) && b - a > middle;
+        // the edges are weighed against what is left once the middle breaks
+        // are out, so a short setup before a long wait still counts as long
+        let kept: f64 = end
+            - gaps
+                .iter()
+                .enumerate()
+                .filter(|(i, g)| middle_break(*i, **g))
+                .map(|(_, (a, b))| b - a)
+                .sum::<f64>();
+        let edge = (kept / 4.0).max(100.0);
         let mut spans: Vec<(f64, f64, bool)> = Vec::new();
         let mut start = 0.0;
-        for w in points.windows(2) {
-            if w[1] - w[0] > threshold {
-                if w[0] > start {
-                    spans.push((start, w[0], false));
+        for (i, &(a, b)) in gaps.iter().enumerate() {
+            let idle = if is_edge(i) {
+                b - a > edge
+            } else {
+                middle_break(i, (a, b))
+            };
+            if points.len() > 2 && idle {
+                if a > start {
+                    spans.push((start, a, false));
                 }
-                spans.push((w[0], w[1], true));
-                start = w[1];
+                spans.push((a, b, true));
+                start = b;
             }
         }
         if end > start || spans.is_empty() {
@@ -343,6 +366,19 @@ fn place(record: &RunRecord, axis: &Axis, lane: &Lane) -> Vec<Placed> {
         let x = axis.x(e.t_ms);
         let text = label(record, e);
         let w = text.chars().count() as f64 * CHAR_W;
+        if text.is_empty() {
+            // a blank line: a marker, no label, no room taken
+            placed.push(Placed {
+                event: i,
+                x,
+                row: 0,
+                lx: x,
+                w: 0.0,
+                anchor_end: false,
+                text,
+            });
+            continue;
+        }
         let anchor_end = x + 6.0 + w > WIDTH - 6.0;
         let lx = if anchor_end { x - 6.0 - w } else { x + 6.0 };
         let (a, b) = (lx - LABEL_GAP / 2.0, lx + w + LABEL_GAP / 2.0);
@@ -464,7 +500,7 @@ pub fn timeline(record: &RunRecord) -> String {
         for p in &placements[k] {
             let my = tops[k] + MARKER_DY;
             let ly = my + (p.row as f64 + 1.0) * ROW_H - 9.0;
-            if ly > my + 5.0 {
+            if ly > my + 5.0 && !p.text.is_empty() {
                 let _ = writeln!(
                     s,
                     "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{ly:.1}\" stroke=\"{}\" stroke-width=\"0.8\" stroke-opacity=\"0.55\"/>",
@@ -479,8 +515,8 @@ pub fn timeline(record: &RunRecord) -> String {
     arrows(&mut s, record, &axis, &lanes, &tops);
 
     // labels, on a patch of their lane's colour so that lines pass behind
-    for (k, lane) in lanes.iter().enumerate() {
-        for p in &placements[k] {
+    for (k, placed) in placements.iter().enumerate() {
+        for p in placed.iter().filter(|p| !p.text.is_empty()) {
             let e = &record.events[p.event];
             let ly = tops[k] + MARKER_DY + (p.row as f64 + 1.0) * ROW_H;
             let _ = writeln!(
@@ -507,7 +543,6 @@ pub fn timeline(record: &RunRecord) -> String {
                 xml(&p.text)
             );
         }
-        let _ = lane;
     }
 
     // markers on top, each with its full line as a tooltip
@@ -572,35 +607,47 @@ fn header(s: &mut String, record: &RunRecord) {
     } else {
         BAD_COLOUR
     };
-    let ack = match &record.ack_observed {
+    let _ = writeln!(
+        s,
+        "<text x=\"20\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"{TEXT_COLOUR}\">{} — <tspan fill=\"{colour}\">{result}</tspan></text>",
+        xml(&record.scenario)
+    );
+    let mut ack = match &record.ack_observed {
         Some(a) => format!("ack: {a}"),
         None => "no ack".to_string(),
     };
-    let _ = writeln!(
-        s,
-        "<text x=\"20\" y=\"28\" font-size=\"18\" font-weight=\"bold\" fill=\"{TEXT_COLOUR}\">{} \
-         <tspan fill=\"{colour}\">{result}</tspan><tspan font-weight=\"normal\" font-size=\"14\" fill=\"#444444\">   {}</tspan></text>",
-        xml(&record.scenario),
-        xml(&ack)
-    );
-    let mut sub = format!(
-        "{} · started {} · {} · {} events",
-        record.backend,
-        record.started_utc,
-        duration(record.duration_ms),
-        record.events.len()
-    );
-    if let Some(want) = record
-        .ack_expected
-        .as_ref()
-        .filter(|w| Some(*w) != record.ack_observed.as_ref())
-    {
-        sub.push_str(&format!(" · expected ack: {want}"));
+    match &record.ack_expected {
+        Some(want) if Some(want) != record.ack_observed.as_ref() => {
+            ack.push_str(&format!("  (expected: {want})"));
+        }
+        Some(_) => ack.push_str("  (as expected)"),
+        None => {}
+    }
+    if let Some(error) = &record.error {
+        ack = format!("the run could not be carried out: {error}");
     }
     let _ = writeln!(
         s,
-        "<text x=\"20\" y=\"48\" font-size=\"12\" fill=\"#555555\">{}</text>",
-        xml(&sub)
+        "<text x=\"20\" y=\"50\" font-size=\"14\" fill=\"{}\">{}</text>",
+        if record.passed() {
+            TEXT_COLOUR
+        } else {
+            BAD_COLOUR
+        },
+        xml(&truncate(&ack, 150))
+    );
+    let sub = format!(
+        "{} · started {} · {} · {} events · {}",
+        record.backend,
+        record.started_utc,
+        duration(record.duration_ms),
+        record.events.len(),
+        record.description
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"20\" y=\"69\" font-size=\"12\" fill=\"#555555\">{}</text>",
+        xml(&truncate(&sub, 170))
     );
 }
 
@@ -659,7 +706,7 @@ fn grid(s: &mut String, axis: &Axis, bottom: f64) {
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666666\">{}</text>",
             (seg.x0 + seg.x1) / 2.0,
             AXIS_Y - 20.0,
-            xml(&format!("{} idle", duration(seg.t1 - seg.t0)))
+            xml(&format!("{} gap", duration(seg.t1 - seg.t0)))
         );
     }
 }
@@ -897,9 +944,15 @@ mod tests {
         let record = fixtures::failing();
         let times: Vec<f64> = record.events.iter().map(|e| e.t_ms).collect();
         let axis = Axis::new(&times, record.duration_ms);
-        assert_eq!(axis.segments.iter().filter(|s| s.idle).count(), 1);
-        let idle = axis.segments.iter().find(|s| s.idle).unwrap();
-        assert_eq!((idle.t0, idle.t1), (1070.6, 6070.8));
+        let idle: Vec<(f64, f64)> = axis
+            .segments
+            .iter()
+            .filter(|s| s.idle)
+            .map(|s| (s.t0, s.t1))
+            .collect();
+        // the server's 5 s timeout, and then the network being built (long
+        // next to what is left)
+        assert_eq!(idle, vec![(0.0, 402.7), (1070.6, 6070.8)]);
         let mut last = f64::NEG_INFINITY;
         for t in (0..=6200).step_by(10) {
             let x = axis.x(t as f64);
@@ -907,6 +960,9 @@ mod tests {
             assert!((PLOT_LEFT..=PLOT_RIGHT).contains(&x));
             last = x;
         }
+        // a 300 ms sleep between the sends of a 740 ms run stays to scale
+        let axis = Axis::new(&[180.0, 230.0, 427.0, 727.0, 731.0, 740.0], 740.0);
+        assert!(axis.segments.iter().all(|s| !s.idle));
         // the 200 ms between the two sends stays on a linear scale
         let passing = fixtures::passing();
         let times: Vec<f64> = passing.events.iter().map(|e| e.t_ms).collect();
@@ -915,6 +971,14 @@ mod tests {
         let b = axis.x(643.4);
         let c = axis.x(543.3);
         assert!(((c - a) - (b - c)).abs() < 0.5);
+        // while the network being built before the first event is a break
+        let idle: Vec<(f64, f64)> = axis
+            .segments
+            .iter()
+            .filter(|s| s.idle)
+            .map(|s| (s.t0, s.t1))
+            .collect();
+        assert_eq!(idle, vec![(0.0, 418.2)]);
     }
 
     #[test]
