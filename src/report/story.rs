@@ -141,7 +141,17 @@ pub(crate) fn beats(record: &RunRecord) -> Vec<Beat> {
                         .iter()
                         .any(|b| b.kind == Kind::Connect && b.process == id);
                     if !already {
-                        beats.push(beat(Kind::Connect, id, "connect".into(), i, None));
+                        // The orchestrator sees a connection by polling, a
+                        // few ms late; the client's own "Connected to" line,
+                        // when it printed one earlier, dates it better.
+                        let own = events.iter().position(|c| {
+                            c.process == id
+                                && c.stream == Stream::Stdout
+                                && c.text.trim_start().starts_with("Connected to")
+                                && c.t_ms < e.t_ms
+                        });
+                        let at = own.unwrap_or(i);
+                        beats.push(beat(Kind::Connect, id, "connect".into(), at, None));
                     }
                 }
             }
