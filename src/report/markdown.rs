@@ -480,7 +480,7 @@ mod tests {
         assert!(diagram.contains("participant c2 as h3 client b (Y)\n"));
         assert!(diagram.contains("c1->>srv: connect (t=432 ms)\n"));
         assert!(diagram.contains("srv-->>c2: Client Y connected (t=442 ms)\n"));
-        assert!(diagram.contains("c2->>srv: Client Y: Bob (t=443 ms)\n"));
+        assert!(diagram.contains("c2->>srv: Client Y: Bob (t=442 ms)\n"));
         assert!(diagram.contains("srv-->>c1: Y: Bob received before X: Alice (t=645 ms)\n"));
         // Bob's message comes before Alice's, as observed
         assert!(

@@ -174,7 +174,14 @@ pub(crate) fn beats(record: &RunRecord) -> Vec<Beat> {
                     });
                     beats.push(beat(Kind::Greeting, &e.process, greeting, i, source));
                 } else if let Some(message) = sent_to_server(&e.text) {
-                    beats.push(beat(Kind::Message, &e.process, clean(message), i, None));
+                    // The client reports a send after its write returned,
+                    // and its line reaches us later still; the moment the
+                    // line was typed into it is when the message left.
+                    let typed = events[..i]
+                        .iter()
+                        .rposition(|c| c.process == e.process && c.stream == Stream::Stdin);
+                    let at = typed.unwrap_or(i);
+                    beats.push(beat(Kind::Message, &e.process, clean(message), at, None));
                 }
             }
             Stream::Exit => {
