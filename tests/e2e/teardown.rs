@@ -292,3 +292,44 @@ fn two_orchestrators_started_together_both_pass() {
         assert!(interfaces_of(pid).is_empty());
     }
 }
+
+#[test]
+fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
+    if !mininet_available() {
+        return;
+    }
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(cargo_bin("orchestrate"))
+        .arg("up")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/case1.yaml"))
+        .env_remove("CARGO")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push(line.clone());
+        if line.contains("Press Ctrl-C") {
+            break;
+        }
+    }
+    let text = seen.join("\n");
+    assert!(text.contains("h1     10.0.0.1"), "{text}");
+    assert!(text.contains("/server"), "{text}");
+    assert_eq!(
+        interfaces_of(pid).len(),
+        4,
+        "bridge and three ports expected during `up`"
+    );
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGINT);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert!(interfaces_of(pid).is_empty(), "{:?}", interfaces_of(pid));
+}
