@@ -553,12 +553,6 @@ fn run_one(
     };
     let passed = error.is_none() && judgement.verdicts.iter().all(|v| v.passed);
     let mut record = RunRecord {
-        schema_version: SCHEMA_VERSION,
-        scenario: s.name.clone(),
-        description: s.description.clone(),
-        file: s.file.display().to_string(),
-        backend: args.backend.name().into(),
-        started_utc: results::rfc3339(started),
         duration_ms: ms(t0.elapsed()),
         phases,
         processes: outcome.processes,
@@ -574,8 +568,8 @@ fn run_one(
             EXIT_CHECK_FAILED
         },
         error,
-        files: Vec::new(),
         capture: capture_stats,
+        ..bare_record(s, args, started)
     };
     for f in [
         "events.jsonl",
@@ -607,7 +601,8 @@ fn outcome_port(events: &[Event]) -> u16 {
         .unwrap_or(crate::protocol::DEFAULT_PORT)
 }
 
-fn interrupted_record(s: &ValidScenario, args: &RunArgs, started: OffsetDateTime) -> RunRecord {
+/// A record of the scenario with nothing observed yet.
+fn bare_record(s: &ValidScenario, args: &RunArgs, started: OffsetDateTime) -> RunRecord {
     RunRecord {
         schema_version: SCHEMA_VERSION,
         scenario: s.name.clone(),
@@ -622,10 +617,18 @@ fn interrupted_record(s: &ValidScenario, args: &RunArgs, started: OffsetDateTime
         verdicts: Vec::new(),
         ack_observed: None,
         ack_expected: None,
-        exit_code: EXIT_INTERRUPTED,
-        error: Some("interrupted".into()),
+        exit_code: EXIT_OK,
+        error: None,
         files: Vec::new(),
         capture: None,
+    }
+}
+
+fn interrupted_record(s: &ValidScenario, args: &RunArgs, started: OffsetDateTime) -> RunRecord {
+    RunRecord {
+        exit_code: EXIT_INTERRUPTED,
+        error: Some("interrupted".into()),
+        ..bare_record(s, args, started)
     }
 }
 
