@@ -204,13 +204,13 @@ mod tests {
         let done = d.finish().unwrap();
         assert!(!tmp.exists());
         assert!(done.join("summary.json").exists());
-        assert_eq!(done.file_name().unwrap(), "20260921T140320Z-case2");
+        assert_eq!(done.file_name().unwrap(), "20260921T141320Z-case2");
         let latest = fs::read_link(root.path().join("latest")).unwrap();
-        assert_eq!(latest, Path::new("20260921T140320Z-case2"));
+        assert_eq!(latest, Path::new("20260921T141320Z-case2"));
         // Same second, same name: a suffix, never an overwrite.
         let d2 = RunDir::create(root.path(), "case2", t).unwrap();
         let done2 = d2.finish().unwrap();
-        assert_eq!(done2.file_name().unwrap(), "20260921T140320Z-case2-2");
+        assert_eq!(done2.file_name().unwrap(), "20260921T141320Z-case2-2");
     }
 
     #[test]

@@ -573,7 +573,7 @@ pub fn timeline(record: &RunRecord) -> String {
 }
 
 fn lane_fill(k: usize) -> &'static str {
-    if k % 2 == 0 {
+    if k.is_multiple_of(2) {
         "#f4f6f8"
     } else {
         "#ffffff"
