@@ -36,3 +36,6 @@ pub mod server;
 pub mod state;
 pub mod topology;
 pub mod wire;
+
+#[cfg(test)]
+mod proptests;

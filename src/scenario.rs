@@ -415,27 +415,94 @@ pub fn parse(
         ));
     }
     let scenario: Scenario = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e
+        let (mut line, mut column) = e
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((1, 1));
-        err_at(line, column, yaml_message(&e))
+        let mut message = yaml_message(&e, text, line, column);
+        // serde_yaml puts a duplicate key at the start of its mapping and an
+        // alias bomb nowhere: point at the second key, at the first alias.
+        if let Some(key) = message
+            .split_once("duplicate field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map(|(key, _)| key.to_string())
+        {
+            let locator = Locator::new(text);
+            if let Some((first, second)) = locator.duplicate_of(&key) {
+                (line, column) = second;
+                message.push_str(&format!(
+                    " (first given at line {} column {})",
+                    first.0, first.1
+                ));
+            }
+        } else if message.contains("repetition limit") {
+            if let Some(at) = Locator::new(text).first_alias {
+                (line, column) = at;
+            }
+        }
+        err_at(line, column, message)
     })?;
     validate(path, text, scenario, caps)
 }
 
-/// serde_yaml's message without its trailing ` at line N column M`, which
-/// our `file:line:col:` prefix already says.
-fn yaml_message(e: &serde_yaml::Error) -> String {
-    let msg = e.to_string();
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r" at line \d+ column \d+$").unwrap());
-    let msg = re.replace(&msg, "").to_string();
-    if msg.contains("repetition limit") || msg.contains("recursion limit") {
-        format!("{msg} (aliases or nesting expand too far: refused)")
-    } else {
-        msg
+/// serde_yaml's message in a person's words: without the position our
+/// `file:line:col:` prefix already says, with Rust's type names replaced by
+/// what to write, and with a hint for the usual causes.
+fn yaml_message(e: &serde_yaml::Error, text: &str, line: usize, column: usize) -> String {
+    let mut msg = e.to_string();
+    // The error's own position, wherever it stands (a syntax error also
+    // names where the construct it was parsing began: that one stays).
+    for here in [
+        format!(" at line {line} column {column}, "),
+        format!(" at line {line} column {column}"),
+    ] {
+        if let Some(i) = msg.find(&here) {
+            let keep = if here.ends_with(", ") { ", " } else { "" };
+            msg.replace_range(i..i + here.len(), keep);
+            break;
+        }
     }
+    for (rust, words) in [
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected f64", "expected a number"),
+        (
+            "expected struct Scenario",
+            "expected a scenario: a map with `clients` and `steps`",
+        ),
+        (
+            "expected struct ClientSpec",
+            "expected a client: a map with `id`, `host` and `name`",
+        ),
+        ("expected struct TopologySpec", "expected a map"),
+        ("expected struct ServerSpec", "expected a map"),
+        ("expected struct LinkSpec", "expected a map"),
+        ("expected struct ExpectSpec", "expected a map"),
+        ("expected struct LineSpec", "expected a map"),
+        ("expected struct WaitSpec", "expected a map"),
+        (
+            "data did not match any variant of untagged enum CommandSpec",
+            "a command is one string or a list of strings",
+        ),
+    ] {
+        if let Some(i) = msg.find(rust) {
+            msg.replace_range(i..i + rust.len(), words);
+        }
+    }
+    if msg.contains("repetition limit") {
+        msg.push_str(": aliases expand too far (an alias bomb?), refused");
+    } else if msg.contains("recursion limit") {
+        msg.push_str(": the YAML nests too deep, refused");
+    } else if msg.contains("cannot start any token")
+        && text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| l.chars().nth(column.saturating_sub(1)))
+            == Some('\t')
+    {
+        msg.push_str(" (a tab: YAML indents with spaces only)");
+    }
+    msg
 }
 
 fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
@@ -453,10 +520,18 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 // ---------------------------------------------------------------------------
 // Locating nodes for errors found after parsing
 
+/// A key given twice in one mapping: its path, where it was first given
+/// and where again (line, column).
+type Duplicate = (String, (usize, usize), (usize, usize));
+
 /// Finds where a node named by a path (`clients[1].host`, `steps[3]`) stands
 /// in the source, using the YAML event stream's markers.
 pub struct Locator {
     positions: HashMap<String, (usize, usize)>,
+    /// Keys given twice in one mapping: (path, first, second position).
+    duplicates: Vec<Duplicate>,
+    /// Where the first alias (`*name`) stands.
+    pub first_alias: Option<(usize, usize)>,
 }
 
 enum Frame {
@@ -467,6 +542,8 @@ enum Frame {
 struct Collect {
     stack: Vec<Frame>,
     positions: HashMap<String, (usize, usize)>,
+    duplicates: Vec<Duplicate>,
+    first_alias: Option<(usize, usize)>,
 }
 
 impl Collect {
@@ -500,8 +577,20 @@ impl yaml_rust2::parser::MarkedEventReceiver for Collect {
             Event::Scalar(value, ..) => {
                 if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
                     if key.is_none() {
+                        // A block mapping's start is marked at its first
+                        // `:`; the first key stands before it.
+                        if let Some(at) = self.positions.get_mut(path.as_str()) {
+                            *at = (*at).min(pos);
+                        }
                         let p = join(path, &value);
-                        self.positions.entry(format!("{p}#key")).or_insert(pos);
+                        match self.positions.entry(format!("{p}#key")) {
+                            std::collections::hash_map::Entry::Occupied(first) => {
+                                self.duplicates.push((p, *first.get(), pos));
+                            }
+                            std::collections::hash_map::Entry::Vacant(v) => {
+                                v.insert(pos);
+                            }
+                        }
                         *key = Some(value);
                         return;
                     }
@@ -511,6 +600,7 @@ impl yaml_rust2::parser::MarkedEventReceiver for Collect {
                 }
             }
             Event::Alias(_) => {
+                self.first_alias.get_or_insert(pos);
                 if let Some(p) = self.value_path() {
                     self.positions.entry(p).or_insert(pos);
                 }
@@ -538,6 +628,8 @@ impl Locator {
         let mut c = Collect {
             stack: Vec::new(),
             positions: HashMap::new(),
+            duplicates: Vec::new(),
+            first_alias: None,
         };
         let mut parser = yaml_rust2::parser::Parser::new_from_str(source);
         // The text already parsed with serde_yaml; an error here only means
@@ -545,7 +637,18 @@ impl Locator {
         let _ = parser.load(&mut c, false);
         Locator {
             positions: c.positions,
+            duplicates: c.duplicates,
+            first_alias: c.first_alias,
         }
+    }
+
+    /// The first key `key` given twice in one mapping: where it was first
+    /// given and where again.
+    pub fn duplicate_of(&self, key: &str) -> Option<((usize, usize), (usize, usize))> {
+        self.duplicates
+            .iter()
+            .find(|(path, ..)| path == key || path.ends_with(&format!(".{key}")))
+            .map(|(_, first, second)| (*first, *second))
     }
 
     /// Line and column of the node at `path`, or of its nearest ancestor.
@@ -626,17 +729,49 @@ fn shown(s: &str) -> String {
     format!("{out:?}")
 }
 
-fn check_seconds(p: &mut Problems, path: &str, what: &str, seconds: f64, max: f64) -> bool {
-    if !seconds.is_finite() || seconds <= 0.0 {
+/// A list of names for a message: identifiers as they are, anything else
+/// quoted and escaped so that it cannot break the message.
+fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.is_empty() {
+                n.to_string()
+            } else {
+                shown(n)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A number as a person would write it: `1e300`, not 301 digits.
+fn num(v: f64) -> String {
+    let plain = format!("{v}");
+    if plain.len() > 16 {
+        format!("{v:e}")
+    } else {
+        plain
+    }
+}
+
+/// Checks a duration written as `value` units, of which `per_second` make a
+/// second; says what is wrong in the units the user wrote.
+fn check_duration(p: &mut Problems, path: &str, what: &str, value: f64, per_second: f64) -> bool {
+    if !value.is_finite() || value <= 0.0 {
         p.at(
             path,
-            format!("{what} must be a positive number, not {seconds}"),
+            format!("{what} must be a positive number, not {}", num(value)),
         );
         false
-    } else if seconds > max {
+    } else if value / per_second > MAX_SECONDS {
         p.at(
             path,
-            format!("{what} is {seconds}; the most allowed is {max}"),
+            format!(
+                "{what} is {}; the most allowed is {} (an hour)",
+                num(value),
+                num(MAX_SECONDS * per_second)
+            ),
         );
         false
     } else {
@@ -720,19 +855,32 @@ pub fn validate(
 
     // topology
     let server_host = s.server.host.clone();
-    let hosts: Vec<String> = match &s.topology.hosts {
-        Some(h) => h.clone(),
+    // Each host with the path of where it was written, for messages.
+    let (hosts, host_paths): (Vec<String>, Vec<String>) = match &s.topology.hosts {
+        Some(h) => h
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), format!("topology.hosts[{i}]")))
+            .unzip(),
         None => {
             // Without a host list: the server's host (h1 unless given) and
             // the clients' hosts, in that order, so the server is 10.0.0.1.
             let server = server_host.clone().unwrap_or_else(|| "h1".into());
             let mut h: Vec<String> = Vec::new();
-            for name in std::iter::once(&server).chain(s.clients.iter().map(|c| &c.host)) {
+            let mut paths: Vec<String> = Vec::new();
+            let written = std::iter::once((&server, "server.host".to_string())).chain(
+                s.clients
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (&c.host, format!("clients[{i}].host"))),
+            );
+            for (name, path) in written {
                 if !h.contains(name) {
                     h.push(name.clone());
+                    paths.push(path);
                 }
             }
-            h
+            (h, paths)
         }
     };
     if hosts.is_empty() {
@@ -745,12 +893,11 @@ pub fn validate(
         );
     }
     let mut seen_hosts = HashSet::new();
-    for (i, h) in hosts.iter().enumerate() {
-        let path = format!("topology.hosts[{i}]");
+    for (h, path) in hosts.iter().zip(&host_paths) {
         if !ident_re().is_match(h) {
-            p.at(&path, format!("host name {} must be a lowercase letter then up to 9 lowercase letters or digits (like h1)", shown(h)));
+            p.at(path, format!("host name {} must be a lowercase letter then up to 9 lowercase letters or digits (like h1)", shown(h)));
         } else if !seen_hosts.insert(h.clone()) {
-            p.at(&path, format!("host {h} is listed twice"));
+            p.at(path, format!("host {h} is listed twice"));
         }
     }
     let switch = s.topology.switch.clone().unwrap_or_else(|| "s1".into());
@@ -771,7 +918,10 @@ pub fn validate(
         if !(bw.is_finite() && bw > 0.0 && bw <= 1000.0) {
             p.at(
                 "topology.link.bw_mbit",
-                format!("bw_mbit must be more than 0 and at most 1000, not {bw}"),
+                format!(
+                    "bw_mbit must be more than 0 and at most 1000, not {}",
+                    num(bw)
+                ),
             );
         }
     }
@@ -789,7 +939,10 @@ pub fn validate(
                 format!("link {key} needs the kernel's netem queueing discipline (sch_netem), which this kernel does not have (tc says \"Specified qdisc kind is unknown\"); remove it, or delay a send with a `sleep_ms` step"),
             );
         } else if !(v.is_finite() && v >= 0.0 && v <= max) {
-            p.at(&path, format!("{key} must be between 0 and {max}, not {v}"));
+            p.at(
+                &path,
+                format!("{key} must be between 0 and {max}, not {}", num(v)),
+            );
         }
     }
 
@@ -800,7 +953,7 @@ pub fn validate(
                 format!(
                     "unknown host {} (the hosts are {})",
                     shown(h),
-                    hosts.join(", ")
+                    listed(&hosts.iter().map(String::as_str).collect::<Vec<_>>())
                 ),
             );
         }
@@ -860,10 +1013,13 @@ pub fn validate(
                     name.len()
                 ),
             );
-        } else if name.chars().any(char::is_control) {
+        } else if let Some(ctl) = name.chars().find(|c| c.is_control()) {
             p.at(
                 &format!("{base}.name"),
-                format!("the name {} contains a control character (a newline?): a name is one line of text", shown(name)),
+                format!(
+                    "the name {} contains the control character {ctl:?}: a name is one line of printable text",
+                    shown(name)
+                ),
             );
         } else if protocol::client_message(Letter::X, name).len() > MAX_MESSAGE_BYTES {
             p.at(&format!("{base}.name"), "the message would exceed 1 KiB");
@@ -885,7 +1041,7 @@ pub fn validate(
                 format!(
                     "unknown client {} (the clients are {})",
                     shown(id),
-                    known.join(", ")
+                    listed(&known)
                 ),
             );
         }
@@ -915,11 +1071,14 @@ pub fn validate(
             (None, Some(r)) => match regex::RegexBuilder::new(r).size_limit(1 << 20).build() {
                 Ok(re) => Some(Matcher::Regex(re)),
                 Err(e) => {
+                    let why = e.to_string();
+                    let why = why.lines().last().unwrap_or("");
                     p.at(
-                        path,
+                        &format!("{path}.regex"),
                         format!(
-                            "invalid regex: {}",
-                            e.to_string().lines().last().unwrap_or("")
+                            "invalid regex {}: {}",
+                            shown(r),
+                            why.strip_prefix("error: ").unwrap_or(why)
                         ),
                     );
                     None
@@ -937,6 +1096,7 @@ pub fn validate(
     let mut connected: Vec<usize> = Vec::new();
     let mut sent: Vec<usize> = Vec::new();
     let mut total_sleep = 0.0;
+    let errors_before_steps = p.list.len();
     for (i, step) in s.steps.iter().enumerate() {
         let path = format!("steps[{i}]");
         match step {
@@ -977,12 +1137,12 @@ pub fn validate(
             }
             Step::SleepMs(ms) => {
                 let secs = *ms as f64 / 1000.0;
-                if check_seconds(
+                if check_duration(
                     &mut p,
                     &format!("{path}.sleep_ms"),
-                    "sleep_ms / 1000",
-                    secs.max(1e-9),
-                    MAX_SECONDS,
+                    "sleep_ms",
+                    (*ms as f64).max(f64::MIN_POSITIVE),
+                    1000.0,
                 ) {
                     total_sleep += secs;
                     steps.push(ValidStep::Sleep(Duration::from_millis(*ms)));
@@ -993,12 +1153,12 @@ pub fn validate(
                     resolve_process(&mut p, &format!("{path}.wait_for.process"), &w.process);
                 let m = matcher(&mut p, &format!("{path}.wait_for"), &w.contains, &w.regex);
                 let ms = w.timeout_ms.unwrap_or(10_000);
-                let ok = check_seconds(
+                let ok = check_duration(
                     &mut p,
                     &format!("{path}.wait_for.timeout_ms"),
-                    "timeout_ms / 1000",
-                    ms as f64 / 1000.0,
-                    MAX_SECONDS,
+                    "timeout_ms",
+                    ms as f64,
+                    1000.0,
                 );
                 if let (Some(process), Some(matcher), true) = (process, m, ok) {
                     steps.push(ValidStep::WaitFor {
@@ -1010,6 +1170,8 @@ pub fn validate(
             }
         }
     }
+    // A step refused above already explains why a send is missing.
+    let steps_refused = p.list.len() > errors_before_steps;
     if s.steps.is_empty() {
         p.at(
             "steps",
@@ -1061,8 +1223,7 @@ pub fn validate(
         }
     }
     let timeout_s = s.timeout_s.unwrap_or(30.0);
-    if check_seconds(&mut p, "timeout_s", "timeout_s", timeout_s, MAX_SECONDS)
-        && total_sleep >= timeout_s
+    if check_duration(&mut p, "timeout_s", "timeout_s", timeout_s, 1.0) && total_sleep >= timeout_s
     {
         p.at(
             "timeout_s",
@@ -1091,6 +1252,7 @@ pub fn validate(
         None
     };
     if derived_ack.is_none()
+        && !steps_refused
         && s.expect.ack.is_none()
         && s.clients.len() == 2
         && connected.len() == 2
@@ -1174,8 +1336,7 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse(Path::new("t.yaml"), text.as_bytes(), NO_NETEM)
-            .err()
-            .expect("should be invalid")
+            .expect_err("should be invalid")
             .to_string()
     }
 
