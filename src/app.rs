@@ -488,6 +488,7 @@ fn run_one(
         capture: capture.clone(),
         console: term,
         interrupted: &INTERRUPTED,
+        t0,
     };
     let outcome = runner::run(s, net.as_ref(), &opts, &mut state);
     let t_teardown = Instant::now();
@@ -552,8 +553,16 @@ fn run_one(
         _ => None,
     };
     let passed = error.is_none() && judgement.verdicts.iter().all(|v| v.passed);
+    let duration_ms = ms(t0.elapsed());
+    // The rest of the time: checks, logs, ownership records; so that the
+    // phases add up to the whole run.
+    let accounted: f64 = phases.iter().map(|p| p.ms).sum();
+    phases.push(Phase {
+        name: "checks and logs".into(),
+        ms: ((duration_ms - accounted).max(0.0) * 1000.0).round() / 1000.0,
+    });
     let mut record = RunRecord {
-        duration_ms: ms(t0.elapsed()),
+        duration_ms,
         phases,
         processes: outcome.processes,
         events: outcome.events,

@@ -32,9 +32,12 @@ pub fn stamp(t: OffsetDateTime) -> String {
     .expect("a UTC time formats")
 }
 
-/// RFC 3339, for summaries.
+/// RFC 3339 to the millisecond, for summaries.
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).expect("a UTC time formats")
+    let ms = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    ms.format(&Rfc3339).expect("a UTC time formats")
 }
 
 impl RunDir {

@@ -31,6 +31,14 @@ pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_LINES: usize = 20_000;
 /// Bytes kept per line; the rest of a longer line is dropped.
 pub const MAX_LINE_BYTES: usize = 4096;
+/// Bytes of lines kept per process and stream: with [`MAX_LINES`] this
+/// bounds memory however the output is shaped (20 000 lines of 4 KiB alone
+/// would be 80 MiB per stream). Lines past either cap are counted, not stored.
+pub const MAX_KEPT_BYTES: usize = 1 << 20;
+/// How the event recorded against a program whose processes outlived it
+/// begins (a `step` event of that program); [`crate::check`] fails the
+/// program's exit check on it.
+pub const LEFT_BEHIND: &str = "left behind:";
 /// Environment variable set on every program a run starts: `PID-START` of
 /// the orchestrator that owns it.
 pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
@@ -52,6 +60,9 @@ pub struct RunOptions<'a> {
     pub capture: Option<PathBuf>,
     pub console: &'a dyn Console,
     pub interrupted: &'a AtomicBool,
+    /// When the run started (before the network was built): event times
+    /// count from here, so they line up with the run's phases.
+    pub t0: Instant,
 }
 
 /// What happened.
@@ -95,6 +106,9 @@ struct Proc {
     stdin: Option<PipeWriter>,
     running: bool,
     streams_open: usize,
+    /// Its stdin, stdout and stderr pipes as `/proc/PID/fd` shows them
+    /// (`pipe:[INODE]`), to find processes that escaped its group.
+    pipes: Vec<std::ffi::OsString>,
 }
 
 /// The capture process (tcpdump), which is not a participant.
@@ -140,7 +154,8 @@ pub fn run(
         .cmd
         .as_ref()
         .is_none_or(|c| c.iter().any(|a| a.contains("{port}")));
-    let t0 = Instant::now();
+    let t0 = opts.t0;
+    let started = Instant::now();
     let mut r = Runner {
         s,
         net,
@@ -153,7 +168,7 @@ pub fn run(
         events: Vec::new(),
         server_ip: server_host.ip.to_string(),
         port: net.server_port(s.server.port, port_is_ours),
-        deadline: t0 + s.timeout,
+        deadline: started + s.timeout,
     };
     let capture = opts.capture.as_ref().and_then(|p| r.start_capture(p));
     let error = r.steps().err();
@@ -169,7 +184,7 @@ pub fn run(
         Some(c) => r.stop_capture(c),
         None => Vec::new(),
     };
-    let scenario_ms = ms(r.t0.elapsed());
+    let scenario_ms = ms(started.elapsed());
     r.events.sort_by(|a, b| {
         a.t_ms
             .partial_cmp(&b.t_ms)
@@ -420,7 +435,7 @@ impl Runner<'_> {
             host: host.clone(),
             name,
             letter,
-            command: argv.clone(),
+            command: shown_argv(&argv),
             exit: None,
             dropped_lines: 0,
             log: format!("{id}.log"),
@@ -433,6 +448,7 @@ impl Runner<'_> {
             stdin: None,
             running: false,
             streams_open: 0,
+            pipes: Vec::new(),
         });
         let start_ev = Event {
             t_ms: ms(self.t0.elapsed()),
@@ -455,6 +471,7 @@ impl Runner<'_> {
         proc.stdin = Some(spawned.stdin);
         proc.running = true;
         proc.streams_open = 2;
+        proc.pipes = spawned.pipes;
         self.state.add_group(spawned.pid);
         Ok(idx)
     }
@@ -655,19 +672,104 @@ impl Runner<'_> {
         for t in threads {
             let _ = t.join();
         }
-        // Grandchildren that outlived their parent: the whole group goes.
-        for p in &self.procs {
-            if let Some(g) = p.group {
+        // A program that ended on its own but left processes running in its
+        // group (a forked grandchild): the whole group goes, and the
+        // program's record says so. (The groups just stopped went whole.)
+        for i in 0..self.procs.len() {
+            let Some(g) = self.procs[i].group else {
+                continue;
+            };
+            if stopped.contains(&i) {
                 if !state::group_members(g.pid, g.start).is_empty() {
                     state::signal_group(g.pid, libc::SIGKILL);
                 }
+                continue;
+            }
+            let mut left = live_members(g);
+            let settle = Instant::now() + Duration::from_millis(100);
+            while !left.is_empty() && Instant::now() < settle {
+                std::thread::sleep(Duration::from_millis(5));
+                left = live_members(g);
+            }
+            if !left.is_empty() {
+                let who: Vec<String> = left.iter().map(|&p| describe_pid(p)).collect();
+                state::signal_group(g.pid, libc::SIGKILL);
+                self.left_behind(
+                    i,
+                    format!(
+                        "{} still running in its process group after it ended ({}); killed with SIGKILL",
+                        count(left.len(), "process", "processes"),
+                        who.join(", ")
+                    ),
+                );
             }
         }
         let _ = self.wait_raw(Duration::from_secs(3), false, |r| Ok(r.all_exited()));
-        // The rest of the output, up to a bound (a grandchild may hold a pipe).
+        self.wait_groups_gone(Duration::from_secs(2));
+        // The rest of the output, up to a bound.
         let _ = self.wait_raw(Duration::from_millis(500), false, |r| {
             Ok(r.procs.iter().all(|p| p.streams_open == 0))
         });
+        // An output pipe still open now is held by a process outside the
+        // program's group (a grandchild that called setsid()): find it by
+        // the pipe it holds, kill it, and say so. A process that escaped
+        // and closed the pipes cannot be found this way.
+        for i in 0..self.procs.len() {
+            if self.procs[i].streams_open == 0 {
+                continue;
+            }
+            let holders = pipe_holders(&self.procs[i].pipes);
+            if holders.is_empty() {
+                continue;
+            }
+            let who: Vec<String> = holders.iter().map(|&p| describe_pid(p)).collect();
+            for &pid in &holders {
+                // SAFETY: kill(2) on a process holding this program's own
+                // output pipe, which only its descendants can.
+                unsafe {
+                    libc::kill(pid as i32, libc::SIGKILL);
+                }
+            }
+            self.left_behind(
+                i,
+                format!(
+                    "{} outside its process group (it left with setsid or the like) still holding its output after it ended ({}); killed with SIGKILL",
+                    count(holders.len(), "process", "processes"),
+                    who.join(", ")
+                ),
+            );
+        }
+        let _ = self.wait_raw(Duration::from_millis(500), false, |r| {
+            Ok(r.procs.iter().all(|p| p.streams_open == 0))
+        });
+    }
+
+    /// Waits until nothing is left of the programs' process groups, not
+    /// even a zombie not yet reaped (the state file's last-resort cleanup
+    /// would otherwise count it as a leftover).
+    fn wait_groups_gone(&self, bound: Duration) {
+        let groups: Vec<ProcId> = self.procs.iter().filter_map(|p| p.group).collect();
+        let until = Instant::now() + bound;
+        while groups
+            .iter()
+            .any(|g| !state::group_members(g.pid, g.start).is_empty())
+            && Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Records, against program `idx`, processes it left running.
+    fn left_behind(&mut self, idx: usize, what: String) {
+        let p = &self.procs[idx];
+        let ev = Event {
+            t_ms: ms(self.t0.elapsed()),
+            process: p.info.id.clone(),
+            stream: Stream::Step,
+            text: format!("{LEFT_BEHIND} {what}"),
+        };
+        self.opts.console.event(&p.info.label(), &ev);
+        self.events.push(ev);
     }
 
     fn start_capture(&mut self, path: &std::path::Path) -> Option<Capture> {
@@ -749,6 +851,19 @@ impl Runner<'_> {
     }
 }
 
+/// The command as a person wants to read it: our binaries relative to the
+/// directory the orchestrator runs in (`target/debug/server`), not as
+/// absolute paths of this machine.
+fn shown_argv(argv: &[String]) -> Vec<String> {
+    let mut shown = argv.to_vec();
+    if let (Some(first), Ok(cwd)) = (shown.first_mut(), std::env::current_dir()) {
+        if let Ok(rel) = std::path::Path::new(first.as_str()).strip_prefix(&cwd) {
+            *first = rel.to_string_lossy().into_owned();
+        }
+    }
+    shown
+}
+
 /// A panic anywhere in the runner still stops every program it started.
 impl Drop for Runner<'_> {
     fn drop(&mut self) {
@@ -760,6 +875,11 @@ impl Drop for Runner<'_> {
     }
 }
 
+/// `1 process`, `2 processes`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn host_intf(net: &dyn Network, host: &str) -> String {
     net.host(host).map(|h| h.intf.clone()).unwrap_or_default()
 }
@@ -767,6 +887,60 @@ fn host_intf(net: &dyn Network, host: &str) -> String {
 struct Spawned {
     pid: u32,
     stdin: PipeWriter,
+    pipes: Vec<std::ffi::OsString>,
+}
+
+/// What `/proc/self/fd/FD` links to (`pipe:[INODE]` for a pipe).
+fn fd_target(fd: &impl std::os::fd::AsRawFd) -> Option<std::ffi::OsString> {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .ok()
+        .map(PathBuf::into_os_string)
+}
+
+/// Processes other than this one that hold any of `pipes` open.
+fn pipe_holders(pipes: &[std::ffi::OsString]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|&pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|t| pipes.iter().any(|p| p == t.as_os_str()))
+                })
+            })
+        })
+        .collect()
+}
+
+/// Live (not zombie) processes of the group `g`.
+fn live_members(g: ProcId) -> Vec<u32> {
+    state::group_members(g.pid, g.start)
+        .into_iter()
+        .filter(|&pid| ProcId::of(pid).is_some_and(|p| p.alive()))
+        .collect()
+}
+
+/// `pid 123 `python3 server.py`` for a report.
+fn describe_pid(pid: u32) -> String {
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .split('\0')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let mut cmd: String = cmd.chars().take(120).collect();
+    if cmd.is_empty() {
+        cmd = "?".into();
+    }
+    format!("pid {pid} `{cmd}`")
 }
 
 /// Starts `argv` in its own process group with all three standard streams
@@ -781,6 +955,10 @@ fn spawn_piped(
     let (in_r, in_w) = os_pipe::pipe()?;
     let (out_r, out_w) = os_pipe::pipe()?;
     let (err_r, err_w) = os_pipe::pipe()?;
+    let pipes = [fd_target(&in_w), fd_target(&out_r), fd_target(&err_r)]
+        .into_iter()
+        .flatten()
+        .collect();
     let expr = duct::cmd(&argv[0], &argv[1..])
         .dir(cwd)
         // Python programs (students' servers) would otherwise hold their
@@ -823,24 +1001,36 @@ fn spawn_piped(
             signal,
         });
     });
-    Ok(Spawned { pid, stdin: in_w })
+    Ok(Spawned {
+        pid,
+        stdin: in_w,
+        pipes,
+    })
 }
 
 /// Sends each line of `reader` (at most [`MAX_LINE_BYTES`] of it, `\r`
 /// stripped, invalid UTF-8 replaced) until EOF, keeping at most
-/// [`MAX_LINES`]; memory stays bounded however much a program prints.
+/// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
+/// a program prints, and the program is never slowed (the rest is read and
+/// counted).
 fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut started: Option<Instant> = None;
     let mut kept = 0usize;
+    let mut kept_bytes = 0usize;
+    let mut full = false;
     let mut dropped = 0u64;
     let mut emit = |line: &mut Vec<u8>, at: Instant| {
         while line.last() == Some(&b'\r') {
             line.pop();
         }
-        if kept < MAX_LINES {
+        // Once either cap is reached every later line is dropped, so what
+        // is kept is always the beginning of the output.
+        full = full || kept >= MAX_LINES || kept_bytes + line.len() > MAX_KEPT_BYTES;
+        if !full {
             kept += 1;
+            kept_bytes += line.len();
             let text = String::from_utf8_lossy(line).into_owned();
             let _ = tx.send(Msg::Line {
                 proc,
@@ -892,4 +1082,59 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
         });
     }
     let _ = tx.send(Msg::Eof { proc });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `read_lines` reports for `input`: (lines kept, bytes kept, dropped).
+    fn read_all(input: Vec<u8>) -> (usize, usize, u64) {
+        let (tx, rx) = mpsc::channel();
+        read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+        drop(tx);
+        let (mut lines, mut bytes, mut dropped) = (0, 0, 0);
+        for m in rx {
+            match m {
+                Msg::Line { text, .. } => {
+                    assert!(text.len() <= MAX_LINE_BYTES);
+                    lines += 1;
+                    bytes += text.len();
+                }
+                Msg::Dropped { lines, .. } => dropped += lines,
+                _ => {}
+            }
+        }
+        (lines, bytes, dropped)
+    }
+
+    #[test]
+    fn short_lines_stop_at_the_line_cap() {
+        let input = b"y\n".repeat(MAX_LINES + 500);
+        assert_eq!(read_all(input), (MAX_LINES, MAX_LINES, 500));
+    }
+
+    #[test]
+    fn wide_lines_are_cut_and_stop_at_the_byte_cap() {
+        let mut line = vec![b'w'; 3 * MAX_LINE_BYTES];
+        line.push(b'\n');
+        let input = line.repeat(1000);
+        let (lines, bytes, dropped) = read_all(input);
+        assert_eq!(lines, MAX_KEPT_BYTES / MAX_LINE_BYTES);
+        assert_eq!(bytes, lines * MAX_LINE_BYTES);
+        assert_eq!(lines as u64 + dropped, 1000);
+    }
+
+    #[test]
+    fn what_is_kept_is_the_beginning() {
+        // A short line after the byte cap is hit is dropped too.
+        let mut input = Vec::new();
+        for _ in 0..(MAX_KEPT_BYTES / MAX_LINE_BYTES + 1) {
+            input.extend(vec![b'w'; MAX_LINE_BYTES]);
+            input.push(b'\n');
+        }
+        input.extend(b"Sent acknowledgment to both X and Y\n");
+        let (lines, _, dropped) = read_all(input);
+        assert_eq!((lines, dropped), (MAX_KEPT_BYTES / MAX_LINE_BYTES, 2));
+    }
 }

@@ -41,7 +41,12 @@ class PA3Topo(Topo):
 topos = {"pa3": PA3Topo}
 
 
+QUIET = False
+
+
 def emit(event, **fields):
+    if QUIET:
+        return
     fields["event"] = event
     fields["t"] = round(time.monotonic() - T0, 4)
     try:
@@ -61,8 +66,10 @@ def on_signal(signum, _frame):
 
 
 def drive(argv):
+    global QUIET
     spec = dict(SPEC)
     cli = "--cli" in argv
+    QUIET = cli  # a person reads the terminal, not the orchestrator
     if "--switch" in argv:
         name = argv[argv.index("--switch") + 1]
         if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", name):
@@ -75,7 +82,8 @@ def drive(argv):
     from mininet.net import Mininet
     from mininet.nodelib import LinuxBridge
     from mininet.link import TCLink, Link
-    setLogLevel("warning")
+    # The CLI prints command output at the "output" level.
+    setLogLevel("output" if cli else "warning")
     emit("imported")
     shaped = any(spec.get(k) for k in ("bw_mbit", "delay_ms", "loss_pct"))
     net = Mininet(topo=PA3Topo(spec=spec), switch=LinuxBridge, controller=None,

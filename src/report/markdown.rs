@@ -233,23 +233,28 @@ pub fn sequence_diagram(record: &RunRecord) -> String {
     let server_label = record
         .process(server)
         .map_or_else(|| "server".to_string(), |p| p.label());
+    let client_line = |i: usize, id: &str| {
+        let p = record.process(id).expect("client ids come from the record");
+        let label = match (story::letter_of(record, id), &p.name) {
+            (Some(l), Some(n)) => format!("{} ({l}, {n})", p.label()),
+            (Some(l), None) => format!("{} ({l})", p.label()),
+            _ => p.label(),
+        };
+        format!("    participant c{} as {}\n", i + 1, mermaid_text(&label))
+    };
+    // The server in the middle of two clients: no arrow then crosses a
+    // third lifeline, which would cut through its label.
+    let middle = clients.len().min(1);
+    for (i, id) in clients.iter().enumerate().take(middle) {
+        out.push_str(&client_line(i, id));
+    }
     let _ = writeln!(
         out,
         "    participant srv as {}",
         mermaid_text(&server_label)
     );
-    for (i, id) in clients.iter().enumerate() {
-        let p = record.process(id).expect("client ids come from the record");
-        let label = match story::letter_of(record, id) {
-            Some(l) => format!("{} ({l})", p.label()),
-            None => p.label(),
-        };
-        let _ = writeln!(
-            out,
-            "    participant c{} as {}",
-            i + 1,
-            mermaid_text(&label)
-        );
+    for (i, id) in clients.iter().enumerate().skip(middle) {
+        out.push_str(&client_line(i, id));
     }
     for b in &beats {
         let label = mermaid_text(&format!("{} ({})", b.text, at(b.t_ms)));
@@ -475,9 +480,9 @@ mod tests {
     #[test]
     fn the_diagram_names_the_participants_and_the_ack() {
         let diagram = sequence_diagram(&fixtures::passing());
-        assert!(diagram.contains("participant srv as h1 server\n"));
-        assert!(diagram.contains("participant c1 as h2 client a (X)\n"));
-        assert!(diagram.contains("participant c2 as h3 client b (Y)\n"));
+        assert!(diagram.contains(
+            "participant c1 as h2 client a (X, Alice)\n    participant srv as h1 server\n    participant c2 as h3 client b (Y, Bob)\n"
+        ));
         assert!(diagram.contains("c1->>srv: connect (t=432 ms)\n"));
         assert!(diagram.contains("srv-->>c2: Client Y connected (t=442 ms)\n"));
         assert!(diagram.contains("c2->>srv: Client Y: Bob (t=442 ms)\n"));
