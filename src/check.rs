@@ -5,7 +5,12 @@
 //! matches its connect position; both clients received the same ack; the
 //! ack names each letter's own name; the ack's order is right; the server
 //! printed both messages and `Sent acknowledgment to both X and Y`; every
-//! process exited 0 on its own. Then the user's `expect.lines`.
+//! process exited 0 on its own and left no process of its own running (the
+//! runner records any it had to kill, see [`runner::LEFT_BEHIND`]); and,
+//! only for a process that printed more than the runner keeps
+//! ([`runner::MAX_LINES`], [`runner::MAX_KEPT_BYTES`]), a failed
+//! `output.<id>` check saying so, because every other check then saw only
+//! the beginning of its output. Then the user's `expect.lines`.
 //!
 //! "The ack's order is right" means: the user's `expect.ack` when given;
 //! otherwise the order of the sends when they were at least
@@ -15,6 +20,7 @@
 
 use crate::protocol::{self, Ack, Letter};
 use crate::record::{Event, ProcessInfo, Stream, Verdict};
+use crate::runner;
 use crate::scenario::{ProcessRef, ValidScenario};
 
 /// The verdicts, the ack observed and the ack expected.
@@ -254,24 +260,84 @@ pub fn judge(
 
     // Exits
     for p in processes {
-        let (passed, observed) = match &p.exit {
+        let (mut passed, mut observed) = match &p.exit {
             Some(x) => (x.success(), x.describe()),
             None => (false, "never started or never ended".into()),
         };
+        if let Some(x) = p.exit.as_ref().filter(|x| x.killed_by_orchestrator) {
+            // Why it was stopped, and how it took it.
+            let when = if step_error.is_some() {
+                "after a step failed".to_string()
+            } else {
+                format!("at the scenario's timeout ({} s)", s.timeout.as_secs_f64())
+            };
+            observed = format!("{observed}: it was still running when the run was stopped {when}");
+            if x.signal == Some(libc::SIGKILL) {
+                observed.push_str(&format!(
+                    ", ignored SIGTERM for {} s, and was killed with SIGKILL",
+                    runner::KILL_GRACE.as_secs_f64()
+                ));
+            }
+        }
+        let left: Vec<&Event> = events
+            .iter()
+            .filter(|e| {
+                e.process == p.id
+                    && e.stream == Stream::Step
+                    && e.text.starts_with(runner::LEFT_BEHIND)
+            })
+            .collect();
+        for e in &left {
+            passed = false;
+            observed.push_str("; ");
+            observed.push_str(&e.text);
+        }
         let stderr: Vec<&Event> = output(events, &p.id)
             .filter(|e| e.stream == Stream::Stderr)
             .collect();
-        let last: Vec<Event> = stderr[stderr.len().saturating_sub(3)..]
+        if let (Some(x), Some(e)) = (&p.exit, stderr.last()) {
+            if !x.success() && !x.killed_by_orchestrator {
+                // Often the reason: `No such file or directory`, a traceback's last line.
+                let said: String = e.text.chars().take(200).collect();
+                observed.push_str(&format!(" (its last line on stderr: {said:?})"));
+            }
+        }
+        let mut evidence: Vec<Event> = stderr[stderr.len().saturating_sub(3)..]
             .iter()
             .map(|e| (*e).clone())
             .collect();
+        evidence.extend(left.into_iter().cloned());
         v.push(verdict(
             format!("exit.{}", p.id),
             format!("{} exited with code 0 on its own", p.label()),
             passed,
             "exited with code 0",
             observed,
-            if passed { Vec::new() } else { last },
+            if passed { Vec::new() } else { evidence },
+        ));
+    }
+
+    // Output past the runner's caps (only when there was some)
+    for p in processes.iter().filter(|p| p.dropped_lines > 0) {
+        let kept: Vec<&Event> = output(events, &p.id).collect();
+        v.push(verdict(
+            format!("output.{}", p.id),
+            format!(
+                "{} printed no more than the orchestrator keeps",
+                p.label()
+            ),
+            false,
+            format!(
+                "at most {} lines and {} KiB per stream",
+                runner::MAX_LINES,
+                runner::MAX_KEPT_BYTES / 1024
+            ),
+            format!(
+                "{} lines past that were dropped unread ({} kept); every check saw only the beginning of its output",
+                p.dropped_lines,
+                kept.len()
+            ),
+            kept.last().map(|e| vec![(*e).clone()]).unwrap_or_default(),
         ));
     }
 
@@ -491,6 +557,90 @@ steps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]
             Some("waited for b"),
         );
         assert_eq!(failed(&j), vec!["steps", "exit.a"]);
+    }
+
+    fn observed<'a>(j: &'a Judgement, id: &str) -> &'a str {
+        &j.verdicts.iter().find(|v| v.id == id).unwrap().observed
+    }
+
+    #[test]
+    fn a_process_left_running_fails_its_exit_check_and_is_named() {
+        let mut events = recorded(YBX, YBX, 200.0);
+        events.push(ev(
+            305.0,
+            "server",
+            Stream::Step,
+            &format!(
+                "{} 1 process still running in its process group after it ended (pid 7 `sleep 1000`); killed with SIGKILL",
+                runner::LEFT_BEHIND
+            ),
+        ));
+        let j = judge(&scenario(""), &procs(), &events, None);
+        assert_eq!(failed(&j), vec!["exit.server"]);
+        let o = observed(&j, "exit.server");
+        assert!(
+            o.starts_with("exited with code 0; left behind: 1 process"),
+            "{o}"
+        );
+        assert!(o.contains("`sleep 1000`"), "{o}");
+    }
+
+    #[test]
+    fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
+        let mut p = procs();
+        p[0].exit = Some(ExitInfo {
+            code: None,
+            signal: Some(libc::SIGKILL),
+            killed_by_orchestrator: true,
+            t_ms: 6000.0,
+        });
+        p[1].exit = Some(ExitInfo {
+            code: None,
+            signal: Some(libc::SIGTERM),
+            killed_by_orchestrator: true,
+            t_ms: 5000.0,
+        });
+        let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+        assert_eq!(failed(&j), vec!["exit.server", "exit.a"]);
+        let o = observed(&j, "exit.server");
+        assert!(o.contains("at the scenario's timeout (30 s)"), "{o}");
+        assert!(
+            o.contains("ignored SIGTERM for 1 s, and was killed with SIGKILL"),
+            "{o}"
+        );
+        let o = observed(&j, "exit.a");
+        assert!(o.contains("still running when the run was stopped"), "{o}");
+        assert!(!o.contains("SIGKILL"), "{o}");
+    }
+
+    #[test]
+    fn a_failed_exit_quotes_the_last_stderr_line() {
+        let mut p = procs();
+        p[0] = proc("server", 1);
+        let mut events = recorded(YBX, YBX, 200.0);
+        events.push(ev(
+            2.0,
+            "server",
+            Stream::Stderr,
+            "/nonexistent/prog: No such file or directory",
+        ));
+        let j = judge(&scenario(""), &p, &events, None);
+        assert_eq!(
+            observed(&j, "exit.server"),
+            "exited with code 1 (its last line on stderr: \"/nonexistent/prog: No such file or directory\")"
+        );
+    }
+
+    #[test]
+    fn output_past_the_caps_is_a_failed_check_only_when_there_was_some() {
+        let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+        assert!(!j.verdicts.iter().any(|v| v.id.starts_with("output.")));
+        let mut p = procs();
+        p[0].dropped_lines = 4_980_000;
+        let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+        assert_eq!(failed(&j), vec!["output.server"]);
+        let o = observed(&j, "output.server");
+        assert!(o.starts_with("4980000 lines past that were dropped"), "{o}");
     }
 
     #[test]
