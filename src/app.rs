@@ -373,7 +373,7 @@ fn run(args: &RunArgs) -> Result<i32> {
             println!("report: {}", d.join("report.md").display());
         }
         if let Some(d) = dir {
-            records.push((record, d));
+            records.push((slim(record), d));
         }
         if INTERRUPTED.load(Ordering::SeqCst) {
             return Ok(EXIT_INTERRUPTED);
@@ -390,6 +390,17 @@ fn run(args: &RunArgs) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// What a batch keeps of a finished run for its index and combined JUnit:
+/// not the event stream (the run directory has it), so that memory does not
+/// grow with every run of a long batch.
+fn slim(mut record: RunRecord) -> RunRecord {
+    record.events = Vec::new();
+    for v in record.verdicts.iter_mut().filter(|v| v.passed) {
+        v.evidence = Vec::new();
+    }
+    record
 }
 
 fn write_batch(root: &Path, records: &[(RunRecord, PathBuf)]) -> Result<()> {
