@@ -131,6 +131,8 @@ struct Runner<'a> {
     server_ip: String,
     port: u16,
     deadline: Instant,
+    /// The run's mark (`PA3_RUN_ID`), set on every program it starts.
+    mark: String,
 }
 
 /// Why a wait ended without its condition.
@@ -156,6 +158,7 @@ pub fn run(
         .is_none_or(|c| c.iter().any(|a| a.contains("{port}")));
     let t0 = opts.t0;
     let started = Instant::now();
+    let mark = state.state.owner.map(state::run_mark).unwrap_or_default();
     let mut r = Runner {
         s,
         net,
@@ -169,6 +172,7 @@ pub fn run(
         server_ip: server_host.ip.to_string(),
         port: net.server_port(s.server.port, port_is_ours),
         deadline: started + s.timeout,
+        mark,
     };
     let capture = opts.capture.as_ref().and_then(|p| r.start_capture(p));
     let error = r.steps().err();
@@ -458,13 +462,7 @@ impl Runner<'_> {
         };
         self.opts.console.event(&label, &start_ev);
         self.events.push(start_ev);
-        let run_id = self
-            .state
-            .state
-            .owner
-            .map(|o| format!("{}-{}", o.pid, o.start))
-            .unwrap_or_default();
-        let spawned = spawn_piped(&wrapped, &self.opts.cwd, &run_id, idx, &self.tx)
+        let spawned = spawn_piped(&wrapped, &self.opts.cwd, &self.mark, idx, &self.tx)
             .map_err(|e| format!("cannot start {label} ({}): {e}", wrapped[0]))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
@@ -667,7 +665,10 @@ impl Runner<'_> {
             .collect();
         let threads: Vec<_> = groups
             .into_iter()
-            .map(|g| std::thread::spawn(move || state::stop_group(g, KILL_GRACE)))
+            .map(|g| {
+                let mark = self.mark.clone();
+                std::thread::spawn(move || state::stop_group(g, &mark, KILL_GRACE))
+            })
             .collect();
         for t in threads {
             let _ = t.join();
@@ -680,20 +681,20 @@ impl Runner<'_> {
                 continue;
             };
             if stopped.contains(&i) {
-                if !state::group_members(g.pid, g.start).is_empty() {
-                    state::signal_group(g.pid, libc::SIGKILL);
+                if !state::group_members(g, &self.mark).is_empty() {
+                    state::signal_members(g, &self.mark, libc::SIGKILL);
                 }
                 continue;
             }
-            let mut left = live_members(g);
+            let mut left = live_members(g, &self.mark);
             let settle = Instant::now() + Duration::from_millis(100);
             while !left.is_empty() && Instant::now() < settle {
                 std::thread::sleep(Duration::from_millis(5));
-                left = live_members(g);
+                left = live_members(g, &self.mark);
             }
             if !left.is_empty() {
                 let who: Vec<String> = left.iter().map(|&p| describe_pid(p)).collect();
-                state::signal_group(g.pid, libc::SIGKILL);
+                state::signal_members(g, &self.mark, libc::SIGKILL);
                 self.left_behind(
                     i,
                     format!(
@@ -752,7 +753,7 @@ impl Runner<'_> {
         let until = Instant::now() + bound;
         while groups
             .iter()
-            .any(|g| !state::group_members(g.pid, g.start).is_empty())
+            .any(|g| !state::group_members(*g, &self.mark).is_empty())
             && Instant::now() < until
         {
             std::thread::sleep(Duration::from_millis(5));
@@ -795,12 +796,9 @@ impl Runner<'_> {
             .stdin_file(in_r)
             .stdout_null()
             .stderr_file(err_w)
-            .unchecked()
-            .before_spawn(|c| {
-                use std::os::unix::process::CommandExt;
-                c.process_group(0);
-                Ok(())
-            });
+            .env(RUN_ID_VAR, &self.mark)
+            .unchecked();
+        let expr = state::in_own_group(expr);
         let handle = match expr.start() {
             Ok(h) => h,
             Err(e) => {
@@ -843,7 +841,7 @@ impl Runner<'_> {
     fn stop_capture(&mut self, c: Capture) -> Vec<String> {
         if let Some(g) = c.group {
             // tcpdump writes out what it holds on SIGTERM.
-            state::stop_group(g, Duration::from_secs(2));
+            state::stop_group(g, &self.mark, Duration::from_secs(2));
         }
         let _ = c.handle.wait();
         let lines = c.log.lock().expect("capture log").clone();
@@ -869,7 +867,7 @@ impl Drop for Runner<'_> {
     fn drop(&mut self) {
         for p in &self.procs {
             if let (true, Some(g)) = (p.running, p.group) {
-                state::stop_group(g, KILL_GRACE);
+                state::stop_group(g, &self.mark, KILL_GRACE);
             }
         }
     }
@@ -918,8 +916,8 @@ fn pipe_holders(pipes: &[std::ffi::OsString]) -> Vec<u32> {
 }
 
 /// Live (not zombie) processes of the group `g`.
-fn live_members(g: ProcId) -> Vec<u32> {
-    state::group_members(g.pid, g.start)
+fn live_members(g: ProcId, mark: &str) -> Vec<u32> {
+    state::group_members(g, mark)
         .into_iter()
         .filter(|&pid| ProcId::of(pid).is_some_and(|p| p.alive()))
         .collect()
@@ -970,12 +968,8 @@ fn spawn_piped(
         .stdin_file(in_r)
         .stdout_file(out_w)
         .stderr_file(err_w)
-        .unchecked()
-        .before_spawn(|c| {
-            use std::os::unix::process::CommandExt;
-            c.process_group(0);
-            Ok(())
-        });
+        .unchecked();
+    let expr = state::in_own_group(expr);
     let handle = expr.start()?;
     // The expression holds the pipes' write ends: without dropping it our
     // readers would never see EOF.

@@ -150,22 +150,47 @@ fn process_group(pid: u32) -> Option<u32> {
     stat_fields(pid)?.get(3)?.parse().ok()
 }
 
-/// Every live (not zombie) process in process group `pgid` started no earlier than
-/// `not_before` (a group id the kernel reused for someone else's newer
-/// group is not ours; neither are older processes).
-pub fn group_members(pgid: u32, not_before: u64) -> Vec<u32> {
+/// The mark every program a run starts carries in its environment
+/// (`PA3_RUN_ID=<mark>`): the owner's pid and start time.
+pub fn run_mark(owner: ProcId) -> String {
+    format!("{}-{}", owner.pid, owner.start)
+}
+
+fn carries_mark(pid: u32, mark: &str) -> bool {
+    let needle = format!("PA3_RUN_ID={mark}");
+    fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|env| env.split(|&b| b == 0).any(|var| var == needle.as_bytes()))
+}
+
+/// The live (not zombie) processes of a group a run started: in process
+/// group `group.pid`, started no earlier than its leader, and carrying the
+/// run's mark. A group id the kernel has since given to someone else's
+/// group fails the last test, so nobody else's process is ever counted.
+pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| process_group(pid) == Some(pgid))
-        .filter(|&pid| start_time(pid).is_some_and(|s| s >= not_before))
+        .filter(|&pid| process_group(pid) == Some(group.pid))
+        .filter(|&pid| start_time(pid).is_some_and(|s| s >= group.start))
         .filter(|&pid| !is_zombie(pid))
+        .filter(|&pid| carries_mark(pid, mark))
         .collect()
 }
 
-/// Sends `signal` to a process group we started.
+/// Runs `expr` in a process group of its own: a terminal's Ctrl-C then
+/// reaches only the orchestrator (which stops things in order), and the
+/// program and whatever it forks can be stopped as one group.
+pub fn in_own_group(expr: duct::Expression) -> duct::Expression {
+    expr.before_spawn(|c| {
+        use std::os::unix::process::CommandExt;
+        c.process_group(0);
+        Ok(())
+    })
+}
+
+/// Sends `signal` to a process group (a driver we hold the handle of).
 pub fn signal_group(pgid: u32, signal: i32) {
     // SAFETY: kill(2) with a negative pid signals a process group; no memory
     // is involved.
@@ -174,13 +199,29 @@ pub fn signal_group(pgid: u32, signal: i32) {
     }
 }
 
-/// Stops a group: SIGTERM, up to `grace` for it to go, then SIGKILL.
-pub fn stop_group(group: ProcId, grace: std::time::Duration) {
-    let members = || group_members(group.pid, group.start);
+/// Sends `signal` to a run's group: the whole group while its leader (as
+/// recorded) lives — then the id cannot have been reused — and otherwise
+/// only the members that carry the run's mark.
+pub fn signal_members(group: ProcId, mark: &str, signal: i32) {
+    if group.alive() {
+        signal_group(group.pid, signal);
+        return;
+    }
+    for pid in group_members(group, mark) {
+        // SAFETY: kill(2) on a process checked to be this run's.
+        unsafe {
+            libc::kill(pid as i32, signal);
+        }
+    }
+}
+
+/// Stops a run's group: SIGTERM, up to `grace` for it to go, then SIGKILL.
+pub fn stop_group(group: ProcId, mark: &str, grace: std::time::Duration) {
+    let members = || group_members(group, mark);
     if members().is_empty() {
         return;
     }
-    signal_group(group.pid, libc::SIGTERM);
+    signal_members(group, mark, libc::SIGTERM);
     let deadline = std::time::Instant::now() + grace;
     while std::time::Instant::now() < deadline {
         if members().is_empty() {
@@ -188,7 +229,7 @@ pub fn stop_group(group: ProcId, grace: std::time::Duration) {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    signal_group(group.pid, libc::SIGKILL);
+    signal_members(group, mark, libc::SIGKILL);
 }
 
 /// Deletes network interfaces by name (`ip link del`), ignoring those that
@@ -233,9 +274,10 @@ pub fn links_of_switch(switch: &str) -> Vec<String> {
 pub fn remove_owned(state: &RunState) -> Vec<String> {
     let mut done = Vec::new();
     let grace = std::time::Duration::from_millis(500);
+    let mark = state.owner.map(run_mark).unwrap_or_default();
     for g in &state.groups {
-        if !group_members(g.pid, g.start).is_empty() {
-            stop_group(*g, grace);
+        if !group_members(*g, &mark).is_empty() {
+            stop_group(*g, &mark, grace);
             done.push(format!("process group {}", g.pid));
         }
     }
@@ -346,6 +388,12 @@ mod tests {
     #[test]
     fn our_group_has_members() {
         let pgid = process_group(std::process::id()).unwrap();
-        assert!(!group_members(pgid, 0).is_empty());
+        // Our own group has no run mark: it is nobody's run.
+        let me = ProcId::of(std::process::id()).unwrap();
+        let group = ProcId {
+            pid: pgid,
+            start: 0,
+        };
+        assert!(group_members(group, &run_mark(me)).is_empty());
     }
 }

@@ -134,12 +134,8 @@ impl Mininet {
         .stdin_file(in_r)
         .stdout_file(out_w)
         .stderr_file(err_w)
-        .unchecked()
-        .before_spawn(|c| {
-            use std::os::unix::process::CommandExt;
-            c.process_group(0);
-            Ok(())
-        });
+        .unchecked();
+        let expr = state::in_own_group(expr);
         let handle = expr
             .start()
             .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
