@@ -453,18 +453,8 @@ steps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]
             ev(21.0, "b", Stdout, "From Server: Client Y connected"),
             ev(30.0, "b", Stdin, "Bob"),
             ev(30.0 + send_gap, "a", Stdin, "Alice"),
-            ev(
-                300.0,
-                "server",
-                Stdout,
-                "Message 1 from Client Y: Client Y: Bob",
-            ),
-            ev(
-                301.0,
-                "server",
-                Stdout,
-                "Message 2 from Client X: Client X: Alice",
-            ),
+            ev(300.0, "server", Stdout, "Arrived 1st: Client Y: Bob"),
+            ev(301.0, "server", Stdout, "Arrived 2nd: Client X: Alice"),
             ev(
                 302.0,
                 "server",
@@ -646,7 +636,7 @@ steps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]
     #[test]
     fn user_lines_present_and_absent() {
         let s = scenario(
-            "expect:\n  lines:\n    - { process: server, contains: 'Message 1 from Client Y' }\n    - { process: a, absent: Traceback }\n    - { process: b, regex: '^Nope$' }\n",
+            "expect:\n  lines:\n    - { process: server, contains: 'Arrived 1st: Client Y' }\n    - { process: a, absent: Traceback }\n    - { process: b, regex: '^Nope$' }\n",
         );
         let j = judge(&s, &procs(), &recorded(YBX, YBX, 200.0), None);
         assert_eq!(failed(&j), vec!["line.3"]);

@@ -213,10 +213,9 @@ fn finish_round(
 ) -> Result<()> {
     let name = |l: Letter| names[l.index()].clone().unwrap_or_default();
     let first = arrivals[0];
-    for (position, letter) in [first, first.other()].into_iter().enumerate() {
+    for (place, letter) in ["1st", "2nd"].into_iter().zip([first, first.other()]) {
         say(&format!(
-            "Message {} from Client {letter}: {}",
-            position + 1,
+            "Arrived {place}: {}",
             protocol::client_message(letter, &name(letter))
         ));
     }

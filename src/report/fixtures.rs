@@ -166,18 +166,8 @@ pub(crate) fn passing() -> RunRecord {
         step(643.4, "send a"),
         ev(643.6, "a", Stdin, "Alice"),
         ev(644.2, "a", Stdout, "Sent to Server: Client X: Alice"),
-        ev(
-            644.5,
-            "server",
-            Stdout,
-            "Message 1 from Client Y: Client Y: Bob",
-        ),
-        ev(
-            644.6,
-            "server",
-            Stdout,
-            "Message 2 from Client X: Client X: Alice",
-        ),
+        ev(644.5, "server", Stdout, "Arrived 1st: Client Y: Bob"),
+        ev(644.6, "server", Stdout, "Arrived 2nd: Client X: Alice"),
         ev(
             644.7,
             "server",
@@ -274,7 +264,7 @@ pub(crate) fn passing() -> RunRecord {
             true,
             "Client X: Alice and Client Y: Bob",
             "Client X: Alice: printed; Client Y: Bob: printed",
-            vec![e("server", "Message 2"), e("server", "Message 1")],
+            vec![e("server", "Arrived 2nd"), e("server", "Arrived 1st")],
         ),
         verdict(
             "server.sent_ack",

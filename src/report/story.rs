@@ -297,16 +297,8 @@ mod tests {
                 (Kind::Greeting, "b", "Client Y connected"),
                 (Kind::Message, "b", "Client Y: Bob"),
                 (Kind::Message, "a", "Client X: Alice"),
-                (
-                    Kind::Arrival,
-                    "server",
-                    "Message 1 from Client Y: Client Y: Bob"
-                ),
-                (
-                    Kind::Arrival,
-                    "server",
-                    "Message 2 from Client X: Client X: Alice"
-                ),
+                (Kind::Arrival, "server", "Arrived 1st: Client Y: Bob"),
+                (Kind::Arrival, "server", "Arrived 2nd: Client X: Alice"),
                 (Kind::Ack, "a", "Y: Bob received before X: Alice"),
                 (Kind::Ack, "b", "Y: Bob received before X: Alice"),
             ]

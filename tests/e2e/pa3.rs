@@ -340,8 +340,8 @@ fn assert_client_ok(c: &mut Proc, sent: &str, ack: &str) {
 /// the closing line, and exited 0.
 fn assert_server_ok(s: &mut Proc, first: &str, second: &str, ack: &str) {
     s.finish().assert().success().stdout(
-        contains(format!("Message 1 from {first}"))
-            .and(contains(format!("Message 2 from {second}")))
+        contains(format!("Arrived 1st: {first}"))
+            .and(contains(format!("Arrived 2nd: {second}")))
             .and(contains(format!("Acknowledgment: {ack}")))
             .and(contains("Sent acknowledgment to both X and Y")),
     );
@@ -426,12 +426,7 @@ fn case1_x_connects_first_and_sends_first() {
     let ack = "X: Alice received before Y: Bob";
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
-    assert_server_ok(
-        &mut server,
-        "Client X: Client X: Alice",
-        "Client Y: Client Y: Bob",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client X: Alice", "Client Y: Bob", ack);
 }
 
 #[test]
@@ -441,12 +436,7 @@ fn case2_x_connects_first_y_sends_first() {
     let ack = "Y: Bob received before X: Alice";
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
-    assert_server_ok(
-        &mut server,
-        "Client Y: Client Y: Bob",
-        "Client X: Client X: Alice",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client Y: Bob", "Client X: Alice", ack);
 }
 
 #[test]
@@ -457,12 +447,7 @@ fn connect_order_reversed_ack_follows_arrival_not_connection() {
     let ack = "Y: Alice received before X: Bob";
     assert_client_ok(&mut bob, "Client X: Bob", ack);
     assert_client_ok(&mut alice, "Client Y: Alice", ack);
-    assert_server_ok(
-        &mut server,
-        "Client Y: Client Y: Alice",
-        "Client X: Client X: Bob",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client Y: Alice", "Client X: Bob", ack);
 }
 
 #[test]
@@ -472,12 +457,7 @@ fn names_with_spaces_and_non_ascii() {
     let ack = "Y: Zoë received before X: Bob Marley";
     assert_client_ok(&mut marley, "Client X: Bob Marley", ack);
     assert_client_ok(&mut zoe, "Client Y: Zoë", ack);
-    assert_server_ok(
-        &mut server,
-        "Client Y: Client Y: Zoë",
-        "Client X: Client X: Bob Marley",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client Y: Zoë", "Client X: Bob Marley", ack);
 }
 
 #[test]
@@ -487,8 +467,8 @@ fn simultaneous_named_clients_get_the_order_the_server_saw() {
     let (mut server, port) = server(&[]);
     let mut alice = connect(&mut server, "alice", port, Some("Alice"), 'X');
     let mut bob = connect(&mut server, "bob", port, Some("Bob"), 'Y');
-    let first = server.out("Message 1 from Client ");
-    let ack = if first.contains("Message 1 from Client X") {
+    let first = server.out("Arrived 1st: Client ");
+    let ack = if first.contains("Arrived 1st: Client X") {
         "X: Alice received before Y: Bob"
     } else {
         "Y: Bob received before X: Alice"
@@ -529,8 +509,8 @@ fn newline_less_peer_with_prefix_is_understood() {
     assert_eq!(got, "Y: Bob received before X: Alice");
     assert_server_ok(
         &mut server,
-        "Client Y: Client Y: Bob",
-        "Client X: Client X: Alice",
+        "Client Y: Bob",
+        "Client X: Alice",
         "Y: Bob received before X: Alice",
     );
 }
@@ -542,7 +522,7 @@ fn newline_less_bare_name_is_attributed_to_its_connection() {
     let out = server.finish();
     out.assert()
         .success()
-        .stdout(contains("Message 1 from Client Y: Client Y: Bob"))
+        .stdout(contains("Arrived 1st: Client Y: Bob"))
         .stderr(contains("Client Y sent a bare message \"Bob\""));
 }
 
@@ -562,12 +542,7 @@ fn stdin_client_typing_later_is_waited_for() {
     let ack = "Y: Bob received before X: Alice";
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
-    assert_server_ok(
-        &mut server,
-        "Client Y: Client Y: Bob",
-        "Client X: Client X: Alice",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client Y: Bob", "Client X: Alice", ack);
 }
 
 #[test]
@@ -634,12 +609,7 @@ fn third_client_is_turned_away_and_the_round_succeeds() {
     let ack = "X: Alice received before Y: Bob";
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
-    assert_server_ok(
-        &mut server,
-        "Client X: Client X: Alice",
-        "Client Y: Client Y: Bob",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client X: Alice", "Client Y: Bob", ack);
 }
 
 #[test]
@@ -833,12 +803,7 @@ fn our_server_with_a_classic_client_that_connects_first_and_sends_late() {
             .and(contains("Sent: Client X: Alice"))
             .and(contains(format!("From Server: {ack}"))),
     );
-    assert_server_ok(
-        &mut server,
-        "Client Y: Client Y: Bob",
-        "Client X: Client X: Alice",
-        ack,
-    );
+    assert_server_ok(&mut server, "Client Y: Bob", "Client X: Alice", ack);
 }
 
 #[test]
