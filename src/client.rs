@@ -47,7 +47,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         MessageReader::new(stream.try_clone()?, Timing::with_idle(config.reply_timeout));
 
     let greeting = reader
-        .next_message(|| {})
+        .next_message(|_| {})
         .context("while waiting for the server's greeting")?
         .ok_or_else(|| anyhow!("the server closed the connection before greeting us"))?;
     say(&format!("From Server: {greeting}"));

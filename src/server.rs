@@ -13,10 +13,14 @@
 //! (connect order), not the order in which the messages *arrived*, which is
 //! what the assignment asks for. So each client gets its own thread, blocked
 //! on its own socket; the moment the first byte of a message reaches a
-//! thread, that thread records its client's letter in an arrival list shared
-//! by both threads. The list sits behind one `Mutex` so that the two threads
-//! cannot both be "first"; a `Condvar` wakes the main thread when both
-//! messages are complete, and it sends the acknowledgement in recorded order.
+//! thread, that thread records its client's letter — with the time the
+//! kernel received those bytes — in an arrival list shared by both threads.
+//! The list sits behind one `Mutex` so that the two threads never write it
+//! at once; a `Condvar` wakes the main thread when both messages are
+//! complete, and it sends the acknowledgement in order of arrival. (The
+//! kernel's stamp, not the order the threads happen to run in, decides
+//! between two messages microseconds apart: two threads woken that close
+//! together may be scheduled in either order.)
 //!
 //! A third thread accepts connections, so that a third client during a round
 //! is turned away at once with a message instead of waiting in the backlog.
@@ -55,8 +59,10 @@ impl Default for ServerConfig {
 /// What one thread knows about its client's message, shared under one lock.
 #[derive(Default)]
 struct Round {
-    /// Letters in the order the first byte of their message arrived.
-    arrivals: Vec<Letter>,
+    /// When the first byte of each client's message arrived: the kernel's
+    /// receive stamp where the socket has one (else the moment the thread
+    /// read it), recorded the moment that thread reads it.
+    arrivals: Vec<(Duration, Letter)>,
     /// Each client's message (by letter index), once complete.
     names: [Option<String>; 2],
     /// The first thing that went wrong, if anything did.
@@ -72,6 +78,11 @@ type Shared = Arc<(Mutex<Round>, Condvar)>;
 pub fn serve(listener: TcpListener, config: &ServerConfig) -> Result<()> {
     let addr = listener.local_addr()?;
     say(&format!("listening on {addr}"));
+    // Stamping on the listener (accepted sockets inherit it) keeps the
+    // kernel's stamping switched on for the server's whole life; enabling it
+    // only per connection would switch it on and off every round, which is
+    // slow and leaves the first segments of a round unstamped.
+    let _ = wire::enable_arrival_stamps(&listener);
     let incoming = spawn_acceptor(listener)?;
     let mut round_no: u64 = 0;
     loop {
@@ -183,7 +194,14 @@ fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConf
         }
         match round.failure.take() {
             Some(f) => Err(f),
-            None => Ok((round.arrivals.clone(), round.names.clone())),
+            None => {
+                // Arrival order: by stamp; two equal stamps keep the order in
+                // which their threads recorded them.
+                let mut by_time = round.arrivals.clone();
+                by_time.sort_by_key(|&(at, _)| at);
+                let order: Vec<Letter> = by_time.into_iter().map(|(_, l)| l).collect();
+                Ok((order, round.names.clone()))
+            }
         }
     };
 
@@ -249,13 +267,18 @@ fn read_client(
     shared: &Shared,
 ) {
     let (lock, cvar) = &**shared;
-    let mut reader = MessageReader::new(stream, timing);
-    let result = reader.next_message(|| {
+    // Without kernel stamps (never seen on Linux) the thread's own clock
+    // is the fallback: still a true order whenever the sends are apart.
+    let _ = wire::enable_arrival_stamps(&stream);
+    let record = |stamp: Option<Duration>| {
+        let at = stamp.unwrap_or_else(now);
         let mut round = lock.lock().expect("round lock");
-        if !round.arrivals.contains(&letter) {
-            round.arrivals.push(letter);
+        if !round.arrivals.iter().any(|&(_, l)| l == letter) {
+            round.arrivals.push((at, letter));
         }
-    });
+    };
+    let mut reader = MessageReader::new(stream, timing);
+    let result = reader.next_message(record);
     let outcome = match result {
         Ok(Some(text)) => match protocol::parse_client_message(&text) {
             Ok(msg) => {
@@ -282,8 +305,8 @@ fn read_client(
     let mut round = lock.lock().expect("round lock");
     match outcome {
         Ok(name) => {
-            if !round.arrivals.contains(&letter) {
-                round.arrivals.push(letter);
+            if !round.arrivals.iter().any(|&(_, l)| l == letter) {
+                round.arrivals.push((now(), letter));
             }
             round.names[letter.index()] = Some(name);
         }
@@ -294,6 +317,14 @@ fn read_client(
         }
     }
     cvar.notify_all();
+}
+
+/// The realtime clock since the Unix epoch: the clock of the kernel's
+/// receive stamps, so the two can be compared.
+fn now() -> Duration {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
 }
 
 /// A third client during a round: told why, then closed.

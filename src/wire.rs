@@ -4,8 +4,9 @@
 //! how long a peer may stay silent, and how long one message may take.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use crate::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
@@ -68,12 +69,13 @@ impl MessageReader {
         self.timing.idle = idle;
     }
 
-    /// The next message, or `None` at EOF. `on_first_byte` runs the moment
-    /// the first byte of a message that was not yet buffered arrives: that
-    /// instant is the message's arrival.
+    /// The next message, or `None` at EOF. `on_first_byte` runs when the
+    /// first byte of a message that was not yet buffered is read, with the
+    /// moment the kernel received it (see [`enable_arrival_stamps`]) when
+    /// the socket stamps arrivals: that instant is the message's arrival.
     pub fn next_message(
         &mut self,
-        mut on_first_byte: impl FnMut(),
+        mut on_first_byte: impl FnMut(Option<Duration>),
     ) -> Result<Option<String>, WireError> {
         if let Some(m) = self.pending.pop_front() {
             return Ok(Some(m));
@@ -109,13 +111,13 @@ impl MessageReader {
                 },
             };
             self.stream.set_read_timeout(timeout)?;
-            match self.stream.read(&mut buf) {
-                Ok(0) => self.eof = true,
-                Ok(n) => {
+            match recv_stamped(&self.stream, &mut buf) {
+                Ok((0, _)) => self.eof = true,
+                Ok((n, stamp)) => {
                     let mut lines = self.framer.push(&buf[..n])?;
                     let content = !lines.is_empty() || self.framer.has_partial();
                     if first_byte_at.is_none() && content {
-                        on_first_byte();
+                        on_first_byte(stamp);
                         first_byte_at = Some(Instant::now());
                     }
                     if !lines.is_empty() {
@@ -146,14 +148,14 @@ impl MessageReader {
     /// peer chose to split it.
     pub fn reply(&mut self) -> Result<Vec<String>, WireError> {
         let mut lines = Vec::new();
-        match self.next_message(|| {})? {
+        match self.next_message(|_| {})? {
             Some(m) => lines.push(m),
             None => return Ok(lines),
         }
         let saved = self.timing.idle;
         self.timing.idle = Some(self.timing.quiet);
         loop {
-            match self.next_message(|| {}) {
+            match self.next_message(|_| {}) {
                 Ok(Some(m)) => lines.push(m),
                 Ok(None) | Err(WireError::Silent(_)) => break,
                 Err(e) => {
@@ -168,6 +170,75 @@ impl MessageReader {
 
     pub fn stream(&self) -> &TcpStream {
         &self.stream
+    }
+}
+
+/// Asks the kernel to stamp every segment this socket receives with the
+/// time it arrived (`SO_TIMESTAMPNS`, the realtime clock). Two reader
+/// threads woken a few microseconds apart may run in either order; the
+/// kernel's stamps keep the order in which the bytes really came in.
+pub fn enable_arrival_stamps(socket: &impl AsRawFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int
+    // and its exact size.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `read`, plus the kernel's arrival stamp of the data when the socket
+/// has stamps enabled (since the Unix epoch).
+fn recv_stamped(stream: &TcpStream, buf: &mut [u8]) -> io::Result<(usize, Option<Duration>)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // u64s keep the control buffer aligned for cmsghdr.
+    let mut control = [0u64; 8];
+    // SAFETY: an all-zero msghdr is a valid empty one; we then point it at
+    // live buffers that outlive the recvmsg call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control) as _;
+    loop {
+        // SAFETY: fd is a socket we own; msg points at valid buffers.
+        let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, 0) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let mut stamp = None;
+        // SAFETY: the CMSG_* macros walk the control buffer the kernel
+        // filled, bounded by msg_controllen; the timespec is read unaligned.
+        unsafe {
+            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+            while !cmsg.is_null() {
+                if (*cmsg).cmsg_level == libc::SOL_SOCKET
+                    && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+                {
+                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
+                    stamp = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+                }
+                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            }
+        }
+        return Ok((n as usize, stamp));
     }
 }
 

@@ -825,3 +825,28 @@ fn our_clients_with_a_classic_server_that_never_sends_a_newline() {
             .and(contains("Sent acknowledgment to both X and Y")),
     );
 }
+
+/// Sends written microseconds apart, one right after the other from one
+/// thread, still come out in order: the server orders by the kernel's
+/// receive stamps, not by which of its two reader threads runs first.
+#[test]
+fn back_to_back_sends_are_ordered_by_arrival_every_time() {
+    const ROUNDS: usize = 40;
+    let (mut server, port) = server(&["--rounds", &ROUNDS.to_string()]);
+    for round in 0..ROUNDS {
+        let mut x = Peer::connect(port);
+        server.expect(Pipe::Out, "as Client X");
+        let mut y = Peer::connect(port);
+        assert_eq!(x.line(), "Client X connected");
+        assert_eq!(y.line(), "Client Y connected");
+        x.send(b"Client X: Alice\n");
+        y.send(b"Client Y: Bob\n");
+        assert_eq!(
+            x.line(),
+            "X: Alice received before Y: Bob",
+            "round {round}: X wrote first"
+        );
+        assert_eq!(y.line(), "X: Alice received before Y: Bob");
+    }
+    server.finish().assert().success();
+}
