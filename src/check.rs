@@ -42,24 +42,6 @@ fn stdout<'a>(events: &'a [Event], process: &'a str) -> impl Iterator<Item = &'a
         .filter(move |e| e.process == process && e.stream == Stream::Stdout)
 }
 
-fn verdict(
-    id: impl Into<String>,
-    title: impl Into<String>,
-    passed: bool,
-    expected: impl Into<String>,
-    observed: impl Into<String>,
-    evidence: Vec<Event>,
-) -> Verdict {
-    Verdict {
-        id: id.into(),
-        title: title.into(),
-        passed,
-        expected: expected.into(),
-        observed: observed.into(),
-        evidence,
-    }
-}
-
 /// The first acknowledgement a client printed.
 fn ack_of<'a>(events: &'a [Event], client: &'a str) -> Option<(Ack, &'a Event)> {
     stdout(events, client).find_map(|e| protocol::parse_ack(&e.text).map(|a| (a, e)))
@@ -72,7 +54,7 @@ pub fn judge(
     step_error: Option<&str>,
 ) -> Judgement {
     let mut v = Vec::new();
-    v.push(verdict(
+    v.push(Verdict::new(
         "steps",
         "Every step of the scenario was carried out",
         step_error.is_none(),
@@ -90,7 +72,7 @@ pub fn judge(
             Some((l, e)) => (l == c.letter, protocol::greeting(l), vec![e.clone()]),
             None => (false, "no greeting".to_string(), Vec::new()),
         };
-        v.push(verdict(
+        v.push(Verdict::new(
             format!("greeting.{}", c.id),
             format!(
                 "Client {} ({}) was greeted as {}, its connect position",
@@ -123,7 +105,7 @@ pub fn judge(
         && acks
             .windows(2)
             .all(|w| w[0].1.as_ref().map(|x| &x.0) == w[1].1.as_ref().map(|x| &x.0));
-    v.push(verdict(
+    v.push(Verdict::new(
         "ack.same",
         "Both clients received the same acknowledgment",
         same,
@@ -157,7 +139,7 @@ pub fn judge(
         ),
         None => (false, "no acknowledgment".into()),
     };
-    v.push(verdict(
+    v.push(Verdict::new(
         "ack.names",
         "The acknowledgment pairs each letter with that client's name",
         names_ok,
@@ -214,7 +196,7 @@ pub fn judge(
         (None, Some(_)) => names_ok,
         (_, None) => false,
     };
-    v.push(verdict(
+    v.push(Verdict::new(
         "ack.order",
         format!("The acknowledgment reports the arrival order ({basis})"),
         order_ok,
@@ -234,7 +216,7 @@ pub fn judge(
         .iter()
         .map(|w| server_lines.iter().find(|e| e.text.contains(w.as_str())))
         .collect();
-    v.push(verdict(
+    v.push(Verdict::new(
         "server.messages",
         "The server printed both clients' messages",
         found.iter().all(Option::is_some),
@@ -249,7 +231,7 @@ pub fn judge(
     ));
     const SENT: &str = "Sent acknowledgment to both X and Y";
     let sent = server_lines.iter().find(|e| e.text.contains(SENT));
-    v.push(verdict(
+    v.push(Verdict::new(
         "server.sent_ack",
         "The server printed that it sent the acknowledgment to both",
         sent.is_some(),
@@ -307,7 +289,7 @@ pub fn judge(
             .map(|e| (*e).clone())
             .collect();
         evidence.extend(left.into_iter().cloned());
-        v.push(verdict(
+        v.push(Verdict::new(
             format!("exit.{}", p.id),
             format!("{} exited with code 0 on its own", p.label()),
             passed,
@@ -320,7 +302,7 @@ pub fn judge(
     // Output past the runner's caps (only when there was some)
     for p in processes.iter().filter(|p| p.dropped_lines > 0) {
         let kept: Vec<&Event> = output(events, &p.id).collect();
-        v.push(verdict(
+        v.push(Verdict::new(
             format!("output.{}", p.id),
             format!(
                 "{} printed no more than the orchestrator keeps",
@@ -363,7 +345,7 @@ pub fn judge(
             ProcessRef::Server => "the server".to_string(),
             ProcessRef::Client(_) => format!("client {id}"),
         };
-        v.push(verdict(
+        v.push(Verdict::new(
             format!("line.{}", i + 1),
             title,
             passed,

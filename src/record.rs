@@ -128,6 +128,26 @@ pub struct Verdict {
     pub evidence: Vec<Event>,
 }
 
+impl Verdict {
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        passed: bool,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+        evidence: Vec<Event>,
+    ) -> Verdict {
+        Verdict {
+            id: id.into(),
+            title: title.into(),
+            passed,
+            expected: expected.into(),
+            observed: observed.into(),
+            evidence,
+        }
+    }
+}
+
 /// A named span of the run's wall time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Phase {

@@ -54,26 +54,8 @@ fn client(id: &str, host: &str, name: &str, letter: Letter, exit: Option<ExitInf
     }
 }
 
-fn verdict(
-    id: &str,
-    title: &str,
-    passed: bool,
-    expected: &str,
-    observed: &str,
-    evidence: Vec<Event>,
-) -> Verdict {
-    Verdict {
-        id: id.into(),
-        title: title.into(),
-        passed,
-        expected: expected.into(),
-        observed: observed.into(),
-        evidence,
-    }
-}
-
 fn exit_verdict(id: &str, label: &str, passed: bool, observed: &str) -> Verdict {
-    verdict(
+    Verdict::new(
         &format!("exit.{id}"),
         &format!("{label} exited with code 0 on its own"),
         passed,
@@ -201,7 +183,7 @@ pub(crate) fn passing() -> RunRecord {
     let e = |p: &str, n: &str| find(&events, p, n);
     let acks = vec![e("a", "received before"), e("b", "received before")];
     let verdicts = vec![
-        verdict(
+        Verdict::new(
             "steps",
             "Every step of the scenario was carried out",
             true,
@@ -209,7 +191,7 @@ pub(crate) fn passing() -> RunRecord {
             "all steps done",
             vec![],
         ),
-        verdict(
+        Verdict::new(
             "greeting.a",
             "Client a (Alice) was greeted as X, its connect position",
             true,
@@ -217,7 +199,7 @@ pub(crate) fn passing() -> RunRecord {
             "Client X connected",
             vec![e("a", "From Server: Client X connected")],
         ),
-        verdict(
+        Verdict::new(
             "greeting.b",
             "Client b (Bob) was greeted as Y, its connect position",
             true,
@@ -225,7 +207,7 @@ pub(crate) fn passing() -> RunRecord {
             "Client Y connected",
             vec![e("b", "From Server: Client Y connected")],
         ),
-        verdict(
+        Verdict::new(
             "ack.same",
             "Both clients received the same acknowledgment",
             true,
@@ -233,7 +215,7 @@ pub(crate) fn passing() -> RunRecord {
             &format!("a: {ack}; b: {ack}"),
             acks.clone(),
         ),
-        verdict(
+        Verdict::new(
             "ack.names",
             "The acknowledgment pairs each letter with that client's name",
             true,
@@ -241,7 +223,7 @@ pub(crate) fn passing() -> RunRecord {
             "Y: Bob, X: Alice",
             acks.clone(),
         ),
-        verdict(
+        Verdict::new(
             "ack.order",
             "The acknowledgment reports the arrival order (the sends were 201 ms apart \
              (≥ 100 ms), so arrival follows send order)",
@@ -258,7 +240,7 @@ pub(crate) fn passing() -> RunRecord {
             ]
             .concat(),
         ),
-        verdict(
+        Verdict::new(
             "server.messages",
             "The server printed both clients' messages",
             true,
@@ -266,7 +248,7 @@ pub(crate) fn passing() -> RunRecord {
             "Client X: Alice: printed; Client Y: Bob: printed",
             vec![e("server", "Arrived 2nd"), e("server", "Arrived 1st")],
         ),
-        verdict(
+        Verdict::new(
             "server.sent_ack",
             "The server printed that it sent the acknowledgment to both",
             true,
@@ -482,7 +464,7 @@ pub(crate) fn failing() -> RunRecord {
     let e = |p: &str, n: &str| find(&events, p, n);
     let acks = vec![e("a", "received before"), e("b", "received before")];
     let verdicts = vec![
-        verdict(
+        Verdict::new(
             "steps",
             "Every step of the scenario was carried out",
             true,
@@ -490,7 +472,7 @@ pub(crate) fn failing() -> RunRecord {
             "all steps done",
             vec![],
         ),
-        verdict(
+        Verdict::new(
             "greeting.a",
             "Client a (Zoë) was greeted as X, its connect position",
             true,
@@ -498,7 +480,7 @@ pub(crate) fn failing() -> RunRecord {
             "Client X connected",
             vec![e("a", "From Server: Client X connected")],
         ),
-        verdict(
+        Verdict::new(
             "greeting.b",
             "Client b (Bob Marley) was greeted as Y, its connect position",
             true,
@@ -506,7 +488,7 @@ pub(crate) fn failing() -> RunRecord {
             "Client Y connected",
             vec![e("b", "From Server: Client Y connected")],
         ),
-        verdict(
+        Verdict::new(
             "ack.same",
             "Both clients received the same acknowledgment",
             true,
@@ -514,7 +496,7 @@ pub(crate) fn failing() -> RunRecord {
             &format!("a: {observed}; b: {observed}"),
             acks.clone(),
         ),
-        verdict(
+        Verdict::new(
             "ack.names",
             "The acknowledgment pairs each letter with that client's name",
             true,
@@ -522,7 +504,7 @@ pub(crate) fn failing() -> RunRecord {
             "X: Zoë, Y: Bob Marley",
             acks.clone(),
         ),
-        verdict(
+        Verdict::new(
             "ack.order",
             "The acknowledgment reports the arrival order (the sends were 201 ms apart \
              (≥ 100 ms), so arrival follows send order)",
@@ -539,7 +521,7 @@ pub(crate) fn failing() -> RunRecord {
             ]
             .concat(),
         ),
-        verdict(
+        Verdict::new(
             "server.messages",
             "The server printed both clients' messages",
             true,
@@ -550,7 +532,7 @@ pub(crate) fn failing() -> RunRecord {
                 e("server", "Client Y: Bob Marley"),
             ],
         ),
-        verdict(
+        Verdict::new(
             "server.sent_ack",
             "The server printed that it sent the acknowledgment to both",
             false,
