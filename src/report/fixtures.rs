@@ -56,8 +56,8 @@ fn client(id: &str, host: &str, name: &str, letter: Letter, exit: Option<ExitInf
 
 fn exit_verdict(id: &str, label: &str, passed: bool, observed: &str) -> Verdict {
     Verdict::new(
-        &format!("exit.{id}"),
-        &format!("{label} exited with code 0 on its own"),
+        format!("exit.{id}"),
+        format!("{label} exited with code 0 on its own"),
         passed,
         "exited with code 0",
         observed,
@@ -212,7 +212,7 @@ pub(crate) fn passing() -> RunRecord {
             "Both clients received the same acknowledgment",
             true,
             "one acknowledgment, received by both clients",
-            &format!("a: {ack}; b: {ack}"),
+            format!("a: {ack}; b: {ack}"),
             acks.clone(),
         ),
         Verdict::new(
@@ -493,7 +493,7 @@ pub(crate) fn failing() -> RunRecord {
             "Both clients received the same acknowledgment",
             true,
             "one acknowledgment, received by both clients",
-            &format!("a: {observed}; b: {observed}"),
+            format!("a: {observed}; b: {observed}"),
             acks.clone(),
         ),
         Verdict::new(
