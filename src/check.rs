@@ -111,7 +111,7 @@ pub fn judge(
         same,
         "one acknowledgment, received by both clients",
         acks.iter()
-            .map(|(id, a)| format!("{id}: {}", shown(a)))
+            .map(|(id, a)| format!("{id} got \"{}\"", shown(a)))
             .collect::<Vec<_>>()
             .join("; "),
         evidence.clone(),
@@ -127,16 +127,20 @@ pub fn judge(
             .unwrap_or_default()
     };
     let (names_ok, names_observed) = match &observed_ack {
-        Some(a) => (
-            a.first_name == name_of(a.first) && a.second_name == name_of(a.second()),
-            format!(
-                "{}: {}, {}: {}",
-                a.first,
-                a.first_name,
-                a.second(),
-                a.second_name
-            ),
-        ),
+        Some(a) => {
+            // In the expectation's order (X first), whatever the ack's order.
+            let named = |l: Letter| {
+                if a.first == l {
+                    &a.first_name
+                } else {
+                    &a.second_name
+                }
+            };
+            (
+                a.first_name == name_of(a.first) && a.second_name == name_of(a.second()),
+                format!("X: {}, Y: {}", named(Letter::X), named(Letter::Y)),
+            )
+        }
         None => (false, "no acknowledgment".into()),
     };
     v.push(Verdict::new(
@@ -357,7 +361,10 @@ pub fn judge(
             if hits.is_empty() {
                 "no such line".to_string()
             } else {
-                format!("{} such line(s)", hits.len())
+                match hits.len() {
+                    1 => "1 such line".to_string(),
+                    n => format!("{n} such lines"),
+                }
             },
             hits.into_iter().take(5).collect(),
         ));
