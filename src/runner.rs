@@ -42,6 +42,8 @@ pub const LEFT_BEHIND: &str = "left behind:";
 /// Environment variable set on every program a run starts: `PID-START` of
 /// the orchestrator that owns it.
 pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
+/// Appended to a line that was longer than [`MAX_LINE_BYTES`].
+pub const CUT_MARK: &str = " […cut: the line was longer than 4096 bytes]";
 /// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
 pub const KILL_GRACE: Duration = Duration::from_secs(1);
 
@@ -1015,7 +1017,9 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
     let mut kept_bytes = 0usize;
     let mut full = false;
     let mut dropped = 0u64;
-    let mut emit = |line: &mut Vec<u8>, at: Instant| {
+    // Whether the line being read lost bytes past MAX_LINE_BYTES.
+    let mut cut = false;
+    let mut emit = |line: &mut Vec<u8>, cut: &mut bool, at: Instant| {
         while line.last() == Some(&b'\r') {
             line.pop();
         }
@@ -1025,7 +1029,10 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
         if !full {
             kept += 1;
             kept_bytes += line.len();
-            let text = String::from_utf8_lossy(line).into_owned();
+            let mut text = String::from_utf8_lossy(line).into_owned();
+            if *cut {
+                text.push_str(CUT_MARK);
+            }
             let _ = tx.send(Msg::Line {
                 proc,
                 stream,
@@ -1036,6 +1043,7 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
             dropped += 1;
         }
         line.clear();
+        *cut = false;
     };
     loop {
         let buf = match reader.fill_buf() {
@@ -1052,13 +1060,15 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
             match rest.iter().position(|&b| b == b'\n') {
                 Some(i) => {
                     let room = MAX_LINE_BYTES.saturating_sub(line.len());
+                    cut |= i > room;
                     line.extend_from_slice(&rest[..i.min(room)]);
-                    emit(&mut line, at);
+                    emit(&mut line, &mut cut, at);
                     started = None;
                     rest = &rest[i + 1..];
                 }
                 None => {
                     let room = MAX_LINE_BYTES.saturating_sub(line.len());
+                    cut |= rest.len() > room;
                     line.extend_from_slice(&rest[..rest.len().min(room)]);
                     rest = &[];
                 }
@@ -1067,7 +1077,7 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
         reader.consume(n);
     }
     if !line.is_empty() {
-        emit(&mut line, started.unwrap_or_else(Instant::now));
+        emit(&mut line, &mut cut, started.unwrap_or_else(Instant::now));
     }
     if dropped > 0 {
         let _ = tx.send(Msg::Dropped {
@@ -1091,9 +1101,14 @@ mod tests {
         for m in rx {
             match m {
                 Msg::Line { text, .. } => {
-                    assert!(text.len() <= MAX_LINE_BYTES);
+                    // A cut line says so; what it kept is within the cap.
+                    let kept = text.strip_suffix(CUT_MARK).unwrap_or(&text);
+                    assert!(kept.len() <= MAX_LINE_BYTES);
+                    if text.ends_with(CUT_MARK) {
+                        assert_eq!(kept.len(), MAX_LINE_BYTES);
+                    }
                     lines += 1;
-                    bytes += text.len();
+                    bytes += kept.len();
                 }
                 Msg::Dropped { lines, .. } => dropped += lines,
                 _ => {}
@@ -1117,6 +1132,29 @@ mod tests {
         assert_eq!(lines, MAX_KEPT_BYTES / MAX_LINE_BYTES);
         assert_eq!(bytes, lines * MAX_LINE_BYTES);
         assert_eq!(lines as u64 + dropped, 1000);
+    }
+
+    #[test]
+    fn a_cut_line_says_so_and_a_line_at_the_limit_does_not() {
+        let texts = |input: Vec<u8>| -> Vec<String> {
+            let (tx, rx) = mpsc::channel();
+            read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+            drop(tx);
+            rx.into_iter()
+                .filter_map(|m| match m {
+                    Msg::Line { text, .. } => Some(text),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut at_limit = vec![b'a'; MAX_LINE_BYTES];
+        at_limit.push(b'\n');
+        let mut over = vec![b'b'; MAX_LINE_BYTES + 1];
+        over.extend_from_slice(b"\nshort\n");
+        assert!(!texts(at_limit)[0].ends_with(CUT_MARK));
+        let got = texts(over);
+        assert!(got[0].ends_with(CUT_MARK));
+        assert_eq!(got[1], "short");
     }
 
     #[test]
