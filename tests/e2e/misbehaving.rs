@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use assert_cmd::prelude::*;
-use pa3_mininet::runner::{MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
+use pa3_mininet::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
 use serde_json::Value;
 
 /// Every misbehaving scenario's `timeout_s`.
@@ -655,10 +655,13 @@ fn run_case(case: &Case, backend: Backend) {
         let id = p["id"].as_str().unwrap();
         let mut kept = 0u64;
         for stream in ["stdout", "stderr"] {
+            // A line cut at the limit carries the runner's mark; what it
+            // kept of the program's output is what the caps bound.
             let lines: Vec<&str> = events
                 .iter()
                 .filter(|e| e["process"] == id && e["stream"] == stream)
                 .map(|e| e["text"].as_str().unwrap())
+                .map(|t| t.strip_suffix(CUT_MARK).unwrap_or(t))
                 .collect();
             assert!(lines.len() <= MAX_LINES, "{what}: {id} {stream}");
             assert!(
