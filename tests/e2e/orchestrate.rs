@@ -420,3 +420,34 @@ fn the_mininet_backend_without_root_says_to_use_sudo_or_local() {
         .code(1)
         .stderr(predicate::str::contains("sudo").and(predicate::str::contains("--backend local")));
 }
+
+#[test]
+fn quiet_prints_only_the_verdicts_and_verbose_adds_commands() {
+    let results = tempfile::tempdir().unwrap();
+    let run = |flag: &str| {
+        let out = orchestrate()
+            .args(["--backend", "local", flag, "--results"])
+            .arg(results.path())
+            .arg(experiment("case1.yaml"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let quiet = run("--quiet");
+    assert!(!quiet.contains("[h1 server]"), "{quiet}");
+    assert!(quiet.contains("PASS case1"), "{quiet}");
+    let verbose = run("--verbose");
+    assert!(
+        verbose.contains("[h1 server] listening on 127.0.0.1:"),
+        "{verbose}"
+    );
+    assert!(
+        verbose.contains("[h1 server] $ ") && verbose.contains("server --bind 127.0.0.1"),
+        "{verbose}"
+    );
+    assert!(verbose.contains("<typed> Alice"), "{verbose}");
+    // Not a terminal, and NO_COLOR: no escape sequences at all.
+    assert!(!verbose.contains('\u{1b}'), "{verbose}");
+}
