@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::protocol::{self, Ack, Letter, DEFAULT_PORT, MAX_MESSAGE_BYTES};
 
@@ -1315,13 +1315,6 @@ pub fn files_in(path: &Path) -> std::io::Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-/// A serialisable summary of the scenario for reports.
-#[derive(Clone, Debug, Serialize)]
-pub struct Outline {
-    pub name: String,
-    pub hosts: Vec<String>,
 }
 
 #[cfg(test)]

@@ -65,10 +65,6 @@ impl MessageReader {
         }
     }
 
-    pub fn set_idle(&mut self, idle: Option<Duration>) {
-        self.timing.idle = idle;
-    }
-
     /// The next message, or `None` at EOF. `on_first_byte` runs when the
     /// first byte of a message that was not yet buffered is read, with the
     /// moment the kernel received it (see [`enable_arrival_stamps`]) when
@@ -166,10 +162,6 @@ impl MessageReader {
         }
         self.timing.idle = saved;
         Ok(lines)
-    }
-
-    pub fn stream(&self) -> &TcpStream {
-        &self.stream
     }
 }
 

@@ -253,10 +253,6 @@ impl Mininet {
         }
         true
     }
-
-    pub fn switch(&self) -> &str {
-        &self.switch
-    }
 }
 
 fn driver_failure(py: &Path, output: &str) -> anyhow::Error {
