@@ -563,7 +563,7 @@ fn run_one(
         Some(path) if path.exists() => {
             dir.note("capture.pcap");
             let bytes = std::fs::read(path).unwrap_or_default();
-            let mut stats = crate::capture::stats(&bytes, outcome_port(&outcome.events));
+            let mut stats = crate::capture::stats(&bytes, outcome.port);
             stats.file = "capture.pcap".into();
             if !outcome.capture_log.is_empty() {
                 dir.write("capture.log", outcome.capture_log.join("\n") + "\n")?;
@@ -617,17 +617,6 @@ fn run_one(
     dir.write("summary.json", report::json::summary(&record))?;
     let path = dir.finish()?;
     Ok((record, Some(path)))
-}
-
-/// The server port the run used, as the runner reported it.
-fn outcome_port(events: &[Event]) -> u16 {
-    events
-        .iter()
-        .filter(|e| e.stream == Stream::Step)
-        .find_map(|e| e.text.strip_prefix("server listening on "))
-        .and_then(|a| a.rsplit(':').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(crate::protocol::DEFAULT_PORT)
 }
 
 /// A record of the scenario with nothing observed yet.

@@ -78,6 +78,8 @@ pub struct Outcome {
     pub scenario_ms: f64,
     /// The capture's own output (tcpdump's messages), when capturing.
     pub capture_log: Vec<String>,
+    /// The port the server was told to listen on.
+    pub port: u16,
 }
 
 enum Msg {
@@ -206,6 +208,7 @@ pub fn run(
         interrupted,
         scenario_ms,
         capture_log,
+        port: r.port,
     }
 }
 
