@@ -451,3 +451,39 @@ fn quiet_prints_only_the_verdicts_and_verbose_adds_commands() {
     // Not a terminal, and NO_COLOR: no escape sequences at all.
     assert!(!verbose.contains('\u{1b}'), "{verbose}");
 }
+
+fn pcap_holds_the_pa3_exchange(backend: &str) {
+    let results = tempfile::tempdir().unwrap();
+    orchestrate()
+        .args(["--backend", backend, "--pcap", "--quiet", "--results"])
+        .arg(results.path())
+        .arg(experiment("case2.yaml"))
+        .assert()
+        .success();
+    let s = summary(results.path());
+    let c = &s["capture"];
+    // Two handshakes; two greetings, two messages and two acks pushed.
+    assert_eq!(c["syns"], 2, "{c}");
+    assert_eq!(c["pushes"], 6, "{c}");
+    let pcap = std::fs::read(results.path().join("latest/capture.pcap")).unwrap();
+    let text = String::from_utf8_lossy(&pcap);
+    for needle in [
+        "Client X connected",
+        "Client Y: Bob",
+        "Y: Bob received before X: Alice",
+    ] {
+        assert!(text.contains(needle), "{needle} not in the capture");
+    }
+}
+
+#[test]
+fn pcap_on_local() {
+    pcap_holds_the_pa3_exchange("local");
+}
+
+#[test]
+fn pcap_on_mininet() {
+    if mininet_available() {
+        pcap_holds_the_pa3_exchange("mininet");
+    }
+}
