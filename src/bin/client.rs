@@ -1,4 +1,4 @@
-//! `client`: the PA3 client. See `pa3_mininet::client`.
+//! `client`: the PA3 client. See `pa3_mininet::pa3::client`.
 //!
 //! Exit codes: 0 the acknowledgement arrived; 1 no connection, no greeting,
 //! no acknowledgement, or stdin closed before a name; 2 bad usage.
@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use pa3_mininet::client::{run, ClientConfig};
-use pa3_mininet::protocol::DEFAULT_PORT;
+use pa3_mininet::pa3::client::{run, ClientConfig};
+use pa3_mininet::pa3::protocol::DEFAULT_PORT;
 
 /// PA3 TCP client: connects, learns from the greeting whether it is X or Y,
 /// sends `Client X: <name>`, and prints the server's acknowledgement.

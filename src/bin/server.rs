@@ -1,4 +1,4 @@
-//! `server`: the PA3 server. See `pa3_mininet::server` for what it does and
+//! `server`: the PA3 server. See `pa3_mininet::pa3::server` for what it does and
 //! why it needs one thread per client.
 //!
 //! Exit codes: 0 every round finished with an acknowledgement sent to both
@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use pa3_mininet::protocol::DEFAULT_PORT;
-use pa3_mininet::server::{serve, ServerConfig};
+use pa3_mininet::pa3::protocol::DEFAULT_PORT;
+use pa3_mininet::pa3::server::{serve, ServerConfig};
 
 /// PA3 TCP server: the first client to connect is X, the second Y; once both
 /// are in, both are greeted; the acknowledgement tells both clients whose

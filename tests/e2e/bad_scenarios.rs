@@ -124,7 +124,7 @@ fn check_bad(name: &str, errors: &[(usize, usize, &str)]) {
     // Where the kernel has netem, link delay is allowed (validation asks
     // the kernel): that case cannot be refused there.
     if errors.iter().any(|(.., m)| m.contains("sch_netem"))
-        && pa3_mininet::scenario::Capabilities::detect().netem
+        && pa3_mininet::orchestrator::scenario::Capabilities::detect().netem
     {
         eprintln!("skipping {file}: this kernel has netem, so link delay is valid here");
         return;

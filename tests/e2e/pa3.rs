@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use assert_cmd::prelude::*;
-use pa3_mininet::protocol::{MAX_MESSAGE_BYTES, MESSAGE_DEADLINE};
+use pa3_mininet::pa3::protocol::{MAX_MESSAGE_BYTES, MESSAGE_DEADLINE};
 use predicates::prelude::*;
 use predicates::str::contains;
 

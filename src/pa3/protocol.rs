@@ -10,7 +10,7 @@
 //! more than we send, because the peers of the course world (classic Python
 //! solutions with one `send()` and a `recv(1024)`) send no terminator at all:
 //! a message also ends at EOF or after a short quiet period (the I/O side in
-//! [`crate::wire`] decides when that is; [`Framer`] only splits bytes).
+//! [`crate::pa3::wire`] decides when that is; [`Framer`] only splits bytes).
 
 use std::fmt;
 use std::sync::OnceLock;

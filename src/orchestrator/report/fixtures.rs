@@ -2,11 +2,11 @@
 //! golden files. The lines are what the programs of this crate (and, for the
 //! failing run, a classic sequential `server.py`) really print.
 
-use crate::protocol::Letter;
-use crate::record::{
+use crate::orchestrator::record::{
     CaptureStats, Event, ExitInfo, Phase, ProcessInfo, Role, RunRecord, Stream, Verdict,
     ORCHESTRATOR, SCHEMA_VERSION,
 };
+use crate::pa3::protocol::Letter;
 
 fn ev(t_ms: f64, process: &str, stream: Stream, text: &str) -> Event {
     Event {

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::Letter;
+use crate::pa3::protocol::Letter;
 
 /// Bumped when a field of [`RunRecord`] changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 1;

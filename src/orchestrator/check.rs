@@ -18,10 +18,10 @@
 //! can be right, and the ack must agree with the order the server itself
 //! reports (our server prints `Acknowledgment: ...`).
 
-use crate::protocol::{self, Ack, Letter};
-use crate::record::{Event, ProcessInfo, Stream, Verdict};
-use crate::runner;
-use crate::scenario::{ProcessRef, ValidScenario};
+use crate::orchestrator::record::{Event, ProcessInfo, Stream, Verdict};
+use crate::orchestrator::runner;
+use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
+use crate::pa3::protocol::{self, Ack, Letter};
 
 /// The verdicts, the ack observed and the ack expected.
 pub struct Judgement {
@@ -380,8 +380,8 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{ExitInfo, Role};
-    use crate::scenario::{parse, Capabilities};
+    use crate::orchestrator::record::{ExitInfo, Role};
+    use crate::orchestrator::scenario::{parse, Capabilities};
     use std::path::Path;
 
     const CASE2: &str = "\

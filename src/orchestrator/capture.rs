@@ -3,7 +3,7 @@
 //! handshakes towards the server, segments that pushed data, and FINs.
 //! Pure: bytes in, counts out; a damaged file yields what could be read.
 
-use crate::record::CaptureStats;
+use crate::orchestrator::record::CaptureStats;
 
 const ETHERNET: u32 = 1;
 const LINUX_SLL: u32 = 113;

@@ -24,9 +24,9 @@ use os_pipe::PipeWriter;
 use serde::Deserialize;
 
 use super::{Host, Network};
-use crate::record::Phase;
-use crate::state::{self, ProcId, StateFile};
-use crate::topology::DRIVER_PREFIX;
+use crate::orchestrator::record::Phase;
+use crate::orchestrator::state::{self, ProcId, StateFile};
+use crate::orchestrator::topology::DRIVER_PREFIX;
 
 /// How long building the net may take.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);

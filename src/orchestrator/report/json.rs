@@ -4,7 +4,7 @@
 //! shape it has), pretty-printed; `events.jsonl` holds one [`Event`] per line
 //! so that `jq`, `grep` and line-oriented tools read it as it grows.
 
-use crate::record::{Event, RunRecord};
+use crate::orchestrator::record::{Event, RunRecord};
 
 /// The record as pretty JSON, with a trailing newline.
 pub fn summary(record: &RunRecord) -> String {
@@ -27,8 +27,8 @@ pub fn events_jsonl(events: &[Event]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Stream, SCHEMA_VERSION};
-    use crate::report::{fixtures, golden::assert_golden};
+    use crate::orchestrator::record::{Stream, SCHEMA_VERSION};
+    use crate::orchestrator::report::{fixtures, golden::assert_golden};
 
     #[test]
     fn summary_round_trips_and_carries_the_schema_version() {

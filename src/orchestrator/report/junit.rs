@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::record::{RunRecord, Verdict};
+use crate::orchestrator::record::{RunRecord, Verdict};
 
 use super::text::{clean, event_line};
 
@@ -128,7 +128,7 @@ fn description(record: &RunRecord, verdict: &Verdict) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{
+    use crate::orchestrator::report::{
         fixtures,
         golden::{assert_golden, assert_well_formed_xml},
     };

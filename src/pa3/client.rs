@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::protocol::{self, MAX_MESSAGE_BYTES};
-use crate::wire::{self, MessageReader, Timing};
+use super::protocol::{self, MAX_MESSAGE_BYTES};
+use super::wire::{self, MessageReader, Timing};
 
 /// The prompt of the assignment.
 pub const PROMPT: &str = "Enter message to send to server:";

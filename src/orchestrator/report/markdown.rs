@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 
-use crate::record::{Role, RunRecord};
+use crate::orchestrator::record::{Role, RunRecord};
 
 use super::story::{self, Kind};
 use super::text::{at, clean, command_line, duration, event_line, outcome, tally};
@@ -433,7 +433,7 @@ pub fn index(runs: &[(RunRecord, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{fixtures, golden::assert_golden};
+    use crate::orchestrator::report::{fixtures, golden::assert_golden};
 
     #[test]
     fn mermaid_labels_escape_what_mermaid_would_read_as_syntax() {

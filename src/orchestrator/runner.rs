@@ -7,8 +7,8 @@
 //! Connections are observed in the server host's own TCP table
 //! (`/proc/PID/net/tcp` of a process in that namespace), so `connect: a`
 //! works the same for our server and for any program a scenario runs
-//! instead of it. The runner records; it never judges ([`crate::check`]
-//! does) and never formats reports ([`crate::report`] does).
+//! instead of it. The runner records; it never judges ([`crate::orchestrator::check`]
+//! does) and never formats reports ([`crate::orchestrator::report`] does).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -19,11 +19,11 @@ use std::time::{Duration, Instant};
 
 use os_pipe::PipeWriter;
 
-use crate::net::{sockets_on_port, Network};
-use crate::protocol;
-use crate::record::{Event, ExitInfo, ProcessInfo, Role, Stream, ORCHESTRATOR};
-use crate::scenario::{Matcher, ProcessRef, ValidScenario, ValidStep};
-use crate::state::{self, ProcId, StateFile};
+use crate::orchestrator::net::{sockets_on_port, Network};
+use crate::orchestrator::record::{Event, ExitInfo, ProcessInfo, Role, Stream, ORCHESTRATOR};
+use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidScenario, ValidStep};
+use crate::orchestrator::state::{self, ProcId, StateFile};
+use crate::pa3::protocol;
 
 /// How long the server may take to listen, and a client to connect or be greeted.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,7 +36,7 @@ pub const MAX_LINE_BYTES: usize = 4096;
 /// would be 80 MiB per stream). Lines past either cap are counted, not stored.
 pub const MAX_KEPT_BYTES: usize = 1 << 20;
 /// How the event recorded against a program whose processes outlived it
-/// begins (a `step` event of that program); [`crate::check`] fails the
+/// begins (a `step` event of that program); [`crate::orchestrator::check`] fails the
 /// program's exit check on it.
 pub const LEFT_BEHIND: &str = "left behind:";
 /// Environment variable set on every program a run starts: `PID-START` of

@@ -1,4 +1,4 @@
-//! Report writers: pure functions from a finished [`crate::record::RunRecord`]
+//! Report writers: pure functions from a finished [`crate::orchestrator::record::RunRecord`]
 //! to text. Nothing here touches the network, processes or files.
 //!
 //! - [`json`]: `summary.json` (the record, pretty) and `events.jsonl`;
@@ -9,7 +9,7 @@
 //! - [`terminal`]: the verdict table printed at the end of a run.
 //!
 //! Every writer is deterministic (no clock, no randomness, no I/O), so each
-//! is tested against golden files in `src/report/golden/`; run the tests with
+//! is tested against golden files in `src/orchestrator/report/golden/`; run the tests with
 //! `UPDATE_GOLDEN=1` to rewrite them after an intended change.
 
 pub mod json;

@@ -2,7 +2,7 @@
 //! processes, formatting times. Escaping for a particular format (XML,
 //! Markdown, Mermaid) lives with the writer that needs it.
 
-use crate::record::{Event, RunRecord, Stream, ORCHESTRATOR};
+use crate::orchestrator::record::{Event, RunRecord, Stream, ORCHESTRATOR};
 
 /// A captured line made safe for any report: ANSI escape sequences removed,
 /// tabs and line ends turned into spaces, other control characters dropped.

@@ -23,8 +23,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
-use crate::scenario::{parse, Capabilities, ValidScenario};
-use crate::topology;
+use crate::orchestrator::scenario::{parse, Capabilities, ValidScenario};
+use crate::orchestrator::topology;
 
 const CASES: u32 = 256;
 

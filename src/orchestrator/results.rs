@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::record::{Event, Stream};
+use crate::orchestrator::record::{Event, Stream};
 
 /// A run directory being written.
 pub struct RunDir {

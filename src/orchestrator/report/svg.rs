@@ -13,7 +13,7 @@
 
 use std::fmt::Write as _;
 
-use crate::record::{Event, Role, RunRecord, Stream, ORCHESTRATOR};
+use crate::orchestrator::record::{Event, Role, RunRecord, Stream, ORCHESTRATOR};
 
 use super::story::{self, Kind};
 use super::text::{clean, duration, outcome, process_label, stream_word, truncate};
@@ -299,7 +299,7 @@ fn program_name(path: &str) -> String {
     clean(path.rsplit('/').next().unwrap_or(path))
 }
 
-fn short_exit(x: &crate::record::ExitInfo) -> String {
+fn short_exit(x: &crate::orchestrator::record::ExitInfo) -> String {
     let how = match (x.code, x.signal) {
         (Some(c), _) => format!("exit {c}"),
         (None, Some(s)) => format!("signal {s}"),
@@ -867,7 +867,7 @@ fn legend(s: &mut String, y: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{
+    use crate::orchestrator::report::{
         fixtures,
         golden::{assert_golden, assert_well_formed_xml},
     };

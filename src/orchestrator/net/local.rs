@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use anyhow::Result;
 
 use super::{free_port, Host, Network};
-use crate::record::Phase;
+use crate::orchestrator::record::Phase;
 
 pub struct Local {
     hosts: Vec<Host>,

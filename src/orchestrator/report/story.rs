@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::protocol::{self, Letter};
-use crate::record::{Event, Role, RunRecord, Stream, ORCHESTRATOR};
+use crate::orchestrator::record::{Event, Role, RunRecord, Stream, ORCHESTRATOR};
+use crate::pa3::protocol::{self, Letter};
 
 use super::text::clean;
 
@@ -275,7 +275,7 @@ pub(crate) fn beats(record: &RunRecord) -> Vec<Beat> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures;
+    use crate::orchestrator::report::fixtures;
 
     fn summary(beats: &[Beat]) -> Vec<(Kind, &str, &str)> {
         beats

@@ -15,7 +15,7 @@ use std::time::Duration;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::protocol::{self, Ack, Letter, DEFAULT_PORT, MAX_MESSAGE_BYTES};
+use crate::pa3::protocol::{self, Ack, Letter, DEFAULT_PORT, MAX_MESSAGE_BYTES};
 
 /// Scenario files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 256 * 1024;

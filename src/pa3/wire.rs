@@ -1,5 +1,5 @@
 //! Reading and writing PA3 messages on a TCP stream: the I/O half of
-//! [`crate::protocol`]. Owns the timing rules a byte-splitter cannot know:
+//! [`crate::pa3::protocol`]. Owns the timing rules a byte-splitter cannot know:
 //! when a message without a line end is complete (EOF or a quiet period),
 //! how long a peer may stay silent, and how long one message may take.
 
@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
-use crate::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
+use super::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
 
 /// Why no message could be read.
 #[derive(Debug, thiserror::Error)]

@@ -11,15 +11,15 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use time::OffsetDateTime;
 
-use crate::check;
-use crate::net::{local::Local, mininet, Backend, Network};
-use crate::record::{Event, Phase, RunRecord, Stream, ORCHESTRATOR, SCHEMA_VERSION};
-use crate::report;
-use crate::results::{self, RunDir};
-use crate::runner::{self, Console, RunOptions};
-use crate::scenario::{self, Capabilities, ValidScenario};
-use crate::state::{self, StateFile};
-use crate::topology;
+use crate::orchestrator::check;
+use crate::orchestrator::net::{local::Local, mininet, Backend, Network};
+use crate::orchestrator::record::{Event, Phase, RunRecord, Stream, ORCHESTRATOR, SCHEMA_VERSION};
+use crate::orchestrator::report;
+use crate::orchestrator::results::{self, RunDir};
+use crate::orchestrator::runner::{self, Console, RunOptions};
+use crate::orchestrator::scenario::{self, Capabilities, ValidScenario};
+use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::topology;
 
 /// Every check passed.
 pub const EXIT_OK: i32 = 0;
@@ -563,7 +563,7 @@ fn run_one(
         Some(path) if path.exists() => {
             dir.note("capture.pcap");
             let bytes = std::fs::read(path).unwrap_or_default();
-            let mut stats = crate::capture::stats(&bytes, outcome.port);
+            let mut stats = crate::orchestrator::capture::stats(&bytes, outcome.port);
             stats.file = "capture.pcap".into();
             if !outcome.capture_log.is_empty() {
                 dir.write("capture.log", outcome.capture_log.join("\n") + "\n")?;

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use anyhow::Result;
 
-use crate::record::Phase;
+use crate::orchestrator::record::Phase;
 
 pub mod local;
 pub mod mininet;

@@ -3,7 +3,7 @@
 //! the overall result and the ack. Colour only when asked for (the caller
 //! knows whether stdout is a terminal and whether `NO_COLOR` is set).
 
-use crate::record::RunRecord;
+use crate::orchestrator::record::RunRecord;
 
 use super::text::{clean, outcome, tally};
 
@@ -103,7 +103,7 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{fixtures, golden::assert_golden};
+    use crate::orchestrator::report::{fixtures, golden::assert_golden};
 
     #[test]
     fn without_colour_there_is_no_escape_sequence() {

@@ -34,8 +34,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::protocol::{self, Ack, Letter};
-use crate::wire::{self, MessageReader, Timing};
+use super::protocol::{self, Ack, Letter};
+use super::wire::{self, MessageReader, Timing};
 
 /// What a server is told to do.
 #[derive(Clone, Debug)]

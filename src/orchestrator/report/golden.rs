@@ -1,6 +1,6 @@
 //! Test helpers for the writers: golden files and an XML well-formedness
 //! check. `UPDATE_GOLDEN=1 cargo test --lib report` rewrites the files in
-//! `src/report/golden/` from the current output; review the diff before
+//! `src/orchestrator/report/golden/` from the current output; review the diff before
 //! committing it.
 
 use std::collections::HashSet;
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("src/report/golden")
+        .join("src/orchestrator/report/golden")
         .join(name)
 }
 

@@ -11,12 +11,12 @@
 //!
 //! Scenario values reach Python only as one JSON document parsed at run
 //! time (`json.loads` of a string literal), and only values that
-//! [`crate::scenario::validate`] has already restricted to identifiers and
+//! [`crate::orchestrator::scenario::validate`] has already restricted to identifiers and
 //! numbers. No user text (names, descriptions) is ever written into it.
 
 use serde::Serialize;
 
-use crate::scenario::ValidScenario;
+use crate::orchestrator::scenario::ValidScenario;
 
 /// The prefix of the driver's machine-readable lines on stdout.
 pub const DRIVER_PREFIX: &str = "PA3 ";
@@ -188,7 +188,7 @@ if __name__ == "__main__":
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{parse, Capabilities};
+    use crate::orchestrator::scenario::{parse, Capabilities};
     use std::path::Path;
 
     fn scenario(topology: &str) -> ValidScenario {

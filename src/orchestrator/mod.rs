@@ -1,0 +1,31 @@
+//! The orchestrator: runs PA3 scenarios on a real Mininet network (or on
+//! loopback) and checks what the programs print.
+//!
+//! The map, in the order a run goes through it:
+//! - [`scenario`] — the YAML a person writes, validated once into a
+//!   `ValidScenario` (errors carry file:line:col);
+//! - [`topology`] — a scenario → the Python program that builds its
+//!   Mininet network (pure);
+//! - [`net`] — the backends: Mininet (driver process + `mnexec`) and local
+//!   loopback;
+//! - [`runner`] — carries out the steps, records every line with a
+//!   monotonic timestamp into one stream of typed events;
+//! - [`check`] — the table of checks: events in, verdicts out (pure);
+//! - [`record`] — the run as data; [`report`] — pure writers from it to
+//!   Markdown, SVG, JUnit and JSON; [`results`] — the run directory;
+//! - [`state`] — what a run owns, so that nothing is left behind;
+//! - [`app`] — the `orchestrate` command's logic behind its thin binary.
+pub mod app;
+pub mod capture;
+pub mod check;
+pub mod net;
+pub mod record;
+pub mod report;
+pub mod results;
+pub mod runner;
+pub mod scenario;
+pub mod state;
+pub mod topology;
+
+#[cfg(test)]
+mod proptests;

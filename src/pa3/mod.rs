@@ -1,0 +1,13 @@
+//! The assignment's programs: the PA3 server and client and the protocol
+//! they speak. This folder stands alone: it imports nothing of
+//! [`crate::orchestrator`], so the programs can be read (and graded) as the
+//! assignment asks.
+//!
+//! - [`protocol`] — the exact strings, framing and lenient parsing (pure);
+//! - [`wire`] — messages on a TCP stream, with the timing rules (quiet
+//!   period, silent and slow peers, the kernel's arrival stamps);
+//! - [`server`] and [`client`] — the two programs.
+pub mod client;
+pub mod protocol;
+pub mod server;
+pub mod wire;
