@@ -11,13 +11,15 @@
 //! - [`runner`] — carries out the steps, records every line with a
 //!   monotonic timestamp into one stream of typed events;
 //! - [`check`] — the table of checks: events in, verdicts out (pure);
-//! - [`record`] — the run as data; [`report`] — pure writers from it to
+//! - [`event`] — the typed events of a run (what the checks and reports
+//!   match on); [`record`] — the run as data; [`report`] — pure writers from it to
 //!   Markdown, SVG, JUnit and JSON; [`results`] — the run directory;
 //! - [`state`] — what a run owns, so that nothing is left behind;
 //! - [`app`] — the `orchestrate` command's logic behind its thin binary.
 pub mod app;
 pub mod capture;
 pub mod check;
+pub mod event;
 pub mod net;
 pub mod record;
 pub mod report;

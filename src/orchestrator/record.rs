@@ -4,46 +4,17 @@
 //!
 //! `summary.json` is this struct serialised; its `schema_version` changes
 //! whenever a field changes meaning or disappears (adding one does not).
+//! Version 2: events are typed ([`EventKind`]) instead of `stream` + `text`,
+//! and every verdict names the `check` of the table that made it.
 
 use serde::{Deserialize, Serialize};
 
 use crate::pa3::protocol::Letter;
 
+pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
+
 /// Bumped when a field of [`RunRecord`] changes meaning or is removed.
-pub const SCHEMA_VERSION: u32 = 1;
-
-/// The process name the orchestrator itself uses in the event stream.
-pub const ORCHESTRATOR: &str = "orchestrator";
-
-/// Where an event came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stream {
-    /// A line the process printed on stdout.
-    Stdout,
-    /// A line the process printed on stderr.
-    Stderr,
-    /// A line the orchestrator typed into the process's stdin.
-    Stdin,
-    /// The process was started (text: the command line).
-    Start,
-    /// The process ended (text: how).
-    Exit,
-    /// Something the orchestrator did or saw: a step, a connection it
-    /// observed on the server's host.
-    Step,
-}
-
-/// One thing that happened, at a monotonic time since the run started.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// Milliseconds since the run started (monotonic clock).
-    pub t_ms: f64,
-    /// `server`, a client id, or [`ORCHESTRATOR`].
-    pub process: String,
-    pub stream: Stream,
-    pub text: String,
-}
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Which part a process plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,37 +22,6 @@ pub struct Event {
 pub enum Role {
     Server,
     Client,
-}
-
-/// How a process ended.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ExitInfo {
-    /// The exit code, when it exited on its own.
-    pub code: Option<i32>,
-    /// The signal that ended it, when one did.
-    pub signal: Option<i32>,
-    /// Whether the orchestrator stopped it (timeout, failed step, Ctrl-C).
-    pub killed_by_orchestrator: bool,
-    pub t_ms: f64,
-}
-
-impl ExitInfo {
-    pub fn success(&self) -> bool {
-        self.code == Some(0) && !self.killed_by_orchestrator
-    }
-
-    pub fn describe(&self) -> String {
-        let how = match (self.code, self.signal) {
-            (Some(c), _) => format!("exited with code {c}"),
-            (None, Some(s)) => format!("was killed by signal {s}"),
-            (None, None) => "ended".to_string(),
-        };
-        if self.killed_by_orchestrator {
-            format!("{how} after the orchestrator stopped it")
-        } else {
-            how
-        }
-    }
 }
 
 /// One program of the run.
@@ -119,6 +59,10 @@ impl ProcessInfo {
 pub struct Verdict {
     /// Stable identifier, e.g. `greeting.a`, `ack.order`.
     pub id: String,
+    /// The id of the check (a row of [`crate::orchestrator::check::CHECKS`])
+    /// that made it: `greeting` for `greeting.a`. Filled by the table.
+    #[serde(default)]
+    pub check: String,
     /// One sentence a person reads.
     pub title: String,
     pub passed: bool,
@@ -139,6 +83,7 @@ impl Verdict {
     ) -> Verdict {
         Verdict {
             id: id.into(),
+            check: String::new(),
             title: title.into(),
             passed,
             expected: expected.into(),

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::orchestrator::record::{Event, Stream};
+use crate::orchestrator::event::{Event, EventKind, Stream};
 
 /// A run directory being written.
 pub struct RunDir {
@@ -180,15 +180,21 @@ fn chown_tree(path: &Path, uid: u32, gid: u32) {
 pub fn process_log(events: &[Event], process: &str) -> String {
     let mut out = String::new();
     for e in events.iter().filter(|e| e.process == process) {
-        let tag = match e.stream {
-            Stream::Stdout => "out",
-            Stream::Stderr => "err",
-            Stream::Stdin => "in ",
-            Stream::Start => "run",
-            Stream::Exit => "end",
-            Stream::Step => "---",
+        let tag = match &e.kind {
+            EventKind::Output {
+                stream: Stream::Stdout,
+                ..
+            } => "out",
+            EventKind::Output {
+                stream: Stream::Stderr,
+                ..
+            } => "err",
+            EventKind::Typed { .. } => "in ",
+            EventKind::Started { .. } => "run",
+            EventKind::Exited { .. } => "end",
+            _ => "---",
         };
-        out.push_str(&format!("{:>10.3} ms {tag} | {}\n", e.t_ms, e.text));
+        out.push_str(&format!("{:>10.3} ms {tag} | {}\n", e.t_ms, e.kind));
     }
     out
 }
@@ -227,17 +233,15 @@ mod tests {
 
     #[test]
     fn process_log_has_times_and_streams() {
-        let ev = |t, s, x: &str| Event {
-            t_ms: t,
-            process: "a".into(),
-            stream: s,
-            text: x.into(),
+        let hi = EventKind::Output {
+            stream: Stream::Stdout,
+            text: "hi".into(),
+        };
+        let alice = EventKind::Typed {
+            text: "Alice".into(),
         };
         let log = process_log(
-            &[
-                ev(1.5, Stream::Stdout, "hi"),
-                ev(2.0, Stream::Stdin, "Alice"),
-            ],
+            &[Event::new(1.5, "a", hi), Event::new(2.0, "a", alice)],
             "a",
         );
         assert_eq!(log, "     1.500 ms out | hi\n     2.000 ms in  | Alice\n");

@@ -113,9 +113,12 @@ impl StateFile {
         }
     }
 
-    /// Everything is gone: forget the record.
-    pub fn remove(self) {
-        drop(self);
+    /// Removes what the record still names, and then the record; returns
+    /// what it had to remove (after a clean teardown: nothing).
+    pub fn release(mut self) -> Vec<String> {
+        let removed = remove_owned(&self.state);
+        self.state = RunState::default();
+        removed
     }
 }
 
@@ -191,12 +194,62 @@ pub fn in_own_group(expr: duct::Expression) -> duct::Expression {
 }
 
 /// Sends `signal` to a process group (a driver we hold the handle of).
+/// Group 0 is no group: `kill(-0, …)` would signal our own.
 pub fn signal_group(pgid: u32, signal: i32) {
+    if pgid == 0 {
+        return;
+    }
     // SAFETY: kill(2) with a negative pid signals a process group; no memory
     // is involved.
     unsafe {
         libc::kill(-(pgid as i32), signal);
     }
+}
+
+/// Sends `signal` to one process. Pid 0 is no process: `kill(0, …)` would
+/// signal our own group.
+pub fn kill(pid: u32, signal: i32) {
+    if pid == 0 {
+        return;
+    }
+    // SAFETY: kill(2) on one pid; no memory is involved.
+    unsafe {
+        libc::kill(pid as i32, signal);
+    }
+}
+
+/// Processes other than this one that hold any of `pipes` open (as
+/// `/proc/PID/fd` shows them: `pipe:[INODE]`).
+pub fn pipe_holders(pipes: &[std::ffi::OsString]) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != me)
+        .filter(|&pid| {
+            fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    fs::read_link(fd.path()).is_ok_and(|t| pipes.iter().any(|p| p == t.as_os_str()))
+                })
+            })
+        })
+        .collect()
+}
+
+/// A process's command line, its arguments joined by spaces (empty when
+/// it is gone).
+pub fn command_line(pid: u32) -> String {
+    fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .split('\0')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
 }
 
 /// Sends `signal` to a run's group: the whole group while its leader (as
@@ -208,10 +261,8 @@ pub fn signal_members(group: ProcId, mark: &str, signal: i32) {
         return;
     }
     for pid in group_members(group, mark) {
-        // SAFETY: kill(2) on a process checked to be this run's.
-        unsafe {
-            libc::kill(pid as i32, signal);
-        }
+        // Checked to be this run's.
+        kill(pid, signal);
     }
 }
 
@@ -289,10 +340,7 @@ pub fn remove_owned(state: &RunState) -> Vec<String> {
     }
     for h in &state.host_shells {
         if h.alive() {
-            // SAFETY: see signal_group.
-            unsafe {
-                libc::kill(h.pid as i32, libc::SIGKILL);
-            }
+            kill(h.pid, libc::SIGKILL);
             done.push(format!("host shell {}", h.pid));
         }
     }

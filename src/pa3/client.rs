@@ -18,6 +18,11 @@ use super::wire::{self, MessageReader, Timing};
 
 /// The prompt of the assignment.
 pub const PROMPT: &str = "Enter message to send to server:";
+/// How the client's lines begin, so that a person (and a report) can tell
+/// them apart: the connection made, what it sent, what the server said.
+pub const CONNECTED: &str = "Connected to";
+pub const SENT: &str = "Sent to Server:";
+pub const FROM_SERVER: &str = "From Server:";
 
 /// What a client is told to do.
 #[derive(Clone, Debug)]
@@ -41,7 +46,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     let stream = connect(config)?;
     let peer = stream.peer_addr()?;
     say(&format!(
-        "Connected to {peer}; waiting for the server's greeting"
+        "{CONNECTED} {peer}; waiting for the server's greeting"
     ));
     let mut reader =
         MessageReader::new(stream.try_clone()?, Timing::with_idle(config.reply_timeout));
@@ -50,7 +55,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         .next_message(|_| {})
         .context("while waiting for the server's greeting")?
         .ok_or_else(|| anyhow!("the server closed the connection before greeting us"))?;
-    say(&format!("From Server: {greeting}"));
+    say(&format!("{FROM_SERVER} {greeting}"));
     let letter = protocol::parse_greeting(&greeting).ok_or_else(|| {
         anyhow!("the server's first message {greeting:?} is not a greeting (expected `Client X connected` or `Client Y connected`)")
     })?;
@@ -73,7 +78,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         );
     }
     wire::send_message(&stream, &message, !config.no_newline).context("cannot send our message")?;
-    say(&format!("Sent to Server: {message}"));
+    say(&format!("{SENT} {message}"));
 
     let reply = reader
         .reply()
@@ -83,7 +88,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     }
     let reply = protocol::fold_lines(&reply);
     for line in &reply {
-        say(&format!("From Server: {line}"));
+        say(&format!("{FROM_SERVER} {line}"));
     }
     if !reply.iter().any(|l| protocol::parse_ack(l).is_some()) {
         bail!("the server's reply is not an acknowledgment (expected `X: ... received before Y: ...`)");

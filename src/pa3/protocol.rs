@@ -34,6 +34,10 @@ pub const QUIET_PERIOD: Duration = Duration::from_millis(200);
 /// trickling bytes slower than this (slowloris) is cut off.
 pub const MESSAGE_DEADLINE: Duration = Duration::from_secs(5);
 
+/// What the server prints once it has sent the acknowledgement to both
+/// clients: the seed's words exactly.
+pub const SENT_ACK: &str = "Sent acknowledgment to both X and Y";
+
 /// A client's role, given by connect order: the first to connect is X.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Letter {

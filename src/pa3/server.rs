@@ -255,7 +255,7 @@ fn finish_round(
     if !failed.is_empty() {
         bail!("could not send the acknowledgment to {}", failed.join("; "));
     }
-    say("Sent acknowledgment to both X and Y");
+    say(protocol::SENT_ACK);
     Ok(())
 }
 

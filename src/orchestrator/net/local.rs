@@ -29,10 +29,6 @@ impl Local {
 }
 
 impl Network for Local {
-    fn kind(&self) -> &'static str {
-        "local"
-    }
-
     fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }

@@ -23,7 +23,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::PipeWriter;
 use serde::Deserialize;
 
-use super::{Host, Network};
+use super::{on_path, Host, Network};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::state::{self, ProcId, StateFile};
 use crate::orchestrator::topology::DRIVER_PREFIX;
@@ -35,7 +35,9 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(15);
 
 pub struct Mininet {
     driver: Option<duct::Handle>,
-    driver_pid: u32,
+    /// The driver's pid, which leads its process group; `None` when duct
+    /// could not say (then there is nothing to signal).
+    driver_pid: Option<u32>,
     stdin: Option<PipeWriter>,
     hosts: Vec<Host>,
     switch: String,
@@ -78,15 +80,6 @@ pub fn python() -> PathBuf {
     } else {
         PathBuf::from("python3")
     }
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-        .unwrap_or(false)
-        || ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(program).is_file())
 }
 
 /// Why Mininet cannot run here, if it cannot.
@@ -140,8 +133,8 @@ impl Mininet {
             .start()
             .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
         drop(expr);
-        let driver_pid = handle.pids().first().copied().unwrap_or(0);
-        state.state.driver = ProcId::of(driver_pid);
+        let driver_pid = handle.pids().first().copied();
+        state.state.driver = driver_pid.and_then(ProcId::of);
         state.save()?;
 
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -281,10 +274,6 @@ fn ms(d: Duration) -> f64 {
 }
 
 impl Network for Mininet {
-    fn kind(&self) -> &'static str {
-        "mininet"
-    }
-
     fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
     }
@@ -315,10 +304,10 @@ impl Network for Mininet {
         }
         let t = Instant::now();
         drop(self.stdin.take());
-        if !self.wait_driver(STOP_TIMEOUT) {
-            state::signal_group(self.driver_pid, libc::SIGTERM);
+        if let (false, Some(pgid)) = (self.wait_driver(STOP_TIMEOUT), self.driver_pid) {
+            state::signal_group(pgid, libc::SIGTERM);
             if !self.wait_driver(Duration::from_secs(3)) {
-                state::signal_group(self.driver_pid, libc::SIGKILL);
+                state::signal_group(pgid, libc::SIGKILL);
                 self.wait_driver(Duration::from_secs(2));
             }
         }
@@ -333,11 +322,8 @@ impl Network for Mininet {
         state::delete_links(&leftovers);
         for p in &self.shells {
             if p.alive() {
-                // SAFETY: kill(2) on a host shell this run created, checked
-                // by its start time.
-                unsafe {
-                    libc::kill(p.pid as i32, libc::SIGKILL);
-                }
+                // A host shell this run created, checked by its start time.
+                state::kill(p.pid, libc::SIGKILL);
             }
         }
         self.phases.push(Phase {

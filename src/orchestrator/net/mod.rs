@@ -4,6 +4,7 @@
 //! [`local`] (loopback, no root, for quick work).
 
 use std::net::IpAddr;
+use std::path::Path;
 
 use anyhow::Result;
 
@@ -26,8 +27,6 @@ pub struct Host {
 
 /// A network the runner can start programs on.
 pub trait Network {
-    /// `mininet` or `local`.
-    fn kind(&self) -> &'static str;
     fn host(&self, name: &str) -> Option<&Host>;
     /// The command line that runs `argv` on `host`.
     fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String>;
@@ -58,6 +57,17 @@ impl Backend {
             Backend::Local => "local",
         }
     }
+}
+
+/// Whether `program` is on PATH (or in the system directories sudo's
+/// secure_path holds, which a root shell's PATH may lack).
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+        || ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+            .iter()
+            .any(|d| Path::new(d).join(program).is_file())
 }
 
 /// A port nobody on loopback listens on right now (the kernel picks it).

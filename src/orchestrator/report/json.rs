@@ -27,7 +27,8 @@ pub fn events_jsonl(events: &[Event]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orchestrator::record::{Stream, SCHEMA_VERSION};
+    use crate::orchestrator::event::{EventKind, Stream};
+    use crate::orchestrator::record::SCHEMA_VERSION;
     use crate::orchestrator::report::{fixtures, golden::assert_golden};
 
     #[test]
@@ -43,7 +44,8 @@ mod tests {
             value["ack_observed"],
             "X: Zoë received before Y: Bob Marley"
         );
-        assert_eq!(value["events"][1]["stream"], "start");
+        assert_eq!(value["events"][0]["kind"], "started");
+        assert_eq!(value["verdicts"][0]["check"], "steps");
     }
 
     #[test]
@@ -57,15 +59,17 @@ mod tests {
         }
         assert_eq!(events_jsonl(&[]), "");
         // a line with a newline inside stays on one JSON line
-        let odd = Event {
-            t_ms: 1.5,
-            process: "a".into(),
-            stream: Stream::Stdout,
-            text: "two\nlines \"quoted\"".into(),
-        };
+        let odd = Event::new(
+            1.5,
+            "a",
+            EventKind::Output {
+                stream: Stream::Stdout,
+                text: "two\nlines \"quoted\"".into(),
+            },
+        );
         assert_eq!(
             events_jsonl(&[odd]),
-            "{\"t_ms\":1.5,\"process\":\"a\",\"stream\":\"stdout\",\"text\":\"two\\nlines \\\"quoted\\\"\"}\n"
+            "{\"t_ms\":1.5,\"process\":\"a\",\"kind\":\"output\",\"stream\":\"stdout\",\"text\":\"two\\nlines \\\"quoted\\\"\"}\n"
         );
     }
 

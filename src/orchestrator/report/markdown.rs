@@ -433,6 +433,7 @@ pub fn index(runs: &[(RunRecord, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orchestrator::event::EventKind;
     use crate::orchestrator::report::{fixtures, golden::assert_golden};
 
     #[test]
@@ -454,7 +455,9 @@ mod tests {
         let mut record = fixtures::failing();
         // a name full of Mermaid syntax must stay inside its label
         for e in &mut record.events {
-            e.text = e.text.replace("Bob Marley", "Bob; #1 -->> \"x\"");
+            if let EventKind::Output { text, .. } | EventKind::Typed { text } = &mut e.kind {
+                *text = text.replace("Bob Marley", "Bob; #1 -->> \"x\"");
+            }
         }
         let diagram = sequence_diagram(&record);
         let mut lines = diagram.lines();
@@ -479,14 +482,36 @@ mod tests {
 
     #[test]
     fn the_diagram_names_the_participants_and_the_ack() {
-        let diagram = sequence_diagram(&fixtures::passing());
+        let record = fixtures::passing();
+        let diagram = sequence_diagram(&record);
         assert!(diagram.contains(
             "participant c1 as h2 client a (X, Alice)\n    participant srv as h1 server\n    participant c2 as h3 client b (Y, Bob)\n"
         ));
-        assert!(diagram.contains("c1->>srv: connect (t=432 ms)\n"));
-        assert!(diagram.contains("srv-->>c2: Client Y connected (t=442 ms)\n"));
-        assert!(diagram.contains("c2->>srv: Client Y: Bob (t=442 ms)\n"));
-        assert!(diagram.contains("srv-->>c1: Y: Bob received before X: Alice (t=645 ms)\n"));
+        // Each arrow at the moment the record has for it: a connect at the
+        // client's own `Connected to` line, a message when it was typed, a
+        // greeting or ack when the client printed it.
+        let at = |process: &str, pick: &dyn Fn(&EventKind) -> bool| {
+            let e = record
+                .events
+                .iter()
+                .find(|e| e.process == process && pick(&e.kind))
+                .unwrap();
+            format!("t={:.0} ms", e.t_ms)
+        };
+        let printed = |needle: &'static str| move |k: &EventKind| matches!(k, EventKind::Output { text, .. } if text.starts_with(needle));
+        let connect_a = at("a", &printed("Connected to"));
+        let greet_b = at("b", &printed("From Server: Client Y connected"));
+        let typed_b = at("b", &|k| matches!(k, EventKind::Typed { .. }));
+        let ack_a = at("a", &printed("From Server: Y: Bob"));
+        assert!(
+            diagram.contains(&format!("c1->>srv: connect ({connect_a})\n")),
+            "{diagram}"
+        );
+        assert!(diagram.contains(&format!("srv-->>c2: Client Y connected ({greet_b})\n")));
+        assert!(diagram.contains(&format!("c2->>srv: Client Y: Bob ({typed_b})\n")));
+        assert!(diagram.contains(&format!(
+            "srv-->>c1: Y: Bob received before X: Alice ({ack_a})\n"
+        )));
         // Bob's message comes before Alice's, as observed
         assert!(
             diagram.find("Client Y: Bob (").unwrap() < diagram.find("Client X: Alice (").unwrap()
@@ -512,8 +537,14 @@ mod tests {
         assert!(md.contains("## Evidence of the failed checks"));
         assert!(md.contains("[h3 client b] typed: Bob Marley"));
         assert!(!md.contains("## Packet capture"));
-        let md = report(&fixtures::errored());
-        assert!(md.contains("> **The run could not be carried out:** cannot build the network"));
+        let mut errored = fixtures::errored();
+        let md = report(&errored);
+        assert!(md.contains(
+            "> **The run could not be carried out:** had to remove leftovers after teardown"
+        ));
+        assert!(md.contains("```mermaid"));
+        errored.events.clear();
+        let md = report(&errored);
         assert!(md.contains("_No exchange between the programs was recorded._"));
     }
 
@@ -529,9 +560,17 @@ mod tests {
         let md = index(&runs);
         assert!(md.contains("[case2](20250514T092107Z-case2/report.md)"));
         assert!(md.contains("[case2-python](20250514T092451Z-case2-python/report.md)"));
-        assert!(
-            md.contains("**2 runs: 1 passed, 1 failed** · 19 of 22 checks passed · 6.91 s in all")
+        let checks: Vec<bool> = runs
+            .iter()
+            .flat_map(|(r, _)| r.verdicts.iter().map(|v| v.passed))
+            .collect();
+        let passed = checks.iter().filter(|&&p| p).count();
+        let seconds: f64 = runs.iter().map(|(r, _)| r.duration_ms).sum::<f64>() / 1000.0;
+        let totals = format!(
+            "**2 runs: 1 passed, 1 failed** · {passed} of {} checks passed · {seconds:.2} s in all",
+            checks.len()
         );
+        assert!(md.contains(&totals), "{md}");
         assert_eq!(index(&[]), "# Runs\n\n_No runs._\n");
     }
 

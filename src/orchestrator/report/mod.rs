@@ -15,6 +15,7 @@
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod style;
 pub mod svg;
 pub mod terminal;
 

@@ -13,10 +13,11 @@
 
 use std::fmt::Write as _;
 
-use crate::orchestrator::record::{Event, Role, RunRecord, Stream, ORCHESTRATOR};
+use crate::orchestrator::event::{Event, EventKind, Stream, ORCHESTRATOR};
+use crate::orchestrator::record::{Role, RunRecord};
 
 use super::story::{self, Kind};
-use super::text::{clean, duration, outcome, process_label, stream_word, truncate};
+use super::text::{clean, duration, outcome, process_label, truncate};
 
 const WIDTH: f64 = 1200.0;
 /// Left edge of the plot; the lane names sit left of it.
@@ -312,29 +313,51 @@ fn short_exit(x: &crate::orchestrator::record::ExitInfo) -> String {
     }
 }
 
+/// How an event is drawn: its marker's shape and its label's colour.
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Stdout,
+    Stderr,
+    Typed,
+    Start,
+    Exit,
+    Step,
+}
+
+fn mark(e: &Event) -> Mark {
+    match &e.kind {
+        EventKind::Output {
+            stream: Stream::Stdout,
+            ..
+        } => Mark::Stdout,
+        EventKind::Output {
+            stream: Stream::Stderr,
+            ..
+        } => Mark::Stderr,
+        EventKind::Typed { .. } => Mark::Typed,
+        EventKind::Started { .. } => Mark::Start,
+        EventKind::Exited { .. } => Mark::Exit,
+        _ => Mark::Step,
+    }
+}
+
 /// The label of an event on its lane.
-fn label(record: &RunRecord, e: &Event) -> String {
-    let text = match e.stream {
-        Stream::Stdin => format!("typed: {}", clean(&e.text)),
-        Stream::Start => {
-            let words = shell_words::split(&e.text).unwrap_or_default();
-            match words.split_first() {
-                Some((program, args)) => {
-                    let mut s = format!("start: {}", program_name(program));
-                    for a in args {
-                        s.push(' ');
-                        s.push_str(&clean(a));
-                    }
-                    s
+fn label(e: &Event) -> String {
+    let text = match &e.kind {
+        EventKind::Typed { text } => format!("typed: {}", clean(text)),
+        EventKind::Started { command } => match command.split_first() {
+            Some((program, args)) => {
+                let mut s = format!("start: {}", program_name(program));
+                for a in args {
+                    s.push(' ');
+                    s.push_str(&clean(a));
                 }
-                None => format!("start: {}", clean(&e.text)),
+                s
             }
-        }
-        Stream::Exit => match record.process(&e.process).and_then(|p| p.exit.as_ref()) {
-            Some(x) => short_exit(x),
-            None => clean(&e.text),
+            None => "start".to_string(),
         },
-        _ => clean(&e.text),
+        EventKind::Exited { exit } => short_exit(exit),
+        kind => clean(&kind.to_string()),
     };
     truncate(text.trim(), LABEL_CHARS)
 }
@@ -364,7 +387,7 @@ fn place(record: &RunRecord, axis: &Axis, lane: &Lane) -> Vec<Placed> {
     for &i in &lane.events {
         let e = &record.events[i];
         let x = axis.x(e.t_ms);
-        let text = label(record, e);
+        let text = label(e);
         let w = text.chars().count() as f64 * CHAR_W;
         if text.is_empty() {
             // a blank line: a marker, no label, no room taken
@@ -527,13 +550,13 @@ pub fn timeline(record: &RunRecord) -> String {
                 p.w + 4.0,
                 lane_fill(k)
             );
-            let (fill, weight) = match e.stream {
-                Stream::Stdin => (TYPED_COLOUR, " font-weight=\"bold\""),
-                Stream::Stderr => (BAD_COLOUR, ""),
-                Stream::Exit if exit_ok(record, e) => (OK_COLOUR, ""),
-                Stream::Exit => (BAD_COLOUR, " font-weight=\"bold\""),
-                Stream::Start | Stream::Step => ("#555555", ""),
-                Stream::Stdout => (TEXT_COLOUR, ""),
+            let (fill, weight) = match mark(e) {
+                Mark::Typed => (TYPED_COLOUR, " font-weight=\"bold\""),
+                Mark::Stderr => (BAD_COLOUR, ""),
+                Mark::Exit if exit_ok(record, e) => (OK_COLOUR, ""),
+                Mark::Exit => (BAD_COLOUR, " font-weight=\"bold\""),
+                Mark::Start | Mark::Step => ("#555555", ""),
+                Mark::Stdout => (TEXT_COLOUR, ""),
             };
             let _ = writeln!(
                 s,
@@ -558,8 +581,8 @@ pub fn timeline(record: &RunRecord) -> String {
                 } else {
                     process_label(record, &e.process)
                 },
-                stream_word(e.stream),
-                e.text
+                e.kind.word(),
+                e.kind
             );
             let _ = write!(s, "<g><title>{}</title>", xml(&tip));
             marker(&mut s, record, e, p.x, my, lane.colour);
@@ -762,14 +785,14 @@ fn arrows(s: &mut String, record: &RunRecord, axis: &Axis, lanes: &[Lane], tops:
 }
 
 fn marker(s: &mut String, record: &RunRecord, e: &Event, x: f64, y: f64, colour: &str) {
-    match e.stream {
-        Stream::Stdout => {
+    match mark(e) {
+        Mark::Stdout => {
             let _ = write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"{colour}\" stroke=\"#ffffff\" stroke-width=\"1\"/>");
         }
-        Stream::Stderr => {
+        Mark::Stderr => {
             let _ = write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#ffffff\" stroke=\"{BAD_COLOUR}\" stroke-width=\"2\"/>");
         }
-        Stream::Stdin => {
+        Mark::Typed => {
             let _ = write!(
                 s,
                 "<path d=\"M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} z\" fill=\"{TYPED_COLOUR}\" stroke=\"#ffffff\" stroke-width=\"1\"/>",
@@ -779,7 +802,7 @@ fn marker(s: &mut String, record: &RunRecord, e: &Event, x: f64, y: f64, colour:
                 x - 7.0
             );
         }
-        Stream::Start => {
+        Mark::Start => {
             let _ = write!(
                 s,
                 "<path d=\"M{:.1},{:.1} L{:.1},{y:.1} L{:.1},{:.1} z\" fill=\"#ffffff\" stroke=\"{colour}\" stroke-width=\"1.8\"/>",
@@ -790,7 +813,7 @@ fn marker(s: &mut String, record: &RunRecord, e: &Event, x: f64, y: f64, colour:
                 y + 6.0
             );
         }
-        Stream::Exit => {
+        Mark::Exit => {
             let fill = if exit_ok(record, e) {
                 OK_COLOUR
             } else {
@@ -803,7 +826,7 @@ fn marker(s: &mut String, record: &RunRecord, e: &Event, x: f64, y: f64, colour:
                 y - 5.0
             );
         }
-        Stream::Step => {
+        Mark::Step => {
             let _ = write!(
                 s,
                 "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"14\" fill=\"{STEP_COLOUR}\"/>",
@@ -902,7 +925,11 @@ mod tests {
     #[test]
     fn hostile_text_is_escaped() {
         let mut record = fixtures::failing();
-        record.events[2].text = "<script>alert('x')</script> & \u{1b}[31mred\u{1b}[0m \"q\"".into();
+        let line = fixtures::first_line(&record, "server");
+        fixtures::set_text(
+            &mut record.events[line],
+            "<script>alert('x')</script> & \u{1b}[31mred\u{1b}[0m \"q\"",
+        );
         let svg = timeline(&record);
         assert_well_formed_xml(&svg);
         assert!(!svg.contains("<script"));
@@ -950,11 +977,22 @@ mod tests {
             .filter(|s| s.idle)
             .map(|s| (s.t0, s.t1))
             .collect();
-        // the server's 5 s timeout, and then the network being built (long
-        // next to what is left)
-        assert_eq!(idle, vec![(0.0, 402.7), (1070.6, 6070.8)]);
+        // the server waiting out the scenario's timeout: one break, from the
+        // last thing it did to its being stopped, in the middle of the run
+        let before = times
+            .iter()
+            .copied()
+            .filter(|&t| t < record.duration_ms / 2.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let after = times
+            .iter()
+            .copied()
+            .filter(|&t| t > before)
+            .fold(f64::INFINITY, f64::min);
+        assert!(after - before > 1000.0, "a long idle stretch in the record");
+        assert_eq!(idle, vec![(before, after)]);
         let mut last = f64::NEG_INFINITY;
-        for t in (0..=6200).step_by(10) {
+        for t in (0..=record.duration_ms as usize + 100).step_by(10) {
             let x = axis.x(t as f64);
             assert!(x >= last, "x({t}) went back");
             assert!((PLOT_LEFT..=PLOT_RIGHT).contains(&x));
@@ -967,18 +1005,26 @@ mod tests {
         let passing = fixtures::passing();
         let times: Vec<f64> = passing.events.iter().map(|e| e.t_ms).collect();
         let axis = Axis::new(&times, passing.duration_ms);
-        let a = axis.x(443.2);
-        let b = axis.x(643.4);
-        let c = axis.x(543.3);
+        let sends: Vec<f64> = passing
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Typed { .. }))
+            .map(|e| e.t_ms)
+            .collect();
+        let (a, b) = (axis.x(sends[0]), axis.x(sends[1]));
+        let c = axis.x((sends[0] + sends[1]) / 2.0);
         assert!(((c - a) - (b - c)).abs() < 0.5);
-        // while the network being built before the first event is a break
+        // while the network being built before the first event, and torn
+        // down after the last, are breaks
         let idle: Vec<(f64, f64)> = axis
             .segments
             .iter()
             .filter(|s| s.idle)
             .map(|s| (s.t0, s.t1))
             .collect();
-        assert_eq!(idle, vec![(0.0, 418.2)]);
+        let first = times.iter().copied().fold(f64::INFINITY, f64::min);
+        let last = times.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(idle, vec![(0.0, first), (last, passing.duration_ms)]);
     }
 
     #[test]

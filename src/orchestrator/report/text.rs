@@ -2,7 +2,8 @@
 //! processes, formatting times. Escaping for a particular format (XML,
 //! Markdown, Mermaid) lives with the writer that needs it.
 
-use crate::orchestrator::record::{Event, RunRecord, Stream, ORCHESTRATOR};
+use crate::orchestrator::event::{Event, ORCHESTRATOR};
+use crate::orchestrator::record::RunRecord;
 
 /// A captured line made safe for any report: ANSI escape sequences removed,
 /// tabs and line ends turned into spaces, other control characters dropped.
@@ -66,18 +67,6 @@ pub(crate) fn process_label(record: &RunRecord, id: &str) -> String {
     }
 }
 
-/// What a stream is called in a log line: `typed` reads better than `stdin`.
-pub(crate) fn stream_word(stream: Stream) -> &'static str {
-    match stream {
-        Stream::Stdout => "stdout",
-        Stream::Stderr => "stderr",
-        Stream::Stdin => "typed",
-        Stream::Start => "start",
-        Stream::Exit => "exit",
-        Stream::Step => "step",
-    }
-}
-
 /// One event as a log line: `   484.1 ms  [h3 client b] stdout: Sent to Server: Client Y: Bob`.
 pub(crate) fn event_line(record: &RunRecord, event: &Event) -> String {
     let who = if event.process == ORCHESTRATOR {
@@ -88,8 +77,8 @@ pub(crate) fn event_line(record: &RunRecord, event: &Event) -> String {
     format!(
         "{:>9.1} ms  [{who}] {}: {}",
         event.t_ms,
-        stream_word(event.stream),
-        clean(&event.text)
+        event.kind.word(),
+        clean(&event.kind.to_string())
     )
 }
 

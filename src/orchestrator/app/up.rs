@@ -1,0 +1,149 @@
+//! `orchestrate up`: a scenario's network kept up for running the programs
+//! by hand, either waiting for Ctrl-C (printing the `mnexec` commands for
+//! each host) or inside Mininet's own CLI with our binaries on the hosts'
+//! `PATH`. The network goes when the user is done, and on every other path.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use anyhow::{anyhow, Result};
+
+use super::{
+    bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
+};
+use crate::orchestrator::net::mininet::{self, Mininet};
+use crate::orchestrator::net::Network;
+use crate::orchestrator::scenario::ValidScenario;
+use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::topology;
+
+pub(super) fn up(path: &Path, cli: bool) -> Result<i32> {
+    let Ok(s) = load_one(path) else {
+        return Ok(EXIT_INVALID);
+    };
+    mininet::preflight()?;
+    let bin = bin_dir()?;
+    install_signal_handler();
+    let _ = state::clean_dead_runs();
+    // Removed on every path, a panic's included.
+    let dir = tempfile::Builder::new().prefix("pa3-up-").tempdir()?;
+    let topo_path = dir.path().join("topo.py");
+    std::fs::write(&topo_path, topology::python(&s))?;
+    let mut state = StateFile::create(&format!("up-{}", s.name))?;
+    let switch = format!("s{}", std::process::id());
+    let result = if cli {
+        up_cli(&s, &topo_path, &switch, &bin, &mut state)
+    } else {
+        up_wait(&s, &topo_path, &switch, &bin, &mut state)
+    };
+    state.release();
+    result
+}
+
+fn up_wait(
+    s: &ValidScenario,
+    topo_path: &Path,
+    switch: &str,
+    bin: &Path,
+    state: &mut StateFile,
+) -> Result<i32> {
+    let mut net = Mininet::start(topo_path, switch, state, &INTERRUPTED)?;
+    let server = net
+        .host(&s.server.host)
+        .ok_or_else(|| anyhow!("no server host"))?
+        .clone();
+    println!(
+        "Network up ({} hosts on Linux bridge {switch}):",
+        s.hosts.len()
+    );
+    for h in &s.hosts {
+        if let Some(host) = net.host(h) {
+            println!(
+                "  {:<6} {:<12} namespace of pid {}",
+                host.name, host.ip, host.ns_pid
+            );
+        }
+    }
+    println!("\nRun the programs by hand, each in its own terminal (as root):");
+    let srv = net.host(&s.server.host).expect("server host");
+    println!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
+    for c in &s.clients {
+        if let Some(h) = net.host(&c.host) {
+            println!(
+                "  mnexec -a {} {}/client --server {}      # {} ({}), then type a name",
+                h.ns_pid,
+                bin.display(),
+                server.ip,
+                c.id,
+                c.host
+            );
+        }
+    }
+    println!("\nPress Ctrl-C to tear the network down.");
+    let _ = std::io::stdout().flush();
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    net.teardown()?;
+    println!("network removed");
+    Ok(EXIT_OK)
+}
+
+fn up_cli(
+    s: &ValidScenario,
+    topo_path: &Path,
+    switch: &str,
+    bin: &Path,
+    state: &mut StateFile,
+) -> Result<i32> {
+    let server_ip = {
+        let idx = s
+            .hosts
+            .iter()
+            .position(|h| *h == s.server.host)
+            .unwrap_or(0);
+        format!("10.0.0.{}", idx + 1)
+    };
+    println!("Starting Mininet's CLI; our binaries are on the hosts' PATH. Try:");
+    println!("  mininet> {} server &", s.server.host);
+    for c in &s.clients {
+        println!(
+            "  mininet> {} client --server {server_ip} --name {}",
+            c.host,
+            shell_words::quote(&c.name)
+        );
+    }
+    println!("Type `exit` (or Ctrl-D) to tear the network down.\n");
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![bin.to_path_buf()];
+    paths.extend(std::env::split_paths(&path));
+    state.state.switch = Some(switch.to_string());
+    state.save()?;
+    // The CLI reads the terminal, so the driver stays in our process group;
+    // Ctrl-C reaches Mininet's CLI, which handles it, and our handler only
+    // sets a flag.
+    let status = duct::cmd(
+        mininet::python(),
+        [
+            topo_path.as_os_str(),
+            "--switch".as_ref(),
+            switch.as_ref(),
+            "--cli".as_ref(),
+        ],
+    )
+    .env("PATH", std::env::join_paths(paths)?)
+    .unchecked()
+    .run()?
+    .status;
+    let leftovers = state::delete_links(&state::links_of_switch(switch));
+    if !leftovers.is_empty() {
+        eprintln!("removed leftover interfaces: {}", leftovers.join(", "));
+    }
+    println!("network removed");
+    Ok(if status.success() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}

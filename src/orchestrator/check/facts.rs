@@ -1,0 +1,113 @@
+//! What several checks read from the same events, read once: the ack each
+//! client printed, the moments the clients were typed into, the order the
+//! server itself reported, and from those the ack the run should show.
+
+use crate::orchestrator::event::{millis, Event, EventKind};
+use crate::orchestrator::scenario::ValidScenario;
+use crate::pa3::protocol::{self, Ack};
+
+/// The ack a run should show, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expected {
+    /// `None`: either order is right.
+    pub ack: Option<String>,
+    /// Why, in words: `the sends were 200 ms apart (≥ 100 ms), …`.
+    pub basis: String,
+}
+
+/// Derived once per run.
+pub struct Facts {
+    /// Per client (the scenario's order): the first ack it printed, and the
+    /// event it was in.
+    pub acks: Vec<(String, Option<(Ack, Event)>)>,
+    /// The first ack any client printed.
+    pub observed_ack: Option<Ack>,
+    /// The lines typed into the clients, in order (the sends).
+    pub sends: Vec<Event>,
+    /// The ack the server itself printed (our server's `Acknowledgment: …`).
+    pub server_ack: Option<(Ack, Event)>,
+    pub expected: Expected,
+}
+
+/// The first ack `process` printed on stdout.
+fn ack_of(events: &[Event], process: &str) -> Option<(Ack, Event)> {
+    events.iter().find_map(|e| {
+        let text = e.stdout_of(process)?;
+        protocol::parse_ack(text).map(|a| (a, e.clone()))
+    })
+}
+
+impl Facts {
+    pub fn of(scenario: &ValidScenario, events: &[Event]) -> Facts {
+        let acks: Vec<(String, Option<(Ack, Event)>)> = scenario
+            .clients
+            .iter()
+            .map(|c| (c.id.clone(), ack_of(events, &c.id)))
+            .collect();
+        let observed_ack = acks
+            .iter()
+            .find_map(|(_, a)| a.as_ref().map(|(a, _)| a.clone()));
+        let sends: Vec<Event> = events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Typed { .. }))
+            .cloned()
+            .collect();
+        let server_ack = ack_of(events, "server");
+        let expected = expected(scenario, &sends, server_ack.as_ref().map(|(a, _)| a));
+        Facts {
+            acks,
+            observed_ack,
+            sends,
+            server_ack,
+            expected,
+        }
+    }
+
+    /// The events of the acks the clients printed.
+    pub fn ack_events(&self) -> Vec<Event> {
+        self.acks
+            .iter()
+            .filter_map(|(_, a)| a.as_ref().map(|(_, e)| e.clone()))
+            .collect()
+    }
+}
+
+/// The ack the run should show: the user's, else the send order when the
+/// sends were far enough apart, else the server's own order.
+fn expected(scenario: &ValidScenario, sends: &[Event], server_ack: Option<&Ack>) -> Expected {
+    if let Some(a) = &scenario.expect_ack {
+        return Expected {
+            ack: Some(a.clone()),
+            basis: "as the scenario's expect.ack says".into(),
+        };
+    }
+    let gap_ms = (sends.len() >= 2).then(|| sends[1].t_ms - sends[0].t_ms);
+    let margin_ms = scenario.order_margin.as_secs_f64() * 1000.0;
+    // Sub-millisecond gaps are written as such; longer ones to the ms.
+    let shown = |ms: f64| {
+        if ms < 10.0 {
+            millis(ms)
+        } else {
+            format!("{ms:.0}")
+        }
+    };
+    let (ack, basis) = match (gap_ms, &scenario.derived_ack) {
+        (Some(gap), Some(d)) if gap >= margin_ms => (
+            Some(d.clone()),
+            format!("the sends were {} ms apart (≥ {} ms), so arrival follows send order", shown(gap), shown(margin_ms)),
+        ),
+        (Some(gap), Some(_)) => match server_ack {
+            Some(a) => (
+                Some(a.line()),
+                format!("the sends were only {} ms apart (< {} ms): either order may arrive first, so the ack must match the server's own observed order", shown(gap), shown(margin_ms)),
+            ),
+            None => (
+                None,
+                format!("the sends were only {} ms apart (< {} ms) and the server printed no order of its own: either order is right", shown(gap), shown(margin_ms)),
+            ),
+        },
+        (None, Some(d)) => (Some(d.clone()), "from the send order".into()),
+        _ => (None, "no send order to compare with".into()),
+    };
+    Expected { ack, basis }
+}

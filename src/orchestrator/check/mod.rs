@@ -1,0 +1,192 @@
+//! Expectations → verdicts. Pure: the scenario and what was recorded go in,
+//! verdicts come out, each with the events it rests on.
+//!
+//! The checks are a table, [`CHECKS`]: each row has a stable id, a title
+//! and the function that judges it. A row may give one verdict (`ack.same`)
+//! or one per program (`greeting` gives `greeting.a` and `greeting.b`);
+//! every verdict carries its row's id in [`Verdict::check`], which is how
+//! other features (a rubric's points) refer to checks. **To add a check,
+//! write its function in the module of its subject and add a row.**
+//!
+//! The rows, in order: every step completed; each client's greeting
+//! matches its connect position; no client was greeted before both had
+//! connected; both clients received the same ack; the ack names each
+//! letter's own name; the ack's order is right; the server printed both
+//! messages and `Sent acknowledgment to both X and Y`; every process exited
+//! 0 on its own and left no process of its own running; only for a process
+//! that printed more than the runner keeps, a failed `output.<id>`; then
+//! the user's `expect.lines`.
+//!
+//! "The ack's order is right" means: the user's `expect.ack` when given;
+//! otherwise the order of the sends when they were at least
+//! `order_margin_ms` apart; when they were closer than that, either order
+//! can be right, and the ack must agree with the order the server itself
+//! reports (our server prints `Acknowledgment: ...`).
+
+use crate::orchestrator::event::{Event, EventKind, Stream};
+use crate::orchestrator::record::{ProcessInfo, Verdict};
+use crate::orchestrator::scenario::ValidScenario;
+
+mod ack;
+mod facts;
+mod greeting;
+mod programs;
+mod server;
+
+#[cfg(test)]
+mod tests;
+
+pub use facts::Facts;
+
+/// One row of the table.
+pub struct Check {
+    /// Stable id; verdicts of this row are `id` or `id.<process>`.
+    pub id: &'static str,
+    /// What the row checks, in one sentence.
+    pub title: &'static str,
+    /// Judges a run; returns this row's verdicts (none when it does not apply).
+    pub judge: fn(&Run) -> Vec<Verdict>,
+}
+
+/// Every check, in the order its verdicts are reported.
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "steps",
+        title: "Every step of the scenario was carried out",
+        judge: programs::steps,
+    },
+    Check {
+        id: "greeting",
+        title: "Each client was greeted as the letter of its connect position",
+        judge: greeting::letters,
+    },
+    Check {
+        id: "greeting.after_both",
+        title: "No client was greeted before both clients had connected",
+        judge: greeting::after_both,
+    },
+    Check {
+        id: "ack.same",
+        title: "Both clients received the same acknowledgment",
+        judge: ack::same,
+    },
+    Check {
+        id: "ack.names",
+        title: "The acknowledgment pairs each letter with that client's name",
+        judge: ack::names,
+    },
+    Check {
+        id: "ack.order",
+        title: "The acknowledgment reports the arrival order",
+        judge: ack::order,
+    },
+    Check {
+        id: "server.messages",
+        title: "The server printed both clients' messages",
+        judge: server::messages,
+    },
+    Check {
+        id: "server.sent_ack",
+        title: "The server printed that it sent the acknowledgment to both",
+        judge: server::sent_ack,
+    },
+    Check {
+        id: "exit",
+        title: "Every program exited with code 0 on its own and left nothing running",
+        judge: programs::exits,
+    },
+    Check {
+        id: "output",
+        title: "No program printed more than the orchestrator keeps",
+        judge: programs::output,
+    },
+    Check {
+        id: "line",
+        title: "The scenario's own expected lines (expect.lines)",
+        judge: programs::lines,
+    },
+];
+
+/// The row with this id.
+pub fn check(id: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.id == id)
+}
+
+/// What a check sees of a run.
+pub struct Run<'a> {
+    pub scenario: &'a ValidScenario,
+    pub processes: &'a [ProcessInfo],
+    pub events: &'a [Event],
+    /// Why the steps could not all be carried out, if they could not.
+    pub step_error: Option<&'a str>,
+    /// What several checks derive from the events, derived once.
+    pub facts: Facts,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(
+        scenario: &'a ValidScenario,
+        processes: &'a [ProcessInfo],
+        events: &'a [Event],
+        step_error: Option<&'a str>,
+    ) -> Run<'a> {
+        let facts = Facts::of(scenario, events);
+        Run {
+            scenario,
+            processes,
+            events,
+            step_error,
+            facts,
+        }
+    }
+
+    /// What `process` printed, on both streams.
+    pub fn output(&self, process: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events
+            .iter()
+            .filter(move |e| e.process == process && e.output().is_some())
+    }
+
+    /// What `process` printed on stderr.
+    pub fn stderr(&self, process: &'a str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events.iter().filter(move |e| {
+            e.process == process && matches!(e.output(), Some((Stream::Stderr, _)))
+        })
+    }
+
+    /// The first event of `process` that `pick` accepts.
+    pub fn first_of(&self, process: &str, pick: impl Fn(&EventKind) -> bool) -> Option<&'a Event> {
+        self.events
+            .iter()
+            .find(|e| e.process == process && pick(&e.kind))
+    }
+}
+
+/// The verdicts, the ack observed and the ack expected.
+pub struct Judgement {
+    pub verdicts: Vec<Verdict>,
+    pub ack_observed: Option<String>,
+    pub ack_expected: Option<String>,
+}
+
+/// Runs every row of [`CHECKS`] over a run.
+pub fn judge(
+    scenario: &ValidScenario,
+    processes: &[ProcessInfo],
+    events: &[Event],
+    step_error: Option<&str>,
+) -> Judgement {
+    let run = Run::new(scenario, processes, events, step_error);
+    let mut verdicts = Vec::new();
+    for row in CHECKS {
+        for mut v in (row.judge)(&run) {
+            v.check = row.id.to_string();
+            verdicts.push(v);
+        }
+    }
+    Judgement {
+        verdicts,
+        ack_observed: run.facts.observed_ack.as_ref().map(|a| a.line()),
+        ack_expected: run.facts.expected.ack.clone(),
+    }
+}

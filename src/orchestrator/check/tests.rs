@@ -1,0 +1,329 @@
+//! The table of checks over recorded case-2 runs.
+use super::*;
+use crate::orchestrator::event::{EventKind, ExitInfo, Stream};
+use crate::orchestrator::record::Role;
+use crate::orchestrator::scenario::{parse, Capabilities};
+use std::path::Path;
+
+const CASE2: &str = "\
+name: case2
+clients:
+  - { id: a, host: h2, name: Alice }
+  - { id: b, host: h3, name: Bob }
+steps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]
+";
+
+fn scenario(extra: &str) -> ValidScenario {
+    parse(
+        Path::new("t.yaml"),
+        format!("{CASE2}{extra}").as_bytes(),
+        Capabilities { netem: false },
+    )
+    .unwrap()
+}
+
+/// A line `p` printed on stdout at `t`.
+fn out(t: f64, p: &str, text: &str) -> Event {
+    Event::new(
+        t,
+        p,
+        EventKind::Output {
+            stream: Stream::Stdout,
+            text: text.into(),
+        },
+    )
+}
+
+/// A line `p` printed on stderr at `t`.
+fn err(t: f64, p: &str, text: &str) -> Event {
+    Event::new(
+        t,
+        p,
+        EventKind::Output {
+            stream: Stream::Stderr,
+            text: text.into(),
+        },
+    )
+}
+
+/// `text` typed into `p` at `t`.
+fn typed(t: f64, p: &str, text: &str) -> Event {
+    Event::new(t, p, EventKind::Typed { text: text.into() })
+}
+
+/// `p` started at `t`.
+fn started(t: f64, p: &str) -> Event {
+    Event::new(
+        t,
+        p,
+        EventKind::Started {
+            command: vec![p.into()],
+        },
+    )
+}
+
+fn proc(id: &str, code: i32) -> ProcessInfo {
+    ProcessInfo {
+        id: id.into(),
+        role: if id == "server" {
+            Role::Server
+        } else {
+            Role::Client
+        },
+        host: "h1".into(),
+        name: None,
+        letter: None,
+        command: vec![],
+        exit: Some(ExitInfo {
+            code: Some(code),
+            signal: None,
+            killed_by_orchestrator: false,
+            t_ms: 900.0,
+        }),
+        dropped_lines: 0,
+        log: format!("{id}.log"),
+    }
+}
+
+/// A recorded case-2 run, with the ack each client printed.
+fn recorded(ack_a: &str, ack_b: &str, send_gap: f64) -> Vec<Event> {
+    vec![
+        started(0.5, "server"),
+        out(1.0, "server", "listening on 10.0.0.1:12000"),
+        started(5.0, "a"),
+        started(12.0, "b"),
+        out(20.0, "a", "From Server: Client X connected"),
+        out(21.0, "b", "From Server: Client Y connected"),
+        typed(30.0, "b", "Bob"),
+        typed(30.0 + send_gap, "a", "Alice"),
+        out(300.0, "server", "Arrived 1st: Client Y: Bob"),
+        out(301.0, "server", "Arrived 2nd: Client X: Alice"),
+        out(
+            302.0,
+            "server",
+            "Acknowledgment: Y: Bob received before X: Alice",
+        ),
+        out(303.0, "server", "Sent acknowledgment to both X and Y"),
+        out(304.0, "a", &format!("From Server: {ack_a}")),
+        out(304.5, "b", &format!("From Server: {ack_b}")),
+    ]
+}
+
+fn procs() -> Vec<ProcessInfo> {
+    vec![proc("server", 0), proc("a", 0), proc("b", 0)]
+}
+
+fn failed(j: &Judgement) -> Vec<&str> {
+    j.verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| v.id.as_str())
+        .collect()
+}
+
+const YBX: &str = "Y: Bob received before X: Alice";
+
+#[test]
+fn a_good_case2_run_passes_every_check() {
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(j.ack_observed.as_deref(), Some(YBX));
+    assert_eq!(j.ack_expected.as_deref(), Some(YBX));
+}
+
+#[test]
+fn the_wrong_order_fails_ack_order_only() {
+    let xay = "X: Alice received before Y: Bob";
+    let j = judge(&scenario(""), &procs(), &recorded(xay, xay, 200.0), None);
+    assert_eq!(failed(&j), vec!["ack.order"]);
+}
+
+#[test]
+fn clients_disagreeing_fail_ack_same() {
+    let xay = "X: Alice received before Y: Bob";
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, xay, 200.0), None);
+    assert!(failed(&j).contains(&"ack.same"));
+}
+
+#[test]
+fn swapped_names_fail_ack_names() {
+    let bad = "Y: Alice received before X: Bob";
+    let j = judge(&scenario(""), &procs(), &recorded(bad, bad, 200.0), None);
+    assert!(failed(&j).contains(&"ack.names"));
+}
+
+#[test]
+fn near_simultaneous_sends_follow_the_servers_own_order() {
+    // Sends 1 ms apart: the derived order (Y first) is not required, the
+    // server's printed order is; here both say Y first.
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 1.0), None);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(v.title.contains("only 1 ms apart"), "{}", v.title);
+}
+
+#[test]
+fn an_explicit_wrong_expectation_fails() {
+    let j = judge(
+        &scenario("expect: { ack: 'X: Alice received before Y: Bob' }\n"),
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+    );
+    assert_eq!(failed(&j), vec!["ack.order"]);
+}
+
+#[test]
+fn a_failed_exit_and_a_step_error_are_verdicts() {
+    let mut p = procs();
+    p[1] = proc("a", 1);
+    let j = judge(
+        &scenario(""),
+        &p,
+        &recorded(YBX, YBX, 200.0),
+        Some("waited for b"),
+    );
+    assert_eq!(failed(&j), vec!["steps", "exit.a"]);
+}
+
+fn observed<'a>(j: &'a Judgement, id: &str) -> &'a str {
+    &j.verdicts.iter().find(|v| v.id == id).unwrap().observed
+}
+
+#[test]
+fn a_process_left_running_fails_its_exit_check_and_is_named() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(Event::new(
+        305.0,
+        "server",
+        EventKind::LeftBehind {
+            what: "1 process still running in its process group after it ended (pid 7 `sleep 1000`); killed with SIGKILL".into(),
+        },
+    ));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["exit.server"]);
+    let o = observed(&j, "exit.server");
+    assert!(
+        o.starts_with("exited with code 0; left behind: 1 process"),
+        "{o}"
+    );
+    assert!(o.contains("`sleep 1000`"), "{o}");
+}
+
+#[test]
+fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
+    let mut p = procs();
+    p[0].exit = Some(ExitInfo {
+        code: None,
+        signal: Some(libc::SIGKILL),
+        killed_by_orchestrator: true,
+        t_ms: 6000.0,
+    });
+    p[1].exit = Some(ExitInfo {
+        code: None,
+        signal: Some(libc::SIGTERM),
+        killed_by_orchestrator: true,
+        t_ms: 5000.0,
+    });
+    let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+    assert_eq!(failed(&j), vec!["exit.server", "exit.a"]);
+    let o = observed(&j, "exit.server");
+    assert!(o.contains("at the scenario's timeout (30 s)"), "{o}");
+    assert!(
+        o.contains("ignored SIGTERM for 1 s, and was killed with SIGKILL"),
+        "{o}"
+    );
+    let o = observed(&j, "exit.a");
+    assert!(o.contains("still running when the run was stopped"), "{o}");
+    assert!(!o.contains("SIGKILL"), "{o}");
+}
+
+#[test]
+fn a_failed_exit_quotes_the_last_stderr_line() {
+    let mut p = procs();
+    p[0] = proc("server", 1);
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(err(
+        2.0,
+        "server",
+        "/nonexistent/prog: No such file or directory",
+    ));
+    let j = judge(&scenario(""), &p, &events, None);
+    assert_eq!(
+        observed(&j, "exit.server"),
+        "exited with code 1 (its last line on stderr: \"/nonexistent/prog: No such file or directory\")"
+    );
+}
+
+#[test]
+fn output_past_the_caps_is_a_failed_check_only_when_there_was_some() {
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    assert!(!j.verdicts.iter().any(|v| v.id.starts_with("output.")));
+    let mut p = procs();
+    p[0].dropped_lines = 4_980_000;
+    let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+    assert_eq!(failed(&j), vec!["output.server"]);
+    let o = observed(&j, "output.server");
+    assert!(o.starts_with("4980000 lines past that were dropped"), "{o}");
+}
+
+#[test]
+fn user_lines_present_and_absent() {
+    let s = scenario(
+        "expect:\n  lines:\n    - { process: server, contains: 'Arrived 1st: Client Y' }\n    - { process: a, absent: Traceback }\n    - { process: b, regex: '^Nope$' }\n",
+    );
+    let j = judge(&s, &procs(), &recorded(YBX, YBX, 200.0), None);
+    assert_eq!(failed(&j), vec!["line.3"]);
+}
+
+#[test]
+fn every_verdict_names_its_row_of_the_table() {
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    for v in &j.verdicts {
+        let row = check(&v.check).unwrap_or_else(|| panic!("{} has no row", v.id));
+        assert!(
+            v.id == row.id || v.id.starts_with(&format!("{}.", row.id)),
+            "{} made by {}",
+            v.id,
+            row.id
+        );
+    }
+    let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "check ids are unique");
+}
+
+#[test]
+fn a_greeting_before_the_second_client_started_fails_after_both() {
+    // An early-greeting server: X is greeted the moment it connects, before
+    // Y is even started; Y's greeting comes after.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| {
+        !(e.process == "a" && e.output().is_some_and(|(_, t)| t.contains("connected")))
+    });
+    events.push(out(8.0, "a", "From Server: Client X connected"));
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["greeting.after_both"]);
+    let o = observed(&j, "greeting.after_both");
+    assert_eq!(
+        o,
+        "client a was greeted at t=8 ms, before client b was started (t=12 ms)"
+    );
+    let v = j
+        .verdicts
+        .iter()
+        .find(|v| v.id == "greeting.after_both")
+        .unwrap();
+    assert_eq!(v.evidence.len(), 2, "the early greeting and b's start");
+}
+
+#[test]
+fn a_greeting_when_the_second_client_never_started_fails_after_both() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| e.process != "b");
+    let j = judge(&scenario(""), &procs(), &events, Some("b never started"));
+    let o = observed(&j, "greeting.after_both");
+    assert_eq!(o, "client a was greeted, and client b was never started");
+}

@@ -1,0 +1,111 @@
+//! `--pcap`: tcpdump on the server's host, capturing the server port into
+//! the run directory. It is not a participant: its output goes to the
+//! capture log, not to the event stream, and it is stopped (SIGTERM, so it
+//! writes out what it holds) after the programs.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{Runner, RUN_ID_VAR};
+use crate::orchestrator::event::EventKind;
+use crate::orchestrator::state::{self, ProcId};
+
+/// The capture process (tcpdump).
+pub(super) struct Capture {
+    group: Option<ProcId>,
+    handle: duct::Handle,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+/// How long tcpdump may take to say it is listening.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Runner<'_> {
+    /// Starts tcpdump on the server host's interface; `None` (and a step
+    /// event saying why) when it cannot start.
+    pub(super) fn start_capture(&mut self, path: &Path) -> Option<Capture> {
+        let host = self.net.host(&self.scenario.server.host)?.clone();
+        let argv = vec![
+            "tcpdump".to_string(),
+            "-i".into(),
+            host.intf.clone(),
+            "-U".into(),
+            // Without it a short run captures nothing.
+            "--immediate-mode".into(),
+            "-n".into(),
+            "-w".into(),
+            path.to_string_lossy().to_string(),
+            "tcp".into(),
+            "port".into(),
+            self.port.to_string(),
+        ];
+        let wrapped = self.net.wrap(&host.name, argv);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (in_r, _in_w) = os_pipe::pipe().ok()?;
+        let (err_r, err_w) = os_pipe::pipe().ok()?;
+        let expr = duct::cmd(&wrapped[0], &wrapped[1..])
+            .stdin_file(in_r)
+            .stdout_null()
+            .stderr_file(err_w)
+            .env(RUN_ID_VAR, &self.mark)
+            .unchecked();
+        let expr = state::in_own_group(expr);
+        let handle = match expr.start() {
+            Ok(h) => h,
+            Err(e) => {
+                let why = format!("tcpdump not started: {e}");
+                self.step(EventKind::CaptureFailed { why });
+                return None;
+            }
+        };
+        drop(expr);
+        let pid = handle.pids().first().copied();
+        if let Some(pid) = pid {
+            self.state.add_group(pid);
+        }
+        let (ready_tx, ready_rx) = mpsc::channel();
+        {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in BufReader::new(err_r).lines() {
+                    let Ok(line) = line else { break };
+                    if line.contains("listening on") {
+                        let _ = ready_tx.send(());
+                    }
+                    log.lock().expect("capture log").push(line);
+                }
+            });
+        }
+        if ready_rx.recv_timeout(LISTEN_TIMEOUT).is_err() {
+            let why = format!(
+                "tcpdump did not start listening within {} s",
+                LISTEN_TIMEOUT.as_secs()
+            );
+            self.step(EventKind::CaptureFailed { why });
+        } else {
+            self.step(EventKind::CaptureStarted {
+                port: self.port,
+                intf: host.intf,
+            });
+        }
+        Some(Capture {
+            group: pid.and_then(ProcId::of),
+            handle,
+            log,
+        })
+    }
+
+    /// Stops tcpdump; returns what it printed.
+    pub(super) fn stop_capture(&mut self, c: Capture) -> Vec<String> {
+        if let Some(g) = c.group {
+            // tcpdump writes out what it holds on SIGTERM.
+            state::stop_group(g, &self.mark, Duration::from_secs(2));
+        }
+        let _ = c.handle.wait();
+        let lines = c.log.lock().expect("capture log").clone();
+        lines
+    }
+}

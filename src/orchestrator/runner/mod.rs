@@ -1,0 +1,466 @@
+//! Carries out a scenario's steps on a network: starts the server and the
+//! clients through duct (each in its own process group), reads every line
+//! they print with a monotonic timestamp into one stream of typed
+//! [`Event`]s, types into their stdin at the scripted moments, and waits on
+//! events — a listening socket, an established connection, a greeting line —
+//! never on guesses.
+//!
+//! Connections are observed in the server host's own TCP table
+//! (`/proc/PID/net/tcp` of a process in that namespace), so `connect: a`
+//! works the same for our server and for any program a scenario runs
+//! instead of it. The runner records; it never judges
+//! ([`crate::orchestrator::check`] does) and never formats reports
+//! ([`crate::orchestrator::report`] does).
+//!
+//! By role:
+//! - this file: what a run is given and gives back, and the event loop
+//!   (taking in what the programs report, waiting on conditions);
+//! - [`steps`]: the scenario's steps (`connect`, `send`, `sleep_ms`, `wait_for`);
+//! - [`process`]: starting a program with piped streams, reading its lines;
+//! - [`stop`]: stopping every program and whatever it left behind;
+//! - [`capture`]: tcpdump on the server's host.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
+use crate::orchestrator::net::Network;
+use crate::orchestrator::record::ProcessInfo;
+use crate::orchestrator::scenario::ValidScenario;
+use crate::orchestrator::state::{self, StateFile};
+
+mod capture;
+mod process;
+mod steps;
+mod stop;
+
+use process::{Msg, Proc};
+
+/// How long the server may take to listen, and a client to connect or be greeted.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Lines kept per process and stream; the rest are counted, not stored.
+pub const MAX_LINES: usize = 20_000;
+/// Bytes kept per line; the rest of a longer line is dropped.
+pub const MAX_LINE_BYTES: usize = 4096;
+/// Bytes of lines kept per process and stream: with [`MAX_LINES`] this
+/// bounds memory however the output is shaped (20 000 lines of 4 KiB alone
+/// would be 80 MiB per stream). Lines past either cap are counted, not stored.
+pub const MAX_KEPT_BYTES: usize = 1 << 20;
+/// Environment variable set on every program a run starts: `PID-START` of
+/// the orchestrator that owns it.
+pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
+/// Appended to a line that was longer than [`MAX_LINE_BYTES`].
+pub const CUT_MARK: &str = " […cut: the line was longer than 4096 bytes]";
+/// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
+pub const KILL_GRACE: Duration = Duration::from_secs(1);
+/// How long live output is held back so that lines read by different
+/// threads reach the terminal in the order they happened.
+const REORDER_WINDOW: Duration = Duration::from_millis(30);
+
+/// Where live output goes while a run goes on.
+pub trait Console {
+    /// `label` names the program (`h1 server`) or is `orchestrator`.
+    fn event(&self, label: &str, event: &Event);
+}
+
+/// What the runner needs besides the scenario and the network.
+pub struct RunOptions<'a> {
+    /// Directory holding our `server` and `client` binaries.
+    pub bin_dir: PathBuf,
+    /// Working directory of the programs (the scenario file's directory).
+    pub cwd: PathBuf,
+    /// Write a packet capture of the server port here.
+    pub capture: Option<PathBuf>,
+    pub console: &'a dyn Console,
+    pub interrupted: &'a AtomicBool,
+    /// When the run started (before the network was built): event times
+    /// count from here, so they line up with the run's phases.
+    pub t0: Instant,
+}
+
+/// Why a scenario could not be carried out to its end.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// Ctrl-C, SIGTERM or SIGHUP.
+    #[error("interrupted")]
+    Interrupted,
+    /// A condition that can no longer hold (the program it waited on ended).
+    #[error("waited for {what}, but {why}")]
+    Impossible { what: String, why: String },
+    /// A step's own bound ran out.
+    #[error("waited {waited_s:.1} s for {what}; it did not happen")]
+    TimedOut { what: String, waited_s: f64 },
+    /// The scenario's `timeout_s` ran out during a step.
+    #[error("waited for {what}, but the scenario's timeout ({timeout:?}) ran out")]
+    ScenarioTimeout { what: String, timeout: Duration },
+    /// A program could not be started at all.
+    #[error("cannot start {program} ({command}): {why}")]
+    CannotStart {
+        program: String,
+        command: String,
+        why: String,
+    },
+    /// Typing into a program's stdin failed (it closed it, or ended).
+    #[error("cannot type into {program}: {why}")]
+    CannotType { program: String, why: String },
+}
+
+/// What happened.
+pub struct Outcome {
+    pub processes: Vec<ProcessInfo>,
+    /// Every event, in time order.
+    pub events: Vec<Event>,
+    /// The step that could not be carried out, and why.
+    pub error: Option<RunError>,
+    /// Wall time of the scenario itself (first start to last exit).
+    pub scenario_ms: f64,
+    /// The capture's own output (tcpdump's messages), when capturing.
+    pub capture_log: Vec<String>,
+    /// The port the server was told to listen on.
+    pub port: u16,
+}
+
+impl Outcome {
+    pub fn interrupted(&self) -> bool {
+        self.error == Some(RunError::Interrupted)
+    }
+}
+
+struct Runner<'a> {
+    scenario: &'a ValidScenario,
+    net: &'a dyn Network,
+    opts: &'a RunOptions<'a>,
+    state: &'a mut StateFile,
+    tx: Sender<Msg>,
+    rx: Receiver<Msg>,
+    procs: Vec<Proc>,
+    events: Vec<Event>,
+    /// Events not yet shown on the console (see [`REORDER_WINDOW`]).
+    unshown: Vec<(String, Event)>,
+    server_ip: String,
+    port: u16,
+    deadline: Instant,
+    /// The run's mark (`PA3_RUN_ID`), set on every program it starts.
+    mark: String,
+}
+
+/// Why a wait ended without its condition.
+enum WaitEnd {
+    TimedOut,
+    Interrupted,
+    /// The condition can no longer hold, and why.
+    Impossible(String),
+}
+
+/// A wait's condition: `Ok(true)` done, `Ok(false)` not yet, `Err(why)`
+/// it can no longer hold.
+type Condition<'c> = dyn FnMut(&Runner) -> Result<bool, String> + 'c;
+
+/// Runs the scenario's steps on `net`, stops whatever is still running, and
+/// returns everything that was observed.
+pub fn run(
+    scenario: &ValidScenario,
+    net: &dyn Network,
+    opts: &RunOptions,
+    state: &mut StateFile,
+) -> Outcome {
+    let (tx, rx) = mpsc::channel();
+    let server_host = net.host(&scenario.server.host).expect("validated host");
+    let port_is_ours = scenario
+        .server
+        .cmd
+        .as_ref()
+        .is_none_or(|c| c.iter().any(|a| a.contains("{port}")));
+    let started = Instant::now();
+    let mark = state.state.owner.map(state::run_mark).unwrap_or_default();
+    let mut runner = Runner {
+        scenario,
+        net,
+        opts,
+        state,
+        tx,
+        rx,
+        procs: Vec::new(),
+        events: Vec::new(),
+        unshown: Vec::new(),
+        server_ip: server_host.ip.to_string(),
+        port: net.server_port(scenario.server.port, port_is_ours),
+        deadline: started + scenario.timeout,
+        mark,
+    };
+    let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
+    let error = runner.steps().err();
+    if error.is_none() {
+        runner.close_stdins();
+        if let Err(why) = runner.wait_all_exit() {
+            runner.step(EventKind::Stopping { why });
+        }
+    }
+    runner.stop_all();
+    let capture_log = match capture {
+        Some(c) => runner.stop_capture(c),
+        None => Vec::new(),
+    };
+    runner.settle_exits();
+    let scenario_ms = ms(started.elapsed());
+    runner.show(true);
+    runner.events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    Outcome {
+        processes: std::mem::take(&mut runner.procs)
+            .into_iter()
+            .map(|p| p.info)
+            .collect(),
+        events: std::mem::take(&mut runner.events),
+        error,
+        scenario_ms,
+        capture_log,
+        port: runner.port,
+    }
+}
+
+impl Runner<'_> {
+    fn now_ms(&self) -> f64 {
+        ms(self.opts.t0.elapsed())
+    }
+
+    fn at_ms(&self, at: Instant) -> f64 {
+        ms(at.saturating_duration_since(self.opts.t0))
+    }
+
+    /// Records an event and queues it for the console.
+    fn record(&mut self, label: String, event: Event) {
+        self.unshown.push((label, event.clone()));
+        self.events.push(event);
+    }
+
+    /// Records one of the orchestrator's own steps, now.
+    fn step(&mut self, kind: EventKind) {
+        let event = Event::new(self.now_ms(), ORCHESTRATOR, kind);
+        self.record(ORCHESTRATOR.to_string(), event);
+    }
+
+    /// Shows the queued events older than the reorder window (all of them
+    /// when `all`), in time order.
+    fn show(&mut self, all: bool) {
+        if self.unshown.is_empty() {
+            return;
+        }
+        let horizon = self.now_ms() - REORDER_WINDOW.as_secs_f64() * 1e3;
+        self.unshown.sort_by(|a, b| a.1.t_ms.total_cmp(&b.1.t_ms));
+        let ready = if all {
+            self.unshown.len()
+        } else {
+            self.unshown.partition_point(|(_, e)| e.t_ms <= horizon)
+        };
+        for (label, event) in self.unshown.drain(..ready) {
+            self.opts.console.event(&label, &event);
+        }
+    }
+
+    /// Takes in one thing a program's threads reported.
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Line {
+                proc,
+                stream,
+                at,
+                text,
+            } => {
+                let t_ms = self.at_ms(at);
+                let p = &mut self.procs[proc];
+                p.last_line_ms = p.last_line_ms.max(t_ms);
+                let event = Event::new(t_ms, p.info.id.clone(), EventKind::Output { stream, text });
+                let label = p.info.label();
+                self.record(label, event);
+            }
+            Msg::Dropped { proc, lines } => self.procs[proc].info.dropped_lines += lines,
+            Msg::Eof { proc } => {
+                let p = &mut self.procs[proc];
+                p.streams_open = p.streams_open.saturating_sub(1);
+                if p.streams_open == 0 {
+                    self.record_exit(proc);
+                }
+            }
+            Msg::Exit {
+                proc,
+                at,
+                code,
+                signal,
+            } => {
+                let t_ms = self.at_ms(at);
+                let p = &mut self.procs[proc];
+                p.running = false;
+                p.exit = Some(ExitInfo {
+                    code,
+                    signal,
+                    killed_by_orchestrator: p.stopped_by_us,
+                    t_ms,
+                });
+                if p.streams_open == 0 {
+                    self.record_exit(proc);
+                }
+            }
+        }
+    }
+
+    /// Records program `idx`'s exit once it has both exited and closed its
+    /// output, so that its exit is its last line: a reader thread may hand
+    /// over the last line after the waiter thread saw the exit.
+    fn record_exit(&mut self, idx: usize) {
+        let p = &mut self.procs[idx];
+        let Some(mut exit) = p.exit.take() else {
+            return;
+        };
+        exit.t_ms = exit.t_ms.max(p.last_line_ms);
+        p.info.exit = Some(exit.clone());
+        let event = Event::new(exit.t_ms, p.info.id.clone(), EventKind::Exited { exit });
+        let label = p.info.label();
+        self.record(label, event);
+    }
+
+    /// Records the exits still held back because something kept a program's
+    /// output open (see [`stop`]): the run is over.
+    fn settle_exits(&mut self) {
+        for idx in 0..self.procs.len() {
+            self.record_exit(idx);
+        }
+    }
+
+    /// Takes in events until `done` holds or the timeout passes. A
+    /// `scenario_bound` wait also ends at the scenario's deadline and at
+    /// Ctrl-C; cleanup waits are not.
+    fn wait_raw(
+        &mut self,
+        timeout: Duration,
+        scenario_bound: bool,
+        done: &mut Condition,
+    ) -> Result<(), WaitEnd> {
+        let mut until = Instant::now() + timeout;
+        if scenario_bound {
+            until = until.min(self.deadline);
+        }
+        loop {
+            while let Ok(m) = self.rx.try_recv() {
+                self.handle(m);
+            }
+            self.show(false);
+            match done(self) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => return Err(WaitEnd::Impossible(e)),
+            }
+            if scenario_bound && self.opts.interrupted.load(Ordering::SeqCst) {
+                return Err(WaitEnd::Interrupted);
+            }
+            let now = Instant::now();
+            if now >= until {
+                return Err(WaitEnd::TimedOut);
+            }
+            match self
+                .rx
+                .recv_timeout((until - now).min(Duration::from_millis(5)))
+            {
+                Ok(m) => self.handle(m),
+                Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
+            }
+        }
+    }
+
+    /// Waits for `done`, as a step: a timeout or an impossible condition is
+    /// the step's failure, described with `what`.
+    fn wait(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        done: &mut Condition,
+    ) -> Result<(), RunError> {
+        let start = Instant::now();
+        match self.wait_raw(timeout, true, done) {
+            Ok(()) => Ok(()),
+            Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
+                what: what.to_string(),
+                why,
+            }),
+            Err(WaitEnd::TimedOut) if Instant::now() >= self.deadline => {
+                Err(RunError::ScenarioTimeout {
+                    what: what.to_string(),
+                    timeout: self.scenario.timeout,
+                })
+            }
+            Err(WaitEnd::TimedOut) => Err(RunError::TimedOut {
+                what: what.to_string(),
+                waited_s: start.elapsed().as_secs_f64(),
+            }),
+        }
+    }
+
+    fn all_exited(&self) -> bool {
+        self.procs.iter().all(|p| !p.running)
+    }
+
+    /// Waits, up to the scenario's deadline, for every program to end on
+    /// its own; says which still run when it does not happen.
+    fn wait_all_exit(&mut self) -> Result<(), String> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match self.wait_raw(left, true, &mut |r| Ok(r.all_exited())) {
+            Ok(()) => Ok(()),
+            Err(WaitEnd::Interrupted) => Err("interrupted".into()),
+            Err(_) => {
+                let running: Vec<String> = self
+                    .procs
+                    .iter()
+                    .filter(|p| p.running)
+                    .map(|p| p.info.label())
+                    .collect();
+                Err(format!(
+                    "the scenario's timeout ({:?}) ran out with {} still running",
+                    self.scenario.timeout,
+                    running.join(", ")
+                ))
+            }
+        }
+    }
+
+    /// Whether program `idx` printed a stdout line that `pred` accepts.
+    fn printed(&self, idx: usize, pred: impl Fn(&str) -> bool) -> bool {
+        let id = &self.procs[idx].info.id;
+        self.events
+            .iter()
+            .any(|e| e.stdout_of(id).is_some_and(&pred))
+    }
+
+    /// Err when process `idx` has exited (a condition on it can no longer hold).
+    fn gone(&self, idx: usize) -> Result<(), String> {
+        let p = &self.procs[idx];
+        if p.running {
+            return Ok(());
+        }
+        let how = p
+            .exit
+            .as_ref()
+            .or(p.info.exit.as_ref())
+            .map(ExitInfo::describe)
+            .unwrap_or_else(|| "ended".into());
+        Err(format!("{} {how}", p.info.label()))
+    }
+
+    fn close_stdins(&mut self) {
+        for p in &mut self.procs {
+            p.stdin = None;
+        }
+    }
+}
+
+/// A panic anywhere in the runner still stops every program it started.
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        for p in &self.procs {
+            if let (true, Some(g)) = (p.running, p.group) {
+                state::stop_group(g, &self.mark, KILL_GRACE);
+            }
+        }
+    }
+}

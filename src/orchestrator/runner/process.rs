@@ -1,0 +1,498 @@
+//! Starting one program: its command (ours, or the scenario's `cmd` with
+//! placeholders filled), its own process group, its three standard streams
+//! piped, a reader thread per output stream and a waiter thread for its
+//! exit, all reporting to the runner's channel.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+use os_pipe::PipeWriter;
+
+use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES, RUN_ID_VAR};
+use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
+use crate::orchestrator::record::{ProcessInfo, Role};
+use crate::orchestrator::scenario::ProcessRef;
+use crate::orchestrator::state::{self, ProcId};
+
+/// What a program's threads report.
+pub(super) enum Msg {
+    Line {
+        proc: usize,
+        stream: Stream,
+        at: Instant,
+        text: String,
+    },
+    Dropped {
+        proc: usize,
+        lines: u64,
+    },
+    Eof {
+        proc: usize,
+    },
+    Exit {
+        proc: usize,
+        at: Instant,
+        code: Option<i32>,
+        signal: Option<i32>,
+    },
+}
+
+/// A program of the run, as the runner tracks it.
+pub(super) struct Proc {
+    pub info: ProcessInfo,
+    pub group: Option<ProcId>,
+    pub stdin: Option<PipeWriter>,
+    pub running: bool,
+    pub streams_open: usize,
+    /// Its exit, seen but not yet recorded (its output is still open).
+    pub exit: Option<ExitInfo>,
+    /// When its latest line was read.
+    pub last_line_ms: f64,
+    /// The orchestrator is stopping it: its exit is not its own.
+    pub stopped_by_us: bool,
+    /// Its stdin, stdout and stderr pipes as `/proc/PID/fd` shows them
+    /// (`pipe:[INODE]`), to find processes that escaped its group.
+    pub pipes: Vec<OsString>,
+}
+
+struct Spawned {
+    pid: u32,
+    stdin: PipeWriter,
+    pipes: Vec<OsString>,
+}
+
+/// Our own programs, which a scenario's `cmd` may name without a path.
+const OUR_PROGRAMS: [&str; 2] = ["server", "client"];
+
+impl Runner<'_> {
+    /// Index of an already started program.
+    pub(super) fn proc_index(&self, p: ProcessRef) -> usize {
+        let id = self.scenario.process_id(p);
+        self.procs
+            .iter()
+            .position(|x| x.info.id == id)
+            .expect("process started before it is used")
+    }
+
+    /// A scenario `cmd` with its placeholders filled in; `server` or
+    /// `client` as the program means ours.
+    fn expand(&self, argv: &[String], name: Option<&str>, id: &str) -> Vec<String> {
+        let mut out: Vec<String> = argv
+            .iter()
+            .map(|a| {
+                a.replace("{server_ip}", &self.server_ip)
+                    .replace("{port}", &self.port.to_string())
+                    .replace("{name}", name.unwrap_or(""))
+                    .replace("{id}", id)
+            })
+            .collect();
+        if let Some(program) = out.first_mut() {
+            if OUR_PROGRAMS.contains(&program.as_str()) {
+                *program = self.bin(program);
+            }
+        }
+        out
+    }
+
+    fn bin(&self, name: &str) -> String {
+        self.opts.bin_dir.join(name).to_string_lossy().to_string()
+    }
+
+    /// The command line of a program, and what the record says of it.
+    fn command_for(&self, p: ProcessRef) -> (Vec<String>, ProcessInfo) {
+        let s = self.scenario;
+        let timeout = format!("{}", s.timeout.as_secs_f64().ceil());
+        let port = self.port.to_string();
+        let (role, host, name, letter, argv) = match p {
+            ProcessRef::Server => {
+                let argv = match &s.server.cmd {
+                    Some(c) => self.expand(c, None, "server"),
+                    None => vec![
+                        self.bin("server"),
+                        "--bind".into(),
+                        self.server_ip.clone(),
+                        "--port".into(),
+                        port,
+                        "--rounds".into(),
+                        "1".into(),
+                        "--idle-timeout".into(),
+                        timeout,
+                    ],
+                };
+                (Role::Server, s.server.host.clone(), None, None, argv)
+            }
+            ProcessRef::Client(i) => {
+                let c = &s.clients[i];
+                let argv = match &c.cmd {
+                    Some(cmd) => self.expand(cmd, Some(&c.name), &c.id),
+                    None => vec![
+                        self.bin("client"),
+                        "--server".into(),
+                        self.server_ip.clone(),
+                        "--port".into(),
+                        port,
+                        "--connect-timeout".into(),
+                        "10".into(),
+                        "--reply-timeout".into(),
+                        timeout,
+                    ],
+                };
+                let name = Some(c.name.clone());
+                (Role::Client, c.host.clone(), name, Some(c.letter), argv)
+            }
+        };
+        let id = s.process_id(p).to_string();
+        let info = ProcessInfo {
+            log: format!("{id}.log"),
+            id,
+            role,
+            host,
+            name,
+            letter,
+            command: shown_argv(&argv),
+            exit: None,
+            dropped_lines: 0,
+        };
+        (argv, info)
+    }
+
+    /// Starts a program of the scenario; returns its index.
+    pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<usize, RunError> {
+        let (argv, info) = self.command_for(p);
+        let wrapped = self.net.wrap(&info.host, argv);
+        let label = info.label();
+        let idx = self.procs.len();
+        let started = Event::new(
+            self.now_ms(),
+            info.id.clone(),
+            EventKind::Started {
+                command: info.command.clone(),
+            },
+        );
+        self.procs.push(Proc {
+            info,
+            group: None,
+            stdin: None,
+            running: false,
+            streams_open: 0,
+            exit: None,
+            last_line_ms: 0.0,
+            stopped_by_us: false,
+            pipes: Vec::new(),
+        });
+        self.record(label.clone(), started);
+        let spawned =
+            spawn_piped(&wrapped, &self.opts.cwd, &self.mark, idx, &self.tx).map_err(|e| {
+                RunError::CannotStart {
+                    program: label,
+                    command: wrapped[0].clone(),
+                    why: e.to_string(),
+                }
+            })?;
+        let proc = &mut self.procs[idx];
+        proc.group = ProcId::of(spawned.pid);
+        proc.stdin = Some(spawned.stdin);
+        proc.running = true;
+        proc.streams_open = 2;
+        proc.pipes = spawned.pipes;
+        self.state.add_group(spawned.pid);
+        Ok(idx)
+    }
+
+    /// Types one line into program `idx`'s stdin.
+    pub(super) fn type_line(&mut self, idx: usize, text: &str) -> Result<(), RunError> {
+        let label = self.procs[idx].info.label();
+        let cannot = |why: String| RunError::CannotType {
+            program: label.clone(),
+            why,
+        };
+        let Some(stdin) = self.procs[idx].stdin.as_mut() else {
+            return Err(cannot("its stdin is already closed".into()));
+        };
+        let mut line = text.as_bytes().to_vec();
+        line.push(b'\n');
+        stdin
+            .write_all(&line)
+            .and_then(|_| stdin.flush())
+            .map_err(|e| cannot(e.to_string()))?;
+        let event = Event::new(
+            self.now_ms(),
+            self.procs[idx].info.id.clone(),
+            EventKind::Typed {
+                text: text.to_string(),
+            },
+        );
+        self.record(label, event);
+        Ok(())
+    }
+}
+
+/// The command as a person wants to read it: our binaries relative to the
+/// directory the orchestrator runs in (`target/debug/server`), not as
+/// absolute paths of this machine.
+fn shown_argv(argv: &[String]) -> Vec<String> {
+    let mut shown = argv.to_vec();
+    if let (Some(first), Ok(cwd)) = (shown.first_mut(), std::env::current_dir()) {
+        if let Ok(rel) = Path::new(first.as_str()).strip_prefix(&cwd) {
+            *first = rel.to_string_lossy().into_owned();
+        }
+    }
+    shown
+}
+
+/// What `/proc/self/fd/FD` links to (`pipe:[INODE]` for a pipe).
+fn fd_target(fd: &impl std::os::fd::AsRawFd) -> Option<OsString> {
+    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .ok()
+        .map(PathBuf::into_os_string)
+}
+
+/// Starts `argv` in its own process group with all three standard streams
+/// piped; reader threads send its lines, a waiter thread its exit.
+fn spawn_piped(
+    argv: &[String],
+    cwd: &Path,
+    run_id: &str,
+    idx: usize,
+    tx: &Sender<Msg>,
+) -> std::io::Result<Spawned> {
+    let (in_r, in_w) = os_pipe::pipe()?;
+    let (out_r, out_w) = os_pipe::pipe()?;
+    let (err_r, err_w) = os_pipe::pipe()?;
+    let pipes = [fd_target(&in_w), fd_target(&out_r), fd_target(&err_r)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let expr = duct::cmd(&argv[0], &argv[1..])
+        .dir(cwd)
+        // Python programs (students' servers) would otherwise hold their
+        // prints in a block buffer until they exit, and every line would
+        // get the same late timestamp.
+        .env("PYTHONUNBUFFERED", "1")
+        // Marks every program (and what it forks) as this run's.
+        .env(RUN_ID_VAR, run_id)
+        .stdin_file(in_r)
+        .stdout_file(out_w)
+        .stderr_file(err_w)
+        .unchecked();
+    let expr = state::in_own_group(expr);
+    let handle = expr.start()?;
+    // The expression holds the pipes' write ends: without dropping it our
+    // readers would never see EOF.
+    drop(expr);
+    let pid = handle.pids().first().copied().unwrap_or(0);
+    for (reader, stream) in [(out_r, Stream::Stdout), (err_r, Stream::Stderr)] {
+        let tx = tx.clone();
+        std::thread::spawn(move || read_lines(reader, idx, stream, &tx));
+    }
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        use std::os::unix::process::ExitStatusExt;
+        let status = handle.wait().map(|o| o.status);
+        let at = Instant::now();
+        let (code, signal) = match status {
+            Ok(s) => (s.code(), s.signal()),
+            Err(_) => (None, None),
+        };
+        let _ = tx.send(Msg::Exit {
+            proc: idx,
+            at,
+            code,
+            signal,
+        });
+    });
+    Ok(Spawned {
+        pid,
+        stdin: in_w,
+        pipes,
+    })
+}
+
+/// Keeps the beginning of a program's output within [`MAX_LINES`] and
+/// [`MAX_KEPT_BYTES`], and counts the rest.
+struct Keeper<'a> {
+    proc: usize,
+    stream: Stream,
+    tx: &'a Sender<Msg>,
+    kept: usize,
+    kept_bytes: usize,
+    /// Once either cap is reached every later line is dropped, so what is
+    /// kept is always the beginning of the output.
+    full: bool,
+    dropped: u64,
+}
+
+impl Keeper<'_> {
+    fn emit(&mut self, line: &mut Vec<u8>, cut: bool, at: Instant) {
+        while line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        self.full =
+            self.full || self.kept >= MAX_LINES || self.kept_bytes + line.len() > MAX_KEPT_BYTES;
+        if self.full {
+            self.dropped += 1;
+        } else {
+            self.kept += 1;
+            self.kept_bytes += line.len();
+            let mut text = String::from_utf8_lossy(line).into_owned();
+            if cut {
+                text.push_str(CUT_MARK);
+            }
+            let _ = self.tx.send(Msg::Line {
+                proc: self.proc,
+                stream: self.stream,
+                at,
+                text,
+            });
+        }
+        line.clear();
+    }
+}
+
+/// Sends each line of `reader` (at most [`MAX_LINE_BYTES`] of it, `\r`
+/// stripped, invalid UTF-8 replaced) until EOF, keeping at most
+/// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
+/// a program prints, and the program is never slowed (the rest is read and
+/// counted). A line is dated by the moment its first byte was read.
+fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let mut line: Vec<u8> = Vec::with_capacity(256);
+    let mut started: Option<Instant> = None;
+    let mut keeper = Keeper {
+        proc,
+        stream,
+        tx,
+        kept: 0,
+        kept_bytes: 0,
+        full: false,
+        dropped: 0,
+    };
+    // Whether the line being read lost bytes past MAX_LINE_BYTES.
+    let mut cut = false;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok([]) => break,
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let now = Instant::now();
+        let n = buf.len();
+        let mut rest = buf;
+        while !rest.is_empty() {
+            let at = *started.get_or_insert(now);
+            let end = rest.iter().position(|&b| b == b'\n');
+            let part = &rest[..end.unwrap_or(rest.len())];
+            let room = MAX_LINE_BYTES.saturating_sub(line.len());
+            cut |= part.len() > room;
+            line.extend_from_slice(&part[..part.len().min(room)]);
+            match end {
+                Some(i) => {
+                    keeper.emit(&mut line, cut, at);
+                    cut = false;
+                    started = None;
+                    rest = &rest[i + 1..];
+                }
+                None => rest = &[],
+            }
+        }
+        reader.consume(n);
+    }
+    if !line.is_empty() {
+        keeper.emit(&mut line, cut, started.unwrap_or_else(Instant::now));
+    }
+    if keeper.dropped > 0 {
+        let _ = tx.send(Msg::Dropped {
+            proc,
+            lines: keeper.dropped,
+        });
+    }
+    let _ = tx.send(Msg::Eof { proc });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// What `read_lines` reports for `input`: (lines kept, bytes kept, dropped).
+    fn read_all(input: Vec<u8>) -> (usize, usize, u64) {
+        let (tx, rx) = mpsc::channel();
+        read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+        drop(tx);
+        let (mut lines, mut bytes, mut dropped) = (0, 0, 0);
+        for m in rx {
+            match m {
+                Msg::Line { text, .. } => {
+                    // A cut line says so; what it kept is within the cap.
+                    let kept = text.strip_suffix(CUT_MARK).unwrap_or(&text);
+                    assert!(kept.len() <= MAX_LINE_BYTES);
+                    if text.ends_with(CUT_MARK) {
+                        assert_eq!(kept.len(), MAX_LINE_BYTES);
+                    }
+                    lines += 1;
+                    bytes += kept.len();
+                }
+                Msg::Dropped { lines, .. } => dropped += lines,
+                _ => {}
+            }
+        }
+        (lines, bytes, dropped)
+    }
+
+    #[test]
+    fn short_lines_stop_at_the_line_cap() {
+        let input = b"y\n".repeat(MAX_LINES + 500);
+        assert_eq!(read_all(input), (MAX_LINES, MAX_LINES, 500));
+    }
+
+    #[test]
+    fn wide_lines_are_cut_and_stop_at_the_byte_cap() {
+        let mut line = vec![b'w'; 3 * MAX_LINE_BYTES];
+        line.push(b'\n');
+        let input = line.repeat(1000);
+        let (lines, bytes, dropped) = read_all(input);
+        assert_eq!(lines, MAX_KEPT_BYTES / MAX_LINE_BYTES);
+        assert_eq!(bytes, lines * MAX_LINE_BYTES);
+        assert_eq!(lines as u64 + dropped, 1000);
+    }
+
+    #[test]
+    fn a_cut_line_says_so_and_a_line_at_the_limit_does_not() {
+        let texts = |input: Vec<u8>| -> Vec<String> {
+            let (tx, rx) = mpsc::channel();
+            read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+            drop(tx);
+            rx.into_iter()
+                .filter_map(|m| match m {
+                    Msg::Line { text, .. } => Some(text),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut at_limit = vec![b'a'; MAX_LINE_BYTES];
+        at_limit.push(b'\n');
+        let mut over = vec![b'b'; MAX_LINE_BYTES + 1];
+        over.extend_from_slice(b"\nshort\n");
+        assert!(!texts(at_limit)[0].ends_with(CUT_MARK));
+        let got = texts(over);
+        assert!(got[0].ends_with(CUT_MARK));
+        assert_eq!(got[1], "short");
+    }
+
+    #[test]
+    fn what_is_kept_is_the_beginning() {
+        // A short line after the byte cap is hit is dropped too.
+        let mut input = Vec::new();
+        for _ in 0..(MAX_KEPT_BYTES / MAX_LINE_BYTES + 1) {
+            input.extend(vec![b'w'; MAX_LINE_BYTES]);
+            input.push(b'\n');
+        }
+        input.extend(b"Sent acknowledgment to both X and Y\n");
+        let (lines, _, dropped) = read_all(input);
+        assert_eq!((lines, dropped), (MAX_KEPT_BYTES / MAX_LINE_BYTES, 2));
+    }
+}
