@@ -21,22 +21,24 @@
 //! a link to `misbehave.py`, so that `pgrep -f` finds only its own
 //! processes; `PA3_STATE_DIR` is a temporary directory per test.
 //!
-//! Mininet tests need root and Mininet; without them they are skipped with
-//! a message, unless `PA3_REQUIRE_MININET=1`, which makes that a failure.
+//! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
+//! `support`); `sudo cargo test -- --include-ignored` runs them.
 
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
 use assert_cmd::prelude::*;
 use pa3_mininet::orchestrator::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
 use serde_json::Value;
+
+use crate::support::{
+    bin, interfaces_of_run, manifest_dir, read_summary, require_mininet, tempdir, verdict,
+};
 
 /// Every misbehaving scenario's `timeout_s`.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -279,6 +281,7 @@ macro_rules! cases {
         mod mininet {
             $(
                 #[test]
+                #[ignore = "needs root and Mininet"]
                 fn $test() {
                     super::run_case(&super::$case, super::Backend::Mininet);
                 }
@@ -304,40 +307,7 @@ cases! {
 // ---------------------------------------------------------------------------
 
 fn scenarios_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/misbehaving")
-}
-
-/// Whether Mininet tests can run here; panics when CI requires them.
-fn mininet_available() -> bool {
-    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
-    let why = AVAILABLE.get_or_init(|| {
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
-        let mnexec = Path::new("/usr/bin/mnexec").exists();
-        let py = Command::new("/usr/bin/python3")
-            .args(["-c", "import mininet"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if root && mnexec && py {
-            Ok(())
-        } else {
-            Err(format!(
-                "Mininet unavailable (root: {root}, mnexec: {mnexec}, python module: {py})"
-            ))
-        }
-    });
-    match why {
-        Ok(()) => true,
-        Err(why) if std::env::var("PA3_REQUIRE_MININET").as_deref() == Ok("1") => {
-            panic!("{why}, and PA3_REQUIRE_MININET=1 requires it")
-        }
-        Err(why) => {
-            eprintln!("skipping: {why}");
-            false
-        }
-    }
+    manifest_dir().join("tests/scenarios/misbehaving")
 }
 
 /// A marker no other test or run shares.
@@ -461,7 +431,7 @@ struct Run {
 
 /// Runs `orchestrate` on `file`, sampling its state files and memory; kills
 /// it (and fails) if it runs past [`HARD_STOP`].
-fn orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) -> Run {
+fn run_orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) -> Run {
     let rss_file = state.with_file_name("maxrss");
     let pid_file = state.with_file_name("pid");
     // GNU time (when there is one) runs sh, which writes its pid down and
@@ -476,8 +446,8 @@ fn orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) -> R
     };
     cmd.args(["-c", "echo $$ > \"$0\" && exec \"$@\""])
         .arg(&pid_file)
-        .arg(cargo_bin("orchestrate"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg(bin("orchestrate"))
+        .current_dir(manifest_dir())
         .env_remove("CARGO")
         .env("PA3_STATE_DIR", state)
         .env("NO_COLOR", "1")
@@ -544,19 +514,11 @@ fn orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) -> R
     }
 }
 
-fn verdict<'a>(summary: &'a Value, id: &str) -> Option<&'a Value> {
-    summary["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == id)
-}
-
 fn run_case(case: &Case, backend: Backend) {
-    if backend == Backend::Mininet && !mininet_available() {
-        return;
+    if backend == Backend::Mininet {
+        require_mininet();
     }
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (scenario_dir, results, state) = (
         tmp.path().join("scenario"),
         tmp.path().join("results"),
@@ -567,7 +529,7 @@ fn run_case(case: &Case, backend: Backend) {
     }
     let marker = unique_marker(case.name);
     let file = stage(case, &marker, &scenario_dir);
-    let run = orchestrate(backend, &file, &results, &state);
+    let run = run_orchestrate(backend, &file, &results, &state);
     let what = format!("{} on {backend:?}", case.name);
     let transcript = format!(
         "--- stdout ---\n{}\n--- stderr ---\n{}",
@@ -600,9 +562,8 @@ fn run_case(case: &Case, backend: Backend) {
     );
 
     // The verdicts.
-    let text = std::fs::read_to_string(results.join("latest/summary.json"))
+    let summary = read_summary(&results)
         .unwrap_or_else(|e| panic!("{what}: no summary.json ({e})\n{transcript}"));
-    let summary: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(summary["exit_code"], 3, "{what}");
     assert!(summary["error"].is_null(), "{what}: {}", summary["error"]);
     let failed: Vec<&str> = summary["verdicts"]
@@ -707,13 +668,7 @@ fn run_case(case: &Case, backend: Backend) {
         living.is_empty(),
         "{what}: processes the run recorded are still alive: {living:?}"
     );
-    let switch = format!("s{}", run.pid);
-    let links: Vec<String> = std::fs::read_dir("/sys/class/net")
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .filter(|n| *n == switch || n.starts_with(&format!("{switch}-eth")))
-        .collect();
+    let links = interfaces_of_run(run.pid);
     assert!(
         links.is_empty(),
         "{what}: interfaces left behind: {links:?}"

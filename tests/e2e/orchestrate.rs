@@ -2,9 +2,8 @@
 //! real Mininet network, a wrong expectation, a failing program, and the
 //! run directory's contents.
 //!
-//! Mininet tests need root and Mininet. Without them they are skipped with
-//! a message — unless `PA3_REQUIRE_MININET=1` (set by `.ci/run`), which
-//! turns a missing Mininet into a failure, so CI can never pass by skipping.
+//! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
+//! `support`); `sudo cargo test -- --include-ignored` runs them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,67 +12,11 @@ use assert_cmd::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn orchestrate() -> Command {
-    let mut c = Command::cargo_bin("orchestrate").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    // Keep each test's ownership records apart from real runs' and from
-    // each other's (clean of dead runs happens at every start).
-    c.env_remove("CARGO");
-    c
-}
-
-fn experiment(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("experiments")
-        .join(name)
-}
-
-/// Whether Mininet tests can run here; panics when CI requires them.
-fn mininet_available() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    let mnexec = Path::new("/usr/bin/mnexec").exists();
-    let py = Command::new("/usr/bin/python3")
-        .args(["-c", "import mininet"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if root && mnexec && py {
-        return true;
-    }
-    let why = format!("Mininet unavailable (root: {root}, mnexec: {mnexec}, python module: {py})");
-    if std::env::var("PA3_REQUIRE_MININET").as_deref() == Ok("1") {
-        panic!("{why}, and PA3_REQUIRE_MININET=1 requires it");
-    }
-    eprintln!("skipping: {why}");
-    false
-}
-
-/// The interfaces that look like Mininet's (`name-ethN`), as `ip` lists them.
-fn mininet_interfaces() -> Vec<String> {
-    let out = Command::new("ip").args(["-o", "link"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split(':').nth(1))
-        .map(|n| n.trim().split('@').next().unwrap_or("").to_string())
-        .filter(|n| n.contains("-eth"))
-        .collect()
-}
-
-fn summary(results: &Path) -> Value {
-    let text = std::fs::read_to_string(results.join("latest/summary.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn failed_verdicts(s: &Value) -> Vec<String> {
-    s["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["passed"] == false)
-        .map(|v| v["id"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::support::{
+    assert_no_interface_of_a_finished_run, bin, experiment, failed_verdicts, interfaces, is_root,
+    manifest_dir, orchestrate, require_mininet, require_root, summary, tempdir, verdict,
+    write_scenario,
+};
 
 /// The ack the scenario file itself expects (or None: derived by the tool).
 fn expected_ack_in_file(file: &Path) -> Option<String> {
@@ -85,7 +28,7 @@ fn expected_ack_in_file(file: &Path) -> Option<String> {
 /// Runs one experiment and checks that it passed with the ack both the
 /// file and the tool agree on; returns the summary.
 fn run_experiment(name: &str, backend: &str) -> Value {
-    let results = tempfile::tempdir().unwrap();
+    let results = tempdir();
     let file = experiment(name);
     let out = orchestrate()
         .args(["--backend", backend, "--quiet", "--results"])
@@ -136,9 +79,8 @@ fn run_experiment(name: &str, backend: &str) -> Value {
 /// server saw the clients come from the hosts' own 10.0.0.x addresses, the
 /// network phases were timed, and nothing was left behind.
 fn run_on_mininet(name: &str) {
-    if !mininet_available() {
-        return;
-    }
+    require_mininet();
+    let before = interfaces();
     let s = run_experiment(name, "mininet");
     let accepted: Vec<&str> = s["events"]
         .as_array()
@@ -170,26 +112,7 @@ fn run_on_mininet(name: &str) {
     ] {
         assert!(phases.contains(&p), "phase {p} missing: {phases:?}");
     }
-}
-
-fn assert_nothing_left(before: &[String]) {
-    let after = mininet_interfaces();
-    let new: Vec<&String> = after.iter().filter(|i| !before.contains(i)).collect();
-    // Other tests run in parallel and have their own (live) interfaces;
-    // ours are named after our orchestrator's pid, which has exited, so
-    // any interface of a dead orchestrator's switch is a leak.
-    for i in new {
-        let pid: Option<u32> = i
-            .strip_prefix('s')
-            .and_then(|r| r.split('-').next())
-            .and_then(|p| p.parse().ok());
-        if let Some(pid) = pid {
-            assert!(
-                Path::new(&format!("/proc/{pid}")).exists(),
-                "interface {i} of a finished run was left behind"
-            );
-        }
-    }
+    assert_no_interface_of_a_finished_run(&before);
 }
 
 macro_rules! experiment_tests {
@@ -198,11 +121,9 @@ macro_rules! experiment_tests {
             $(#[test] fn $name() { super::run_experiment($file, "local"); })*
         }
         mod mininet_backend {
-            $(#[test] fn $name() {
-                let before = super::mininet_interfaces();
-                super::run_on_mininet($file);
-                super::assert_nothing_left(&before);
-            })*
+            $(#[test]
+            #[ignore = "needs root and Mininet"]
+            fn $name() { super::run_on_mininet($file); })*
         }
     };
 }
@@ -218,13 +139,6 @@ experiment_tests! {
     classic_python_server => "classic-python-server.yaml",
 }
 
-/// A scenario written next to a test, in a temp dir.
-fn scenario_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 const CASE2_WRONG: &str = "\
 name: wrong-expectation
 clients:
@@ -235,8 +149,8 @@ expect: { ack: 'X: Alice received before Y: Bob' }
 ";
 
 fn wrong_expectation_exits_3(backend: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let file = scenario_file(dir.path(), "wrong.yaml", CASE2_WRONG);
+    let dir = tempdir();
+    let file = write_scenario(dir.path(), "wrong.yaml", CASE2_WRONG);
     let results = dir.path().join("results");
     orchestrate()
         .args(["--backend", backend, "--results"])
@@ -258,16 +172,16 @@ fn a_wrong_expectation_exits_3_on_local() {
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn a_wrong_expectation_exits_3_on_mininet() {
-    if mininet_available() {
-        wrong_expectation_exits_3("mininet");
-    }
+    require_mininet();
+    wrong_expectation_exits_3("mininet");
 }
 
 #[test]
 fn a_server_program_that_fails_is_a_failed_check_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = scenario_file(
+    let dir = tempdir();
+    let file = write_scenario(
         dir.path(),
         "failing.yaml",
         "name: failing-server\nserver: { cmd: \"sh -c 'echo no port for you >&2; exit 7'\" }\nclients:\n  - { id: a, host: h2, name: Alice }\n  - { id: b, host: h3, name: Bob }\nsteps: [ {connect: a}, {connect: b}, {send: a}, {send: b} ]\ntimeout_s: 10\n",
@@ -284,12 +198,7 @@ fn a_server_program_that_fails_is_a_failed_check_naming_it() {
     let failed = failed_verdicts(&s);
     assert!(failed.contains(&"steps".to_string()), "{failed:?}");
     assert!(failed.contains(&"exit.server".to_string()), "{failed:?}");
-    let steps = s["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == "steps")
-        .unwrap();
+    let steps = verdict(&s, "steps").unwrap();
     assert!(
         steps["observed"]
             .as_str()
@@ -302,8 +211,8 @@ fn a_server_program_that_fails_is_a_failed_check_naming_it() {
 
 #[test]
 fn a_broken_yaml_exits_2_with_its_location_and_runs_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = scenario_file(
+    let dir = tempdir();
+    let file = write_scenario(
         dir.path(),
         "broken.yaml",
         "name: broken\nclients:\n  - { id: a, host: h2, name: Alice\nsteps: []\n",
@@ -346,8 +255,7 @@ fn the_checked_in_topology_matches_the_generator() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let checked_in =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("topo/pa3.py")).unwrap();
+    let checked_in = std::fs::read_to_string(manifest_dir().join("topo/pa3.py")).unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         checked_in,
@@ -357,7 +265,7 @@ fn the_checked_in_topology_matches_the_generator() {
 
 #[test]
 fn a_batch_writes_an_index_and_one_junit() {
-    let results = tempfile::tempdir().unwrap();
+    let results = tempdir();
     orchestrate()
         .args(["--backend", "local", "--quiet", "--results"])
         .arg(results.path())
@@ -380,50 +288,51 @@ fn a_batch_writes_an_index_and_one_junit() {
     assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
 }
 
+/// Runs on every machine, with or without root: the orchestrator always
+/// runs as an unprivileged user here — as the tester, or, when the tests
+/// run as root, as `nobody`.
 #[test]
 fn the_mininet_backend_without_root_says_to_use_sudo_or_local() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        orchestrate()
-            .arg(experiment("case1.yaml"))
-            .assert()
-            .code(1)
-            .stderr(
-                predicate::str::contains("sudo").and(predicate::str::contains("--backend local")),
-            );
-        return;
-    }
-    // As root: run as `nobody` when possible.
-    let bin = assert_cmd::cargo::cargo_bin("orchestrate");
-    let has_runuser =
-        Path::new("/usr/sbin/runuser").exists() || Path::new("/sbin/runuser").exists();
-    if !has_runuser {
-        eprintln!("skipping: no runuser to drop root");
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path().join("case1.yaml");
-    std::fs::copy(experiment("case1.yaml"), &copy).unwrap();
-    let mut perms = std::fs::metadata(dir.path()).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o777);
-    std::fs::set_permissions(dir.path(), perms).unwrap();
-    // The binary must be reachable by nobody; /work may not be. Copy it.
-    let exe = dir.path().join("orchestrate");
-    std::fs::copy(&bin, &exe).unwrap();
-    Command::new("runuser")
-        .args(["-u", "nobody", "--"])
-        .arg(&exe)
-        .arg(&copy)
-        .current_dir(dir.path())
-        .env("PA3_STATE_DIR", dir.path().join("state"))
-        .assert()
+    let dir = tempdir();
+    let mut cmd = if is_root() {
+        orchestrate_as_nobody(dir.path(), &experiment("case1.yaml"))
+    } else {
+        let mut c = orchestrate();
+        c.arg(experiment("case1.yaml"));
+        c
+    };
+    cmd.assert()
         .code(1)
         .stderr(predicate::str::contains("sudo").and(predicate::str::contains("--backend local")));
 }
 
+/// `orchestrate scenario`, run by root as `nobody` (with `runuser`) from
+/// copies of the binary and the scenario in `dir`.
+fn orchestrate_as_nobody(dir: &Path, scenario: &Path) -> Command {
+    let runuser = ["/usr/sbin/runuser", "/sbin/runuser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("as root this test runs the orchestrator as `nobody` with runuser (util-linux), which is missing");
+    let copy = dir.join(scenario.file_name().unwrap());
+    std::fs::copy(scenario, &copy).unwrap();
+    let mut perms = std::fs::metadata(dir).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o777);
+    std::fs::set_permissions(dir, perms).unwrap();
+    // The binary must be reachable by nobody; /work may not be. Copy it.
+    let exe = dir.join("orchestrate");
+    std::fs::copy(bin("orchestrate"), &exe).unwrap();
+    let mut c = Command::new(runuser);
+    c.args(["-u", "nobody", "--"])
+        .arg(&exe)
+        .arg(&copy)
+        .current_dir(dir)
+        .env("PA3_STATE_DIR", dir.join("state"));
+    c
+}
+
 #[test]
 fn quiet_prints_only_the_verdicts_and_verbose_adds_commands() {
-    let results = tempfile::tempdir().unwrap();
+    let results = tempdir();
     let run = |flag: &str| {
         let out = orchestrate()
             .args(["--backend", "local", flag, "--results"])
@@ -453,7 +362,7 @@ fn quiet_prints_only_the_verdicts_and_verbose_adds_commands() {
 }
 
 fn pcap_holds_the_pa3_exchange(backend: &str) {
-    let results = tempfile::tempdir().unwrap();
+    let results = tempdir();
     orchestrate()
         .args(["--backend", backend, "--pcap", "--quiet", "--results"])
         .arg(results.path())
@@ -477,13 +386,15 @@ fn pcap_holds_the_pa3_exchange(backend: &str) {
 }
 
 #[test]
+#[ignore = "needs root (tcpdump)"]
 fn pcap_on_local() {
+    require_root("tcpdump captures the loopback traffic");
     pcap_holds_the_pa3_exchange("local");
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn pcap_on_mininet() {
-    if mininet_available() {
-        pcap_holds_the_pa3_exchange("mininet");
-    }
+    require_mininet();
+    pcap_holds_the_pa3_exchange("mininet");
 }

@@ -20,11 +20,12 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
 use assert_cmd::prelude::*;
 use pa3_mininet::pa3::protocol::{MAX_MESSAGE_BYTES, MESSAGE_DEADLINE};
 use predicates::prelude::*;
 use predicates::str::contains;
+
+use crate::support::{bin, manifest_dir};
 
 /// The longest any single wait in these tests may take.
 const WAIT: Duration = Duration::from_secs(20);
@@ -258,7 +259,7 @@ fn pump(pipe: Pipe, source: impl Read + Send + 'static, tx: Sender<Event>) {
 
 /// Starts our server on an ephemeral loopback port; returns it and the port.
 fn server(extra: &[&str]) -> (Proc, u16) {
-    let mut cmd = Command::new(cargo_bin("server"));
+    let mut cmd = Command::new(bin("server"));
     cmd.args(["--bind", "127.0.0.1", "--port", "0"]).args(extra);
     let mut server = Proc::spawn("server", cmd);
     let port = listening_port(&mut server, "listening on 127.0.0.1:");
@@ -282,7 +283,7 @@ fn listening_port(p: &mut Proc, prefix: &str) -> u16 {
 /// Starts our client against `port`; with `name` it sends at once,
 /// without it it asks on stdin (piped, so the test types).
 fn client(label: &str, port: u16, name: Option<&str>) -> Proc {
-    let mut cmd = Command::new(cargo_bin("client"));
+    let mut cmd = Command::new(bin("client"));
     cmd.args(["--server", "127.0.0.1", "--port", &port.to_string()])
         .args(["--connect-timeout", "5", "--reply-timeout", "30"]);
     if let Some(name) = name {
@@ -407,7 +408,7 @@ fn closed_port() -> u16 {
 }
 
 fn peers_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+    manifest_dir().join("tests/peers")
 }
 
 fn python(label: &str, script: &str, args: &[&str]) -> Proc {
@@ -746,7 +747,7 @@ fn non_utf8_bytes_are_refused() {
 fn client_without_a_server_gives_up_after_its_connect_timeout() {
     let port = closed_port().to_string();
     let started = Instant::now();
-    assert_cmd::Command::new(cargo_bin("client"))
+    assert_cmd::Command::new(bin("client"))
         .args(["--server", "127.0.0.1", "--port", &port, "--name", "Alice"])
         .args(["--connect-timeout", "1"])
         .timeout(WAIT)

@@ -1,25 +1,17 @@
 //! Teardown on every path: Ctrl-C, SIGTERM, kill -9 then `clean`, a panic,
 //! and two orchestrators at once. "Nothing left" means: no live process
 //! carrying the run's `PA3_RUN_ID`, no interface of its bridge, no results.
+//!
+//! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
+//! `support`); `sudo cargo test -- --include-ignored` runs them.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
-
-fn mininet_available() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    let ok = root && Path::new("/usr/bin/mnexec").exists();
-    if !ok {
-        if std::env::var("PA3_REQUIRE_MININET").as_deref() == Ok("1") {
-            panic!("Mininet unavailable (root: {root}), and PA3_REQUIRE_MININET=1 requires it");
-        }
-        eprintln!("skipping: Mininet unavailable (root: {root})");
-    }
-    ok
-}
+use crate::support::{
+    experiment, interfaces_of_run, orchestrate, require_mininet, tempdir, write_scenario,
+};
 
 struct Run {
     dir: tempfile::TempDir,
@@ -28,20 +20,18 @@ struct Run {
 
 /// A long-gap scenario, started in the background.
 fn start(backend: &str, extra_env: &[(&str, &str)]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("gap.yaml");
-    std::fs::write(
-        &file,
+    let dir = tempdir();
+    let file = write_scenario(
+        dir.path(),
+        "gap.yaml",
         "name: gap\nclients:\n  - { id: a, host: h2, name: Alice }\n  - { id: b, host: h3, name: Bob }\nsteps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 6000}, {send: a} ]\ntimeout_s: 30\n",
-    )
-    .unwrap();
-    let mut cmd = Command::new(cargo_bin("orchestrate"));
+    );
+    let mut cmd = orchestrate();
     cmd.args(["--backend", backend, "--results"])
         .arg(dir.path().join("results"))
         .arg(&file)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("CARGO");
+        .stderr(Stdio::piped());
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -123,22 +113,11 @@ fn programs_of(pid: u32) -> Vec<String> {
     found
 }
 
-fn interfaces_of(pid: u32) -> Vec<String> {
-    let out = Command::new("ip").args(["-o", "link"]).output().unwrap();
-    let prefix = format!("s{pid}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split(':').nth(1))
-        .map(|n| n.trim().split('@').next().unwrap_or("").to_string())
-        .filter(|n| *n == prefix || n.starts_with(&format!("{prefix}-")))
-        .collect()
-}
-
 fn assert_nothing_left(run: &Run, pid: u32) {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
         let procs = programs_of(pid);
-        let links = interfaces_of(pid);
+        let links = interfaces_of_run(pid);
         if procs.is_empty() && links.is_empty() {
             break;
         }
@@ -165,7 +144,7 @@ fn interrupt_mid_run(backend: &str, sig: i32) {
     run.wait_until_mid_run();
     if backend == "mininet" {
         assert!(
-            !interfaces_of(pid).is_empty(),
+            !interfaces_of_run(pid).is_empty(),
             "no Mininet interfaces during the run"
         );
     }
@@ -188,17 +167,17 @@ fn ctrl_c_on_local_exits_130_and_leaves_nothing() {
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn ctrl_c_on_mininet_exits_130_and_leaves_nothing() {
-    if mininet_available() {
-        interrupt_mid_run("mininet", libc::SIGINT);
-    }
+    require_mininet();
+    interrupt_mid_run("mininet", libc::SIGINT);
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn sigterm_on_mininet_exits_130_and_leaves_nothing() {
-    if mininet_available() {
-        interrupt_mid_run("mininet", libc::SIGTERM);
-    }
+    require_mininet();
+    interrupt_mid_run("mininet", libc::SIGTERM);
 }
 
 fn panic_mid_run(backend: &str) {
@@ -216,27 +195,22 @@ fn a_panic_on_local_still_tears_down() {
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn a_panic_on_mininet_still_tears_down() {
-    if mininet_available() {
-        panic_mid_run("mininet");
-    }
+    require_mininet();
+    panic_mid_run("mininet");
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn kill_9_then_clean_then_a_normal_run_passes() {
-    if !mininet_available() {
-        return;
-    }
+    require_mininet();
     let mut run = start("mininet", &[]);
     let pid = run.pid();
     run.wait_until_mid_run();
     run.signal(libc::SIGKILL);
     let _ = run.wait();
-    let out = Command::new(cargo_bin("orchestrate"))
-        .arg("clean")
-        .env_remove("CARGO")
-        .output()
-        .unwrap();
+    let out = orchestrate().arg("clean").output().unwrap();
     assert!(out.status.success());
     let said = String::from_utf8_lossy(&out.stdout);
     // The dead run's programs and unfinished results are gone; the
@@ -248,32 +222,29 @@ fn kill_9_then_clean_then_a_normal_run_passes() {
         )),
         "{said}"
     );
-    let results = tempfile::tempdir().unwrap();
-    let status = Command::new(cargo_bin("orchestrate"))
+    let results = tempdir();
+    let status = orchestrate()
         .args(["--quiet", "--results"])
         .arg(results.path())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/case1.yaml"))
-        .env_remove("CARGO")
+        .arg(experiment("case1.yaml"))
         .status()
         .unwrap();
     assert!(status.success());
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn two_orchestrators_started_together_both_pass() {
-    if !mininet_available() {
-        return;
-    }
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/case2.yaml");
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    require_mininet();
+    let file = experiment("case2.yaml");
+    let dirs = [tempdir(), tempdir()];
     let children: Vec<Child> = dirs
         .iter()
         .map(|d| {
-            Command::new(cargo_bin("orchestrate"))
+            orchestrate()
                 .args(["--quiet", "--results"])
                 .arg(d.path())
                 .arg(&file)
-                .env_remove("CARGO")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -289,20 +260,18 @@ fn two_orchestrators_started_together_both_pass() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(interfaces_of(pid).is_empty());
+        assert!(interfaces_of_run(pid).is_empty());
     }
 }
 
 #[test]
+#[ignore = "needs root and Mininet"]
 fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
-    if !mininet_available() {
-        return;
-    }
+    require_mininet();
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(cargo_bin("orchestrate"))
+    let mut child = orchestrate()
         .arg("up")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/case1.yaml"))
-        .env_remove("CARGO")
+        .arg(experiment("case1.yaml"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -321,7 +290,7 @@ fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
     assert!(text.contains("h1     10.0.0.1"), "{text}");
     assert!(text.contains("/server"), "{text}");
     assert_eq!(
-        interfaces_of(pid).len(),
+        interfaces_of_run(pid).len(),
         4,
         "bridge and three ports expected during `up`"
     );
@@ -331,5 +300,9 @@ fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
     }
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(interfaces_of(pid).is_empty(), "{:?}", interfaces_of(pid));
+    assert!(
+        interfaces_of_run(pid).is_empty(),
+        "{:?}",
+        interfaces_of_run(pid)
+    );
 }

@@ -1,0 +1,266 @@
+//! What the end-to-end modules share: whether this machine can run the
+//! tests that need root or Mininet, the programs under test and the
+//! experiments, the machine's network interfaces, a finished run's
+//! `summary.json`, and temporary directories.
+//!
+//! A test that needs root, or root and Mininet, is marked
+//! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
+//! so that a plain `cargo test` reports it as *ignored* rather than
+//! counting it as passed; `sudo cargo test -- --include-ignored` runs it.
+//! Such a test starts with [`require_root`] or [`require_mininet`], which
+//! fail it with the reason when it is included on a machine that cannot
+//! run it: a test that did not run never shows as passed.
+//!
+//! `PA3_REQUIRE_MININET=1` (set by `.ci/run`) makes the one test at the
+//! bottom of this file insist that Mininet is here and that the ignored
+//! tests were included, so CI cannot go green by leaving them out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use assert_cmd::cargo::cargo_bin;
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------
+// What this machine can run
+
+/// The command that runs every test, ignored ones included.
+pub const RUN_EVERYTHING: &str = "sudo cargo test -- --include-ignored";
+
+/// The environment variable with which CI requires Mininet.
+pub const REQUIRE_MININET: &str = "PA3_REQUIRE_MININET";
+
+/// What the tests that need privileges look for.
+#[derive(Debug)]
+pub struct Machine {
+    /// Effective uid 0.
+    pub root: bool,
+    /// `/usr/bin/mnexec`, which runs programs on Mininet hosts.
+    pub mnexec: bool,
+    /// `/usr/bin/python3` imports `mininet` (the interpreter the
+    /// orchestrator runs the topology with).
+    pub mininet_module: bool,
+}
+
+impl Machine {
+    /// Root, `mnexec` and the Python module: Mininet tests can run.
+    pub fn has_mininet(&self) -> bool {
+        self.root && self.mnexec && self.mininet_module
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "root: {}, /usr/bin/mnexec: {}, mininet module in /usr/bin/python3: {}",
+            self.root, self.mnexec, self.mininet_module
+        )
+    }
+}
+
+/// This machine, looked at once per test binary.
+pub fn machine() -> &'static Machine {
+    static MACHINE: OnceLock<Machine> = OnceLock::new();
+    MACHINE.get_or_init(|| Machine {
+        root: is_root(),
+        mnexec: Path::new("/usr/bin/mnexec").exists(),
+        mininet_module: Command::new("/usr/bin/python3")
+            .args(["-c", "import mininet"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success()),
+    })
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// First line of a test marked `#[ignore = "needs root and Mininet"]`:
+/// fails it, saying why, where Mininet cannot run.
+#[track_caller]
+pub fn require_mininet() {
+    let m = machine();
+    assert!(
+        m.has_mininet(),
+        "this test needs root and Mininet, which it does not have here ({}); \
+         it is marked ignored for that reason: run it as root on a machine with Mininet \
+         (`{RUN_EVERYTHING}`, after `sudo scripts/setup`)",
+        m.describe()
+    );
+}
+
+/// First line of a test marked `#[ignore = "needs root (…)"]`: fails it,
+/// saying why, when not root. `what` says what needs root.
+#[track_caller]
+pub fn require_root(what: &str) {
+    assert!(
+        is_root(),
+        "this test needs root ({what}) and runs as uid {}; it is marked ignored for that \
+         reason: run it as root (`{RUN_EVERYTHING}`)",
+        // SAFETY: getuid has no preconditions.
+        unsafe { libc::getuid() }
+    );
+}
+
+/// Whether this test binary was asked to run the ignored tests too
+/// (`--include-ignored`) or only them (`--ignored`): cargo hands the
+/// arguments after `--` to the binary as they are.
+pub fn ignored_tests_included() -> bool {
+    std::env::args().any(|a| a == "--include-ignored" || a == "--ignored")
+}
+
+// ---------------------------------------------------------------------------
+// The programs and the files they run
+
+pub fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The path of one of the crate's binaries (`server`, `client`, `orchestrate`).
+pub fn bin(name: &str) -> PathBuf {
+    cargo_bin(name)
+}
+
+/// `orchestrate`, started in the manifest directory. Without `CARGO` in its
+/// environment it takes `server` and `client` as cargo test built them,
+/// rather than running `cargo build` itself as it does under `cargo run`.
+pub fn orchestrate() -> Command {
+    let mut c = Command::new(bin("orchestrate"));
+    c.current_dir(manifest_dir()).env_remove("CARGO");
+    c
+}
+
+/// One of the scenarios in `experiments/`.
+pub fn experiment(name: &str) -> PathBuf {
+    manifest_dir().join("experiments").join(name)
+}
+
+/// Writes a scenario into `dir` (a test's temporary directory) and returns
+/// its path.
+pub fn write_scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", p.display()));
+    p
+}
+
+/// A fresh temporary directory, removed when dropped; named `pa3-e2e-…`
+/// so that one left by a killed test run is recognisable.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("pa3-e2e-")
+        .tempdir()
+        .expect("cannot create a temporary directory")
+}
+
+// ---------------------------------------------------------------------------
+// Network interfaces (what a Mininet run creates, and must remove)
+
+/// The network interfaces in this test's namespace.
+pub fn interfaces() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .expect("cannot list /sys/class/net")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The orchestrator whose switch a port like `s<pid>-eth<n>` belongs to
+/// (each run names its bridge after its own pid).
+fn switch_port_owner(name: &str) -> Option<u32> {
+    let (switch, _) = name.split_once("-eth")?;
+    switch.strip_prefix('s')?.parse().ok()
+}
+
+/// The interfaces of the run of orchestrator `pid`: its bridge `s<pid>`
+/// and the bridge's ports `s<pid>-…`.
+pub fn interfaces_of_run(pid: u32) -> Vec<String> {
+    let switch = format!("s{pid}");
+    let ports = format!("{switch}-");
+    interfaces()
+        .into_iter()
+        .filter(|n| *n == switch || n.starts_with(&ports))
+        .collect()
+}
+
+/// Fails if a switch port appeared since `before` whose orchestrator is no
+/// longer alive. Other tests build networks at the same time, so a new
+/// port alone proves nothing; one whose run has ended is a leak.
+pub fn assert_no_interface_of_a_finished_run(before: &[String]) {
+    for i in interfaces() {
+        if before.contains(&i) {
+            continue;
+        }
+        if let Some(pid) = switch_port_owner(&i) {
+            assert!(
+                Path::new(&format!("/proc/{pid}")).exists(),
+                "interface {i} of a finished run was left behind"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A finished run's summary.json
+
+/// `<results>/latest/summary.json`, parsed.
+pub fn read_summary(results: &Path) -> Result<Value, String> {
+    let path = results.join("latest/summary.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+}
+
+/// Like [`read_summary`], failing the test when there is none.
+pub fn summary(results: &Path) -> Value {
+    read_summary(results).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The verdict with this id, if the run has one.
+pub fn verdict<'a>(summary: &'a Value, id: &str) -> Option<&'a Value> {
+    summary["verdicts"]
+        .as_array()
+        .expect("summary.json has no verdicts")
+        .iter()
+        .find(|v| v["id"] == id)
+}
+
+/// The ids of the verdicts that failed, in order.
+pub fn failed_verdicts(summary: &Value) -> Vec<String> {
+    summary["verdicts"]
+        .as_array()
+        .expect("summary.json has no verdicts")
+        .iter()
+        .filter(|v| v["passed"] == false)
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+
+/// With `PA3_REQUIRE_MININET=1` (CI), this machine must have root, `mnexec`
+/// and the Python module, and the ignored tests (which need them) must have
+/// been included in this run: otherwise CI would be green with every
+/// Mininet test left out. Without the variable it checks nothing.
+#[test]
+fn with_pa3_require_mininet_mininet_is_here_and_the_ignored_tests_run() {
+    if std::env::var(REQUIRE_MININET).as_deref() != Ok("1") {
+        return;
+    }
+    let m = machine();
+    assert!(
+        m.has_mininet(),
+        "{REQUIRE_MININET}=1 requires root and Mininet, and this machine lacks them ({})",
+        m.describe()
+    );
+    assert!(
+        ignored_tests_included(),
+        "{REQUIRE_MININET}=1, but the tests that need root and Mininet were left out \
+         (they are ignored unless included): run `{RUN_EVERYTHING}` (arguments: {:?})",
+        std::env::args().collect::<Vec<_>>()
+    );
+}
