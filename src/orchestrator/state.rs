@@ -95,13 +95,17 @@ impl StateFile {
         Ok(f)
     }
 
+    /// Rewrites the record (a temporary file renamed over it, so a reader
+    /// never sees half of it). No fsync: the record only has to outlive
+    /// this process (a `kill -9`), and the page cache does; a machine that
+    /// crashes loses the network namespaces it describes as well. Syncing
+    /// cost milliseconds at every program a run started.
     pub fn save(&mut self) -> Result<()> {
         let tmp = self.path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(&self.state)?;
         let mut file =
             fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
         file.write_all(text.as_bytes())?;
-        file.sync_all().ok();
         fs::rename(&tmp, &self.path)?;
         Ok(())
     }

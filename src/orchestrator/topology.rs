@@ -72,13 +72,15 @@ const TEMPLATE: &str = r#"#!/usr/bin/env python3
 # By hand:   sudo mn --custom topo.py --topo pa3 --switch lxbr --controller none
 #            mininet> h1 server &
 #            mininet> h2 client --server 10.0.0.1
-# As driver: python3 topo.py [--switch NAME] [--cli]   (what `orchestrate` runs)
+# As driver: python3 topo.py [--switch NAME] [--cli]
+#            (`orchestrate` runs: unshare --net -- python3 topo.py --switch NAME --private-netns)
 """PA3 topology: hosts on one switch, data in SPEC below."""
 
 import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -133,6 +135,46 @@ def on_signal(signum, _frame):
     raise Stop()
 
 
+def wait_forwarding(switch, timeout=5.0):
+    """Mininet calls the net started before every port of a Linux bridge
+    forwards: a port whose veth peer is not up yet is "disabled" for a
+    while, a first packet sent then is lost, and TCP sends its SYN again
+    only a second later. Wait until every port of the switch forwards."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["bridge", "link", "show"], capture_output=True,
+                             text=True).stdout
+        states = [m.group(1) for line in out.splitlines()
+                  if ("master %s " % switch) in line
+                  for m in [re.search(r"\bstate (\w+)", line)] if m]
+        if states and all(state == "forwarding" for state in states):
+            return
+        time.sleep(0.005)
+
+
+def own_namespace_setup():
+    """In the network namespace of our own (--private-netns, where
+    `orchestrate` runs the driver), before any host exists:
+
+    - every host gets a TCP hash table of its own, sized for a handful of
+      sockets, instead of the machine's shared one (hundreds of thousands
+      of buckets, which every listing of a host's sockets walks:
+      milliseconds instead of microseconds). The setting belongs to the
+      namespace it is written in; Linux older than 6.1 lacks it.
+    - interface numbers start past 2. A veth whose number equals its
+      peer's (a fresh namespace's first interface and a host's h1-eth0 are
+      both 2) has its carrier change queued as "not urgent", up to a
+      second late, and the first packets to h1 are lost meanwhile."""
+    try:
+        with open("/proc/sys/net/ipv4/tcp_child_ehash_entries", "w") as f:
+            f.write("1024")
+    except OSError:
+        pass
+    subprocess.run(["ip", "link", "add", "pa3pad0", "type", "veth", "peer", "name", "pa3pad1"],
+                   stderr=subprocess.DEVNULL)
+    subprocess.run(["ip", "link", "del", "pa3pad0"], stderr=subprocess.DEVNULL)
+
+
 def drive(argv):
     global QUIET
     spec = dict(SPEC)
@@ -143,6 +185,8 @@ def drive(argv):
         if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", name):
             sys.exit("bad --switch name")
         spec["switch"] = name
+    if "--private-netns" in argv:
+        own_namespace_setup()
     signal.signal(signal.SIGTERM, on_signal)
     if not cli:
         signal.signal(signal.SIGINT, on_signal)
@@ -160,6 +204,7 @@ def drive(argv):
         net.build()
         emit("built")
         net.start()
+        wait_forwarding(net.switches[0].name)
         hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
                  for h in net.hosts]
         sw = net.switches[0]

@@ -6,11 +6,13 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::Result;
 
-use super::{free_port, Host, Network};
+use super::{free_port, Host, Network, PortSockets, SocketTable};
 use crate::orchestrator::record::Phase;
 
 pub struct Local {
     hosts: Vec<Host>,
+    /// Every "host" is this machine: one table of sockets.
+    sockets: SocketTable,
 }
 
 impl Local {
@@ -24,13 +26,20 @@ impl Local {
                 intf: "lo".into(),
             })
             .collect();
-        Local { hosts }
+        Local {
+            hosts,
+            sockets: SocketTable::open(None),
+        }
     }
 }
 
 impl Network for Local {
     fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
+    }
+
+    fn port_sockets(&self, _host: &str, port: u16) -> PortSockets {
+        self.sockets.port(port)
     }
 
     fn wrap(&self, _host: &str, argv: Vec<String>) -> Vec<String> {

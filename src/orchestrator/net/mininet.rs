@@ -23,7 +23,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::PipeWriter;
 use serde::Deserialize;
 
-use super::{on_path, Host, Network};
+use super::{find_program, on_path, Host, Network, PortSockets, SocketTable};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::state::{self, ProcId, StateFile};
 use crate::orchestrator::topology::DRIVER_PREFIX;
@@ -40,6 +40,10 @@ pub struct Mininet {
     driver_pid: Option<u32>,
     stdin: Option<PipeWriter>,
     hosts: Vec<Host>,
+    /// `mnexec`, found once (a PATH search costs a failed exec per directory).
+    mnexec: String,
+    /// Each host's TCP sockets, by the host's index.
+    sockets: Vec<SocketTable>,
     switch: String,
     switch_intfs: Vec<String>,
     /// The host shells as started, to kill only those if Mininet did not.
@@ -91,7 +95,7 @@ pub fn preflight() -> Result<()> {
              (sudo cargo run --bin orchestrate FILE), or use `--backend local` to run on loopback"
         );
     }
-    let missing: Vec<&str> = ["mnexec", "brctl", "ip"]
+    let missing: Vec<&str> = ["mnexec", "brctl", "ip", "unshare"]
         .into_iter()
         .filter(|p| !on_path(p))
         .collect();
@@ -120,9 +124,23 @@ impl Mininet {
         let py = python();
         state.state.switch = Some(switch.to_string());
         state.save()?;
+        // The whole network lives in a network namespace of its own
+        // (`unshare --net`): the bridge and every switch port are in it, not
+        // in the machine's, so nothing of it can collide with another run or
+        // outlive the driver (the namespace goes with its last process), and
+        // the hosts get small TCP tables of their own (see the driver's
+        // `--private-netns`).
         let expr = duct::cmd(
-            &py,
-            [topo_py.as_os_str(), "--switch".as_ref(), switch.as_ref()],
+            "unshare",
+            [
+                "--net".as_ref(),
+                "--".as_ref(),
+                py.as_os_str(),
+                topo_py.as_os_str(),
+                "--switch".as_ref(),
+                switch.as_ref(),
+                "--private-netns".as_ref(),
+            ],
         )
         .stdin_file(in_r)
         .stdout_file(out_w)
@@ -158,6 +176,10 @@ impl Mininet {
             driver_pid,
             stdin: Some(in_w),
             hosts: Vec::new(),
+            mnexec: find_program("mnexec")
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "mnexec".into()),
+            sockets: Vec::new(),
             switch: switch.to_string(),
             switch_intfs: Vec::new(),
             shells: Vec::new(),
@@ -218,6 +240,7 @@ impl Mininet {
                         state.state.host_shells.push(p);
                         net.shells.push(p);
                     }
+                    net.sockets.push(SocketTable::open(Some(h.pid)));
                     net.hosts.push(Host {
                         name: h.name,
                         ip,
@@ -278,9 +301,16 @@ impl Network for Mininet {
         self.hosts.iter().find(|h| h.name == name)
     }
 
+    fn port_sockets(&self, host: &str, port: u16) -> PortSockets {
+        match self.hosts.iter().position(|h| h.name == host) {
+            Some(i) => self.sockets[i].port(port),
+            None => PortSockets::default(),
+        }
+    }
+
     fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String> {
         let pid = self.host(host).map(|h| h.ns_pid).unwrap_or(0);
-        let mut out = vec!["mnexec".to_string(), "-a".to_string(), pid.to_string()];
+        let mut out = vec![self.mnexec.clone(), "-a".to_string(), pid.to_string()];
         out.extend(argv);
         out
     }

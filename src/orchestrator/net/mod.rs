@@ -4,14 +4,17 @@
 //! [`local`] (loopback, no root, for quick work).
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::orchestrator::record::Phase;
 
+pub mod diag;
 pub mod local;
 pub mod mininet;
+
+pub use diag::{PortSockets, SocketTable};
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -28,6 +31,8 @@ pub struct Host {
 /// A network the runner can start programs on.
 pub trait Network {
     fn host(&self, name: &str) -> Option<&Host>;
+    /// The TCP sockets of `host` with local port `port`.
+    fn port_sockets(&self, host: &str, port: u16) -> PortSockets;
     /// The command line that runs `argv` on `host`.
     fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String>;
     /// The port the server should listen on, given the scenario's port and
@@ -59,15 +64,23 @@ impl Backend {
     }
 }
 
-/// Whether `program` is on PATH (or in the system directories sudo's
-/// secure_path holds, which a root shell's PATH may lack).
+/// Where `program` is: on PATH, or in the system directories sudo's
+/// secure_path holds (which a root shell's PATH may lack).
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let system = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
+    on_path
+        .into_iter()
+        .chain(system)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Whether `program` can be found (see [`find_program`]).
 pub fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-        .unwrap_or(false)
-        || ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(program).is_file())
+    find_program(program).is_some()
 }
 
 /// A port nobody on loopback listens on right now (the kernel picks it).
@@ -77,26 +90,25 @@ pub fn free_port() -> Result<u16> {
 }
 
 /// TCP sockets of the network namespace `ns_pid` is in, with local port
-/// `port`: (listening, established).
-pub fn sockets_on_port(ns_pid: u32, port: u16) -> (usize, usize) {
-    let mut listening = 0;
-    let mut established = 0;
+/// `port`, read from `/proc/PID/net/tcp{,6}` (the slow way: see [`diag`]).
+pub fn proc_sockets(ns_pid: u32, port: u16) -> PortSockets {
+    let mut total = PortSockets::default();
     for table in ["tcp", "tcp6"] {
         let Ok(text) = std::fs::read_to_string(format!("/proc/{ns_pid}/net/{table}")) else {
             continue;
         };
-        let (l, e) = count_sockets(&text, port);
-        listening += l;
-        established += e;
+        let counts = count_sockets(&text, port);
+        total.listening += counts.listening;
+        total.established += counts.established;
+        total.lingering += counts.lingering;
     }
-    (listening, established)
+    total
 }
 
 /// Counts the sockets with local port `port` in the text of a
-/// `/proc/net/tcp` table: (LISTEN, ESTABLISHED). Pure, for tests.
-pub fn count_sockets(table: &str, port: u16) -> (usize, usize) {
-    let mut listening = 0;
-    let mut established = 0;
+/// `/proc/net/tcp` table. Pure, for tests.
+pub fn count_sockets(table: &str, port: u16) -> PortSockets {
+    let mut counts = PortSockets::default();
     for line in table.lines().skip(1) {
         let mut f = line.split_whitespace();
         let (Some(_), Some(local), Some(_remote), Some(state)) =
@@ -115,12 +127,12 @@ pub fn count_sockets(table: &str, port: u16) -> (usize, usize) {
             continue;
         }
         match state {
-            "0A" => listening += 1,
-            "01" => established += 1,
-            _ => {}
+            "0A" => counts.listening += 1,
+            "01" => counts.established += 1,
+            _ => counts.lingering += 1,
         }
     }
-    (listening, established)
+    counts
 }
 
 #[cfg(test)]
@@ -135,7 +147,11 @@ mod tests {
    2: 0200000A:8776 0100000A:2EE0 01 00000000:00000000 00:00000000 00000000     0        0 3 1
    3: 0100000A:2EE0 0300000A:CEA0 06 00000000:00000000 03:00001751 00000000     0        0 0 3
 ";
-        assert_eq!(count_sockets(table, 12000), (1, 1));
-        assert_eq!(count_sockets(table, 34678), (0, 1));
+        let at = |port| {
+            let c = count_sockets(table, port);
+            (c.listening, c.established, c.lingering)
+        };
+        assert_eq!(at(12000), (1, 1, 1));
+        assert_eq!(at(34678), (0, 1, 0));
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
-use crate::orchestrator::net::sockets_on_port;
+use crate::orchestrator::net::PortSockets;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::pa3::protocol;
 
@@ -43,21 +43,18 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// The network namespace's pid of the server's host.
-    fn server_ns(&self) -> u32 {
-        self.net
-            .host(&self.scenario.server.host)
-            .map(|h| h.ns_pid)
-            .expect("the server's host was validated")
+    /// The server host's sockets on the run's port.
+    fn server_sockets(&self) -> PortSockets {
+        self.net.port_sockets(&self.scenario.server.host, self.port)
     }
 
     /// Starts the server and waits until its port listens.
     fn start_server(&mut self) -> Result<usize, RunError> {
         let server = self.spawn(ProcessRef::Server)?;
-        let (ns, port) = (self.server_ns(), self.port);
+        let port = self.port;
         let what = format!("the server to listen on port {port}");
         self.wait(&what, STEP_TIMEOUT, &mut |r| {
-            if sockets_on_port(ns, port).0 > 0 {
+            if r.server_sockets().listening > 0 {
                 return Ok(true);
             }
             r.gone(server)?;
@@ -76,12 +73,11 @@ impl Runner<'_> {
             client: client.clone(),
         });
         let idx = self.spawn(ProcessRef::Client(c))?;
-        let (ns, port) = (self.server_ns(), self.port);
         self.wait(
             &format!("client {client} to connect"),
             STEP_TIMEOUT,
             &mut |r| {
-                if sockets_on_port(ns, port).1 >= want {
+                if r.server_sockets().established >= want {
                     return Ok(true);
                 }
                 r.gone(idx)?;
