@@ -57,7 +57,6 @@ fn yaml_message(e: &serde_yaml::Error, text: &str, line: usize, column: usize) -
     }
     for (rust, words) in [
         ("expected u16", "expected a whole number from 0 to 65535"),
-        ("expected u64", "expected a whole number, 0 or more"),
         ("expected f64", "expected a number"),
         (
             "expected struct Scenario",

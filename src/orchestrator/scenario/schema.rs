@@ -74,8 +74,8 @@ pub enum Step {
     Connect(String),
     /// Once this client has been greeted, type its name into its stdin.
     Send(String),
-    /// Wait this many milliseconds.
-    SleepMs(u64),
+    /// Wait this many milliseconds (fractions allowed: 0.2 is 200 µs).
+    SleepMs(f64),
     /// Wait until a process prints a line.
     WaitFor(WaitSpec),
 }
@@ -86,7 +86,7 @@ pub struct WaitSpec {
     pub process: String,
     pub contains: Option<String>,
     pub regex: Option<String>,
-    pub timeout_ms: Option<u64>,
+    pub timeout_ms: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,7 +96,7 @@ pub struct ExpectSpec {
     pub ack: Option<String>,
     /// Sends closer together than this are "simultaneous": the ack must then
     /// agree with the server's own observed order instead of the send order.
-    pub order_margin_ms: Option<u64>,
+    pub order_margin_ms: Option<f64>,
     #[serde(default)]
     pub lines: Vec<LineSpec>,
 }

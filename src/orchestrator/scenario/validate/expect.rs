@@ -1,7 +1,9 @@
 //! What a run must show: the ack (written, or derived from the send
 //! order), the expected lines, and the run's timeout.
 
-use super::{shown, Validator};
+use std::time::Duration;
+
+use super::{shown, Least, Validator};
 use crate::orchestrator::scenario::schema::{ExpectSpec, LineSpec, Scenario};
 use crate::orchestrator::scenario::LineCheck;
 use crate::pa3::protocol::{self, Ack};
@@ -51,21 +53,35 @@ impl Validator<'_> {
         })
     }
 
-    /// The whole run's timeout, in seconds: long enough for the sleeps.
-    pub(super) fn timeout(&mut self, timeout_s: Option<f64>) -> f64 {
+    /// Sends closer together than this count as simultaneous (100 ms
+    /// unless given).
+    pub(super) fn order_margin(&mut self, expect: &ExpectSpec) -> Duration {
+        let margin_ms = expect.order_margin_ms.unwrap_or(100.0);
+        self.duration(
+            "expect.order_margin_ms",
+            "order_margin_ms",
+            margin_ms,
+            1000.0,
+            Least::Zero,
+        )
+        .unwrap_or_default()
+    }
+
+    /// The whole run's timeout (30 s unless given): long enough for the
+    /// sleeps.
+    pub(super) fn timeout(&mut self, timeout_s: Option<f64>) -> Duration {
         let timeout_s = timeout_s.unwrap_or(30.0);
-        if self.check_duration("timeout_s", "timeout_s", timeout_s, 1.0)
-            && self.total_sleep >= timeout_s
-        {
+        let timeout = self.duration("timeout_s", "timeout_s", timeout_s, 1.0, Least::AboveZero);
+        if timeout.is_some_and(|timeout| self.total_sleep >= timeout) {
             self.at(
                 "timeout_s",
                 format!(
                     "the steps sleep {} s, longer than timeout_s ({timeout_s} s): raise timeout_s",
-                    self.total_sleep
+                    self.total_sleep.as_secs_f64()
                 ),
             );
         }
-        timeout_s
+        timeout.unwrap_or_default()
     }
 
     /// The ack the send order implies; without it (and without an
@@ -103,11 +119,34 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use crate::orchestrator::scenario::testing::*;
 
     #[test]
     fn explicit_ack_must_be_an_ack() {
         let e = err(&format!("{CASE2}expect: {{ ack: hello }}\n"));
         assert!(e.contains("is not an acknowledgement"), "{e}");
+    }
+
+    #[test]
+    fn order_margin_ms_takes_fractions_and_zero_not_negatives() {
+        let margin = |ms: &str| format!("{CASE2}expect: {{ order_margin_ms: {ms} }}\n");
+        assert_eq!(ok(&margin("0.5")).order_margin, Duration::from_micros(500));
+        assert_eq!(ok(&margin("0")).order_margin, Duration::ZERO);
+        assert_eq!(ok(CASE2).order_margin, Duration::from_millis(100));
+        assert_eq!(
+            err(&margin("-1")),
+            "t.yaml:13:28: order_margin_ms must be a number, 0 or more, not -1"
+        );
+    }
+
+    #[test]
+    fn sleeps_longer_than_the_timeout_are_refused() {
+        let text = CASE2.replace("sleep_ms: 200", "sleep_ms: 2000.25") + "timeout_s: 2\n";
+        assert_eq!(
+            err(&text),
+            "t.yaml:13:12: the steps sleep 2.00025 s, longer than timeout_s (2 s): raise timeout_s"
+        );
     }
 }

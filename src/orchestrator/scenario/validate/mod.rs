@@ -47,10 +47,10 @@ pub(super) fn validate(
     validator.clients(&scenario.clients);
     let client_cmds = validator.client_commands(&scenario.clients);
     let (steps, steps_refused) = validator.steps(&scenario.steps, &scenario.clients);
-    let order_margin = Duration::from_millis(scenario.expect.order_margin_ms.unwrap_or(100));
+    let order_margin = validator.order_margin(&scenario.expect);
     validator.expected_ack(&scenario.expect);
     let lines = validator.lines(&scenario.expect.lines);
-    let timeout_s = validator.timeout(scenario.timeout_s);
+    let timeout = validator.timeout(scenario.timeout_s);
     let derived_ack = validator.derived_ack(&scenario, steps_refused);
 
     if !validator.problems.is_empty() {
@@ -90,8 +90,17 @@ pub(super) fn validate(
         derived_ack,
         order_margin,
         lines,
-        timeout: Duration::from_secs_f64(timeout_s),
+        timeout,
     })
+}
+
+/// The least a duration may be.
+#[derive(Clone, Copy)]
+enum Least {
+    /// More than zero: a timeout.
+    AboveZero,
+    /// Zero or more: a pause, a margin.
+    Zero,
 }
 
 /// The problems found so far, where to place them, and the names the
@@ -110,8 +119,8 @@ struct Validator<'a> {
     connected: Vec<usize>,
     /// Clients in the order they send.
     sent: Vec<usize>,
-    /// Seconds the sleep steps add up to.
-    total_sleep: f64,
+    /// What the sleep steps add up to.
+    total_sleep: Duration,
 }
 
 impl<'a> Validator<'a> {
@@ -125,7 +134,7 @@ impl<'a> Validator<'a> {
             client_index: HashMap::new(),
             connected: Vec::new(),
             sent: Vec::new(),
-            total_sleep: 0.0,
+            total_sleep: Duration::ZERO,
         }
     }
 
@@ -292,15 +301,25 @@ impl<'a> Validator<'a> {
         Some(argv)
     }
 
-    /// Checks a duration written as `value` units, of which `per_second`
-    /// make a second; says what is wrong in the units the user wrote.
-    fn check_duration(&mut self, path: &str, what: &str, value: f64, per_second: f64) -> bool {
-        if !value.is_finite() || value <= 0.0 {
-            self.at(
-                path,
-                format!("{what} must be a positive number, not {}", num(value)),
-            );
-            false
+    /// A duration written as `value` units (fractions allowed), of which
+    /// `per_second` make a second, if it is at least `least` and at most
+    /// [`MAX_SECONDS`]; otherwise says what is wrong, in the units the user
+    /// wrote. Kept to the nanosecond.
+    fn duration(
+        &mut self,
+        path: &str,
+        what: &str,
+        value: f64,
+        per_second: f64,
+        least: Least,
+    ) -> Option<Duration> {
+        let (too_small, floor) = match least {
+            Least::AboveZero => (!value.is_finite() || value <= 0.0, "a positive number"),
+            Least::Zero => (value.is_nan() || value < 0.0, "a number, 0 or more"),
+        };
+        if too_small {
+            self.at(path, format!("{what} must be {floor}, not {}", num(value)));
+            None
         } else if value / per_second > MAX_SECONDS {
             self.at(
                 path,
@@ -310,9 +329,11 @@ impl<'a> Validator<'a> {
                     num(MAX_SECONDS * per_second)
                 ),
             );
-            false
+            None
         } else {
-            true
+            Some(Duration::from_nanos(
+                (value / per_second * 1e9).round() as u64
+            ))
         }
     }
 }

@@ -2,9 +2,7 @@
 //! sends once, sleeps and waits within bounds. The connect order gives the
 //! letters; the send order, the expected ack.
 
-use std::time::Duration;
-
-use super::Validator;
+use super::{Least, Validator};
 use crate::orchestrator::scenario::schema::{ClientSpec, Step, WaitSpec};
 use crate::orchestrator::scenario::ValidStep;
 
@@ -87,30 +85,27 @@ impl Validator<'_> {
         Some(ValidStep::Send(client))
     }
 
-    fn sleep(&mut self, path: &str, ms: u64) -> Option<ValidStep> {
-        let written = (ms as f64).max(f64::MIN_POSITIVE);
-        if !self.check_duration(path, "sleep_ms", written, 1000.0) {
-            return None;
-        }
-        self.total_sleep += ms as f64 / 1000.0;
-        Some(ValidStep::Sleep(Duration::from_millis(ms)))
+    fn sleep(&mut self, path: &str, ms: f64) -> Option<ValidStep> {
+        let pause = self.duration(path, "sleep_ms", ms, 1000.0, Least::Zero)?;
+        self.total_sleep += pause;
+        Some(ValidStep::Sleep(pause))
     }
 
     fn wait_for(&mut self, path: &str, wait: &WaitSpec) -> Option<ValidStep> {
         let process = self.resolve_process(&format!("{path}.process"), &wait.process);
         let matcher = self.matcher(path, &wait.contains, &wait.regex);
-        let ms = wait.timeout_ms.unwrap_or(10_000);
-        let timeout_ok = self.check_duration(
+        let timeout = self.duration(
             &format!("{path}.timeout_ms"),
             "timeout_ms",
-            ms as f64,
+            wait.timeout_ms.unwrap_or(10_000.0),
             1000.0,
+            Least::AboveZero,
         );
-        match (process, matcher, timeout_ok) {
-            (Some(process), Some(matcher), true) => Some(ValidStep::WaitFor {
+        match (process, matcher, timeout) {
+            (Some(process), Some(matcher), Some(timeout)) => Some(ValidStep::WaitFor {
                 process,
                 matcher,
-                timeout: Duration::from_millis(ms),
+                timeout,
             }),
             _ => None,
         }
@@ -119,7 +114,10 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use crate::orchestrator::scenario::testing::*;
+    use crate::orchestrator::scenario::ValidStep;
     use crate::pa3::protocol::Letter;
 
     #[test]
@@ -147,9 +145,70 @@ mod tests {
         );
     }
 
+    /// The sleep step of CASE2 (its fourth step).
+    fn sleep_of(text: &str) -> Duration {
+        match ok(text).steps[3] {
+            ValidStep::Sleep(pause) => pause,
+            ref other => panic!("not a sleep: {other:?}"),
+        }
+    }
+
     #[test]
-    fn negative_sleep_is_refused() {
-        let e = err(&CASE2.replace("sleep_ms: 200", "sleep_ms: -5"));
-        assert!(e.starts_with("t.yaml:11:"), "{e}");
+    fn sleep_ms_takes_fractions_and_zero() {
+        let with = |ms: &str| sleep_of(&CASE2.replace("sleep_ms: 200", &format!("sleep_ms: {ms}")));
+        assert_eq!(with("0.2"), Duration::from_micros(200));
+        assert_eq!(with("1.5"), Duration::from_micros(1500));
+        assert_eq!(with("0.000001"), Duration::from_nanos(1));
+        assert_eq!(with("0"), Duration::ZERO);
+        assert_eq!(with("200"), Duration::from_millis(200));
+    }
+
+    #[test]
+    fn sleep_ms_refuses_negatives_nan_and_more_than_an_hour() {
+        let refused = |ms: &str| err(&CASE2.replace("sleep_ms: 200", &format!("sleep_ms: {ms}")));
+        assert_eq!(
+            refused("-5"),
+            "t.yaml:11:15: sleep_ms must be a number, 0 or more, not -5"
+        );
+        assert_eq!(
+            refused("-0.5"),
+            "t.yaml:11:15: sleep_ms must be a number, 0 or more, not -0.5"
+        );
+        assert_eq!(
+            refused(".nan"),
+            "t.yaml:11:15: sleep_ms must be a number, 0 or more, not NaN"
+        );
+        assert_eq!(
+            refused(".inf"),
+            "t.yaml:11:15: sleep_ms is inf; the most allowed is 3600000 (an hour)"
+        );
+        assert_eq!(
+            refused("3600000.5"),
+            "t.yaml:11:15: sleep_ms is 3600000.5; the most allowed is 3600000 (an hour)"
+        );
+        assert_eq!(
+            refused("soon"),
+            "t.yaml:11:15: steps[3].sleep_ms: invalid type: string \"soon\", expected a number"
+        );
+    }
+
+    #[test]
+    fn wait_for_timeout_ms_takes_fractions_but_not_zero() {
+        let wait = |ms: &str| {
+            CASE2.replace(
+                "  - sleep_ms: 200\n",
+                &format!(
+                    "  - wait_for: {{ process: server, contains: Client, timeout_ms: {ms} }}\n"
+                ),
+            )
+        };
+        match &ok(&wait("2.5")).steps[3] {
+            ValidStep::WaitFor { timeout, .. } => assert_eq!(*timeout, Duration::from_micros(2500)),
+            other => panic!("not a wait: {other:?}"),
+        }
+        assert_eq!(
+            err(&wait("0")),
+            "t.yaml:11:64: timeout_ms must be a positive number, not 0"
+        );
     }
 }
