@@ -196,31 +196,34 @@ bad! {
 
     // unknown keys, at every level
     unknown_key_top: "unknown-key-top.yaml" => [
-        (12, 1, "unknown field `timeout`, expected one of `name`, `description`, `topology`, `server`, `clients`, `steps`, `expect`, `timeout_s`"),
+        (12, 1, "unknown field `timeout`: did you mean `timeout_s`? (the fields here are name, description, topology, server, clients, steps, expect, timeout_s)"),
     ];
     unknown_key_topology: "unknown-key-topology.yaml" => [
-        (4, 3, "topology: unknown field `host`, expected one of `hosts`, `switch`, `link`"),
+        (4, 3, "topology: unknown field `host`: did you mean `hosts`? (the fields here are hosts, switch, link)"),
     ];
     unknown_key_link: "unknown-key-link.yaml" => [
-        (6, 5, "topology.link: unknown field `bandwidth`, expected one of `bw_mbit`, `delay_ms`, `loss_pct`"),
+        (6, 5, "topology.link: unknown field `bandwidth` (the fields here are bw_mbit, delay_ms, loss_pct)"),
     ];
     unknown_key_server: "unknown-key-server.yaml" => [
-        (5, 3, "server: unknown field `address`, expected one of `host`, `port`, `cmd`"),
+        (5, 3, "server: unknown field `address` (the fields here are host, port, cmd)"),
     ];
     unknown_key_client: "unknown-key-client.yaml" => [
-        (9, 5, "clients[1]: unknown field `nam`, expected one of `id`, `host`, `name`, `cmd`"),
+        (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd)"),
     ];
     unknown_key_step: "unknown-key-step.yaml" => [
-        (8, 5, "steps[1]: unknown variant `conect`, expected one of `connect`, `send`, `sleep_ms`, `wait_for`"),
+        (8, 5, "unknown step `conect`: did you mean `connect`? (steps are connect, send, sleep_ms, wait_for)"),
+    ];
+    unknown_step_typo: "unknown-step-typo.yaml" => [
+        (10, 5, "unknown step `slep_ms`: did you mean `sleep_ms`? (steps are connect, send, sleep_ms, wait_for)"),
     ];
     unknown_key_wait_for: "unknown-key-wait-for.yaml" => [
-        (11, 7, "steps[2].wait_for: unknown field `text`, expected one of `process`, `contains`, `regex`, `timeout_ms`"),
+        (11, 7, "steps[2].wait_for: unknown field `text` (the fields here are process, contains, regex, timeout_ms)"),
     ];
     unknown_key_expect: "unknown-key-expect.yaml" => [
-        (13, 3, "expect: unknown field `acknowledgement`, expected one of `ack`, `order_margin_ms`, `lines`"),
+        (13, 3, "expect: unknown field `acknowledgement`: did you mean `ack`? (the fields here are ack, order_margin_ms, lines)"),
     ];
     unknown_key_expect_line: "unknown-key-expect-line.yaml" => [
-        (15, 21, "expect.lines[1]: unknown field `matches`, expected one of `process`, `contains`, `regex`, `absent`"),
+        (15, 21, "expect.lines[1]: unknown field `matches` (the fields here are process, contains, regex, absent)"),
     ];
 
     // duplicate keys: located at the second one

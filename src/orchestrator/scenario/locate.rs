@@ -7,6 +7,11 @@
 //! node named by a path like `clients[1].host` or `steps[3]` stands.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::shown;
 
 /// serde_yaml's error as line, column and message. serde_yaml puts a
 /// duplicate key at the start of its mapping and an alias bomb nowhere:
@@ -81,6 +86,9 @@ fn yaml_message(e: &serde_yaml::Error, text: &str, line: usize, column: usize) -
             msg.replace_range(i..i + rust.len(), words);
         }
     }
+    if let Some(unknown) = unknown_key(&msg) {
+        return unknown;
+    }
     if msg.contains("repetition limit") {
         msg.push_str(": aliases expand too far (an alias bomb?), refused");
     } else if msg.contains("recursion limit") {
@@ -95,6 +103,73 @@ fn yaml_message(e: &serde_yaml::Error, text: &str, line: usize, column: usize) -
         msg.push_str(" (a tab: YAML indents with spaces only)");
     }
     msg
+}
+
+/// serde's "unknown field `nam`, expected one of `id`, `host`, …" (and
+/// "unknown variant" for a step, the one enum written as a key) with a
+/// suggestion when a known key is close, the known keys listed plainly and
+/// the unknown one shown safely (a key may hold any character).
+fn unknown_key(msg: &str) -> Option<String> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(
+            r"(?s)^(?:(?P<path>[^`]*?): )?unknown (?P<kind>field|variant) `(?P<key>.*)`, expected (?:one of )?(?P<known>`[^`]*`(?:(?:, | or )`[^`]*`)*)$",
+        )
+        .unwrap()
+    });
+    let found = re.captures(msg)?;
+    let key = &found["key"];
+    let known: Vec<&str> = found["known"].split('`').skip(1).step_by(2).collect();
+    let hint = did_you_mean(key, &known)
+        .map(|meant| format!(": did you mean `{meant}`?"))
+        .unwrap_or_default();
+    let key = if !key.is_empty()
+        && key.chars().count() <= 60
+        && key.chars().all(|c| !c.is_control() && c != '`')
+    {
+        format!("`{key}`")
+    } else {
+        shown(key)
+    };
+    let known = known.join(", ");
+    Some(if &found["kind"] == "variant" {
+        format!("unknown step {key}{hint} (steps are {known})")
+    } else {
+        let path = found
+            .name("path")
+            .map(|path| format!("{}: ", path.as_str()))
+            .unwrap_or_default();
+        format!("{path}unknown field {key}{hint} (the fields here are {known})")
+    })
+}
+
+/// The known key that `key` most likely meant, if one is close: the only
+/// one that starts the other (`bw` for `bw_mbit`, `acknowledgement` for
+/// `ack`), or else the most similar by Jaro-Winkler, if similar enough to
+/// catch a dropped, doubled or swapped letter and not much more.
+fn did_you_mean<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    const CLOSE: f64 = 0.85;
+    let starts: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|k| {
+            let (short, long) = if k.len() < key.len() {
+                (*k, key)
+            } else {
+                (key, *k)
+            };
+            short.len() >= 2 && long.starts_with(short)
+        })
+        .collect();
+    if let [only] = starts[..] {
+        return Some(only);
+    }
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(key, k), *k))
+        .filter(|(similarity, _)| *similarity >= CLOSE)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
 }
 
 /// The 1-based line and column of a byte offset.
@@ -272,6 +347,68 @@ impl Locator {
 mod tests {
     use super::*;
     use crate::orchestrator::scenario::testing::CASE2;
+
+    const STEPS: &[&str] = &["connect", "send", "sleep_ms", "wait_for"];
+
+    #[test]
+    fn did_you_mean_catches_typos_and_prefixes_not_strangers() {
+        for (typo, meant) in [
+            ("slep_ms", "sleep_ms"),
+            ("sleep", "sleep_ms"),
+            ("sleepms", "sleep_ms"),
+            ("conect", "connect"),
+            ("sned", "send"),
+            ("wait", "wait_for"),
+            ("wait-for", "wait_for"),
+        ] {
+            assert_eq!(did_you_mean(typo, STEPS), Some(meant), "{typo}");
+        }
+        for stranger in ["jump", "s", "", "x\ny", "print", "exit"] {
+            assert_eq!(did_you_mean(stranger, STEPS), None, "{stranger:?}");
+        }
+        let client = ["id", "host", "name", "cmd"];
+        assert_eq!(did_you_mean("nam", &client), Some("name"));
+        assert_eq!(did_you_mean("hostname", &client), Some("host"));
+        assert_eq!(did_you_mean("address", &client), None);
+        let expect = ["ack", "order_margin_ms", "lines"];
+        assert_eq!(did_you_mean("acknowledgement", &expect), Some("ack"));
+        assert_eq!(
+            did_you_mean("order_margin", &expect),
+            Some("order_margin_ms")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_rewritten_with_a_suggestion() {
+        let step = "steps[3]: unknown variant `slep_ms`, expected one of `connect`, `send`, `sleep_ms`, `wait_for`";
+        assert_eq!(
+            unknown_key(step).unwrap(),
+            "unknown step `slep_ms`: did you mean `sleep_ms`? (steps are connect, send, sleep_ms, wait_for)"
+        );
+        let field = "server: unknown field `address`, expected one of `host`, `port`, `cmd`";
+        assert_eq!(
+            unknown_key(field).unwrap(),
+            "server: unknown field `address` (the fields here are host, port, cmd)"
+        );
+        let two = "unknown field `b`, expected `a` or `bb`";
+        assert_eq!(
+            unknown_key(two).unwrap(),
+            "unknown field `b`: did you mean `bb`? (the fields here are a, bb)"
+        );
+        assert_eq!(unknown_key("invalid type: map, expected a sequence"), None);
+    }
+
+    #[test]
+    fn an_unknown_key_is_shown_safely() {
+        // A key holding a newline and a backtick: the message stays one line.
+        let e = super::super::testing::err(
+            &CASE2.replace("name: Bob }", "name: Bob, \"na\\nme`\": x }"),
+        );
+        assert_eq!(
+            e,
+            "t.yaml:6:35: clients[1]: unknown field \"na\\nme`\": did you mean `name`? (the fields here are id, host, name, cmd)"
+        );
+    }
 
     #[test]
     fn locator_finds_nested_paths() {

@@ -316,6 +316,44 @@ pub fn files_in(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+// ---------------------------------------------------------------------------
+// A user's text in messages
+
+/// Shows a user's text in a message without letting it break the message.
+fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+/// A list of names for a message: identifiers as they are, anything else
+/// quoted and escaped so that it cannot break the message.
+fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.is_empty() {
+                n.to_string()
+            } else {
+                shown(n)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A number as a person would write it: `1e300`, not 301 digits.
+fn num(v: f64) -> String {
+    let plain = format!("{v}");
+    if plain.len() > 16 {
+        format!("{v:e}")
+    } else {
+        plain
+    }
+}
+
 /// What the submodules' tests share: a valid scenario and two ways to
 /// parse a variant of it.
 #[cfg(test)]

@@ -20,8 +20,8 @@ use regex::Regex;
 use super::locate::Locator;
 use super::schema::{CommandSpec, Scenario};
 use super::{
-    Capabilities, Matcher, ProcessRef, ScenarioError, ScenarioErrors, ValidClient, ValidScenario,
-    MAX_SECONDS,
+    listed, num, shown, Capabilities, Matcher, ProcessRef, ScenarioError, ScenarioErrors,
+    ValidClient, ValidScenario, MAX_SECONDS,
 };
 use crate::pa3::protocol::Letter;
 
@@ -366,41 +366,6 @@ fn name_from_file(file: &Path) -> String {
 fn scenario_name_re() -> &'static Regex {
     static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$").unwrap())
-}
-
-/// Shows a user's text in a message without letting it break the message.
-fn shown(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if s.chars().count() > 60 {
-        out.push('…');
-    }
-    format!("{out:?}")
-}
-
-/// A list of names for a message: identifiers as they are, anything else
-/// quoted and escaped so that it cannot break the message.
-fn listed(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| {
-            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.is_empty() {
-                n.to_string()
-            } else {
-                shown(n)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// A number as a person would write it: `1e300`, not 301 digits.
-fn num(v: f64) -> String {
-    let plain = format!("{v}");
-    if plain.len() > 16 {
-        format!("{v:e}")
-    } else {
-        plain
-    }
 }
 
 #[cfg(test)]
