@@ -457,11 +457,11 @@ fn run_one(
 ) -> Result<(RunRecord, Option<PathBuf>)> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = RunDir::create(&args.results, &s.name, started)?;
+    let mut dir = RunDir::create(&args.results, &s.slug, started)?;
     let topo_text = topology::python(s);
     dir.write("topo.py", &topo_text)?;
     dir.write("scenario.yaml", &s.source)?;
-    let mut state = StateFile::create(&s.name)?;
+    let mut state = StateFile::create(&s.slug)?;
     state.state.incomplete_dir =
         Some(std::fs::canonicalize(dir.path()).unwrap_or_else(|_| dir.path().to_path_buf()));
     state.save()?;
@@ -662,7 +662,7 @@ fn up(path: &Path, cli: bool) -> Result<i32> {
     let dir = tempfile_dir()?;
     let topo_path = dir.join("topo.py");
     std::fs::write(&topo_path, topology::python(&s))?;
-    let mut state = StateFile::create(&format!("up-{}", s.name))?;
+    let mut state = StateFile::create(&format!("up-{}", s.slug))?;
     let switch = format!("s{}", std::process::id());
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)

@@ -333,8 +333,8 @@ bad! {
     hostile_client_id: "hostile-client-id.yaml" => [
         (4, 11, "client id \"a'$(id)\" must be a lowercase letter then up to 15 lowercase letters, digits or `_`, and not `server` or `orchestrator`"),
     ];
-    hostile_scenario_name: "hostile-scenario-name.yaml" => [
-        (2, 7, "name \"../../etc/`touch /tmp/pwned`\" must be 1-64 letters, digits, `.`, `_` or `-` (it names the results directory)"),
+    scenario_name_newline: "scenario-name-newline.yaml" => [
+        (2, 7, "the scenario name \"case2\\nresult: PASS\" contains the control character '\\n': a name is one line of printable text"),
     ];
     name_newline: "name-newline.yaml" => [
         (5, 30, "the name \"Bob\\nClient X: Mallory\" contains the control character '\\n': a name is one line of printable text"),
@@ -671,4 +671,61 @@ fn hostile_client_names_are_data_not_code() {
         "{topo}"
     );
     assert!(!marker.exists(), "a name ran as code: {m} exists");
+}
+
+/// A scenario name is shown as written and never used as a path: one full
+/// of quotes, slashes and backticks names a run directory made of its safe
+/// characters only, inside the results directory, and nothing it says runs.
+#[test]
+fn a_scenario_name_is_shown_as_written_and_names_its_directory_by_a_slug() {
+    let scratch = tempfile::tempdir().unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let marker = std::env::temp_dir().join(format!("pwned-{}-{nanos}", std::process::id()));
+    let name = format!("Bob's case ../../etc/`touch {}`", marker.display());
+    let text = VALID.replace(
+        "name: valid",
+        &format!("name: {}", serde_json::to_string(&name).unwrap()),
+    );
+    std::fs::write(scratch.path().join("named.yaml"), text).unwrap();
+    let results = scratch.path().join("results");
+    let state = scratch.path().join("state");
+
+    accepted(
+        scratch.path(),
+        "named.yaml",
+        &format!("ok: named.yaml ({name}: 5 steps, expects Y: Bob received before X: Alice)\n"),
+        "",
+    );
+    orchestrate(scratch.path(), &state)
+        .args(["--backend", "local", "--results"])
+        .arg(&results)
+        .arg("named.yaml")
+        .assert()
+        .code(0);
+
+    let mut made = entries(&results);
+    made.sort();
+    assert_eq!(made.len(), 2, "{made:?}");
+    assert_eq!(made[1], "latest");
+    let slug = format!(
+        "Bob-s-case-..-..-etc-touch-{}",
+        marker
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "-")
+    );
+    assert!(made[0].ends_with(&format!("Z-{slug}")), "{made:?}");
+    let mut around = entries(scratch.path());
+    around.sort();
+    assert_eq!(around, ["named.yaml", "results", "state"]);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(results.join("latest/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["scenario"].as_str(), Some(name.as_str()));
+    assert!(!marker.exists(), "the name ran as code: {marker:?} exists");
 }

@@ -29,6 +29,8 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024;
 pub const MAX_SECONDS: f64 = 3600.0;
 /// Longest client name, in bytes (the message must fit the 1 KiB limit).
 pub const MAX_NAME_BYTES: usize = 200;
+/// Longest scenario name, in characters.
+pub const MAX_SCENARIO_NAME_CHARS: usize = 100;
 /// Most hosts a topology may have.
 pub const MAX_HOSTS: usize = 32;
 
@@ -108,7 +110,11 @@ pub struct ValidClient {
 /// A scenario in which everything has been checked.
 #[derive(Clone, Debug)]
 pub struct ValidScenario {
+    /// As written (or the file's name): what reports show, escaped there.
     pub name: String,
+    /// The name made safe for a file name (ASCII letters, digits, `.`, `_`,
+    /// `-`): what names the run directory and the run's records.
+    pub slug: String,
     pub description: String,
     pub file: PathBuf,
     /// The YAML as read, to keep beside the results.

@@ -8,14 +8,13 @@
 //! at the end, so that order does not show in the output. This file holds
 //! the validator and what the sections share (placing a problem, resolving
 //! a name, a matcher, a command, a duration); the sections themselves are
-//! in [`network`] (hosts, switch, link, server), [`clients`], [`steps`] and
-//! [`expect`] (the ack, expected lines, the run's timeout).
+//! in [`about`] (name, description), [`network`] (hosts, switch, link,
+//! server), [`clients`], [`steps`] and [`expect`] (the ack, expected lines,
+//! the run's timeout).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
-
-use regex::Regex;
 
 use super::locate::Locator;
 use super::schema::{CommandSpec, Scenario};
@@ -25,6 +24,7 @@ use super::{
 };
 use crate::pa3::protocol::Letter;
 
+mod about;
 mod clients;
 mod expect;
 mod network;
@@ -38,7 +38,7 @@ pub(super) fn validate(
     caps: Capabilities,
 ) -> Result<ValidScenario, ScenarioErrors> {
     let mut validator = Validator::new(file, source);
-    let name = validator.name(&scenario);
+    let (name, slug) = validator.name(&scenario);
     let description = validator.description(&scenario);
     validator.hosts(&scenario);
     let switch = validator.switch(&scenario.topology);
@@ -75,6 +75,7 @@ pub(super) fn validate(
         .collect();
     Ok(ValidScenario {
         name,
+        slug,
         description,
         file: file.to_path_buf(),
         source: source.to_string(),
@@ -160,33 +161,6 @@ impl<'a> Validator<'a> {
             column,
             message,
         });
-    }
-
-    // -----------------------------------------------------------------------
-    // The scenario itself
-
-    /// The scenario's name: as written, or derived from the file name.
-    fn name(&mut self, scenario: &Scenario) -> String {
-        match &scenario.name {
-            Some(name) => {
-                if !scenario_name_re().is_match(name) {
-                    self.at(
-                        "name",
-                        format!("name {} must be 1-64 letters, digits, `.`, `_` or `-` (it names the results directory)", shown(name)),
-                    );
-                }
-                name.clone()
-            }
-            None => name_from_file(self.file),
-        }
-    }
-
-    fn description(&mut self, scenario: &Scenario) -> String {
-        let description = scenario.description.clone().unwrap_or_default();
-        if description.len() > 4000 {
-            self.at("description", "the description is longer than 4000 bytes");
-        }
-        description
     }
 
     // -----------------------------------------------------------------------
@@ -336,36 +310,6 @@ impl<'a> Validator<'a> {
             ))
         }
     }
-}
-
-/// The default name: the file's stem with anything but `[A-Za-z0-9._-]`
-/// made `_`, or `scenario` when that leaves nothing that can start a name.
-fn name_from_file(file: &Path) -> String {
-    let stem = file
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let cleaned: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(64)
-        .collect();
-    if cleaned.is_empty() || cleaned.starts_with(['.', '_', '-']) {
-        "scenario".to_string()
-    } else {
-        cleaned
-    }
-}
-
-fn scenario_name_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$").unwrap())
 }
 
 #[cfg(test)]
