@@ -197,6 +197,9 @@ fn validate(paths: &[PathBuf]) -> Result<i32> {
         Err(code) => return Ok(code),
     };
     for s in &scenarios {
+        for warning in &s.warnings {
+            eprintln!("{}", warning.as_warning());
+        }
         println!(
             "ok: {} ({}: {} steps, expects {})",
             s.file.display(),

@@ -438,6 +438,25 @@ fn fractional_and_zero_sleeps_are_valid() {
     );
 }
 
+/// A client given its name on the command line sends when greeted, so its
+/// `send` step times nothing: `validate` accepts the file and warns, on
+/// stderr, at the command.
+#[test]
+fn a_send_step_that_cannot_time_its_client_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = VALID.replace(
+        "name: Bob }",
+        "name: Bob, cmd: [python3, client.py, \"{server_ip}\", \"{name}\"] }",
+    );
+    std::fs::write(dir.path().join("untimed.yaml"), text).unwrap();
+    accepted(
+        dir.path(),
+        "untimed.yaml",
+        "ok: untimed.yaml (valid: 5 steps, expects Y: Bob received before X: Alice)\n",
+        "untimed.yaml:4:40: warning: client b is given its name on the command line ({name}), so it sends as soon as it is greeted and the step `send: b` cannot time it; drop {name} from cmd to have the name typed at the send step\n",
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Bounded time and memory
 

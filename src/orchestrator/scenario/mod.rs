@@ -134,6 +134,9 @@ pub struct ValidScenario {
     pub order_margin: Duration,
     pub lines: Vec<LineCheck>,
     pub timeout: Duration,
+    /// What is valid but likely not what was meant, in file order: for
+    /// the caller to show (see [`ScenarioError::as_warning`]).
+    pub warnings: Vec<ScenarioError>,
 }
 
 impl ValidScenario {
@@ -187,6 +190,19 @@ pub struct ScenarioError {
     /// 1-based.
     pub column: usize,
     pub message: String,
+}
+
+impl ScenarioError {
+    /// The same `file:line:col:` form, marked as a warning.
+    pub fn as_warning(&self) -> String {
+        format!(
+            "{}:{}:{}: warning: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
 }
 
 impl fmt::Display for ScenarioError {

@@ -47,6 +47,7 @@ pub(super) fn validate(
     validator.clients(&scenario.clients);
     let client_cmds = validator.client_commands(&scenario.clients);
     let (steps, steps_refused) = validator.steps(&scenario.steps, &scenario.clients);
+    validator.untimed_sends(&scenario.clients, &client_cmds);
     let order_margin = validator.order_margin(&scenario.expect);
     validator.expected_ack(&scenario.expect);
     let lines = validator.lines(&scenario.expect.lines);
@@ -58,6 +59,7 @@ pub(super) fn validate(
         validator.problems.dedup();
         return Err(ScenarioErrors(validator.problems));
     }
+    validator.warnings.sort_by_key(|w| (w.line, w.column));
     let clients = scenario
         .clients
         .iter()
@@ -92,6 +94,7 @@ pub(super) fn validate(
         order_margin,
         lines,
         timeout,
+        warnings: validator.warnings,
     })
 }
 
@@ -110,6 +113,8 @@ struct Validator<'a> {
     file: &'a Path,
     locator: Locator,
     problems: Vec<ScenarioError>,
+    /// What is valid but likely not what was meant.
+    warnings: Vec<ScenarioError>,
     /// The topology's hosts, once [`Validator::hosts`] has run.
     hosts: Vec<String>,
     /// Every client id as written, valid or not, for "the clients are …".
@@ -130,6 +135,7 @@ impl<'a> Validator<'a> {
             file,
             locator: Locator::new(source),
             problems: Vec::new(),
+            warnings: Vec::new(),
             hosts: Vec::new(),
             written_ids: Vec::new(),
             client_index: HashMap::new(),
@@ -155,12 +161,25 @@ impl<'a> Validator<'a> {
     }
 
     fn push(&mut self, line: usize, column: usize, message: String) {
-        self.problems.push(ScenarioError {
+        let problem = self.error_at(line, column, message);
+        self.problems.push(problem);
+    }
+
+    /// Something valid but likely not what was meant, about the node at
+    /// `path`.
+    fn warn(&mut self, path: &str, message: impl Into<String>) {
+        let (line, column) = self.locator.find(path);
+        let warning = self.error_at(line, column, message.into());
+        self.warnings.push(warning);
+    }
+
+    fn error_at(&self, line: usize, column: usize, message: String) -> ScenarioError {
+        ScenarioError {
             file: self.file.to_path_buf(),
             line,
             column,
             message,
-        });
+        }
     }
 
     // -----------------------------------------------------------------------
