@@ -17,7 +17,7 @@ use crate::orchestrator::record::{Event, Phase, RunRecord, Stream, ORCHESTRATOR,
 use crate::orchestrator::report;
 use crate::orchestrator::results::{self, RunDir};
 use crate::orchestrator::runner::{self, Console, RunOptions};
-use crate::orchestrator::scenario::{self, Capabilities, ValidScenario};
+use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::topology;
 
@@ -173,10 +173,15 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, i32> {
     let caps = Capabilities::detect();
     let mut ok = Vec::new();
     let mut bad = false;
+    let mut unreadable = false;
     for f in files {
         match scenario::load(&f, caps) {
             Ok(s) => ok.push(s),
-            Err(errors) => {
+            Err(e @ LoadError::Unreadable { .. }) => {
+                unreadable = true;
+                eprintln!("error: {e}");
+            }
+            Err(LoadError::Invalid(errors)) => {
                 bad = true;
                 for e in errors.0 {
                     eprintln!("{e}");
@@ -186,6 +191,9 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, i32> {
     }
     if bad {
         eprintln!("error: invalid scenario: nothing was run");
+        return Err(EXIT_INVALID);
+    }
+    if unreadable {
         return Err(EXIT_INVALID);
     }
     Ok(ok)

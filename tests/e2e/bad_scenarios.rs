@@ -412,6 +412,52 @@ fn huge() {
 }
 
 // ---------------------------------------------------------------------------
+// Nothing to read: usage errors, not scenario errors
+
+/// A file that cannot be read is an I/O error: no `file:line:col:` (there
+/// is no line 1), no "invalid scenario", still exit 2, nothing run.
+#[test]
+fn a_missing_file_is_an_io_error_without_a_position() {
+    let scratch = tempfile::tempdir().unwrap();
+    let state = scratch.path().join("state");
+    for args in [&["validate"][..], &["--backend", "local"], &["topo"]] {
+        orchestrate(scratch.path(), &state)
+            .args(args)
+            .arg("experiments/nope.yaml")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::eq(
+                "error: cannot read experiments/nope.yaml: No such file or directory (os error 2)\n",
+            ));
+    }
+    assert!(
+        entries(scratch.path()).is_empty(),
+        "{:?}",
+        entries(scratch.path())
+    );
+}
+
+/// A directory with no `.yaml` in it says so, and exits 2.
+#[test]
+fn a_directory_without_scenarios_is_a_usage_error() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir(scratch.path().join("empty")).unwrap();
+    std::fs::write(scratch.path().join("empty/notes.txt"), "not a scenario").unwrap();
+    for args in [&["validate"][..], &["--backend", "local"]] {
+        orchestrate(scratch.path(), &scratch.path().join("state"))
+            .args(args)
+            .arg("empty")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::eq(
+                "error: empty: no .yaml scenario files here\n",
+            ));
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Valid at the edges: what looks odd but is accepted
 
 /// `validate` on a scenario written in `dir`: exit 0, exactly `stdout`,

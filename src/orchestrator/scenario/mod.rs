@@ -248,22 +248,38 @@ impl fmt::Display for ScenarioErrors {
 
 impl std::error::Error for ScenarioErrors {}
 
+/// Why a scenario file did not load.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read (missing, a directory, no permission):
+    /// an I/O error, about no line of it.
+    #[error("cannot read {}: {error}", file.display())]
+    Unreadable {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    /// The file was read and is not a valid scenario.
+    #[error("{0}")]
+    Invalid(ScenarioErrors),
+}
+
 // ---------------------------------------------------------------------------
 // Loading
 
 /// Reads, parses and validates a scenario file.
-pub fn load(path: &Path, caps: Capabilities) -> Result<ValidScenario, ScenarioErrors> {
-    let at_start = |message: String| ScenarioErrors::one(path, 1, 1, message);
-    let meta =
-        std::fs::metadata(path).map_err(|e| at_start(format!("cannot read the file: {e}")))?;
-    if meta.is_dir() {
-        return Err(at_start("is a directory, not a scenario file".into()));
+pub fn load(path: &Path, caps: Capabilities) -> Result<ValidScenario, LoadError> {
+    let unreadable = |error| LoadError::Unreadable {
+        file: path.to_path_buf(),
+        error,
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    // Refused unread; a directory is refused by the read itself.
+    if meta.is_file() && meta.len() > MAX_FILE_BYTES as u64 {
+        let too_big = ScenarioErrors::one(path, 1, 1, too_big(meta.len()));
+        return Err(LoadError::Invalid(too_big));
     }
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(at_start(too_big(meta.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|e| at_start(format!("cannot read the file: {e}")))?;
-    parse(path, &bytes, caps)
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    parse(path, &bytes, caps).map_err(LoadError::Invalid)
 }
 
 /// Parses and validates scenario text (`path` is only used in messages and
@@ -420,6 +436,36 @@ mod tests {
         let e = err(&CASE2.replace("name: Bob", "nam: Bob"));
         assert!(e.starts_with("t.yaml:6:"), "{e}");
         assert!(e.contains("unknown field `nam`"), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_an_io_error_not_a_scenario_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.yaml");
+        match load(&missing, NO_NETEM) {
+            Err(e @ LoadError::Unreadable { .. }) => assert_eq!(
+                e.to_string(),
+                format!(
+                    "cannot read {}: No such file or directory (os error 2)",
+                    missing.display()
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
+        match load(dir.path(), NO_NETEM) {
+            Err(LoadError::Unreadable { error, .. }) => {
+                assert_eq!(error.kind(), std::io::ErrorKind::IsADirectory)
+            }
+            other => panic!("{other:?}"),
+        }
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES + 1]).unwrap();
+        match load(&big, NO_NETEM) {
+            Err(LoadError::Invalid(errors)) => {
+                assert_eq!((errors.0[0].line, errors.0[0].column), (1, 1))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
