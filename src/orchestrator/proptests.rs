@@ -8,7 +8,9 @@
 //! generated. Then either validation refuses the scenario, with one located
 //! line per error and no raw control character in any message; or it
 //! accepts it, and then:
-//! - host names, the switch and client ids are identifiers;
+//! - host names, the switch and client ids are identifiers; the scenario
+//!   name is kept as written and its slug (which names files) is made of
+//!   safe characters only;
 //! - the generated Python differs from a benign scenario's only in its one
 //!   `SPEC = json.loads("...")` line, which is made of JSON-string characters
 //!   only and decodes to exactly the validated hosts and switch;
@@ -113,7 +115,10 @@ fn fields() -> impl Strategy<Value = Fields> {
     let id = || ident_or_hostile("[a-z][a-z0-9_]{0,15}");
     (
         (
-            proptest::option::of(ident_or_hostile("[A-Za-z0-9][A-Za-z0-9._-]{0,20}")),
+            proptest::option::of(prop_oneof![
+                ident_or_hostile("[A-Za-z0-9][A-Za-z0-9._-]{0,20}"),
+                text(),
+            ]),
             proptest::option::of(text()),
             [host(), host(), host()],
             proptest::option::of(host()),
@@ -258,6 +263,16 @@ fn is_ident(s: &str) -> bool {
         && c.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// A file-name part: ASCII letters, digits, `.`, `_`, `-`, not starting
+/// with one of the last three, at most 64 bytes.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with(['.', '_', '-'])
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
 /// The property for one scenario; returns whether it was accepted.
 fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
     let text = scenario_text(f);
@@ -286,6 +301,12 @@ fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
     for h in v.hosts.iter().chain([&v.switch, &v.server.host]) {
         prop_assert!(is_ident(h), "accepted host/switch {:?}", h);
     }
+    // The name is kept as written (it is only ever shown, escaped); the
+    // slug, which names files, is made of safe characters only.
+    if let Some(name) = &f.name {
+        prop_assert_eq!(&v.name, name);
+    }
+    prop_assert!(is_slug(&v.slug), "slug {:?} of name {:?}", v.slug, v.name);
     for c in &v.clients {
         prop_assert!(is_ident(&c.id), "accepted client id {:?}", c.id);
         prop_assert!(is_ident(&c.host), "accepted client host {:?}", c.host);
@@ -326,6 +347,7 @@ fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
     // No other text of the scenario appears in the Python (short strings
     // could occur in the template by chance; so could one it already has).
     let mut texts: Vec<&str> = vec![&f.names[0], &f.names[1]];
+    texts.extend(f.name.as_deref());
     texts.extend(f.description.as_deref());
     texts.extend(f.server_cmd.as_deref());
     texts.extend(f.line_contains.as_deref());

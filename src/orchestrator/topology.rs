@@ -11,7 +11,7 @@
 //!
 //! Scenario values reach Python only as one JSON document parsed at run
 //! time (`json.loads` of a string literal), and only values that
-//! [`crate::orchestrator::scenario::validate`] has already restricted to identifiers and
+//! [`crate::orchestrator::scenario`] has already restricted to identifiers and
 //! numbers. No user text (names, descriptions) is ever written into it.
 
 use serde::Serialize;

@@ -21,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
+use predicates::prelude::*;
 
 use crate::support::{
     assert_no_interface_of_a_finished_run, bin, interfaces, interfaces_of_run, manifest_dir,
@@ -192,10 +193,10 @@ bad! {
         (5, 9, "server.port: invalid value: integer `70000`, expected a whole number from 0 to 65535"),
     ];
     type_sleep_negative: "type-sleep-negative.yaml" => [
-        (10, 15, "steps[3].sleep_ms: invalid type: integer `-5`, expected a whole number, 0 or more"),
+        (10, 15, "sleep_ms must be a number, 0 or more, not -5"),
     ];
-    type_sleep_fraction: "type-sleep-fraction.yaml" => [
-        (10, 15, "steps[3].sleep_ms: invalid type: floating point `1.5`, expected a whole number, 0 or more"),
+    type_sleep_not_a_number: "type-sleep-not-a-number.yaml" => [
+        (10, 15, "steps[3].sleep_ms: invalid type: string \"1.5s\", expected a number"),
     ];
     type_clients_not_a_list: "type-clients-not-a-list.yaml" => [
         (4, 3, "clients: invalid type: map, expected a sequence"),
@@ -206,31 +207,34 @@ bad! {
 
     // unknown keys, at every level
     unknown_key_top: "unknown-key-top.yaml" => [
-        (12, 1, "unknown field `timeout`, expected one of `name`, `description`, `topology`, `server`, `clients`, `steps`, `expect`, `timeout_s`"),
+        (12, 1, "unknown field `timeout`: did you mean `timeout_s`? (the fields here are name, description, topology, server, clients, steps, expect, timeout_s)"),
     ];
     unknown_key_topology: "unknown-key-topology.yaml" => [
-        (4, 3, "topology: unknown field `host`, expected one of `hosts`, `switch`, `link`"),
+        (4, 3, "topology: unknown field `host`: did you mean `hosts`? (the fields here are hosts, switch, link)"),
     ];
     unknown_key_link: "unknown-key-link.yaml" => [
-        (6, 5, "topology.link: unknown field `bandwidth`, expected one of `bw_mbit`, `delay_ms`, `loss_pct`"),
+        (6, 5, "topology.link: unknown field `bandwidth` (the fields here are bw_mbit, delay_ms, loss_pct)"),
     ];
     unknown_key_server: "unknown-key-server.yaml" => [
-        (5, 3, "server: unknown field `address`, expected one of `host`, `port`, `cmd`"),
+        (5, 3, "server: unknown field `address` (the fields here are host, port, cmd)"),
     ];
     unknown_key_client: "unknown-key-client.yaml" => [
-        (9, 5, "clients[1]: unknown field `nam`, expected one of `id`, `host`, `name`, `cmd`"),
+        (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd)"),
     ];
     unknown_key_step: "unknown-key-step.yaml" => [
-        (8, 5, "steps[1]: unknown variant `conect`, expected one of `connect`, `send`, `sleep_ms`, `wait_for`"),
+        (8, 5, "unknown step `conect`: did you mean `connect`? (steps are connect, send, sleep_ms, wait_for)"),
+    ];
+    unknown_step_typo: "unknown-step-typo.yaml" => [
+        (10, 5, "unknown step `slep_ms`: did you mean `sleep_ms`? (steps are connect, send, sleep_ms, wait_for)"),
     ];
     unknown_key_wait_for: "unknown-key-wait-for.yaml" => [
-        (11, 7, "steps[2].wait_for: unknown field `text`, expected one of `process`, `contains`, `regex`, `timeout_ms`"),
+        (11, 7, "steps[2].wait_for: unknown field `text` (the fields here are process, contains, regex, timeout_ms)"),
     ];
     unknown_key_expect: "unknown-key-expect.yaml" => [
-        (13, 3, "expect: unknown field `acknowledgement`, expected one of `ack`, `order_margin_ms`, `lines`"),
+        (13, 3, "expect: unknown field `acknowledgement`: did you mean `ack`? (the fields here are ack, order_margin_ms, lines)"),
     ];
     unknown_key_expect_line: "unknown-key-expect-line.yaml" => [
-        (15, 21, "expect.lines[1]: unknown field `matches`, expected one of `process`, `contains`, `regex`, `absent`"),
+        (15, 21, "expect.lines[1]: unknown field `matches` (the fields here are process, contains, regex, absent)"),
     ];
 
     // duplicate keys: located at the second one
@@ -340,8 +344,8 @@ bad! {
     hostile_client_id: "hostile-client-id.yaml" => [
         (4, 11, "client id \"a'$(id)\" must be a lowercase letter then up to 15 lowercase letters, digits or `_`, and not `server` or `orchestrator`"),
     ];
-    hostile_scenario_name: "hostile-scenario-name.yaml" => [
-        (2, 7, "name \"../../etc/`touch /tmp/pwned`\" must be 1-64 letters, digits, `.`, `_` or `-` (it names the results directory)"),
+    scenario_name_newline: "scenario-name-newline.yaml" => [
+        (2, 7, "the scenario name \"case2\\nresult: PASS\" contains the control character '\\n': a name is one line of printable text"),
     ];
     name_newline: "name-newline.yaml" => [
         (5, 30, "the name \"Bob\\nClient X: Mallory\" contains the control character '\\n': a name is one line of printable text"),
@@ -415,6 +419,98 @@ fn huge() {
             1,
             &format!("the file is {size} bytes; scenario files are limited to 256 KiB"),
         )],
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Nothing to read: usage errors, not scenario errors
+
+/// A file that cannot be read is an I/O error: no `file:line:col:` (there
+/// is no line 1), no "invalid scenario", still exit 2, nothing run.
+#[test]
+fn a_missing_file_is_an_io_error_without_a_position() {
+    let scratch = tempfile::tempdir().unwrap();
+    let state = scratch.path().join("state");
+    for args in [&["validate"][..], &["--backend", "local"], &["topo"]] {
+        orchestrate_in(scratch.path(), &state)
+            .args(args)
+            .arg("experiments/nope.yaml")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::eq(
+                "error: cannot read experiments/nope.yaml: No such file or directory (os error 2)\n",
+            ));
+    }
+    assert!(
+        entries(scratch.path()).is_empty(),
+        "{:?}",
+        entries(scratch.path())
+    );
+}
+
+/// A directory with no `.yaml` in it says so, and exits 2.
+#[test]
+fn a_directory_without_scenarios_is_a_usage_error() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir(scratch.path().join("empty")).unwrap();
+    std::fs::write(scratch.path().join("empty/notes.txt"), "not a scenario").unwrap();
+    for args in [&["validate"][..], &["--backend", "local"]] {
+        orchestrate_in(scratch.path(), &scratch.path().join("state"))
+            .args(args)
+            .arg("empty")
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::eq(
+                "error: empty: no .yaml scenario files here\n",
+            ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Valid at the edges: what looks odd but is accepted
+
+/// `validate` on a scenario written in `dir`: exit 0, exactly `stdout`,
+/// and exactly `stderr` (empty unless warnings).
+fn accepted(dir: &Path, file: &str, stdout: &str, stderr: &str) {
+    orchestrate_in(dir, &dir.join("state"))
+        .args(["validate", file])
+        .assert()
+        .code(0)
+        .stdout(predicate::eq(stdout))
+        .stderr(predicate::eq(stderr));
+}
+
+#[test]
+fn fractional_and_zero_sleeps_are_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = VALID.replace("sleep_ms: 300", "sleep_ms: 0.2\n  - sleep_ms: 0");
+    std::fs::write(dir.path().join("fraction.yaml"), text).unwrap();
+    accepted(
+        dir.path(),
+        "fraction.yaml",
+        "ok: fraction.yaml (valid: 6 steps, expects Y: Bob received before X: Alice)\n",
+        "",
+    );
+}
+
+/// A client given its name on the command line sends when greeted, so its
+/// `send` step times nothing: `validate` accepts the file and warns, on
+/// stderr, at the command.
+#[test]
+fn a_send_step_that_cannot_time_its_client_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = VALID.replace(
+        "name: Bob }",
+        "name: Bob, cmd: [python3, client.py, \"{server_ip}\", \"{name}\"] }",
+    );
+    std::fs::write(dir.path().join("untimed.yaml"), text).unwrap();
+    accepted(
+        dir.path(),
+        "untimed.yaml",
+        "ok: untimed.yaml (valid: 5 steps, expects Y: Bob received before X: Alice)\n",
+        "untimed.yaml:4:40: warning: client b is given its name on the command line ({name}), so it sends as soon as it is greeted and the step `send: b` cannot time it; drop {name} from cmd to have the name typed at the send step\n",
     );
 }
 
@@ -625,4 +721,61 @@ fn hostile_client_names_are_data_not_code() {
         "{topo}"
     );
     assert!(!marker.exists(), "a name ran as code: {m} exists");
+}
+
+/// A scenario name is shown as written and never used as a path: one full
+/// of quotes, slashes and backticks names a run directory made of its safe
+/// characters only, inside the results directory, and nothing it says runs.
+#[test]
+fn a_scenario_name_is_shown_as_written_and_names_its_directory_by_a_slug() {
+    let scratch = tempfile::tempdir().unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let marker = std::env::temp_dir().join(format!("pwned-{}-{nanos}", std::process::id()));
+    let name = format!("Bob's case ../../etc/`touch {}`", marker.display());
+    let text = VALID.replace(
+        "name: valid",
+        &format!("name: {}", serde_json::to_string(&name).unwrap()),
+    );
+    std::fs::write(scratch.path().join("named.yaml"), text).unwrap();
+    let results = scratch.path().join("results");
+    let state = scratch.path().join("state");
+
+    accepted(
+        scratch.path(),
+        "named.yaml",
+        &format!("ok: named.yaml ({name}: 5 steps, expects Y: Bob received before X: Alice)\n"),
+        "",
+    );
+    orchestrate_in(scratch.path(), &state)
+        .args(["--backend", "local", "--results"])
+        .arg(&results)
+        .arg("named.yaml")
+        .assert()
+        .code(0);
+
+    let mut made = entries(&results);
+    made.sort();
+    assert_eq!(made.len(), 2, "{made:?}");
+    assert_eq!(made[1], "latest");
+    let slug = format!(
+        "Bob-s-case-..-..-etc-touch-{}",
+        marker
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+            .replace('/', "-")
+    );
+    assert!(made[0].ends_with(&format!("Z-{slug}")), "{made:?}");
+    let mut around = entries(scratch.path());
+    around.sort();
+    assert_eq!(around, ["named.yaml", "results", "state"]);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(results.join("latest/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["scenario"].as_str(), Some(name.as_str()));
+    assert!(!marker.exists(), "the name ran as code: {marker:?} exists");
 }

@@ -17,7 +17,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::net::Backend;
-use crate::orchestrator::scenario::{self, Capabilities, ValidScenario};
+use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
@@ -187,10 +187,15 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
     let caps = Capabilities::detect();
     let mut ok = Vec::new();
     let mut bad = false;
+    let mut unreadable = false;
     for f in files {
         match scenario::load(&f, caps) {
             Ok(s) => ok.push(s),
-            Err(errors) => {
+            Err(e @ LoadError::Unreadable { .. }) => {
+                unreadable = true;
+                eprintln!("error: {e}");
+            }
+            Err(LoadError::Invalid(errors)) => {
                 bad = true;
                 for e in errors.0 {
                     eprintln!("{e}");
@@ -200,6 +205,9 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
     }
     if bad {
         eprintln!("error: invalid scenario: nothing was run");
+        return Err(Invalid);
+    }
+    if unreadable {
         return Err(Invalid);
     }
     Ok(ok)
@@ -215,6 +223,9 @@ fn validate(paths: &[PathBuf]) -> Result<i32> {
         return Ok(EXIT_INVALID);
     };
     for s in &scenarios {
+        for warning in &s.warnings {
+            eprintln!("{}", warning.as_warning());
+        }
         println!(
             "ok: {} ({}: {} steps, expects {})",
             s.file.display(),

@@ -149,10 +149,10 @@ fn run_one(
 ) -> Result<(RunRecord, Option<PathBuf>)> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = RunDir::create(&args.results, &s.name, started)?;
+    let mut dir = RunDir::create(&args.results, &s.slug, started)?;
     dir.write("topo.py", topology::python(s))?;
     dir.write("scenario.yaml", &s.source)?;
-    let mut session = Session::open(&s.name, Some(dir.path()))?;
+    let mut session = Session::open(&s.slug, Some(dir.path()))?;
     match session.build(args.backend, s, &dir.path().join("topo.py")) {
         Ok(()) => {}
         Err(BuildError::Interrupted) => return Ok((interrupted_record(s, args, started), None)),

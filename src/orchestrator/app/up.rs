@@ -30,7 +30,7 @@ pub(super) fn up(path: &Path, cli: bool) -> Result<i32> {
     let dir = tempfile::Builder::new().prefix("pa3-up-").tempdir()?;
     let topo_path = dir.path().join("topo.py");
     std::fs::write(&topo_path, topology::python(&s))?;
-    let mut state = StateFile::create(&format!("up-{}", s.name))?;
+    let mut state = StateFile::create(&format!("up-{}", s.slug))?;
     let switch = format!("s{}", std::process::id());
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)

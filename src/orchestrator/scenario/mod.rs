@@ -1,0 +1,479 @@
+//! Scenarios: the YAML a person writes, checked once into a
+//! [`ValidScenario`] in which every name is resolved, every default filled
+//! and every rule of the assignment holds. Nothing downstream re-checks.
+//!
+//! This module owns the way in (`load`, `parse`, `files_in`) and the
+//! validated types the rest of the orchestrator reads. Behind it, by role:
+//! `schema` is the scenario as written (serde, `deny_unknown_fields`);
+//! `locate` finds where a node stands in the source, so that every error
+//! names the file, line and column it is about (serde_yaml reports positions
+//! for syntax and type errors; the rules checked after parsing name a path
+//! like `clients[1].host`); `validate` checks those rules with a
+//! `Validator` that has one method per section of the file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::pa3::protocol::Letter;
+
+mod locate;
+mod schema;
+mod validate;
+
+/// Scenario files larger than this are refused before parsing.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+/// Longest a scenario may run, and longest a single wait or sleep.
+pub const MAX_SECONDS: f64 = 3600.0;
+/// Longest client name, in bytes (the message must fit the 1 KiB limit).
+pub const MAX_NAME_BYTES: usize = 200;
+/// Longest scenario name, in characters.
+pub const MAX_SCENARIO_NAME_CHARS: usize = 100;
+/// Most hosts a topology may have.
+pub const MAX_HOSTS: usize = 32;
+
+// ---------------------------------------------------------------------------
+// Validated
+
+/// Which process of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProcessRef {
+    Server,
+    /// Index into [`ValidScenario::clients`].
+    Client(usize),
+}
+
+/// How a line is matched.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    Contains(String),
+    Regex(Regex),
+}
+
+impl Matcher {
+    pub fn matches(&self, line: &str) -> bool {
+        match self {
+            Matcher::Contains(s) => line.contains(s.as_str()),
+            Matcher::Regex(r) => r.is_match(line),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Matcher::Contains(s) => format!("a line containing {s:?}"),
+            Matcher::Regex(r) => format!("a line matching /{}/", r.as_str()),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum ValidStep {
+    Connect(usize),
+    Send(usize),
+    Sleep(Duration),
+    WaitFor {
+        process: ProcessRef,
+        matcher: Matcher,
+        timeout: Duration,
+    },
+}
+
+/// A line expectation the user wrote.
+#[derive(Clone, Debug)]
+pub struct LineCheck {
+    pub process: ProcessRef,
+    pub matcher: Matcher,
+    /// true: the line must NOT appear.
+    pub absent: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidServer {
+    pub host: String,
+    pub port: u16,
+    /// Another program instead of ours, argv with placeholders unexpanded.
+    pub cmd: Option<Vec<String>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ValidClient {
+    pub id: String,
+    pub host: String,
+    pub name: String,
+    pub cmd: Option<Vec<String>>,
+    /// Its letter, given by its position among the connect steps.
+    pub letter: Letter,
+}
+
+/// A scenario in which everything has been checked.
+#[derive(Clone, Debug)]
+pub struct ValidScenario {
+    /// As written (or the file's name): what reports show, escaped there.
+    pub name: String,
+    /// The name made safe for a file name (ASCII letters, digits, `.`, `_`,
+    /// `-`): what names the run directory and the run's records.
+    pub slug: String,
+    pub description: String,
+    pub file: PathBuf,
+    /// The YAML as read, to keep beside the results.
+    pub source: String,
+    pub hosts: Vec<String>,
+    pub switch: String,
+    pub bw_mbit: Option<f64>,
+    pub delay_ms: Option<f64>,
+    pub loss_pct: Option<f64>,
+    pub server: ValidServer,
+    pub clients: Vec<ValidClient>,
+    pub steps: Vec<ValidStep>,
+    /// The ack the user wrote, if any.
+    pub expect_ack: Option<String>,
+    /// The ack the send order implies, if both clients send in the steps.
+    pub derived_ack: Option<String>,
+    pub order_margin: Duration,
+    pub lines: Vec<LineCheck>,
+    pub timeout: Duration,
+    /// What is valid but likely not what was meant, in file order: for
+    /// the caller to show (see [`ScenarioError::as_warning`]).
+    pub warnings: Vec<ScenarioError>,
+}
+
+impl ValidScenario {
+    /// `server` or the client's id.
+    pub fn process_id(&self, p: ProcessRef) -> &str {
+        match p {
+            ProcessRef::Server => "server",
+            ProcessRef::Client(i) => &self.clients[i].id,
+        }
+    }
+
+    /// The client with this letter.
+    pub fn client_by_letter(&self, letter: Letter) -> Option<&ValidClient> {
+        self.clients.iter().find(|c| c.letter == letter)
+    }
+}
+
+/// What the machine can emulate, which validation needs to know.
+#[derive(Clone, Copy, Debug)]
+pub struct Capabilities {
+    /// Whether `sch_netem` (link delay and loss) is available.
+    pub netem: bool,
+}
+
+impl Capabilities {
+    /// Looks at the running kernel: netem is there when its module is
+    /// loaded or can be.
+    pub fn detect() -> Capabilities {
+        let loaded = Path::new("/sys/module/sch_netem").exists();
+        let loadable = std::process::Command::new("modprobe")
+            .args(["-n", "-q", "sch_netem"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        Capabilities {
+            netem: loaded || loadable,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// One thing wrong with a scenario, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based.
+    pub column: usize,
+    pub message: String,
+}
+
+impl ScenarioError {
+    /// The same `file:line:col:` form, marked as a warning.
+    pub fn as_warning(&self) -> String {
+        format!(
+            "{}:{}:{}: warning: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Everything wrong with a scenario file (at least one thing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScenarioErrors(pub Vec<ScenarioError>);
+
+impl ScenarioErrors {
+    /// The one thing wrong with `file`, at `line`:`column`.
+    fn one(file: &Path, line: usize, column: usize, message: String) -> ScenarioErrors {
+        ScenarioErrors(vec![ScenarioError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+        }])
+    }
+}
+
+impl fmt::Display for ScenarioErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioErrors {}
+
+/// Why a scenario file did not load.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read (missing, a directory, no permission):
+    /// an I/O error, about no line of it.
+    #[error("cannot read {}: {error}", file.display())]
+    Unreadable {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    /// The file was read and is not a valid scenario.
+    #[error("{0}")]
+    Invalid(ScenarioErrors),
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path, caps: Capabilities) -> Result<ValidScenario, LoadError> {
+    let unreadable = |error| LoadError::Unreadable {
+        file: path.to_path_buf(),
+        error,
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    // Refused unread; a directory is refused by the read itself.
+    if meta.is_file() && meta.len() > MAX_FILE_BYTES as u64 {
+        let too_big = ScenarioErrors::one(path, 1, 1, too_big(meta.len()));
+        return Err(LoadError::Invalid(too_big));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    parse(path, &bytes, caps).map_err(LoadError::Invalid)
+}
+
+/// Parses and validates scenario text (`path` is only used in messages and
+/// for the default name).
+pub fn parse(
+    path: &Path,
+    bytes: &[u8],
+    caps: Capabilities,
+) -> Result<ValidScenario, ScenarioErrors> {
+    let text = scenario_text(path, bytes)?;
+    let scenario: schema::Scenario = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column, message) = locate::yaml_error(&e, text);
+        ScenarioErrors::one(path, line, column, message)
+    })?;
+    validate::validate(path, text, scenario, caps)
+}
+
+/// The bytes as text, if they can be a scenario at all: not too big, UTF-8,
+/// no NUL, not empty.
+fn scenario_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ScenarioErrors> {
+    let refuse = |(line, column): (usize, usize), message: &str| {
+        ScenarioErrors::one(path, line, column, message.to_string())
+    };
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(refuse((1, 1), &too_big(bytes.len() as u64)));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        refuse(
+            locate::line_col(bytes, e.valid_up_to()),
+            "the file is not valid UTF-8 text",
+        )
+    })?;
+    if let Some(pos) = text.find('\0') {
+        return Err(refuse(
+            locate::line_col(bytes, pos),
+            "the file contains a NUL byte: is it binary?",
+        ));
+    }
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(refuse(
+            (1, 1),
+            "the file is empty: a scenario needs `clients` and `steps`",
+        ));
+    }
+    Ok(text)
+}
+
+fn too_big(bytes: u64) -> String {
+    format!(
+        "the file is {bytes} bytes; scenario files are limited to {} KiB",
+        MAX_FILE_BYTES / 1024
+    )
+}
+
+/// The scenario files a path names: the file itself, or the `.yaml`/`.yml`
+/// files of a directory in name order.
+pub fn files_in(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+// ---------------------------------------------------------------------------
+// A user's text in messages
+
+/// Shows a user's text in a message without letting it break the message.
+fn shown(s: &str) -> String {
+    let mut out: String = s.chars().take(60).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    format!("{out:?}")
+}
+
+/// A list of names for a message: identifiers as they are, anything else
+/// quoted and escaped so that it cannot break the message.
+fn listed(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| {
+            if n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !n.is_empty() {
+                n.to_string()
+            } else {
+                shown(n)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A number as a person would write it: `1e300`, not 301 digits.
+fn num(v: f64) -> String {
+    let plain = format!("{v}");
+    if plain.len() > 16 {
+        format!("{v:e}")
+    } else {
+        plain
+    }
+}
+
+/// What the submodules' tests share: a valid scenario and two ways to
+/// parse a variant of it.
+#[cfg(test)]
+mod testing {
+    use super::*;
+
+    pub const NO_NETEM: Capabilities = Capabilities { netem: false };
+
+    pub fn ok(text: &str) -> ValidScenario {
+        parse(Path::new("t.yaml"), text.as_bytes(), NO_NETEM).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn err(text: &str) -> String {
+        parse(Path::new("t.yaml"), text.as_bytes(), NO_NETEM)
+            .expect_err("should be invalid")
+            .to_string()
+    }
+
+    pub const CASE2: &str = "\
+name: case2
+topology: { hosts: [h1, h2, h3] }
+server: { host: h1 }
+clients:
+  - { id: a, host: h2, name: Alice }
+  - { id: b, host: h3, name: Bob }
+steps:
+  - connect: a
+  - connect: b
+  - send: b
+  - sleep_ms: 200
+  - send: a
+";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_located_by_serde() {
+        let e = err(&CASE2.replace("name: Bob", "nam: Bob"));
+        assert!(e.starts_with("t.yaml:6:"), "{e}");
+        assert!(e.contains("unknown field `nam`"), "{e}");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_an_io_error_not_a_scenario_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.yaml");
+        match load(&missing, NO_NETEM) {
+            Err(e @ LoadError::Unreadable { .. }) => assert_eq!(
+                e.to_string(),
+                format!(
+                    "cannot read {}: No such file or directory (os error 2)",
+                    missing.display()
+                )
+            ),
+            other => panic!("{other:?}"),
+        }
+        match load(dir.path(), NO_NETEM) {
+            Err(LoadError::Unreadable { error, .. }) => {
+                assert_eq!(error.kind(), std::io::ErrorKind::IsADirectory)
+            }
+            other => panic!("{other:?}"),
+        }
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES + 1]).unwrap();
+        match load(&big, NO_NETEM) {
+            Err(LoadError::Invalid(errors)) => {
+                assert_eq!((errors.0[0].line, errors.0[0].column), (1, 1))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_and_non_utf8_files() {
+        assert!(err("").contains("t.yaml:1:1: the file is empty"));
+        let bad = parse(Path::new("t.yaml"), b"name: x\n\xff\xfe", NO_NETEM)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(bad, "t.yaml:2:1: the file is not valid UTF-8 text");
+    }
+}

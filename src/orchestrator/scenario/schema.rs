@@ -1,0 +1,111 @@
+//! The scenario as a person writes it: plain serde types, every mapping
+//! with `deny_unknown_fields` so that a misspelt key is an error, not a
+//! silently ignored line. Nothing here checks a rule; [`super::validate`]
+//! turns a [`Scenario`] into a [`super::ValidScenario`].
+
+use serde::Deserialize;
+
+/// A scenario as written in YAML.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub topology: TopologySpec,
+    #[serde(default)]
+    pub server: ServerSpec,
+    pub clients: Vec<ClientSpec>,
+    /// Written as one-key maps (`- connect: a`), not YAML tags.
+    #[serde(with = "serde_yaml::with::singleton_map_recursive")]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub expect: ExpectSpec,
+    /// Seconds the whole run may take before everything still running is stopped.
+    pub timeout_s: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySpec {
+    pub hosts: Option<Vec<String>>,
+    pub switch: Option<String>,
+    pub link: Option<LinkSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub bw_mbit: Option<f64>,
+    pub delay_ms: Option<f64>,
+    pub loss_pct: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub cmd: Option<CommandSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub id: String,
+    pub host: String,
+    pub name: String,
+    pub cmd: Option<CommandSpec>,
+}
+
+/// A program to run: one string split like a shell would split words (no
+/// shell ever runs it), or a list of arguments.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CommandSpec {
+    Line(String),
+    Argv(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Start this client and wait until the server's host has its connection.
+    Connect(String),
+    /// Once this client has been greeted, type its name into its stdin.
+    Send(String),
+    /// Wait this many milliseconds (fractions allowed: 0.2 is 200 µs).
+    SleepMs(f64),
+    /// Wait until a process prints a line.
+    WaitFor(WaitSpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitSpec {
+    pub process: String,
+    pub contains: Option<String>,
+    pub regex: Option<String>,
+    pub timeout_ms: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectSpec {
+    /// The exact acknowledgement both clients must receive.
+    pub ack: Option<String>,
+    /// Sends closer together than this are "simultaneous": the ack must then
+    /// agree with the server's own observed order instead of the send order.
+    pub order_margin_ms: Option<f64>,
+    #[serde(default)]
+    pub lines: Vec<LineSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineSpec {
+    pub process: String,
+    pub contains: Option<String>,
+    pub regex: Option<String>,
+    pub absent: Option<String>,
+}
