@@ -25,7 +25,8 @@ use serde::Deserialize;
 
 use super::{on_path, Host, Network};
 use crate::orchestrator::record::Phase;
-use crate::orchestrator::state::{self, ProcId, StateFile};
+use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys::{self, ProcId, Signal};
 use crate::orchestrator::topology::DRIVER_PREFIX;
 
 /// How long building the net may take.
@@ -84,8 +85,7 @@ pub fn python() -> PathBuf {
 
 /// Why Mininet cannot run here, if it cannot.
 pub fn preflight() -> Result<()> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !sys::is_root() {
         bail!(
             "Mininet needs root to create network namespaces and interfaces: run with sudo \
              (sudo cargo run --bin orchestrate FILE), or use `--backend local` to run on loopback"
@@ -128,7 +128,7 @@ impl Mininet {
         .stdout_file(out_w)
         .stderr_file(err_w)
         .unchecked();
-        let expr = state::in_own_group(expr);
+        let expr = sys::in_own_group(expr);
         let handle = expr
             .start()
             .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
@@ -305,9 +305,9 @@ impl Network for Mininet {
         let t = Instant::now();
         drop(self.stdin.take());
         if let (false, Some(pgid)) = (self.wait_driver(STOP_TIMEOUT), self.driver_pid) {
-            state::signal_group(pgid, libc::SIGTERM);
+            sys::signal_group(pgid, Signal::SIGTERM);
             if !self.wait_driver(Duration::from_secs(3)) {
-                state::signal_group(pgid, libc::SIGKILL);
+                sys::signal_group(pgid, Signal::SIGKILL);
                 self.wait_driver(Duration::from_secs(2));
             }
         }
@@ -323,7 +323,7 @@ impl Network for Mininet {
         for p in &self.shells {
             if p.alive() {
                 // A host shell this run created, checked by its start time.
-                state::kill(p.pid, libc::SIGKILL);
+                sys::kill(p.pid, Signal::SIGKILL);
             }
         }
         self.phases.push(Phase {

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
-use crate::orchestrator::net::sockets_on_port;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
+use crate::orchestrator::sys::sockets_on_port;
 use crate::pa3::protocol;
 
 impl Runner<'_> {
