@@ -508,8 +508,7 @@ fn switch_interfaces() -> Vec<String> {
 
 #[test]
 fn python_in_a_host_name_is_refused_on_the_mininet_backend_before_any_network() {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = nix::unistd::geteuid().is_root();
     let file = format!("{BAD_DIR}/hostile-host-python.yaml");
     let pwned = Path::new("/tmp/pwned");
     let pwned_before = pwned.exists();

@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use assert_cmd::prelude::*;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use pa3_mininet::orchestrator::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
 use serde_json::Value;
 
@@ -311,8 +313,7 @@ fn scenarios_dir() -> PathBuf {
 fn mininet_available() -> bool {
     static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
     let why = AVAILABLE.get_or_init(|| {
-        // SAFETY: geteuid has no preconditions.
-        let root = unsafe { libc::geteuid() } == 0;
+        let root = nix::unistd::geteuid().is_root();
         let mnexec = Path::new("/usr/bin/mnexec").exists();
         let py = Command::new("/usr/bin/python3")
             .args(["-c", "import mininet"])
@@ -516,8 +517,8 @@ fn orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) -> R
         if t0.elapsed() > HARD_STOP {
             let _ = child.kill();
             if let Some(p) = pid {
-                // SAFETY: the orchestrator this test started.
-                unsafe { libc::kill(p as i32, libc::SIGKILL) };
+                // The orchestrator this test started.
+                let _ = kill(Pid::from_raw(p as i32), Signal::SIGKILL);
             }
             let _ = child.wait();
             panic!("orchestrate hung: still running after {HARD_STOP:?}; killed");

@@ -30,8 +30,7 @@ fn experiment(name: &str) -> PathBuf {
 
 /// Whether Mininet tests can run here; panics when CI requires them.
 fn mininet_available() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = nix::unistd::geteuid().is_root();
     let mnexec = Path::new("/usr/bin/mnexec").exists();
     let py = Command::new("/usr/bin/python3")
         .args(["-c", "import mininet"])
@@ -382,8 +381,7 @@ fn a_batch_writes_an_index_and_one_junit() {
 
 #[test]
 fn the_mininet_backend_without_root_says_to_use_sudo_or_local() {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         orchestrate()
             .arg(experiment("case1.yaml"))
             .assert()

@@ -7,10 +7,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 
 fn mininet_available() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = nix::unistd::geteuid().is_root();
     let ok = root && Path::new("/usr/bin/mnexec").exists();
     if !ok {
         if std::env::var("PA3_REQUIRE_MININET").as_deref() == Ok("1") {
@@ -75,11 +76,9 @@ impl Run {
         panic!("the run never got its three programs up");
     }
 
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child.
-        unsafe {
-            libc::kill(self.pid() as i32, sig);
-        }
+    fn signal(&self, sig: Signal) {
+        // Our own child.
+        let _ = kill(Pid::from_raw(self.pid() as i32), sig);
     }
 
     fn wait(&mut self) -> (i32, String) {
@@ -159,7 +158,7 @@ fn assert_nothing_left(run: &Run, pid: u32) {
     }
 }
 
-fn interrupt_mid_run(backend: &str, sig: i32) {
+fn interrupt_mid_run(backend: &str, sig: Signal) {
     let mut run = start(backend, &[]);
     let pid = run.pid();
     run.wait_until_mid_run();
@@ -184,20 +183,20 @@ fn interrupt_mid_run(backend: &str, sig: i32) {
 
 #[test]
 fn ctrl_c_on_local_exits_130_and_leaves_nothing() {
-    interrupt_mid_run("local", libc::SIGINT);
+    interrupt_mid_run("local", Signal::SIGINT);
 }
 
 #[test]
 fn ctrl_c_on_mininet_exits_130_and_leaves_nothing() {
     if mininet_available() {
-        interrupt_mid_run("mininet", libc::SIGINT);
+        interrupt_mid_run("mininet", Signal::SIGINT);
     }
 }
 
 #[test]
 fn sigterm_on_mininet_exits_130_and_leaves_nothing() {
     if mininet_available() {
-        interrupt_mid_run("mininet", libc::SIGTERM);
+        interrupt_mid_run("mininet", Signal::SIGTERM);
     }
 }
 
@@ -230,7 +229,7 @@ fn kill_9_then_clean_then_a_normal_run_passes() {
     let mut run = start("mininet", &[]);
     let pid = run.pid();
     run.wait_until_mid_run();
-    run.signal(libc::SIGKILL);
+    run.signal(Signal::SIGKILL);
     let _ = run.wait();
     let out = Command::new(cargo_bin("orchestrate"))
         .arg("clean")
@@ -325,10 +324,8 @@ fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
         4,
         "bridge and three ports expected during `up`"
     );
-    // SAFETY: kill(2) on our own child.
-    unsafe {
-        libc::kill(pid as i32, libc::SIGINT);
-    }
+    // Our own child.
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     assert!(interfaces_of(pid).is_empty(), "{:?}", interfaces_of(pid));
