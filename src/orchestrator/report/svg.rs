@@ -13,6 +13,8 @@
 
 use std::fmt::Write as _;
 
+use quick_xml::escape::escape;
+
 use crate::orchestrator::event::{Event, EventKind, Stream, ORCHESTRATOR};
 use crate::orchestrator::record::{Role, RunRecord};
 
@@ -211,20 +213,12 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-/// Text for an SVG text node or attribute value.
+/// Text for an SVG text node or attribute value: cleaned (see [`clean`]),
+/// then escaped for both places — quick-xml's `escape` turns all five of
+/// `& < > " '` into the predefined entities (`&apos;`, `&quot;`), so a
+/// value is safe inside either kind of attribute quote.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in clean(s).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(clean(s)).into_owned()
 }
 
 fn lanes(record: &RunRecord) -> Vec<Lane> {
@@ -934,6 +928,14 @@ mod tests {
         assert_well_formed_xml(&svg);
         assert!(!svg.contains("<script"));
         assert!(svg.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn xml_escapes_all_five_for_text_and_either_attribute_quote() {
+        assert_eq!(
+            xml("a & b < c > d \"e\" 'f'\t\u{1b}[1mg"),
+            "a &amp; b &lt; c &gt; d &quot;e&quot; &apos;f&apos; g"
+        );
     }
 
     #[test]
