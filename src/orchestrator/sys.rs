@@ -1,8 +1,8 @@
 //! The orchestrator's one door to the operating system's process table:
 //! every signal, process-group and `/proc` call it makes is here, so the
 //! rules that keep it from touching anyone else's processes are in one
-//! place. Signals and ids go through `nix`, `/proc` through `procfs`; no
-//! `unsafe` is needed.
+//! place. Signals and ids go through `nix`, `/proc` through `procfs`, so
+//! every call here is a safe wrapper's.
 //!
 //! The rules: a process is named by its pid *and* the kernel's start time
 //! of that pid ([`ProcId`]), so a pid the kernel has since given to another
