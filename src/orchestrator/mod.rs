@@ -15,6 +15,7 @@
 //!   match on); [`record`] — the run as data; [`report`] — pure writers from it to
 //!   Markdown, SVG, JUnit and JSON; [`results`] — the run directory;
 //! - [`state`] — what a run owns, so that nothing is left behind;
+//!   [`sys`] — every signal, process-group and `/proc` call it takes;
 //! - [`app`] — the `orchestrate` command's logic behind its thin binary.
 pub mod app;
 pub mod capture;
@@ -27,6 +28,7 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod state;
+pub mod sys;
 pub mod topology;
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::orchestrator::event::{Event, EventKind, Stream};
+use crate::orchestrator::sys;
 
 /// A run directory being written.
 pub struct RunDir {
@@ -151,8 +152,7 @@ pub fn give_to_invoking_user(path: &Path) {
     let (Some(uid), Some(gid)) = (env_id("SUDO_UID"), env_id("SUDO_GID")) else {
         return;
     };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 || uid == 0 {
+    if !sys::is_root() || uid == 0 {
         return;
     }
     chown_tree(path, uid, gid);

@@ -8,7 +8,8 @@
 //! clean` (and the start of every run) removes what the files of *dead*
 //! owners name. Every pid is checked against its recorded start time before
 //! anything is killed, so a pid the kernel has since given to another
-//! program is left alone. `mn -c` is never used: it is machine-wide.
+//! program is left alone. `mn -c` is never used: it is machine-wide. This
+//! file keeps the record; the signals and `/proc` reads are [`sys`]'s.
 
 use std::fs;
 use std::io::Write;
@@ -18,25 +19,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-/// A process as recorded: pid plus the kernel's start time of that pid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProcId {
-    pub pid: u32,
-    /// Field 22 of `/proc/PID/stat` (clock ticks since boot).
-    pub start: u64,
-}
-
-impl ProcId {
-    /// The process as it is now, if it exists.
-    pub fn of(pid: u32) -> Option<ProcId> {
-        start_time(pid).map(|start| ProcId { pid, start })
-    }
-
-    /// Whether this very process (not a later one with the same pid) lives.
-    pub fn alive(&self) -> bool {
-        start_time(self.pid) == Some(self.start) && !is_zombie(self.pid)
-    }
-}
+use super::sys::{self, ProcId, Signal};
 
 /// What one run owns.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -61,8 +44,7 @@ pub fn state_dir() -> PathBuf {
     if let Ok(d) = std::env::var("PA3_STATE_DIR") {
         return PathBuf::from(d);
     }
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
+    let uid = sys::euid();
     if uid == 0 {
         PathBuf::from("/run/pa3-mininet")
     } else {
@@ -135,156 +117,10 @@ impl Drop for StateFile {
     }
 }
 
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces.
-    let close = text.rfind(')')?;
-    let mut fields = vec![text[..close + 1].to_string()];
-    fields.extend(text[close + 1..].split_whitespace().map(str::to_string));
-    Some(fields)
-}
-
-fn start_time(pid: u32) -> Option<u64> {
-    // After "pid (comm)": state is index 1, ... starttime is field 22 → index 20.
-    stat_fields(pid)?.get(20)?.parse().ok()
-}
-
-fn is_zombie(pid: u32) -> bool {
-    stat_fields(pid).and_then(|f| f.get(1).cloned()).as_deref() == Some("Z")
-}
-
-fn process_group(pid: u32) -> Option<u32> {
-    stat_fields(pid)?.get(3)?.parse().ok()
-}
-
 /// The mark every program a run starts carries in its environment
-/// (`PA3_RUN_ID=<mark>`): the owner's pid and start time.
+/// ([`sys::RUN_ID_VAR`]`=<mark>`): the owner's pid and start time.
 pub fn run_mark(owner: ProcId) -> String {
     format!("{}-{}", owner.pid, owner.start)
-}
-
-fn carries_mark(pid: u32, mark: &str) -> bool {
-    let needle = format!("PA3_RUN_ID={mark}");
-    fs::read(format!("/proc/{pid}/environ"))
-        .is_ok_and(|env| env.split(|&b| b == 0).any(|var| var == needle.as_bytes()))
-}
-
-/// The live (not zombie) processes of a group a run started: in process
-/// group `group.pid`, started no earlier than its leader, and carrying the
-/// run's mark. A group id the kernel has since given to someone else's
-/// group fails the last test, so nobody else's process is ever counted.
-pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| process_group(pid) == Some(group.pid))
-        .filter(|&pid| start_time(pid).is_some_and(|s| s >= group.start))
-        .filter(|&pid| !is_zombie(pid))
-        .filter(|&pid| carries_mark(pid, mark))
-        .collect()
-}
-
-/// Runs `expr` in a process group of its own: a terminal's Ctrl-C then
-/// reaches only the orchestrator (which stops things in order), and the
-/// program and whatever it forks can be stopped as one group.
-pub fn in_own_group(expr: duct::Expression) -> duct::Expression {
-    expr.before_spawn(|c| {
-        use std::os::unix::process::CommandExt;
-        c.process_group(0);
-        Ok(())
-    })
-}
-
-/// Sends `signal` to a process group (a driver we hold the handle of).
-/// Group 0 is no group: `kill(-0, …)` would signal our own.
-pub fn signal_group(pgid: u32, signal: i32) {
-    if pgid == 0 {
-        return;
-    }
-    // SAFETY: kill(2) with a negative pid signals a process group; no memory
-    // is involved.
-    unsafe {
-        libc::kill(-(pgid as i32), signal);
-    }
-}
-
-/// Sends `signal` to one process. Pid 0 is no process: `kill(0, …)` would
-/// signal our own group.
-pub fn kill(pid: u32, signal: i32) {
-    if pid == 0 {
-        return;
-    }
-    // SAFETY: kill(2) on one pid; no memory is involved.
-    unsafe {
-        libc::kill(pid as i32, signal);
-    }
-}
-
-/// Processes other than this one that hold any of `pipes` open (as
-/// `/proc/PID/fd` shows them: `pipe:[INODE]`).
-pub fn pipe_holders(pipes: &[std::ffi::OsString]) -> Vec<u32> {
-    let me = std::process::id();
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&pid| pid != me)
-        .filter(|&pid| {
-            fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
-                fds.flatten().any(|fd| {
-                    fs::read_link(fd.path()).is_ok_and(|t| pipes.iter().any(|p| p == t.as_os_str()))
-                })
-            })
-        })
-        .collect()
-}
-
-/// A process's command line, its arguments joined by spaces (empty when
-/// it is gone).
-pub fn command_line(pid: u32) -> String {
-    fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|b| {
-            String::from_utf8_lossy(&b)
-                .split('\0')
-                .filter(|w| !w.is_empty())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-/// Sends `signal` to a run's group: the whole group while its leader (as
-/// recorded) lives — then the id cannot have been reused — and otherwise
-/// only the members that carry the run's mark.
-pub fn signal_members(group: ProcId, mark: &str, signal: i32) {
-    if group.alive() {
-        signal_group(group.pid, signal);
-        return;
-    }
-    for pid in group_members(group, mark) {
-        // Checked to be this run's.
-        kill(pid, signal);
-    }
-}
-
-/// Stops a run's group: SIGTERM, up to `grace` for it to go, then SIGKILL.
-pub fn stop_group(group: ProcId, mark: &str, grace: std::time::Duration) {
-    let members = || group_members(group, mark);
-    if members().is_empty() {
-        return;
-    }
-    signal_members(group, mark, libc::SIGTERM);
-    let deadline = std::time::Instant::now() + grace;
-    while std::time::Instant::now() < deadline {
-        if members().is_empty() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    signal_members(group, mark, libc::SIGKILL);
 }
 
 /// Deletes network interfaces by name (`ip link del`), ignoring those that
@@ -331,20 +167,20 @@ pub fn remove_owned(state: &RunState) -> Vec<String> {
     let grace = std::time::Duration::from_millis(500);
     let mark = state.owner.map(run_mark).unwrap_or_default();
     for g in &state.groups {
-        if !group_members(*g, &mark).is_empty() {
-            stop_group(*g, &mark, grace);
+        if !sys::group_members(*g, &mark).is_empty() {
+            sys::stop_group(*g, &mark, grace);
             done.push(format!("process group {}", g.pid));
         }
     }
     if let Some(d) = state.driver {
         if d.alive() {
-            signal_group(d.pid, libc::SIGKILL);
+            sys::signal_group(d.pid, Signal::SIGKILL);
             done.push(format!("driver {}", d.pid));
         }
     }
     for h in &state.host_shells {
         if h.alive() {
-            kill(h.pid, libc::SIGKILL);
+            sys::kill(h.pid, Signal::SIGKILL);
             done.push(format!("host shell {}", h.pid));
         }
     }
@@ -420,32 +256,4 @@ pub fn clean_dead_runs() -> Result<CleanReport> {
         let _ = fs::remove_file(&path);
     }
     Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn this_process_is_alive_and_a_wrong_start_time_is_not() {
-        let me = ProcId::of(std::process::id()).unwrap();
-        assert!(me.alive());
-        let other = ProcId {
-            pid: me.pid,
-            start: me.start + 1,
-        };
-        assert!(!other.alive());
-    }
-
-    #[test]
-    fn our_group_has_members() {
-        let pgid = process_group(std::process::id()).unwrap();
-        // Our own group has no run mark: it is nobody's run.
-        let me = ProcId::of(std::process::id()).unwrap();
-        let group = ProcId {
-            pid: pgid,
-            start: 0,
-        };
-        assert!(group_members(group, &run_mark(me)).is_empty());
-    }
 }

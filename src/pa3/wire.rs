@@ -4,10 +4,14 @@
 //! how long a peer may stay silent, and how long one message may take.
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::{self, IoSliceMut, Write};
 use std::net::TcpStream;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags};
+use nix::sys::time::TimeSpec;
 
 use super::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
 
@@ -169,68 +173,34 @@ impl MessageReader {
 /// time it arrived (`SO_TIMESTAMPNS`, the realtime clock). Two reader
 /// threads woken a few microseconds apart may run in either order; the
 /// kernel's stamps keep the order in which the bytes really came in.
-pub fn enable_arrival_stamps(socket: &impl AsRawFd) -> io::Result<()> {
-    let on: libc::c_int = 1;
-    // SAFETY: setsockopt on a socket we own, with a pointer to a live c_int
-    // and its exact size.
-    let rc = unsafe {
-        libc::setsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_TIMESTAMPNS,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+pub fn enable_arrival_stamps(socket: &impl AsFd) -> io::Result<()> {
+    setsockopt(socket, sockopt::ReceiveTimestampns, &true)?;
+    Ok(())
 }
 
 /// `read`, plus the kernel's arrival stamp of the data when the socket
 /// has stamps enabled (since the Unix epoch).
 fn recv_stamped(stream: &TcpStream, buf: &mut [u8]) -> io::Result<(usize, Option<Duration>)> {
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    // u64s keep the control buffer aligned for cmsghdr.
-    let mut control = [0u64; 8];
-    // SAFETY: an all-zero msghdr is a valid empty one; we then point it at
-    // live buffers that outlive the recvmsg call.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = std::mem::size_of_val(&control) as _;
+    let mut control = nix::cmsg_space!(TimeSpec);
     loop {
-        // SAFETY: fd is a socket we own; msg points at valid buffers.
-        let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
+        let mut iov = [IoSliceMut::new(buf)];
+        let msg = match recvmsg::<()>(
+            stream.as_raw_fd(),
+            &mut iov,
+            Some(&mut control),
+            MsgFlags::empty(),
+        ) {
+            Ok(msg) => msg,
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        let stamp = msg.cmsgs()?.find_map(|c| match c {
+            ControlMessageOwned::ScmTimestampns(ts) => {
+                Some(Duration::new(ts.tv_sec() as u64, ts.tv_nsec() as u32))
             }
-            return Err(e);
-        }
-        let mut stamp = None;
-        // SAFETY: the CMSG_* macros walk the control buffer the kernel
-        // filled, bounded by msg_controllen; the timespec is read unaligned.
-        unsafe {
-            let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-            while !cmsg.is_null() {
-                if (*cmsg).cmsg_level == libc::SOL_SOCKET
-                    && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
-                {
-                    let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
-                    stamp = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
-                }
-                cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
-            }
-        }
-        return Ok((n as usize, stamp));
+            _ => None,
+        });
+        return Ok((msg.bytes, stamp));
     }
 }
 
@@ -251,4 +221,56 @@ pub fn send_message(mut stream: &TcpStream, text: &str, newline: bool) -> io::Re
     }
     stream.write_all(&bytes)?;
     stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::SystemTime;
+
+    fn pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server)
+    }
+
+    #[test]
+    fn a_stamped_socket_reads_the_kernels_arrival_time_with_the_bytes() {
+        let (mut client, server) = pair();
+        enable_arrival_stamps(&server).unwrap();
+        // The kernel turns stamping on for the whole machine a moment after
+        // the first socket asks (a deferred static key): the first segments
+        // may come unstamped, as the server allows for.
+        let mut buf = [0u8; 64];
+        for _ in 0..200 {
+            let before = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap();
+            client.write_all(b"Client X: Alice\n").unwrap();
+            let (n, stamp) = recv_stamped(&server, &mut buf).unwrap();
+            assert_eq!(&buf[..n], b"Client X: Alice\n");
+            let after = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap();
+            if let Some(stamp) = stamp {
+                // The realtime clock, give or take a clock step in between.
+                let slack = Duration::from_secs(1);
+                assert!(stamp + slack >= before && stamp <= after + slack);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("no SO_TIMESTAMPNS stamp came with the bytes");
+    }
+
+    #[test]
+    fn an_unstamped_socket_reads_bytes_without_a_stamp() {
+        let (mut client, server) = pair();
+        client.write_all(b"Bob").unwrap();
+        let mut buf = [0u8; 64];
+        let (n, stamp) = recv_stamped(&server, &mut buf).unwrap();
+        assert_eq!((&buf[..n], stamp), (&b"Bob"[..], None));
+    }
 }

@@ -24,6 +24,8 @@
 //! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
 //! `support`); `sudo cargo test -- --include-ignored` runs them.
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -486,8 +488,8 @@ fn run_orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) 
         if t0.elapsed() > HARD_STOP {
             let _ = child.kill();
             if let Some(p) = pid {
-                // SAFETY: the orchestrator this test started.
-                unsafe { libc::kill(p as i32, libc::SIGKILL) };
+                // The orchestrator this test started.
+                let _ = kill(Pid::from_raw(p as i32), Signal::SIGKILL);
             }
             let _ = child.wait();
             panic!("orchestrate hung: still running after {HARD_STOP:?}; killed");

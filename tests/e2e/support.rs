@@ -74,8 +74,7 @@ pub fn machine() -> &'static Machine {
 }
 
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 /// First line of a test marked `#[ignore = "needs root and Mininet"]`:
@@ -100,8 +99,7 @@ pub fn require_root(what: &str) {
         is_root(),
         "this test needs root ({what}) and runs as uid {}; it is marked ignored for that \
          reason: run it as root (`{RUN_EVERYTHING}`)",
-        // SAFETY: getuid has no preconditions.
-        unsafe { libc::getuid() }
+        nix::unistd::getuid()
     );
 }
 
@@ -169,38 +167,68 @@ pub fn interfaces() -> Vec<String> {
     names
 }
 
-/// The orchestrator whose switch a port like `s<pid>-eth<n>` belongs to
-/// (each run names its bridge after its own pid).
-fn switch_port_owner(name: &str) -> Option<u32> {
-    let (switch, _) = name.split_once("-eth")?;
-    switch.strip_prefix('s')?.parse().ok()
+/// The processes carrying the run mark of orchestrator `pid`
+/// (`PA3_RUN_ID=<pid>-<start>`), zombies left out: the programs it
+/// started, and on Mininet its driver and the host shells the driver forked.
+pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
+    let needle = format!("PA3_RUN_ID={pid}-");
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        let marked = environ
+            .split(|&b| b == 0)
+            .any(|var| var.starts_with(needle.as_bytes()));
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        if marked && !stat.contains(") Z ") {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            found.push((p, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
+        }
+    }
+    found
 }
 
-/// The interfaces of the run of orchestrator `pid`: its bridge `s<pid>`
-/// and the bridge's ports `s<pid>-…`.
+/// The network interfaces of the Mininet network of orchestrator `pid`:
+/// its bridge and the bridge's ports, which live in a network namespace of
+/// the run's own (its driver's), not in the machine's. Empty once the
+/// driver is gone: the namespace, and every interface in it, goes with it.
 pub fn interfaces_of_run(pid: u32) -> Vec<String> {
-    let switch = format!("s{pid}");
-    let ports = format!("{switch}-");
-    interfaces()
+    let Some((driver, _)) = processes_of_run(pid)
         .into_iter()
-        .filter(|n| *n == switch || n.starts_with(&ports))
-        .collect()
+        .find(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
+    else {
+        return Vec::new();
+    };
+    let Ok(out) = Command::new("nsenter")
+        .arg(format!("--net=/proc/{driver}/ns/net"))
+        .args(["ip", "-o", "link", "show"])
+        .output()
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split(':').nth(1))
+        .map(|n| n.trim().split('@').next().unwrap_or("").to_string())
+        .filter(|n| !n.is_empty() && n != "lo")
+        .collect();
+    names.sort();
+    names
 }
 
-/// Fails if a switch port appeared since `before` whose orchestrator is no
-/// longer alive. Other tests build networks at the same time, so a new
-/// port alone proves nothing; one whose run has ended is a leak.
+/// Fails if a Mininet-style interface (`…-ethN`) appeared in the machine's
+/// own namespace since `before`: a run's network lives in a namespace of
+/// its own, so none should ever appear here.
 pub fn assert_no_interface_of_a_finished_run(before: &[String]) {
     for i in interfaces() {
-        if before.contains(&i) {
-            continue;
-        }
-        if let Some(pid) = switch_port_owner(&i) {
-            assert!(
-                Path::new(&format!("/proc/{pid}")).exists(),
-                "interface {i} of a finished run was left behind"
-            );
-        }
+        assert!(
+            before.contains(&i) || !i.contains("-eth"),
+            "interface {i} appeared in the machine's namespace"
+        );
     }
 }
 

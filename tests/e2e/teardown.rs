@@ -5,12 +5,15 @@
 //! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
 //! `support`); `sudo cargo test -- --include-ignored` runs them.
 
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    experiment, interfaces_of_run, orchestrate, require_mininet, tempdir, write_scenario,
+    experiment, interfaces_of_run, orchestrate, processes_of_run, require_mininet, tempdir,
+    write_scenario,
 };
 
 struct Run {
@@ -65,11 +68,9 @@ impl Run {
         panic!("the run never got its three programs up");
     }
 
-    fn signal(&self, sig: i32) {
-        // SAFETY: kill(2) on our own child.
-        unsafe {
-            libc::kill(self.pid() as i32, sig);
-        }
+    fn signal(&self, sig: Signal) {
+        // Our own child.
+        let _ = kill(Pid::from_raw(self.pid() as i32), sig);
     }
 
     fn wait(&mut self) -> (i32, String) {
@@ -90,33 +91,28 @@ impl Drop for Run {
     }
 }
 
-/// Live processes that carry the run's mark (`PA3_RUN_ID=<pid>-…`, set by
-/// the runner on every program it starts, inherited by what they fork).
+/// The scenario's programs of the run (not Mininet's driver and host
+/// shells, which carry the run's mark too).
 fn programs_of(pid: u32) -> Vec<String> {
-    let needle = format!("PA3_RUN_ID={pid}-");
-    let mut found = Vec::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        if e.file_name().to_string_lossy().parse::<u32>().is_err() {
-            continue;
-        }
-        let Ok(environ) = std::fs::read(e.path().join("environ")) else {
-            continue;
-        };
-        if String::from_utf8_lossy(&environ).contains(&needle) {
-            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            if !stat.contains(") Z ") {
-                let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-                found.push(String::from_utf8_lossy(&cmdline).replace('\0', " "));
-            }
-        }
-    }
-    found
+    processes_of_run(pid)
+        .into_iter()
+        .map(|(_, cmd)| cmd)
+        .filter(|cmd| !cmd.contains("topo.py") && !cmd.contains("mininet:"))
+        .collect()
+}
+
+/// Everything of the run: its programs, Mininet's driver and host shells.
+fn everything_of(pid: u32) -> Vec<String> {
+    processes_of_run(pid)
+        .into_iter()
+        .map(|(_, cmd)| cmd)
+        .collect()
 }
 
 fn assert_nothing_left(run: &Run, pid: u32) {
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
-        let procs = programs_of(pid);
+        let procs = everything_of(pid);
         let links = interfaces_of_run(pid);
         if procs.is_empty() && links.is_empty() {
             break;
@@ -138,7 +134,7 @@ fn assert_nothing_left(run: &Run, pid: u32) {
     }
 }
 
-fn interrupt_mid_run(backend: &str, sig: i32) {
+fn interrupt_mid_run(backend: &str, sig: Signal) {
     let mut run = start(backend, &[]);
     let pid = run.pid();
     run.wait_until_mid_run();
@@ -163,21 +159,21 @@ fn interrupt_mid_run(backend: &str, sig: i32) {
 
 #[test]
 fn ctrl_c_on_local_exits_130_and_leaves_nothing() {
-    interrupt_mid_run("local", libc::SIGINT);
+    interrupt_mid_run("local", Signal::SIGINT);
 }
 
 #[test]
 #[ignore = "needs root and Mininet"]
 fn ctrl_c_on_mininet_exits_130_and_leaves_nothing() {
     require_mininet();
-    interrupt_mid_run("mininet", libc::SIGINT);
+    interrupt_mid_run("mininet", Signal::SIGINT);
 }
 
 #[test]
 #[ignore = "needs root and Mininet"]
 fn sigterm_on_mininet_exits_130_and_leaves_nothing() {
     require_mininet();
-    interrupt_mid_run("mininet", libc::SIGTERM);
+    interrupt_mid_run("mininet", Signal::SIGTERM);
 }
 
 fn panic_mid_run(backend: &str) {
@@ -208,7 +204,7 @@ fn kill_9_then_clean_then_a_normal_run_passes() {
     let mut run = start("mininet", &[]);
     let pid = run.pid();
     run.wait_until_mid_run();
-    run.signal(libc::SIGKILL);
+    run.signal(Signal::SIGKILL);
     let _ = run.wait();
     let out = orchestrate().arg("clean").output().unwrap();
     assert!(out.status.success());
@@ -294,10 +290,8 @@ fn up_keeps_the_network_until_ctrl_c_and_then_removes_it() {
         4,
         "bridge and three ports expected during `up`"
     );
-    // SAFETY: kill(2) on our own child.
-    unsafe {
-        libc::kill(pid as i32, libc::SIGINT);
-    }
+    // Our own child.
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     assert!(

@@ -8,6 +8,7 @@ use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::record::{ProcessInfo, Verdict};
 use crate::orchestrator::runner;
 use crate::orchestrator::scenario::ProcessRef;
+use crate::orchestrator::sys::Signal;
 
 /// `steps`: every step was carried out.
 pub fn steps(run: &Run) -> Vec<Verdict> {
@@ -38,7 +39,7 @@ fn stopped_because(run: &Run, signal: Option<i32>) -> String {
         )
     };
     let mut why = format!(": it was still running when the run was stopped {when}");
-    if signal == Some(libc::SIGKILL) {
+    if signal == Some(Signal::SIGKILL as i32) {
         why.push_str(&format!(
             ", ignored SIGTERM for {} s, and was killed with SIGKILL",
             runner::KILL_GRACE.as_secs_f64()

@@ -3,6 +3,7 @@ use super::*;
 use crate::orchestrator::event::{EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::Role;
 use crate::orchestrator::scenario::{parse, Capabilities};
+use crate::orchestrator::sys::Signal;
 use std::path::Path;
 
 const CASE2: &str = "\
@@ -215,13 +216,13 @@ fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
     let mut p = procs();
     p[0].exit = Some(ExitInfo {
         code: None,
-        signal: Some(libc::SIGKILL),
+        signal: Some(Signal::SIGKILL as i32),
         killed_by_orchestrator: true,
         t_ms: 6000.0,
     });
     p[1].exit = Some(ExitInfo {
         code: None,
-        signal: Some(libc::SIGTERM),
+        signal: Some(Signal::SIGTERM as i32),
         killed_by_orchestrator: true,
         t_ms: 5000.0,
     });

@@ -63,7 +63,7 @@ impl SocketTable {
                 return counts;
             }
         }
-        super::proc_sockets(self.ns_pid, port)
+        crate::orchestrator::sys::proc_sockets(self.ns_pid, port)
     }
 }
 
@@ -180,6 +180,9 @@ mod tests {
         // as its remote port, so it is not counted.
         assert_eq!((counts.listening, counts.established), (1, 1));
         // The same as the /proc table says.
-        assert_eq!(super::super::proc_sockets(std::process::id(), port), counts);
+        assert_eq!(
+            crate::orchestrator::sys::proc_sockets(std::process::id(), port),
+            counts
+        );
     }
 }

@@ -20,12 +20,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
-use os_pipe::PipeWriter;
+use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
 use super::{find_program, on_path, Host, Network, PortSockets, SocketTable};
 use crate::orchestrator::record::Phase;
-use crate::orchestrator::state::{self, ProcId, StateFile};
+use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys::{self, ProcId, Signal};
 use crate::orchestrator::topology::DRIVER_PREFIX;
 
 /// How long building the net may take.
@@ -88,8 +89,7 @@ pub fn python() -> PathBuf {
 
 /// Why Mininet cannot run here, if it cannot.
 pub fn preflight() -> Result<()> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
+    if !sys::is_root() {
         bail!(
             "Mininet needs root to create network namespaces and interfaces: run with sudo \
              (sudo cargo run --bin orchestrate FILE), or use `--backend local` to run on loopback"
@@ -108,6 +108,95 @@ pub fn preflight() -> Result<()> {
     Ok(())
 }
 
+/// The driver as started: its handle, its pid (which leads its own
+/// process group; `None` when duct could not say), its stdin, and its
+/// stdout and stderr on one pipe.
+struct Driver {
+    handle: duct::Handle,
+    pid: Option<u32>,
+    stdin: PipeWriter,
+    output: PipeReader,
+}
+
+/// Starts the topology program `topo_py` under `py` as the driver of a net
+/// whose switch is called `switch`, in a process group of its own. The
+/// switch is written into the run's state before the driver starts (so a
+/// crash in between still names it), the driver right after.
+fn spawn_driver(py: &Path, topo_py: &Path, switch: &str, state: &mut StateFile) -> Result<Driver> {
+    let (in_r, in_w) = os_pipe::pipe()?;
+    let (out_r, out_w) = os_pipe::pipe()?;
+    let err_w = out_w.try_clone()?;
+    state.state.switch = Some(switch.to_string());
+    state.save()?;
+    // The whole network lives in a network namespace of its own
+    // (`unshare --net`): the bridge and every switch port are in it, not in
+    // the machine's, so nothing of it can collide with another run or
+    // outlive the driver (the namespace goes with its last process), and
+    // the hosts get small TCP tables of their own (see the driver's
+    // `--private-netns`).
+    let expr = duct::cmd(
+        "unshare",
+        [
+            "--net".as_ref(),
+            "--".as_ref(),
+            py.as_os_str(),
+            topo_py.as_os_str(),
+            "--switch".as_ref(),
+            switch.as_ref(),
+            "--private-netns".as_ref(),
+        ],
+    )
+    .stdin_file(in_r)
+    .stdout_file(out_w)
+    .stderr_file(err_w)
+    // The driver and the host shells it forks carry the run's mark, like
+    // every program the run starts.
+    .env(
+        sys::RUN_ID_VAR,
+        state.state.owner.map(state::run_mark).unwrap_or_default(),
+    )
+    .unchecked();
+    let expr = sys::in_own_group(expr);
+    let handle = expr
+        .start()
+        .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
+    // The expression holds the output pipe's write ends: without dropping
+    // it the reader would never see EOF.
+    drop(expr);
+    let pid = handle.pids().first().copied();
+    state.state.driver = pid.and_then(ProcId::of);
+    state.save()?;
+    Ok(Driver {
+        handle,
+        pid,
+        stdin: in_w,
+        output: out_r,
+    })
+}
+
+/// What the driver printed that was not a driver event.
+type DriverLog = Arc<Mutex<Vec<String>>>;
+
+/// Reads the driver's output on a thread of its own: its events (lines
+/// starting with [`DRIVER_PREFIX`]) come out of the channel with the moment
+/// each was read; everything else goes to the log.
+fn read_driver_output(output: PipeReader) -> (DriverLog, Receiver<(Instant, String)>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let (tx, lines) = mpsc::channel();
+    let log_w = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in BufReader::new(output).lines() {
+            let Ok(line) = line else { break };
+            if line.starts_with(DRIVER_PREFIX) {
+                let _ = tx.send((Instant::now(), line));
+            } else {
+                log_w.lock().expect("driver log").push(line);
+            }
+        }
+    });
+    (log, lines)
+}
+
 impl Mininet {
     /// Runs the topology program `topo_py` as the driver of a net whose
     /// switch is called `switch`, and waits until the net is up.
@@ -118,63 +207,14 @@ impl Mininet {
         interrupted: &AtomicBool,
     ) -> Result<Mininet> {
         let t_spawn = Instant::now();
-        let (in_r, in_w) = os_pipe::pipe()?;
-        let (out_r, out_w) = os_pipe::pipe()?;
-        let err_w = out_w.try_clone()?;
         let py = python();
-        state.state.switch = Some(switch.to_string());
-        state.save()?;
-        // The whole network lives in a network namespace of its own
-        // (`unshare --net`): the bridge and every switch port are in it, not
-        // in the machine's, so nothing of it can collide with another run or
-        // outlive the driver (the namespace goes with its last process), and
-        // the hosts get small TCP tables of their own (see the driver's
-        // `--private-netns`).
-        let expr = duct::cmd(
-            "unshare",
-            [
-                "--net".as_ref(),
-                "--".as_ref(),
-                py.as_os_str(),
-                topo_py.as_os_str(),
-                "--switch".as_ref(),
-                switch.as_ref(),
-                "--private-netns".as_ref(),
-            ],
-        )
-        .stdin_file(in_r)
-        .stdout_file(out_w)
-        .stderr_file(err_w)
-        .unchecked();
-        let expr = state::in_own_group(expr);
-        let handle = expr
-            .start()
-            .with_context(|| format!("cannot start the Mininet driver with {}", py.display()))?;
-        drop(expr);
-        let driver_pid = handle.pids().first().copied();
-        state.state.driver = driver_pid.and_then(ProcId::of);
-        state.save()?;
-
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, lines) = mpsc::channel();
-        {
-            let log = Arc::clone(&log);
-            std::thread::spawn(move || {
-                for line in BufReader::new(out_r).lines() {
-                    let Ok(line) = line else { break };
-                    if line.starts_with(DRIVER_PREFIX) {
-                        let _ = tx.send((Instant::now(), line));
-                    } else {
-                        log.lock().expect("driver log").push(line);
-                    }
-                }
-            });
-        }
-
+        let driver = spawn_driver(&py, topo_py, switch, state)?;
+        let (log, lines) = read_driver_output(driver.output);
+        // From here on, dropping `net` (an error, `?`) tears it down.
         let mut net = Mininet {
-            driver: Some(handle),
-            driver_pid,
-            stdin: Some(in_w),
+            driver: Some(driver.handle),
+            driver_pid: driver.pid,
+            stdin: Some(driver.stdin),
             hosts: Vec::new(),
             mnexec: find_program("mnexec")
                 .map(|p| p.to_string_lossy().into_owned())
@@ -187,18 +227,34 @@ impl Mininet {
             log,
             lines,
         };
+        let ready = net.await_ready(t_spawn, interrupted, &py)?;
+        net.take_hosts(ready, state)?;
+        Ok(net)
+    }
+
+    /// Reads the driver's events until the net is up, timing each phase
+    /// from `t_spawn` on, and gives back the `ready` event. Tears the net
+    /// down when the run is interrupted, when the driver takes longer than
+    /// [`READY_TIMEOUT`], or when it ends first (then the error says why,
+    /// from what it printed).
+    fn await_ready(
+        &mut self,
+        t_spawn: Instant,
+        interrupted: &AtomicBool,
+        py: &Path,
+    ) -> Result<DriverEvent> {
         let mut last = t_spawn;
         let deadline = t_spawn + READY_TIMEOUT;
         loop {
             if interrupted.load(Ordering::SeqCst) {
-                net.teardown()?;
+                self.teardown()?;
                 bail!("interrupted while the network was being built");
             }
-            let (at, line) = match net.lines.recv_timeout(Duration::from_millis(20)) {
+            let (at, line) = match self.lines.recv_timeout(Duration::from_millis(20)) {
                 Ok(x) => x,
                 Err(RecvTimeoutError::Timeout) => {
                     if Instant::now() > deadline {
-                        net.teardown()?;
+                        self.teardown()?;
                         bail!(
                             "the Mininet driver did not build the network within {READY_TIMEOUT:?}"
                         );
@@ -206,10 +262,10 @@ impl Mininet {
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let _ = net.wait_driver(Duration::from_secs(2));
-                    let output = net.log.lock().expect("driver log").join("\n");
-                    net.teardown()?;
-                    return Err(driver_failure(&py, &output));
+                    let _ = self.wait_driver(Duration::from_secs(2));
+                    let output = self.log.lock().expect("driver log").join("\n");
+                    self.teardown()?;
+                    return Err(driver_failure(py, &output));
                 }
             };
             let ev: DriverEvent =
@@ -222,38 +278,44 @@ impl Mininet {
                 "ready" => "start",
                 _ => continue,
             };
-            net.phases.push(Phase {
+            self.phases.push(Phase {
                 name: phase.into(),
                 ms: ms(at - last),
             });
             last = at;
             if ev.event == "ready" {
-                for h in ev.hosts {
-                    let ip: IpAddr = h.ip.parse().map_err(|_| {
-                        anyhow!(
-                            "the driver reported a bad address {:?} for {}",
-                            h.ip,
-                            h.name
-                        )
-                    })?;
-                    if let Some(p) = ProcId::of(h.pid) {
-                        state.state.host_shells.push(p);
-                        net.shells.push(p);
-                    }
-                    net.sockets.push(SocketTable::open(Some(h.pid)));
-                    net.hosts.push(Host {
-                        name: h.name,
-                        ip,
-                        ns_pid: h.pid,
-                        intf: h.intf,
-                    });
-                }
-                net.switch_intfs = ev.switch_intfs;
-                state.state.switch_intfs = net.switch_intfs.clone();
-                state.save()?;
-                return Ok(net);
+                return Ok(ev);
             }
         }
+    }
+
+    /// Takes the hosts and the switch's ports the `ready` event names, and
+    /// records the host shells and the ports in the run's state.
+    fn take_hosts(&mut self, ready: DriverEvent, state: &mut StateFile) -> Result<()> {
+        for h in ready.hosts {
+            let ip: IpAddr = h.ip.parse().map_err(|_| {
+                anyhow!(
+                    "the driver reported a bad address {:?} for {}",
+                    h.ip,
+                    h.name
+                )
+            })?;
+            if let Some(p) = ProcId::of(h.pid) {
+                state.state.host_shells.push(p);
+                self.shells.push(p);
+            }
+            self.sockets.push(SocketTable::open(Some(h.pid)));
+            self.hosts.push(Host {
+                name: h.name,
+                ip,
+                ns_pid: h.pid,
+                intf: h.intf,
+            });
+        }
+        self.switch_intfs = ready.switch_intfs;
+        state.state.switch_intfs = self.switch_intfs.clone();
+        state.save()?;
+        Ok(())
     }
 
     fn wait_driver(&self, timeout: Duration) -> bool {
@@ -335,9 +397,9 @@ impl Network for Mininet {
         let t = Instant::now();
         drop(self.stdin.take());
         if let (false, Some(pgid)) = (self.wait_driver(STOP_TIMEOUT), self.driver_pid) {
-            state::signal_group(pgid, libc::SIGTERM);
+            sys::signal_group(pgid, Signal::SIGTERM);
             if !self.wait_driver(Duration::from_secs(3)) {
-                state::signal_group(pgid, libc::SIGKILL);
+                sys::signal_group(pgid, Signal::SIGKILL);
                 self.wait_driver(Duration::from_secs(2));
             }
         }
@@ -353,7 +415,7 @@ impl Network for Mininet {
         for p in &self.shells {
             if p.alive() {
                 // A host shell this run created, checked by its start time.
-                state::kill(p.pid, libc::SIGKILL);
+                sys::kill(p.pid, Signal::SIGKILL);
             }
         }
         self.phases.push(Phase {

@@ -3,8 +3,11 @@
 //! `src/orchestrator/report/golden/` from the current output; review the diff before
 //! committing it.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
+
+use quick_xml::escape::resolve_xml_entity;
+use quick_xml::events::Event;
+use quick_xml::Reader;
 
 fn golden_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,8 +48,10 @@ pub(crate) fn assert_golden(name: &str, actual: &str) {
 }
 
 /// Panics unless `xml` is well-formed: one root element, balanced tags,
-/// quoted attributes without duplicates, and only the predefined or numeric
-/// entity references. Enough to catch what a writer can get wrong.
+/// quoted attributes without duplicates, only the predefined or numeric
+/// entity references, and no control characters. quick-xml reads the
+/// document to its end; what it does not check (one root, text outside
+/// it, control characters, `<` in an attribute) is checked here.
 pub(crate) fn assert_well_formed_xml(xml: &str) {
     if let Err(e) = check_xml(xml) {
         panic!("not well-formed XML: {e}");
@@ -54,106 +59,63 @@ pub(crate) fn assert_well_formed_xml(xml: &str) {
 }
 
 fn check_xml(xml: &str) -> Result<(), String> {
-    let s = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    let mut rest = s;
-    let mut stack: Vec<String> = Vec::new();
+    if let Some(c) = xml
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(format!("control character {c:?}"));
+    }
+    let mut reader = Reader::from_str(xml);
+    reader.config_mut().check_comments = true;
+    let mut depth = 0usize;
     let mut roots = 0;
-    let offset = |r: &str| s.len() - r.len();
-    while !rest.is_empty() {
-        if let Some(r) = rest.strip_prefix("<?") {
-            let end = r.find("?>").ok_or("unterminated <?")?;
-            rest = &r[end + 2..];
-        } else if let Some(r) = rest.strip_prefix("<!--") {
-            let end = r.find("-->").ok_or("unterminated comment")?;
-            if r[..end].contains("--") {
-                return Err(format!("`--` inside a comment at byte {}", offset(r)));
-            }
-            rest = &r[end + 3..];
-        } else if let Some(r) = rest.strip_prefix("<![CDATA[") {
-            if stack.is_empty() {
-                return Err("CDATA outside the root".into());
-            }
-            let end = r.find("]]>").ok_or("unterminated CDATA")?;
-            rest = &r[end + 3..];
-        } else if rest.starts_with("<!") {
-            return Err(format!("unexpected `<!` at byte {}", offset(rest)));
-        } else if let Some(r) = rest.strip_prefix("</") {
-            let end = r.find('>').ok_or("unterminated end tag")?;
-            let name = r[..end].trim_end();
-            match stack.pop() {
-                Some(open) if open == name => {}
-                Some(open) => return Err(format!("</{name}> closes <{open}>")),
-                None => return Err(format!("</{name}> without an open tag")),
-            }
-            rest = &r[end + 1..];
-        } else if let Some(r) = rest.strip_prefix('<') {
-            let (name, after) =
-                split_name(r).ok_or(format!("bad tag name at byte {}", offset(r)))?;
-            let mut r = after;
-            let mut seen = HashSet::new();
-            let self_closing;
-            loop {
-                let trimmed = r.trim_start_matches([' ', '\t', '\n', '\r']);
-                let had_space = trimmed.len() != r.len();
-                r = trimmed;
-                if let Some(r2) = r.strip_prefix("/>") {
-                    self_closing = true;
-                    r = r2;
-                    break;
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| format!("{e} at byte {}", reader.error_position()))?;
+        match event {
+            Event::Start(ref tag) | Event::Empty(ref tag) => {
+                let name = String::from_utf8_lossy(tag.name().as_ref()).into_owned();
+                if depth == 0 {
+                    roots += 1;
+                    if roots > 1 {
+                        return Err(format!("a second root element <{name}>"));
+                    }
                 }
-                if let Some(r2) = r.strip_prefix('>') {
-                    self_closing = false;
-                    r = r2;
-                    break;
+                if !attributes_are_spaced(tag.attributes_raw()) {
+                    return Err(format!("missing space between attributes of <{name}>"));
                 }
-                if !had_space {
-                    return Err(format!("missing space before attribute in <{name}>"));
+                for attr in tag.attributes() {
+                    let attr = attr.map_err(|e| format!("in <{name}>: {e}"))?;
+                    if attr.value.contains(&b'<') {
+                        return Err(format!("`<` in an attribute of <{name}>"));
+                    }
+                    attr.unescape_value()
+                        .map_err(|e| format!("in <{name}>: {e}"))?;
                 }
-                let (attr, after) = split_name(r)
-                    .ok_or(format!("bad attribute in <{name}> at byte {}", offset(r)))?;
-                if !seen.insert(attr.to_string()) {
-                    return Err(format!("duplicate attribute {attr} in <{name}>"));
-                }
-                let after = after
-                    .trim_start()
-                    .strip_prefix('=')
-                    .ok_or(format!("attribute {attr} without ="))?;
-                let after = after.trim_start();
-                let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'');
-                let quote = quote.ok_or(format!("unquoted attribute {attr} in <{name}>"))?;
-                let body = &after[1..];
-                let end = body
-                    .find(quote)
-                    .ok_or(format!("unterminated attribute {attr}"))?;
-                let value = &body[..end];
-                if value.contains('<') {
-                    return Err(format!("`<` in attribute {attr} of <{name}>"));
-                }
-                check_text(value)?;
-                r = &body[end + 1..];
-            }
-            if stack.is_empty() {
-                roots += 1;
-                if roots > 1 {
-                    return Err(format!("a second root element <{name}>"));
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
                 }
             }
-            if !self_closing {
-                stack.push(name.to_string());
+            Event::End(_) => depth -= 1,
+            Event::Text(text) if depth == 0 && !text.trim_ascii().is_empty() => {
+                return Err(format!("text outside the root: {:?}", text.decode()));
             }
-            rest = r;
-        } else {
-            let end = rest.find('<').unwrap_or(rest.len());
-            let text = &rest[..end];
-            if stack.is_empty() && !text.trim().is_empty() {
-                return Err(format!("text outside the root: {:?}", text.trim()));
+            Event::GeneralRef(r) => {
+                let known = r.resolve_char_ref().map_err(|e| e.to_string())?.is_some()
+                    || r.decode().is_ok_and(|n| resolve_xml_entity(&n).is_some());
+                if !known {
+                    return Err(format!("unknown entity &{};", String::from_utf8_lossy(&r)));
+                }
             }
-            check_text(text)?;
-            rest = &rest[end..];
+            Event::CData(_) if depth == 0 => return Err("CDATA outside the root".into()),
+            Event::DocType(_) => return Err("unexpected <!DOCTYPE".into()),
+            Event::Eof => break,
+            _ => {}
         }
     }
-    if let Some(open) = stack.pop() {
-        return Err(format!("<{open}> is never closed"));
+    if depth > 0 {
+        return Err("an element is never closed".into());
     }
     if roots == 0 {
         return Err("no root element".into());
@@ -161,41 +123,24 @@ fn check_xml(xml: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn split_name(s: &str) -> Option<(&str, &str)> {
-    let end = s
-        .char_indices()
-        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '_' | ':' | '-' | '.')))
-        .map_or(s.len(), |(i, _)| i);
-    let name = &s[..end];
-    let first = name.chars().next()?;
-    (first.is_alphabetic() || first == '_' || first == ':').then_some((name, &s[end..]))
-}
-
-fn check_text(text: &str) -> Result<(), String> {
-    if let Some(c) = text
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
-        return Err(format!("control character {c:?} in text"));
-    }
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        let r = &rest[i + 1..];
-        let end = r.find(';').ok_or("`&` without `;`")?;
-        let entity = &r[..end];
-        let ok = matches!(entity, "lt" | "gt" | "amp" | "quot" | "apos")
-            || entity
-                .strip_prefix("#x")
-                .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
-            || entity
-                .strip_prefix('#')
-                .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
-        if !ok {
-            return Err(format!("unknown entity &{entity};"));
+/// Whether every quoted attribute value in a tag's attribute text is
+/// followed by a space or the tag's end (quick-xml takes `a='1'b='2'`).
+fn attributes_are_spaced(raw: &[u8]) -> bool {
+    let mut quote = None;
+    let mut closed = false;
+    for &b in raw {
+        if closed && !(b.is_ascii_whitespace() || b == b'/') {
+            return false;
         }
-        rest = &r[end + 1..];
+        closed = false;
+        match quote {
+            Some(q) if b == q => (quote, closed) = (None, true),
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None => {}
+        }
     }
-    Ok(())
+    true
 }
 
 #[cfg(test)]
@@ -208,12 +153,25 @@ mod tests {
             r#"<?xml version="1.0"?><a x="1" y='&amp;'><b/><!-- c --><c>&#233;</c></a>"#
         )
         .is_ok());
-        assert!(check_xml("<a><b></a>").unwrap_err().contains("closes"));
+        assert!(check_xml("<a><b></a>")
+            .unwrap_err()
+            .contains("expected `</b>`, but `</a>` was found"));
         assert!(check_xml("<a>x & y</a>").is_err());
-        assert!(check_xml("<a x=1/>").unwrap_err().contains("unquoted"));
+        assert!(check_xml("<a>&nbsp;</a>")
+            .unwrap_err()
+            .contains("unknown entity"));
+        assert!(check_xml("<a x='&nbsp;'/>").is_err());
+        assert!(check_xml("<a x=1/>").unwrap_err().contains("enclosed in"));
         assert!(check_xml(r#"<a x="1" x="2"/>"#)
             .unwrap_err()
-            .contains("duplicate"));
+            .contains("duplicated"));
+        assert!(check_xml(r#"<a x="1"y="2"/>"#)
+            .unwrap_err()
+            .contains("missing space"));
+        assert!(check_xml(r#"<a x="it's" y='say "hi"'/>"#).is_ok());
+        assert!(check_xml("<a x='1<2'/>").unwrap_err().contains("`<`"));
+        assert!(check_xml("x<a/>").unwrap_err().contains("outside the root"));
+        assert!(check_xml("<a><!-- x -- y --></a>").is_err());
         assert!(check_xml("<a/><b/>").unwrap_err().contains("second root"));
         assert!(check_xml("<a>\u{1b}[31m</a>")
             .unwrap_err()

@@ -10,22 +10,8 @@ use crate::orchestrator::record::RunRecord;
 /// Programs print what they like; a stray `ESC` would make XML invalid.
 pub(crate) fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in anstream::adapter::strip_str(s).flat_map(str::chars) {
         match c {
-            '\u{1b}' => {
-                // CSI: ESC [ params... final byte in @..~; other escapes: one char.
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for c in chars.by_ref() {
-                        if ('\u{40}'..='\u{7e}').contains(&c) {
-                            break;
-                        }
-                    }
-                } else {
-                    chars.next();
-                }
-            }
             '\t' | '\n' | '\r' => out.push(' '),
             c if c.is_control() => {}
             c => out.push(c),
@@ -111,6 +97,14 @@ mod tests {
         assert_eq!(clean("\u{1b}[1;31mred\u{1b}[0m ok"), "red ok");
         assert_eq!(clean("a\tb\r\nc\u{7}d\u{0}"), "a b  cd");
         assert_eq!(clean("Zoë; #1"), "Zoë; #1");
+    }
+
+    #[test]
+    fn clean_drops_whole_escape_strings_not_just_their_first_byte() {
+        // An OSC window title, ended by BEL, and a character-set switch.
+        assert_eq!(clean("\u{1b}]0;title\u{7}ok\u{1b}(B!"), "ok!");
+        // A C1 control (8-bit CSI) is still dropped as a control character.
+        assert_eq!(clean("a\u{9b}b\u{c}c"), "abc");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::{Runner, RUN_ID_VAR};
 use crate::orchestrator::event::EventKind;
-use crate::orchestrator::state::{self, ProcId};
+use crate::orchestrator::sys::{self, ProcId};
 
 /// The capture process (tcpdump).
 pub(super) struct Capture {
@@ -52,7 +52,7 @@ impl Runner<'_> {
             .stderr_file(err_w)
             .env(RUN_ID_VAR, &self.mark)
             .unchecked();
-        let expr = state::in_own_group(expr);
+        let expr = sys::in_own_group(expr);
         let handle = match expr.start() {
             Ok(h) => h,
             Err(e) => {
@@ -102,7 +102,7 @@ impl Runner<'_> {
     pub(super) fn stop_capture(&mut self, c: Capture) -> Vec<String> {
         if let Some(g) = c.group {
             // tcpdump writes out what it holds on SIGTERM.
-            state::stop_group(g, &self.mark, Duration::from_secs(2));
+            sys::stop_group(g, &self.mark, Duration::from_secs(2));
         }
         let _ = c.handle.wait();
         let lines = c.log.lock().expect("capture log").clone();

@@ -30,6 +30,7 @@ use crate::orchestrator::net::Network;
 use crate::orchestrator::record::ProcessInfo;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys;
 
 mod capture;
 mod process;
@@ -49,8 +50,8 @@ pub const MAX_LINE_BYTES: usize = 4096;
 /// would be 80 MiB per stream). Lines past either cap are counted, not stored.
 pub const MAX_KEPT_BYTES: usize = 1 << 20;
 /// Environment variable set on every program a run starts: `PID-START` of
-/// the orchestrator that owns it.
-pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
+/// the orchestrator that owns it (read back by [`sys::group_members`]).
+pub use crate::orchestrator::sys::RUN_ID_VAR;
 /// Appended to a line that was longer than [`MAX_LINE_BYTES`].
 pub const CUT_MARK: &str = " […cut: the line was longer than 4096 bytes]";
 /// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
@@ -459,7 +460,7 @@ impl Drop for Runner<'_> {
     fn drop(&mut self) {
         for p in &self.procs {
             if let (true, Some(g)) = (p.running, p.group) {
-                state::stop_group(g, &self.mark, KILL_GRACE);
+                sys::stop_group(g, &self.mark, KILL_GRACE);
             }
         }
     }

@@ -3,9 +3,8 @@
 //! piped, a reader thread per output stream and a waiter thread for its
 //! exit, all reporting to the runner's channel.
 
-use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
@@ -15,7 +14,7 @@ use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTE
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::scenario::ProcessRef;
-use crate::orchestrator::state::{self, ProcId};
+use crate::orchestrator::sys::{self, ProcId};
 
 /// What a program's threads report.
 pub(super) enum Msg {
@@ -53,15 +52,15 @@ pub(super) struct Proc {
     pub last_line_ms: f64,
     /// The orchestrator is stopping it: its exit is not its own.
     pub stopped_by_us: bool,
-    /// Its stdin, stdout and stderr pipes as `/proc/PID/fd` shows them
-    /// (`pipe:[INODE]`), to find processes that escaped its group.
-    pub pipes: Vec<OsString>,
+    /// The inodes of its stdin, stdout and stderr pipes, to find processes
+    /// that escaped its group (see [`sys::pipe_holders`]).
+    pub pipes: Vec<u64>,
 }
 
 struct Spawned {
     pid: u32,
     stdin: PipeWriter,
-    pipes: Vec<OsString>,
+    pipes: Vec<u64>,
 }
 
 /// Our own programs, which a scenario's `cmd` may name without a path.
@@ -243,13 +242,6 @@ fn shown_argv(argv: &[String]) -> Vec<String> {
     shown
 }
 
-/// What `/proc/self/fd/FD` links to (`pipe:[INODE]` for a pipe).
-fn fd_target(fd: &impl std::os::fd::AsRawFd) -> Option<OsString> {
-    std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))
-        .ok()
-        .map(PathBuf::into_os_string)
-}
-
 /// Starts `argv` in its own process group with all three standard streams
 /// piped; reader threads send its lines, a waiter thread its exit.
 fn spawn_piped(
@@ -262,10 +254,14 @@ fn spawn_piped(
     let (in_r, in_w) = os_pipe::pipe()?;
     let (out_r, out_w) = os_pipe::pipe()?;
     let (err_r, err_w) = os_pipe::pipe()?;
-    let pipes = [fd_target(&in_w), fd_target(&out_r), fd_target(&err_r)]
-        .into_iter()
-        .flatten()
-        .collect();
+    let pipes = [
+        sys::pipe_inode(&in_w),
+        sys::pipe_inode(&out_r),
+        sys::pipe_inode(&err_r),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let expr = duct::cmd(&argv[0], &argv[1..])
         .dir(cwd)
         // Python programs (students' servers) would otherwise hold their
@@ -278,7 +274,7 @@ fn spawn_piped(
         .stdout_file(out_w)
         .stderr_file(err_w)
         .unchecked();
-    let expr = state::in_own_group(expr);
+    let expr = sys::in_own_group(expr);
     let handle = expr.start()?;
     // The expression holds the pipes' write ends: without dropping it our
     // readers would never see EOF.

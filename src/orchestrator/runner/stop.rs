@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{Runner, KILL_GRACE};
 use crate::orchestrator::event::{Event, EventKind};
-use crate::orchestrator::state::{self, ProcId};
+use crate::orchestrator::sys::{self, ProcId, Signal};
 
 impl Runner<'_> {
     /// Stops every program still running and collects the rest of their
@@ -42,7 +42,7 @@ impl Runner<'_> {
             .filter_map(|&i| self.procs[i].group)
             .map(|g| {
                 let mark = self.mark.clone();
-                std::thread::spawn(move || state::stop_group(g, &mark, KILL_GRACE))
+                std::thread::spawn(move || sys::stop_group(g, &mark, KILL_GRACE))
             })
             .collect();
         for t in threads {
@@ -60,8 +60,8 @@ impl Runner<'_> {
                 continue;
             };
             if stopped.contains(&i) {
-                if !state::group_members(group, &self.mark).is_empty() {
-                    state::signal_members(group, &self.mark, libc::SIGKILL);
+                if !sys::group_members(group, &self.mark).is_empty() {
+                    sys::signal_members(group, &self.mark, Signal::SIGKILL);
                 }
                 continue;
             }
@@ -75,7 +75,7 @@ impl Runner<'_> {
                 continue;
             }
             let who: Vec<String> = left.iter().map(|&p| describe_pid(p)).collect();
-            state::signal_members(group, &self.mark, libc::SIGKILL);
+            sys::signal_members(group, &self.mark, Signal::SIGKILL);
             self.left_behind(
                 i,
                 format!(
@@ -96,14 +96,14 @@ impl Runner<'_> {
             if self.procs[i].streams_open == 0 {
                 continue;
             }
-            let holders = state::pipe_holders(&self.procs[i].pipes);
+            let holders = sys::pipe_holders(&self.procs[i].pipes);
             if holders.is_empty() {
                 continue;
             }
             let who: Vec<String> = holders.iter().map(|&p| describe_pid(p)).collect();
             for &pid in &holders {
                 // Only its descendants can hold this program's own pipe.
-                state::kill(pid, libc::SIGKILL);
+                sys::kill(pid, Signal::SIGKILL);
             }
             self.left_behind(
                 i,
@@ -130,7 +130,7 @@ impl Runner<'_> {
         let until = Instant::now() + bound;
         while groups
             .iter()
-            .any(|g| !state::group_members(*g, &self.mark).is_empty())
+            .any(|g| !sys::group_members(*g, &self.mark).is_empty())
             && Instant::now() < until
         {
             std::thread::sleep(Duration::from_millis(5));
@@ -152,7 +152,7 @@ impl Runner<'_> {
 
 /// Live (not zombie) processes of the group `g`.
 fn live_members(g: ProcId, mark: &str) -> Vec<u32> {
-    state::group_members(g, mark)
+    sys::group_members(g, mark)
         .into_iter()
         .filter(|&pid| ProcId::of(pid).is_some_and(|p| p.alive()))
         .collect()
@@ -160,7 +160,7 @@ fn live_members(g: ProcId, mark: &str) -> Vec<u32> {
 
 /// `pid 123 `python3 server.py`` for a report.
 fn describe_pid(pid: u32) -> String {
-    let mut cmd: String = state::command_line(pid).chars().take(120).collect();
+    let mut cmd: String = sys::command_line(pid).chars().take(120).collect();
     if cmd.is_empty() {
         cmd = "?".into();
     }

@@ -1,0 +1,317 @@
+//! The orchestrator's one door to the operating system's process table:
+//! every signal, process-group and `/proc` call it makes is here, so the
+//! rules that keep it from touching anyone else's processes are in one
+//! place. Signals and ids go through `nix`, `/proc` through `procfs`, so
+//! every call here is a safe wrapper's.
+//!
+//! The rules: a process is named by its pid *and* the kernel's start time
+//! of that pid ([`ProcId`]), so a pid the kernel has since given to another
+//! program is not mistaken for ours; a zombie is not alive; pid 0 and
+//! process group 0 (and 1) are never signalled, since `kill(0, …)` and
+//! `killpg(0, …)` would reach our own group and `killpg(1, …)` everyone;
+//! a process counts as a run's only if it carries the run's mark
+//! ([`RUN_ID_VAR`]) in its environment.
+
+use std::ffi::OsStr;
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal;
+use nix::unistd::{self, Pid};
+use procfs::net::{TcpNetEntry, TcpState};
+use procfs::process::{FDTarget, Process, Stat};
+use serde::{Deserialize, Serialize};
+
+use super::net::PortSockets;
+
+pub use nix::sys::signal::Signal;
+
+/// The environment variable that marks every program a run starts (and
+/// whatever it forks) as that run's: `PA3_RUN_ID=<owner pid>-<start>`.
+pub const RUN_ID_VAR: &str = "PA3_RUN_ID";
+
+/// Whether this process runs as root (effective uid 0).
+pub fn is_root() -> bool {
+    unistd::geteuid().is_root()
+}
+
+/// This process's effective uid.
+pub fn euid() -> u32 {
+    unistd::geteuid().as_raw()
+}
+
+/// A process as recorded: pid plus the kernel's start time of that pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcId {
+    pub pid: u32,
+    /// Field 22 of `/proc/PID/stat` (clock ticks since boot).
+    pub start: u64,
+}
+
+impl ProcId {
+    /// The process as it is now, if it exists.
+    pub fn of(pid: u32) -> Option<ProcId> {
+        stat(pid).map(|s| ProcId {
+            pid,
+            start: s.starttime,
+        })
+    }
+
+    /// Whether this very process (not a later one with the same pid) lives.
+    pub fn alive(&self) -> bool {
+        stat(self.pid).is_some_and(|s| s.starttime == self.start && !is_zombie(&s))
+    }
+}
+
+/// `/proc/PID/stat`, if the process exists.
+fn stat(pid: u32) -> Option<Stat> {
+    process(pid)?.stat().ok()
+}
+
+fn process(pid: u32) -> Option<Process> {
+    Process::new(i32::try_from(pid).ok()?).ok()
+}
+
+fn is_zombie(stat: &Stat) -> bool {
+    stat.state == 'Z'
+}
+
+/// Every process there is now (those that vanish while we look are left out).
+fn all_processes() -> impl Iterator<Item = Process> {
+    procfs::process::all_processes()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+}
+
+/// Whether `process` carries a run's mark in its environment.
+fn carries_mark(process: &Process, mark: &str) -> bool {
+    process.environ().is_ok_and(|env| {
+        env.get(OsStr::new(RUN_ID_VAR))
+            .is_some_and(|v| v.as_os_str() == mark)
+    })
+}
+
+/// The live (not zombie) processes of a group a run started: in process
+/// group `group.pid`, started no earlier than its leader, and carrying the
+/// run's mark. A group id the kernel has since given to someone else's
+/// group fails the last test, so nobody else's process is ever counted.
+pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
+    all_processes()
+        .filter(|p| {
+            p.stat().is_ok_and(|s| {
+                u32::try_from(s.pgrp) == Ok(group.pid)
+                    && s.starttime >= group.start
+                    && !is_zombie(&s)
+            })
+        })
+        .filter(|p| carries_mark(p, mark))
+        .filter_map(|p| u32::try_from(p.pid).ok())
+        .collect()
+}
+
+/// Runs `expr` in a process group of its own: a terminal's Ctrl-C then
+/// reaches only the orchestrator (which stops things in order), and the
+/// program and whatever it forks can be stopped as one group.
+pub fn in_own_group(expr: duct::Expression) -> duct::Expression {
+    expr.before_spawn(|c| {
+        use std::os::unix::process::CommandExt;
+        c.process_group(0);
+        Ok(())
+    })
+}
+
+/// Sends `signal` to a process group (a driver we hold the handle of).
+/// Group 0 is no group: `killpg(0, …)` would signal our own; group 1 is
+/// init's, and `kill(-1, …)` would signal every process.
+pub fn signal_group(pgid: u32, signal: Signal) {
+    let Ok(pgid) = i32::try_from(pgid) else {
+        return;
+    };
+    if pgid <= 1 {
+        return;
+    }
+    let _ = signal::killpg(Pid::from_raw(pgid), signal);
+}
+
+/// Sends `signal` to one process. Pid 0 is no process: `kill(0, …)` would
+/// signal our own group (and a pid past `i32::MAX` would read as a group).
+pub fn kill(pid: u32, signal: Signal) {
+    let Ok(pid) = i32::try_from(pid) else {
+        return;
+    };
+    if pid == 0 {
+        return;
+    }
+    let _ = signal::kill(Pid::from_raw(pid), signal);
+}
+
+/// Sends `signal` to a run's group: the whole group while its leader (as
+/// recorded) lives — then the id cannot have been reused — and otherwise
+/// only the members that carry the run's mark.
+pub fn signal_members(group: ProcId, mark: &str, signal: Signal) {
+    if group.alive() {
+        signal_group(group.pid, signal);
+        return;
+    }
+    for pid in group_members(group, mark) {
+        // Checked to be this run's.
+        kill(pid, signal);
+    }
+}
+
+/// Stops a run's group: SIGTERM, up to `grace` for it to go, then SIGKILL.
+pub fn stop_group(group: ProcId, mark: &str, grace: Duration) {
+    let members = || group_members(group, mark);
+    if members().is_empty() {
+        return;
+    }
+    signal_members(group, mark, Signal::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if members().is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal_members(group, mark, Signal::SIGKILL);
+}
+
+/// The inode of the pipe `fd` (of this process) is an end of, as
+/// `/proc/self/fd/FD` shows it (`pipe:[INODE]`).
+pub fn pipe_inode(fd: &impl AsRawFd) -> Option<u64> {
+    match Process::myself()
+        .ok()?
+        .fd_from_fd(fd.as_raw_fd())
+        .ok()?
+        .target
+    {
+        FDTarget::Pipe(inode) => Some(inode),
+        _ => None,
+    }
+}
+
+/// Processes other than this one that hold an end of any of the pipes
+/// `pipes` (inodes, see [`pipe_inode`]) open.
+pub fn pipe_holders(pipes: &[u64]) -> Vec<u32> {
+    let me = std::process::id();
+    all_processes()
+        .filter(|p| u32::try_from(p.pid).is_ok_and(|pid| pid != me))
+        .filter(|p| {
+            p.fd().is_ok_and(|mut fds| {
+                fds.any(|fd| {
+                    fd.is_ok_and(|fd| matches!(fd.target, FDTarget::Pipe(i) if pipes.contains(&i)))
+                })
+            })
+        })
+        .filter_map(|p| u32::try_from(p.pid).ok())
+        .collect()
+}
+
+/// A process's command line, its arguments joined by spaces (empty when
+/// it is gone, or when its arguments are not UTF-8).
+pub fn command_line(pid: u32) -> String {
+    process(pid)
+        .and_then(|p| p.cmdline().ok())
+        .map(|args| args.join(" "))
+        .unwrap_or_default()
+}
+
+/// TCP sockets of the network namespace `ns_pid` is in, with local port
+/// `port`: (listening, established). Reads `/proc/PID/net/tcp` and `tcp6`,
+/// which list the sockets of that process's namespace.
+pub fn proc_sockets(ns_pid: u32, port: u16) -> PortSockets {
+    let Some(p) = process(ns_pid) else {
+        return PortSockets::default();
+    };
+    let mut total = PortSockets::default();
+    for table in [p.tcp(), p.tcp6()].into_iter().flatten() {
+        let counts = count_sockets(&table, port);
+        total.listening += counts.listening;
+        total.established += counts.established;
+        total.lingering += counts.lingering;
+    }
+    total
+}
+
+/// Counts the sockets with local port `port` in a TCP table. Pure, for tests.
+pub fn count_sockets(table: &[TcpNetEntry], port: u16) -> PortSockets {
+    let mut counts = PortSockets::default();
+    for socket in table.iter().filter(|s| s.local_address.port() == port) {
+        match socket.state {
+            TcpState::Listen => counts.listening += 1,
+            TcpState::Established => counts.established += 1,
+            _ => counts.lingering += 1,
+        }
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_alive_and_a_wrong_start_time_is_not() {
+        let me = ProcId::of(std::process::id()).unwrap();
+        assert!(me.alive());
+        let other = ProcId {
+            pid: me.pid,
+            start: me.start + 1,
+        };
+        assert!(!other.alive());
+    }
+
+    #[test]
+    fn our_group_has_members() {
+        let pgid = unistd::getpgrp().as_raw() as u32;
+        // Our own group has no run mark: it is nobody's run.
+        let me = ProcId::of(std::process::id()).unwrap();
+        let group = ProcId {
+            pid: pgid,
+            start: 0,
+        };
+        assert!(group_members(group, &format!("{}-{}", me.pid, me.start)).is_empty());
+    }
+
+    #[test]
+    fn our_own_pipes_are_found_by_inode_and_held_by_nobody_else() {
+        let (r, w) = os_pipe::pipe().unwrap();
+        let inode = pipe_inode(&r).expect("a pipe");
+        assert_eq!(pipe_inode(&w), Some(inode));
+        assert!(pipe_holders(&[inode]).is_empty());
+    }
+
+    #[test]
+    fn counts_listening_and_established_on_the_server_port_only() {
+        use procfs::{ExplicitSystemInfo, FromReadSI};
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:2EE0 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1
+   1: 0100000A:2EE0 0200000A:8776 01 00000000:00000000 00:00000000 00000000     0        0 2 1
+   2: 0200000A:8776 0100000A:2EE0 01 00000000:00000000 00:00000000 00000000     0        0 3 1
+   3: 0100000A:2EE0 0300000A:CEA0 06 00000000:00000000 03:00001751 00000000     0        0 0 3
+";
+        let system = ExplicitSystemInfo {
+            boot_time_secs: 0,
+            ticks_per_second: 100,
+            page_size: 4096,
+            is_little_endian: cfg!(target_endian = "little"),
+        };
+        let procfs::net::TcpNetEntries(table) =
+            FromReadSI::from_read(table.as_bytes(), &system).unwrap();
+        let at = |port| {
+            let c = count_sockets(&table, port);
+            (c.listening, c.established, c.lingering)
+        };
+        assert_eq!(at(12000), (1, 1, 1));
+        assert_eq!(at(34678), (0, 1, 0));
+    }
+
+    #[test]
+    fn this_process_has_a_tcp_table_to_read() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let counts = proc_sockets(std::process::id(), port);
+        assert_eq!((counts.listening, counts.established), (1, 0));
+    }
+}
