@@ -89,11 +89,6 @@ impl RunDir {
         f
     }
 
-    /// The name the directory will have (before a clash forces a suffix).
-    pub fn stem(&self) -> &str {
-        &self.stem
-    }
-
     /// Moves the directory into place and points `latest` at it.
     pub fn finish(mut self) -> Result<PathBuf> {
         let mut n = 1;

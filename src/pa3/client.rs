@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::protocol::{self, MAX_MESSAGE_BYTES};
+use super::say;
 use super::wire::{self, MessageReader, Timing};
 
 /// The prompt of the assignment.
@@ -94,12 +95,6 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         bail!("the server's reply is not an acknowledgment (expected `X: ... received before Y: ...`)");
     }
     Ok(())
-}
-
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
 }
 
 /// Connects, retrying while the server is not listening yet.

@@ -11,3 +11,12 @@ pub mod client;
 pub mod protocol;
 pub mod server;
 pub mod wire;
+
+/// Prints one line to stdout and flushes it, so that whoever watches the
+/// pipe (a person, the orchestrator) sees it now, not when a buffer fills.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}

@@ -25,7 +25,6 @@
 //! A third thread accepts connections, so that a third client during a round
 //! is turned away at once with a message instead of waiting in the backlog.
 
-use std::io::Write;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
@@ -35,6 +34,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::protocol::{self, Ack, Letter};
+use super::say;
 use super::wire::{self, MessageReader, Timing};
 
 /// What a server is told to do.
@@ -99,14 +99,6 @@ pub fn serve(listener: TcpListener, config: &ServerConfig) -> Result<()> {
             return Ok(());
         }
     }
-}
-
-/// Prints one line to stdout and flushes it, so that whoever watches the
-/// pipe sees it now, not when a buffer fills.
-fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
 }
 
 fn spawn_acceptor(listener: TcpListener) -> Result<Receiver<(TcpStream, SocketAddr)>> {

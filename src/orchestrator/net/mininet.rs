@@ -24,6 +24,7 @@ use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
 use super::{find_program, on_path, Host, Network, PortSockets, SocketTable};
+use crate::orchestrator::event::ms;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys::{self, ProcId, Signal};
@@ -352,10 +353,6 @@ fn driver_failure(py: &Path, output: &str) -> anyhow::Error {
     } else {
         anyhow!("the Mininet driver failed before the network was up:\n{tail}")
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
 }
 
 impl Network for Mininet {
