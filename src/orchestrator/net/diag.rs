@@ -8,12 +8,16 @@
 //! the socket for a Mininet host is created once, on a short-lived thread
 //! that has joined the host's namespace, and then used from anywhere. When
 //! netlink is not available the table falls back to `/proc`.
+//!
+//! The same socket destroys what a finished run left on a port of a reused
+//! host (`SOCK_DESTROY`, what `ss -K` does, TIME_WAIT included), so that a
+//! next server can bind the port even if it does not set `SO_REUSEADDR`.
 
 use std::fs::File;
 use std::io;
 
 use netlink_packet_core::{
-    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST,
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
 };
 use netlink_packet_sock_diag::{
     constants::{AF_INET, AF_INET6, IPPROTO_TCP},
@@ -25,6 +29,8 @@ use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket, SocketAddr};
 /// TCP's state numbers, as the kernel reports them.
 const TCP_ESTABLISHED: u8 = 1;
 const TCP_LISTEN: u8 = 10;
+/// The sock_diag message that destroys a socket (`linux/sock_diag.h`).
+const SOCK_DESTROY: u16 = 21;
 
 /// How many sockets of a port are in each state that matters to a step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,12 +65,37 @@ impl SocketTable {
     /// The sockets whose local port is `port`.
     pub fn port(&self, port: u16) -> PortSockets {
         if let Some(socket) = &self.netlink {
-            if let Ok(counts) = dump(socket, port) {
-                return counts;
+            if let Ok(sockets) = dump(socket, port) {
+                return count(&sockets);
             }
         }
         crate::orchestrator::sys::proc_sockets(self.ns_pid, port)
     }
+
+    /// Destroys every socket whose local port is `port` (what a finished
+    /// run left: TIME_WAIT, FIN_WAIT…); returns how many it destroyed.
+    pub fn clear_port(&self, port: u16) -> io::Result<usize> {
+        let Some(socket) = &self.netlink else {
+            return Err(io::Error::other("sock_diag is not available"));
+        };
+        let sockets = dump(socket, port)?;
+        for (family, _, id) in &sockets {
+            destroy(socket, *family, id)?;
+        }
+        Ok(sockets.len())
+    }
+}
+
+fn count(sockets: &[(u8, u8, SocketId)]) -> PortSockets {
+    let mut counts = PortSockets::default();
+    for (_, state, _) in sockets {
+        match *state {
+            TCP_LISTEN => counts.listening += 1,
+            TCP_ESTABLISHED => counts.established += 1,
+            _ => counts.lingering += 1,
+        }
+    }
+    counts
 }
 
 /// A connected `NETLINK_SOCK_DIAG` socket in the calling thread's namespace.
@@ -87,32 +118,47 @@ fn in_namespace_of<T: Send + 'static>(pid: u32, make: fn() -> io::Result<T>) -> 
     .map_err(|_| io::Error::other("the namespace thread panicked"))?
 }
 
-/// Dumps the TCP sockets of both families and counts those of `port`.
-fn dump(socket: &Socket, port: u16) -> io::Result<PortSockets> {
-    let mut counts = PortSockets::default();
+/// Dumps the TCP sockets of both families; gives those of local port
+/// `port` as (family, state, id).
+fn dump(socket: &Socket, port: u16) -> io::Result<Vec<(u8, u8, SocketId)>> {
+    let mut found = Vec::new();
     for family in [AF_INET, AF_INET6] {
-        request(socket, family)?;
-        read_replies(socket, |state, local_port| {
-            if local_port != port {
-                return;
-            }
-            match state {
-                TCP_LISTEN => counts.listening += 1,
-                TCP_ESTABLISHED => counts.established += 1,
-                _ => counts.lingering += 1,
+        let socket_id = if family == AF_INET {
+            SocketId::new_v4()
+        } else {
+            SocketId::new_v6()
+        };
+        send(socket, family, socket_id, None)?;
+        read_replies(socket, |state, id| {
+            if id.source_port == port {
+                found.push((family, state, id.clone()));
             }
         })?;
     }
-    Ok(counts)
+    Ok(found)
 }
 
-fn request(socket: &Socket, family: u8) -> io::Result<()> {
+/// Destroys one socket (it may be gone already: that is fine).
+fn destroy(socket: &Socket, family: u8, id: &SocketId) -> io::Result<()> {
+    send(socket, family, id.clone(), Some(SOCK_DESTROY))?;
+    match read_replies(socket, |_, _| {}) {
+        Err(e) if e.raw_os_error() == Some(libc_enoent()) => Ok(()),
+        other => other,
+    }
+}
+
+/// ENOENT: the socket was gone before it could be destroyed.
+fn libc_enoent() -> i32 {
+    nix::errno::Errno::ENOENT as i32
+}
+
+/// Sends a request for `socket_id` of `family`: a dump of every socket, or
+/// (with `message_type`) that message for the one socket.
+fn send(socket: &Socket, family: u8, socket_id: SocketId, message_type: Option<u16>) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
-    header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-    let socket_id = if family == AF_INET {
-        SocketId::new_v4()
-    } else {
-        SocketId::new_v6()
+    header.flags = match message_type {
+        None => NLM_F_REQUEST | NLM_F_DUMP,
+        Some(_) => NLM_F_REQUEST | NLM_F_ACK,
     };
     let mut packet = NetlinkMessage::new(
         header,
@@ -126,15 +172,18 @@ fn request(socket: &Socket, family: u8) -> io::Result<()> {
         .into(),
     );
     packet.finalize();
+    if let Some(t) = message_type {
+        packet.header.message_type = t;
+    }
     let mut buf = vec![0; packet.buffer_len()];
     packet.serialize(&mut buf[..]);
     socket.send(&buf, 0)?;
     Ok(())
 }
 
-/// Reads the dump's replies until its end, calling `seen(state, local
-/// port)` for each socket.
-fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, u16)) -> io::Result<()> {
+/// Reads the replies to one request until its end (a dump's `Done`, an
+/// acknowledgement, or an error), calling `seen(state, id)` for each socket.
+fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId)) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let size = socket.recv(&mut &mut buf[..], 0)?;
@@ -144,11 +193,14 @@ fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, u16)) -> io::Result<()
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             match &message.payload {
                 NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => {
-                    seen(r.header.state, r.header.socket_id.source_port)
+                    seen(r.header.state, &r.header.socket_id)
                 }
                 NetlinkPayload::Done(_) => return Ok(()),
                 NetlinkPayload::Error(e) => {
-                    return Err(io::Error::other(format!("sock_diag: {e:?}")))
+                    return match e.code {
+                        None => Ok(()),
+                        Some(code) => Err(io::Error::from_raw_os_error(-code.get())),
+                    }
                 }
                 _ => {}
             }
@@ -184,5 +236,43 @@ mod tests {
             crate::orchestrator::sys::proc_sockets(std::process::id(), port),
             counts
         );
+    }
+
+    #[test]
+    #[ignore = "needs root (SOCK_DESTROY needs CAP_NET_ADMIN)"]
+    fn what_a_finished_exchange_leaves_on_the_port_is_cleared() {
+        assert!(
+            nix::unistd::geteuid().is_root(),
+            "this test needs root (SOCK_DESTROY needs CAP_NET_ADMIN); run it as root"
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (served, _) = listener.accept().unwrap();
+        drop(listener);
+        // The server closes first: its end lingers in TIME_WAIT.
+        drop(served);
+        drop(client);
+        let table = SocketTable::open(None);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while table.port(port).lingering == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(table.port(port).lingering > 0, "TIME_WAIT expected");
+        assert!(table.clear_port(port).unwrap() > 0);
+        assert_eq!(table.port(port), PortSockets::default());
+        // A server without SO_REUSEADDR can bind it at once.
+        let again = socket2_bind_without_reuse(port);
+        assert!(again.is_ok(), "{again:?}");
+    }
+
+    /// `TcpListener::bind` sets SO_REUSEADDR on Unix; a student's Python
+    /// server often does not.
+    fn socket2_bind_without_reuse(port: u16) -> std::io::Result<()> {
+        use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
+        let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None)?;
+        let addr = SockaddrIn::new(127, 0, 0, 1, port);
+        bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr)?;
+        Ok(())
     }
 }
