@@ -18,8 +18,10 @@
 //!   [`sys`] — every signal, process-group and `/proc` call it takes;
 //! - [`app`] — the `orchestrate` command's logic behind its thin binary.
 pub mod app;
+pub mod batch;
 pub mod capture;
 pub mod check;
+pub mod console;
 pub mod event;
 pub mod net;
 pub mod record;

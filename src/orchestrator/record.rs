@@ -129,6 +129,30 @@ pub struct RunRecord {
     pub files: Vec<String>,
     /// Packet capture statistics, when `--pcap` was given.
     pub capture: Option<CaptureStats>,
+    /// How the run got its network: built for it, or reused from the
+    /// previous run of its job (and what was reset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkUse>,
+    /// Which repeat of its scenario this run was, when repeated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
+}
+
+/// How a run got its network: the record says so.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkUse {
+    /// `true`: built for this run; `false`: the previous run's, reused.
+    pub fresh: bool,
+    /// Why, in words: `fresh: the job's first network`, `reused: run 4 on
+    /// this network; 2 sockets the previous run left on the hosts removed`.
+    pub note: String,
+}
+
+/// Repeat `index` of `of` (1-based).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeat {
+    pub index: u32,
+    pub of: u32,
 }
 
 /// What the packet capture saw of the PA3 traffic.

@@ -7,6 +7,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use time::format_description::well_known::Rfc3339;
@@ -41,16 +42,42 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
     ms.format(&Rfc3339).expect("a UTC time formats")
 }
 
+/// Numbers the hidden directories of one process's runs being written, so
+/// that parallel jobs never share one.
+static SEQUENCE: AtomicUsize = AtomicUsize::new(0);
+
+/// How a finished run directory is put in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// `<stem>`, and `latest` points at it (a run of its own).
+    Latest,
+    /// `<stem>`, `latest` untouched (a run of a batch; the batch is latest).
+    Quiet,
+    /// `<stem>.interrupted`, `latest` untouched: what was captured before
+    /// Ctrl-C, kept for a person to see why it hung, never mistaken for a
+    /// finished run (`orchestrate clean` removes it).
+    Interrupted,
+}
+
+/// The suffix of an interrupted run's (or batch's) directory.
+pub const INTERRUPTED_SUFFIX: &str = ".interrupted";
+
 impl RunDir {
+    /// `<root>/<UTC time>-<name>`, being written.
     pub fn create(root: &Path, name: &str, started: OffsetDateTime) -> Result<RunDir> {
+        RunDir::create_named(root, &format!("{}-{name}", stamp(started)))
+    }
+
+    /// `<root>/<stem>`, being written (a run inside a batch's directory).
+    pub fn create_named(root: &Path, stem: &str) -> Result<RunDir> {
         let created_root = !root.exists();
         fs::create_dir_all(root)
             .with_context(|| format!("cannot create the results directory {}", root.display()))?;
         if created_root {
             give_to_invoking_user(root);
         }
-        let stem = format!("{}-{name}", stamp(started));
-        let tmp = root.join(format!(".incomplete-{stem}-{}", std::process::id()));
+        let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+        let tmp = root.join(format!(".incomplete-{stem}-{}-{seq}", std::process::id()));
         if tmp.exists() {
             fs::remove_dir_all(&tmp).ok();
         }
@@ -58,7 +85,7 @@ impl RunDir {
         Ok(RunDir {
             root: root.to_path_buf(),
             tmp,
-            stem,
+            stem: stem.to_string(),
             files: Vec::new(),
             finished: false,
         })
@@ -89,40 +116,52 @@ impl RunDir {
         f
     }
 
-    /// Moves the directory into place and points `latest` at it.
-    pub fn finish(mut self) -> Result<PathBuf> {
-        let mut n = 1;
-        let final_path = loop {
-            let name = if n == 1 {
-                self.stem.clone()
-            } else {
-                format!("{}-{n}", self.stem)
-            };
-            let candidate = self.root.join(&name);
-            // rename(2) onto an existing non-empty directory fails, so two
-            // runs finishing in the same second never overwrite each other.
-            if !candidate.exists() && fs::rename(&self.tmp, &candidate).is_ok() {
-                break candidate;
-            }
-            n += 1;
-            if n > 1000 {
-                anyhow::bail!(
-                    "cannot find a free name for the run directory {}",
-                    self.stem
-                );
-            }
+    /// Moves the directory into place (and, for [`Finish::Latest`], points
+    /// `latest` at it).
+    pub fn finish(mut self, how: Finish) -> Result<PathBuf> {
+        let stem = match how {
+            Finish::Interrupted => format!("{}{INTERRUPTED_SUFFIX}", self.stem),
+            Finish::Latest | Finish::Quiet => self.stem.clone(),
         };
+        let final_path = place(&self.tmp, &self.root, &stem)?;
         self.finished = true;
         give_to_invoking_user(&final_path);
-        let name = final_path.file_name().expect("has a name").to_owned();
-        let tmp_link = self.root.join(format!(".latest-{}", std::process::id()));
-        let _ = fs::remove_file(&tmp_link);
-        std::os::unix::fs::symlink(&name, &tmp_link)
-            .and_then(|_| fs::rename(&tmp_link, self.root.join("latest")))
-            .with_context(|| format!("cannot update {}/latest", self.root.display()))?;
-        give_to_invoking_user(&self.root.join("latest"));
+        if how == Finish::Latest {
+            point_latest(&self.root, &final_path)?;
+        }
         Ok(final_path)
     }
+}
+
+/// Renames `tmp` to `<root>/<stem>`, or `<stem>-2`, `-3`… if taken:
+/// rename(2) onto an existing non-empty directory fails, so two runs
+/// finishing in the same second never overwrite each other.
+fn place(tmp: &Path, root: &Path, stem: &str) -> Result<PathBuf> {
+    for n in 1..=1000 {
+        let name = if n == 1 {
+            stem.to_string()
+        } else {
+            format!("{stem}-{n}")
+        };
+        let candidate = root.join(&name);
+        if !candidate.exists() && fs::rename(tmp, &candidate).is_ok() {
+            return Ok(candidate);
+        }
+    }
+    anyhow::bail!("cannot find a free name for the directory {stem}")
+}
+
+/// Points `<root>/latest` at `target` (a new symlink renamed over the old).
+pub fn point_latest(root: &Path, target: &Path) -> Result<()> {
+    let name = target.file_name().context("a directory has a name")?;
+    let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let tmp_link = root.join(format!(".latest-{}-{seq}", std::process::id()));
+    let _ = fs::remove_file(&tmp_link);
+    std::os::unix::fs::symlink(name, &tmp_link)
+        .and_then(|_| fs::rename(&tmp_link, root.join("latest")))
+        .with_context(|| format!("cannot update {}/latest", root.display()))?;
+    give_to_invoking_user(&root.join("latest"));
+    Ok(())
 }
 
 impl Drop for RunDir {
@@ -205,7 +244,7 @@ mod tests {
         let mut d = RunDir::create(root.path(), "case2", t).unwrap();
         d.write("summary.json", "{}").unwrap();
         let tmp = d.path().to_path_buf();
-        let done = d.finish().unwrap();
+        let done = d.finish(Finish::Latest).unwrap();
         assert!(!tmp.exists());
         assert!(done.join("summary.json").exists());
         assert_eq!(done.file_name().unwrap(), "20260921T141320Z-case2");
@@ -213,7 +252,7 @@ mod tests {
         assert_eq!(latest, Path::new("20260921T141320Z-case2"));
         // Same second, same name: a suffix, never an overwrite.
         let d2 = RunDir::create(root.path(), "case2", t).unwrap();
-        let done2 = d2.finish().unwrap();
+        let done2 = d2.finish(Finish::Latest).unwrap();
         assert_eq!(done2.file_name().unwrap(), "20260921T141320Z-case2-2");
     }
 

@@ -163,15 +163,7 @@ pub fn links_of_switch(switch: &str) -> Vec<String> {
 /// Removes what a run's state names. Used on a dead run's leftovers and
 /// as the last resort of a live run's own teardown.
 pub fn remove_owned(state: &RunState) -> Vec<String> {
-    let mut done = Vec::new();
-    let grace = std::time::Duration::from_millis(500);
-    let mark = state.owner.map(run_mark).unwrap_or_default();
-    for g in &state.groups {
-        if !sys::group_members(*g, &mark).is_empty() {
-            sys::stop_group(*g, &mark, grace);
-            done.push(format!("process group {}", g.pid));
-        }
-    }
+    let mut done = remove_groups(state);
     if let Some(d) = state.driver {
         if d.alive() {
             sys::signal_group(d.pid, Signal::SIGKILL);
@@ -201,6 +193,21 @@ pub fn remove_owned(state: &RunState) -> Vec<String> {
         }
         for n in delete_links(&names) {
             done.push(format!("interface {n}"));
+        }
+    }
+    done
+}
+
+/// Stops the process groups a record names that still have members; says
+/// which it stopped.
+pub fn remove_groups(state: &RunState) -> Vec<String> {
+    let grace = std::time::Duration::from_millis(500);
+    let mark = state.owner.map(run_mark).unwrap_or_default();
+    let mut done = Vec::new();
+    for g in &state.groups {
+        if !sys::group_members(*g, &mark).is_empty() {
+            sys::stop_group(*g, &mark, grace);
+            done.push(format!("process group {}", g.pid));
         }
     }
     done

@@ -97,6 +97,11 @@ fn carries_mark(process: &Process, mark: &str) -> bool {
 /// run's mark. A group id the kernel has since given to someone else's
 /// group fails the last test, so nobody else's process is ever counted.
 pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
+    if !group_exists(group.pid) {
+        // The common case after a run: one syscall instead of a scan of
+        // every process's /proc entry.
+        return Vec::new();
+    }
     all_processes()
         .filter(|p| {
             p.stat().is_ok_and(|s| {
@@ -108,6 +113,18 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
         .filter(|p| carries_mark(p, mark))
         .filter_map(|p| u32::try_from(p.pid).ok())
         .collect()
+}
+
+/// Whether any process (a zombie included) has process group `pgid`:
+/// `killpg(pgid, 0)` fails with ESRCH when none has.
+fn group_exists(pgid: u32) -> bool {
+    match i32::try_from(pgid) {
+        Ok(id) if id > 1 => !matches!(
+            signal::killpg(Pid::from_raw(id), None),
+            Err(nix::errno::Errno::ESRCH)
+        ),
+        _ => true,
+    }
 }
 
 /// Runs `expr` in a process group of its own: a terminal's Ctrl-C then

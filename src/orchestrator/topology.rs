@@ -42,6 +42,20 @@ fn spec_json(s: &ValidScenario) -> String {
     .expect("plain data serialises")
 }
 
+/// What a network built for `s` is, for telling whether another scenario
+/// can run on it: its hosts in order (their addresses follow it) and its
+/// links. The switch's name is only a label and does not count.
+pub fn network_key(s: &ValidScenario) -> String {
+    serde_json::to_string(&Spec {
+        hosts: &s.hosts,
+        switch: "",
+        bw_mbit: s.bw_mbit,
+        delay_ms: s.delay_ms,
+        loss_pct: s.loss_pct,
+    })
+    .expect("plain data serialises")
+}
+
 /// A Python string literal holding `text`: JSON string syntax is a subset of
 /// Python's; escaping every non-ASCII character (`\\u` / `\\U`, Python's
 /// forms) keeps the file ASCII.

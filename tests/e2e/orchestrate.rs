@@ -272,20 +272,25 @@ fn a_batch_writes_an_index_and_one_junit() {
         .args([experiment("case1.yaml"), experiment("case3.yaml")])
         .assert()
         .success()
-        .stdout(predicate::str::contains("2 passed, 0 failed"));
-    let batch: Vec<PathBuf> = std::fs::read_dir(results.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("-batch-"))
-        .collect();
-    assert_eq!(batch.len(), 1);
-    let index = std::fs::read_to_string(batch[0].join("index.md")).unwrap();
+        .stdout(predicate::str::contains("2 runs: 2 passed"));
+    // `latest` is the batch, and the batch holds its runs.
+    let batch = std::fs::canonicalize(results.path().join("latest")).unwrap();
+    assert!(batch.to_string_lossy().contains("-batch-"), "{batch:?}");
+    let index = std::fs::read_to_string(batch.join("index.md")).unwrap();
     assert!(
-        index.contains("case1") && index.contains("case3"),
+        index.contains("[case1](case1/report.md)") && index.contains("[case3](case3/report.md)"),
         "{index}"
     );
-    let junit = std::fs::read_to_string(batch[0].join("junit.xml")).unwrap();
+    for run in ["case1", "case3"] {
+        assert!(batch.join(run).join("summary.json").is_file(), "{run}");
+    }
+    let junit = std::fs::read_to_string(batch.join("junit.xml")).unwrap();
     assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(batch.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["kind"], "batch");
+    assert_eq!(summary["totals"]["passed"], 2);
 }
 
 /// Runs on every machine, with or without root: the orchestrator always

@@ -5,7 +5,9 @@
 //! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
 //! `support`); `sudo cargo test -- --include-ignored` runs them.
 
+use assert_cmd::prelude::*;
 use nix::sys::signal::{kill, Signal};
+use predicates::prelude::*;
 use nix::unistd::Pid;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
@@ -134,6 +136,48 @@ fn assert_nothing_left(run: &Run, pid: u32) {
     }
 }
 
+/// An interrupted run keeps what was captured, marked as such and never
+/// as `latest`; `clean --results` removes it.
+fn assert_interrupted_run_kept(run: &Run, pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !(everything_of(pid).is_empty() && interfaces_of_run(pid).is_empty()) {
+        assert!(
+            Instant::now() < deadline,
+            "left behind: processes {:?}, interfaces {:?}",
+            everything_of(pid),
+            interfaces_of_run(pid)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let entries: Vec<String> = std::fs::read_dir(run.results())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(entries[0].ends_with("-gap.interrupted"), "{entries:?}");
+    let kept = run.results().join(&entries[0]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kept.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["exit_code"], 130);
+    assert!(
+        summary["error"].as_str().unwrap().starts_with("interrupted"),
+        "{summary}"
+    );
+    // What was captured is there: b typed, a not yet (the long gap).
+    let b_log = std::fs::read_to_string(kept.join("b.log")).unwrap();
+    assert!(b_log.contains("in  | Bob"), "{b_log}");
+    let a_log = std::fs::read_to_string(kept.join("a.log")).unwrap();
+    assert!(!a_log.contains("in  | Alice"), "{a_log}");
+    orchestrate()
+        .args(["clean", "--results"])
+        .arg(run.results())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("removed interrupted run"));
+    assert!(std::fs::read_dir(run.results()).unwrap().next().is_none());
+}
+
 fn interrupt_mid_run(backend: &str, sig: Signal) {
     let mut run = start(backend, &[]);
     let pid = run.pid();
@@ -154,7 +198,7 @@ fn interrupt_mid_run(backend: &str, sig: Signal) {
         t.elapsed()
     );
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert_nothing_left(&run, pid);
+    assert_interrupted_run_kept(&run, pid);
 }
 
 #[test]

@@ -5,9 +5,8 @@
 //! - this file: the command line, loading scenarios, `validate`, `topo`,
 //!   `clean`, and the exit codes;
 //! - [`run`]: running scenarios (one run, or a batch) and writing results;
-//! - [`session`]: what a run owns while it runs (the ownership record, the
-//!   network), removed on every path;
-//! - [`console`]: the live output on the terminal;
+//! - [`progress`]: what a batch shows while it runs;
+//! - [`merge`]: shards' results into one;
 //! - [`up`]: a network kept up for running the programs by hand.
 
 use std::path::{Path, PathBuf};
@@ -16,14 +15,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::net::Backend;
 use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
+use crate::orchestrator::results;
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
-mod console;
+mod merge;
+mod progress;
 mod run;
-mod session;
 mod up;
 
 /// Every check passed.
@@ -73,8 +74,15 @@ enum Command {
         #[arg(long)]
         cli: bool,
     },
-    /// Remove what dead orchestrator runs left behind (only that).
-    Clean,
+    /// Combine the results of shards (`--shard K/N`) into one batch.
+    Merge(merge::MergeArgs),
+    /// Remove what dead orchestrator runs left behind (only that), and the
+    /// captured output of interrupted runs kept in the results directory.
+    Clean {
+        /// The results directory whose `*.interrupted` runs to remove.
+        #[arg(long, default_value = "results")]
+        results: PathBuf,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -90,12 +98,44 @@ pub(crate) struct RunArgs {
     /// Capture the PA3 traffic into capture.pcap (needs tcpdump).
     #[arg(long)]
     pcap: bool,
-    /// Print only the verdicts.
+    /// Print only the verdicts (a batch: only its summary).
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
-    /// Also print commands, typed input and the network's own output.
+    /// Also print commands, typed input and the network's own output (a
+    /// batch: each run's whole output when it ends).
     #[arg(long, short)]
     verbose: bool,
+    /// Run each scenario N times (statistics: pass rate, acks, p50/p95).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    repeat: u32,
+    /// Run N networks (or loopback groups) at once.
+    #[arg(long, short, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=26))]
+    jobs: u32,
+    /// Run only shard K of N of the batch (stable: by hash of each run's key).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Run only the scenarios whose name contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    filter: Vec<String>,
+    /// Stop starting runs after the first that fails.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Print the batch's summary as JSON on stdout (and nothing else).
+    #[arg(long, conflicts_with_all = ["quiet", "verbose"])]
+    json: bool,
+    /// Override every scenario's timeout_s (seconds).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<f64>,
+}
+
+/// A positive number of seconds, at most an hour.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 /// Set by the signal handler; every wait of a run looks at it.
@@ -140,7 +180,8 @@ fn main_inner() -> i32 {
         Some(Command::Validate { paths }) => validate(&paths),
         Some(Command::Topo { path }) => topo(&path),
         Some(Command::Up { path, cli }) => up::up(&path, cli),
-        Some(Command::Clean) => clean(),
+        Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Clean { results }) => clean(&results),
     };
     match result {
         Ok(code) => code,
@@ -248,12 +289,14 @@ fn topo(path: &Path) -> Result<i32> {
     Ok(EXIT_OK)
 }
 
-fn clean() -> Result<i32> {
-    let report = state::clean_dead_runs()?;
+fn clean(results: &Path) -> Result<i32> {
+    let mut report = state::clean_dead_runs()?;
+    report.removed.extend(remove_interrupted(results));
     if report.removed.is_empty() {
         println!(
-            "nothing to clean: no leftovers of dead runs in {}",
-            state::state_dir().display()
+            "nothing to clean: no leftovers of dead runs in {}, no interrupted run in {}",
+            state::state_dir().display(),
+            results.display()
         );
     } else {
         for r in &report.removed {
@@ -264,6 +307,25 @@ fn clean() -> Result<i32> {
         println!("left alone: the run of live orchestrator pid {pid}");
     }
     Ok(EXIT_OK)
+}
+
+/// Removes the `*.interrupted` run and batch directories of `results` (kept
+/// after Ctrl-C so that a person could see why a run hung).
+fn remove_interrupted(results: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(results) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        let interrupted = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with(results::INTERRUPTED_SUFFIX));
+        if interrupted && path.is_dir() && std::fs::remove_dir_all(&path).is_ok() {
+            removed.push(format!("interrupted run {}", path.display()));
+        }
+    }
+    removed
 }
 
 /// The directory of our `server` and `client`. Under `cargo run`, which

@@ -65,7 +65,7 @@ impl SocketTable {
     /// The sockets whose local port is `port`.
     pub fn port(&self, port: u16) -> PortSockets {
         if let Some(socket) = &self.netlink {
-            if let Ok(sockets) = dump(socket, port) {
+            if let Ok(sockets) = dump(socket, Some(port)) {
                 return count(&sockets);
             }
         }
@@ -75,6 +75,16 @@ impl SocketTable {
     /// Destroys every socket whose local port is `port` (what a finished
     /// run left: TIME_WAIT, FIN_WAIT…); returns how many it destroyed.
     pub fn clear_port(&self, port: u16) -> io::Result<usize> {
+        self.clear(Some(port))
+    }
+
+    /// Destroys every TCP socket of the namespace (a Mininet host between
+    /// two runs: only the runs' programs ever had sockets there).
+    pub fn clear_all(&self) -> io::Result<usize> {
+        self.clear(None)
+    }
+
+    fn clear(&self, port: Option<u16>) -> io::Result<usize> {
         let Some(socket) = &self.netlink else {
             return Err(io::Error::other("sock_diag is not available"));
         };
@@ -119,8 +129,8 @@ fn in_namespace_of<T: Send + 'static>(pid: u32, make: fn() -> io::Result<T>) -> 
 }
 
 /// Dumps the TCP sockets of both families; gives those of local port
-/// `port` as (family, state, id).
-fn dump(socket: &Socket, port: u16) -> io::Result<Vec<(u8, u8, SocketId)>> {
+/// `port` (all of them for `None`) as (family, state, id).
+fn dump(socket: &Socket, port: Option<u16>) -> io::Result<Vec<(u8, u8, SocketId)>> {
     let mut found = Vec::new();
     for family in [AF_INET, AF_INET6] {
         let socket_id = if family == AF_INET {
@@ -130,7 +140,7 @@ fn dump(socket: &Socket, port: u16) -> io::Result<Vec<(u8, u8, SocketId)>> {
         };
         send(socket, family, socket_id, None)?;
         read_replies(socket, |state, id| {
-            if id.source_port == port {
+            if port.is_none_or(|p| id.source_port == p) {
                 found.push((family, state, id.clone()));
             }
         })?;
@@ -154,7 +164,12 @@ fn libc_enoent() -> i32 {
 
 /// Sends a request for `socket_id` of `family`: a dump of every socket, or
 /// (with `message_type`) that message for the one socket.
-fn send(socket: &Socket, family: u8, socket_id: SocketId, message_type: Option<u16>) -> io::Result<()> {
+fn send(
+    socket: &Socket,
+    family: u8,
+    socket_id: SocketId,
+    message_type: Option<u16>,
+) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
     header.flags = match message_type {
         None => NLM_F_REQUEST | NLM_F_DUMP,
@@ -270,7 +285,12 @@ mod tests {
     /// server often does not.
     fn socket2_bind_without_reuse(port: u16) -> std::io::Result<()> {
         use nix::sys::socket::{bind, socket, AddressFamily, SockFlag, SockType, SockaddrIn};
-        let fd = socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None)?;
+        let fd = socket(
+            AddressFamily::Inet,
+            SockType::Stream,
+            SockFlag::empty(),
+            None,
+        )?;
         let addr = SockaddrIn::new(127, 0, 0, 1, port);
         bind(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr)?;
         Ok(())

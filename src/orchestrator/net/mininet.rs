@@ -360,6 +360,18 @@ impl Network for Mininet {
         self.hosts.iter().find(|h| h.name == name)
     }
 
+    fn alive(&self) -> bool {
+        self.driver.is_some() && self.shells.iter().all(|p| p.alive())
+    }
+
+    fn clear_sockets(&self) -> Result<usize> {
+        let mut cleared = 0;
+        for table in &self.sockets {
+            cleared += table.clear_all()?;
+        }
+        Ok(cleared)
+    }
+
     fn port_sockets(&self, host: &str, port: u16) -> PortSockets {
         match self.hosts.iter().position(|h| h.name == host) {
             Some(i) => self.sockets[i].port(port),

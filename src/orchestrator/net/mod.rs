@@ -40,6 +40,16 @@ pub trait Network {
     fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16;
     /// Timings of bringing the network up (and down, after teardown).
     fn phases(&self) -> Vec<Phase>;
+    /// Whether every host of the network is still there (a network to reuse).
+    fn alive(&self) -> bool {
+        true
+    }
+    /// Removes every TCP socket left on the hosts (what a finished run
+    /// leaves: TIME_WAIT and the like), so that the next run on this
+    /// network starts with none; returns how many it removed.
+    fn clear_sockets(&self) -> Result<usize> {
+        Ok(0)
+    }
     /// What the network's own machinery printed (Mininet's warnings).
     fn driver_log(&self) -> Vec<String> {
         Vec::new()

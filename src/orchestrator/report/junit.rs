@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
+use crate::orchestrator::batch::summary::BatchRun;
 use crate::orchestrator::record::{RunRecord, Verdict};
 
 use super::text::{clean, event_line};
@@ -38,6 +39,69 @@ pub fn combined(records: &[RunRecord]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Repeated scenarios as a JUnit report: one suite per scenario, one test
+/// case per repeat, named so that the repeat shows (`case2 #3`). A repeat
+/// whose checks failed is a failure listing them; one that could not be
+/// carried out (or was interrupted) is an error.
+pub fn repeated(runs: &[BatchRun]) -> String {
+    let mut report = Report::new(REPORT_NAME);
+    let total_ms: f64 = runs.iter().map(|r| r.record.duration_ms).sum();
+    if let Some(time) = seconds(total_ms) {
+        report.set_time(time);
+    }
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for run in runs {
+        let name = clean(&run.record.scenario);
+        if suites.last().is_none_or(|s| s.name.as_str() != name) {
+            suites.push(TestSuite::new(name.clone()));
+        }
+        let suite = suites.last_mut().expect("pushed above");
+        suite.add_test_case(repeat_case(run));
+    }
+    report.add_test_suites(suites);
+    let mut out = report.to_string().expect("a JUnit report serialises");
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn repeat_case(run: &BatchRun) -> TestCase {
+    let record = &run.record;
+    let failed: Vec<String> = record
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| {
+            format!(
+                "{}: expected {}; observed {}",
+                clean(&v.id),
+                clean(&v.expected),
+                clean(&v.observed)
+            )
+        })
+        .collect();
+    let status = if let Some(error) = &record.error {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_type("run error").set_message(clean(error));
+        status
+    } else if !failed.is_empty() {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type("check failed")
+            .set_message(failed.join("; "));
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let mut case = TestCase::new(clean(&run.label), status);
+    case.set_classname(clean(&record.scenario));
+    if let Some(time) = seconds(record.duration_ms) {
+        case.set_time(time);
+    }
+    case
 }
 
 fn seconds(ms: f64) -> Option<Duration> {

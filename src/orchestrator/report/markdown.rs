@@ -297,7 +297,7 @@ fn mermaid_text(s: &str) -> String {
 /// Plain text for Markdown prose or a table cell: cleaned, with everything
 /// that Markdown, GitHub (math, autolinks, tables) or HTML would interpret
 /// backslash-escaped.
-fn md_text(s: &str) -> String {
+pub(crate) fn md_text(s: &str) -> String {
     let s = clean(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -331,7 +331,7 @@ fn code(s: &str) -> String {
 
 /// A code span inside a table cell: GitHub splits cells at `|` even inside
 /// code, unless it is escaped.
-fn code_in_table(s: &str) -> String {
+pub(crate) fn code_in_table(s: &str) -> String {
     code(s).replace('|', "\\|")
 }
 
@@ -355,7 +355,7 @@ fn code_block(out: &mut String, lang: &str, body: &str) {
 }
 
 /// A link to a file of the run directory (or to another run's report).
-fn link(text: &str, target: &str) -> String {
+pub(crate) fn link(text: &str, target: &str) -> String {
     let mut dest = String::new();
     for c in clean(target).chars() {
         match c {

@@ -12,6 +12,7 @@
 //! is tested against golden files in `src/orchestrator/report/golden/`; run the tests with
 //! `UPDATE_GOLDEN=1` to rewrite them after an intended change.
 
+pub mod batch;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -1,0 +1,318 @@
+//! One run: an item on a job's session, from its run directory to its
+//! record. The network comes from the session (reused when it fits); the
+//! runner carries out the steps; the checks judge; the logs and reports go
+//! into the run directory, which is put in place whole — or, when Ctrl-C
+//! stopped the run, kept as `<name>.interrupted` with what was captured, so
+//! that a person can see why it hung.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Result;
+use time::OffsetDateTime;
+
+use super::plan::Item;
+use super::session::{BuildError, Closed, Session};
+use crate::orchestrator::check;
+use crate::orchestrator::event::{ms, ORCHESTRATOR};
+use crate::orchestrator::net::Backend;
+use crate::orchestrator::record::{
+    CaptureStats, NetworkUse, Phase, Repeat, RunRecord, SCHEMA_VERSION,
+};
+use crate::orchestrator::report;
+use crate::orchestrator::results::{self, Finish, RunDir};
+use crate::orchestrator::runner::{self, Console, Outcome, RunOptions};
+use crate::orchestrator::scenario::ValidScenario;
+use crate::orchestrator::topology;
+
+/// Every check passed.
+pub const EXIT_OK: i32 = 0;
+/// Internal or environment error.
+pub const EXIT_ERROR: i32 = 1;
+/// A check failed.
+pub const EXIT_CHECK_FAILED: i32 = 3;
+/// Interrupted.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// What every run of a batch shares.
+pub struct RunContext<'a> {
+    pub backend: Backend,
+    /// Directory of our `server` and `client`.
+    pub bin_dir: &'a Path,
+    pub pcap: bool,
+    pub interrupted: &'a AtomicBool,
+    /// Where run directories go: `results/` for a run of its own, the
+    /// batch's directory for a run of a batch.
+    pub root: &'a Path,
+    /// A run of its own: named by time, `latest` points at it, and its
+    /// network is torn down before its record is written (so that the
+    /// record holds the teardown).
+    pub alone: bool,
+}
+
+/// A run as it ended.
+pub struct Finished {
+    pub record: RunRecord,
+    /// Its directory: finished, or `.interrupted`; `None` when nothing was
+    /// captured (interrupted while the network was being built).
+    pub dir: Option<PathBuf>,
+}
+
+/// Runs one item on the session's network.
+pub fn run_item(
+    item: &Item,
+    session: &mut Session,
+    ctx: &RunContext,
+    console: &dyn Console,
+) -> Result<Finished> {
+    let s = item.scenario.as_ref();
+    let started = OffsetDateTime::now_utc();
+    let t0 = Instant::now();
+    let mut dir = if ctx.alone {
+        RunDir::create(ctx.root, &s.slug, started)?
+    } else {
+        RunDir::create_named(ctx.root, &item.dir_name)?
+    };
+    dir.write("topo.py", topology::python(s))?;
+    dir.write("scenario.yaml", &s.source)?;
+    session.begin_run(dir.path())?;
+    let topo_py = dir.path().join("topo.py");
+    let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
+        Ok(got) => got,
+        Err(BuildError::Interrupted) => {
+            session.end_run();
+            return Ok(Finished {
+                record: interrupted_record(item, ctx, started),
+                dir: None,
+            });
+        }
+        Err(BuildError::Failed(e)) if ctx.alone => return Err(e),
+        Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
+    };
+    let opts = RunOptions {
+        bin_dir: ctx.bin_dir.to_path_buf(),
+        cwd: scenario_dir(s),
+        capture: ctx.pcap.then(|| dir.path().join("capture.pcap")),
+        console,
+        interrupted: ctx.interrupted,
+        t0,
+    };
+    let (net, state) = session.parts();
+    let mut outcome = runner::run(s, net, &opts, state);
+    let mut leftovers = session.end_run();
+    let closed = if ctx.alone {
+        session.close_network()
+    } else {
+        Closed::default()
+    };
+    leftovers.extend(closed.leftovers.iter().cloned());
+    let (port, capture_log) = (outcome.port, std::mem::take(&mut outcome.capture_log));
+    let interrupted = outcome.interrupted() || ctx.interrupted.load(Ordering::SeqCst);
+    phases.push(Phase {
+        name: "scenario".into(),
+        ms: outcome.scenario_ms,
+    });
+    if ctx.alone {
+        phases.push(Phase {
+            name: "teardown".into(),
+            ms: closed.teardown_ms,
+        });
+    }
+    let mut record = judged_record(item, ctx, started, outcome, &closed, &leftovers);
+    record.phases = phases;
+    record.network = Some(network);
+    if interrupted {
+        record.exit_code = EXIT_INTERRUPTED;
+        record.error = Some("interrupted (Ctrl-C): what was captured until then".into());
+    }
+    write_logs(&mut dir, &record, &closed)?;
+    if opts.capture.is_some() {
+        record.capture = capture_stats(&mut dir, port, &capture_log)?;
+    }
+    record.duration_ms = ms(t0.elapsed());
+    add_rest_phase(&mut record);
+    write_reports(&mut dir, &mut record)?;
+    let how = match (interrupted, ctx.alone) {
+        (true, _) => Finish::Interrupted,
+        (false, true) => Finish::Latest,
+        (false, false) => Finish::Quiet,
+    };
+    let path = dir.finish(how)?;
+    Ok(Finished {
+        record,
+        dir: Some(path),
+    })
+}
+
+/// A run of a batch whose network could not be built: an error of that run
+/// (the batch goes on), with the reason in its record.
+fn errored_run(
+    item: &Item,
+    ctx: &RunContext,
+    session: &mut Session,
+    mut dir: RunDir,
+    started: OffsetDateTime,
+    error: anyhow::Error,
+) -> Result<Finished> {
+    session.end_run();
+    let mut record = bare_record(item, ctx, started);
+    record.exit_code = EXIT_ERROR;
+    record.error = Some(format!("{error:#}"));
+    write_reports(&mut dir, &mut record)?;
+    let path = dir.finish(Finish::Quiet)?;
+    Ok(Finished {
+        record,
+        dir: Some(path),
+    })
+}
+
+/// The directory the scenario's programs run in: its file's.
+fn scenario_dir(s: &ValidScenario) -> PathBuf {
+    match s.file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The record of a finished run: its outcome judged by the checks.
+fn judged_record(
+    item: &Item,
+    ctx: &RunContext,
+    started: OffsetDateTime,
+    outcome: Outcome,
+    closed: &Closed,
+    leftovers: &[String],
+) -> RunRecord {
+    let s = item.scenario.as_ref();
+    let step_error = outcome.error.as_ref().map(ToString::to_string);
+    let judgement = check::judge(
+        s,
+        &outcome.processes,
+        &outcome.events,
+        step_error.as_deref(),
+    );
+    let error = if !leftovers.is_empty() {
+        Some(format!(
+            "had to remove leftovers after the run: {}",
+            leftovers.join(", ")
+        ))
+    } else {
+        closed
+            .teardown_error
+            .as_ref()
+            .map(|e| format!("teardown failed: {e}"))
+    };
+    let passed = error.is_none() && judgement.verdicts.iter().all(|v| v.passed);
+    RunRecord {
+        processes: outcome.processes,
+        events: outcome.events,
+        verdicts: judgement.verdicts,
+        ack_observed: judgement.ack_observed,
+        ack_expected: judgement.ack_expected,
+        exit_code: match (&error, passed) {
+            (Some(_), _) => EXIT_ERROR,
+            (None, true) => EXIT_OK,
+            (None, false) => EXIT_CHECK_FAILED,
+        },
+        error,
+        ..bare_record(item, ctx, started)
+    }
+}
+
+/// Writes the logs of a run into its directory: one per program, the
+/// orchestrator's steps, and Mininet's own output.
+fn write_logs(dir: &mut RunDir, record: &RunRecord, closed: &Closed) -> Result<()> {
+    if !closed.driver_log.is_empty() {
+        dir.write("driver.log", closed.driver_log.join("\n") + "\n")?;
+    }
+    for p in &record.processes {
+        dir.write(&p.log, results::process_log(&record.events, &p.id))?;
+    }
+    dir.write(
+        "orchestrator.log",
+        results::process_log(&record.events, ORCHESTRATOR),
+    )
+}
+
+/// Writes the reports of a finished record, `summary.json` last.
+fn write_reports(dir: &mut RunDir, record: &mut RunRecord) -> Result<()> {
+    for f in [
+        "events.jsonl",
+        "summary.json",
+        "junit.xml",
+        "report.md",
+        "timeline.svg",
+    ] {
+        dir.note(f);
+    }
+    record.files = dir.files();
+    dir.write("events.jsonl", report::json::events_jsonl(&record.events))?;
+    dir.write("junit.xml", report::junit::run(record))?;
+    dir.write("report.md", report::markdown::report(record))?;
+    dir.write("timeline.svg", report::svg::timeline(record))?;
+    dir.write("summary.json", report::json::summary(record))
+}
+
+/// The capture's statistics, when tcpdump wrote a capture of `port`.
+fn capture_stats(dir: &mut RunDir, port: u16, log: &[String]) -> Result<Option<CaptureStats>> {
+    let path = dir.path().join("capture.pcap");
+    if !path.exists() {
+        return Ok(None);
+    }
+    dir.note("capture.pcap");
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let mut stats = crate::orchestrator::capture::stats(&bytes, port);
+    stats.file = "capture.pcap".into();
+    if !log.is_empty() {
+        dir.write("capture.log", log.join("\n") + "\n")?;
+    }
+    Ok(Some(stats))
+}
+
+/// The rest of the time: checks, logs, ownership records; so that the
+/// phases add up to the whole run.
+fn add_rest_phase(record: &mut RunRecord) {
+    let accounted: f64 = record.phases.iter().map(|p| p.ms).sum();
+    record.phases.push(Phase {
+        name: "checks and logs".into(),
+        ms: ((record.duration_ms - accounted).max(0.0) * 1000.0).round() / 1000.0,
+    });
+}
+
+/// A record of the item with nothing observed yet.
+pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> RunRecord {
+    let s = item.scenario.as_ref();
+    RunRecord {
+        schema_version: SCHEMA_VERSION,
+        scenario: s.name.clone(),
+        description: s.description.clone(),
+        file: s.file.display().to_string(),
+        backend: ctx.backend.name().into(),
+        started_utc: results::rfc3339(started),
+        duration_ms: 0.0,
+        phases: Vec::new(),
+        processes: Vec::new(),
+        events: Vec::new(),
+        verdicts: Vec::new(),
+        ack_observed: None,
+        ack_expected: None,
+        exit_code: EXIT_OK,
+        error: None,
+        files: Vec::new(),
+        capture: None,
+        network: None::<NetworkUse>,
+        repeat: (item.repeats > 1).then_some(Repeat {
+            index: item.repeat,
+            of: item.repeats,
+        }),
+    }
+}
+
+fn interrupted_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> RunRecord {
+    RunRecord {
+        exit_code: EXIT_INTERRUPTED,
+        error: Some("interrupted".into()),
+        ..bare_record(item, ctx, started)
+    }
+}

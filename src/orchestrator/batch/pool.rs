@@ -1,0 +1,146 @@
+//! `--jobs N`: N workers take items from one queue, each on a session (a
+//! network) of its own that it reuses from run to run. Results come back to
+//! the calling thread as runs end, which prints them whole — a run's live
+//! output is never interleaved with another's — and may stop the batch
+//! (`--fail-fast`). A worker that panics stops the others from taking new
+//! items; its session is torn down as the panic unwinds.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Mutex;
+
+use anyhow::Result;
+
+use super::execute::{run_item, Finished, RunContext};
+use super::plan::Item;
+use super::session::{Closed, Session};
+use crate::orchestrator::console::Term;
+
+/// How runs show their live output.
+#[derive(Clone, Copy, Debug)]
+pub enum Live {
+    /// Printed as it comes (a run of its own).
+    Print { quiet: bool, verbose: bool },
+    /// Kept and handed back with the run's result (`verbose`: steps and
+    /// commands too); nothing is kept when `keep` is false.
+    Keep {
+        keep: bool,
+        verbose: bool,
+        color: bool,
+    },
+}
+
+/// One run, as it comes back from its worker.
+pub struct Done {
+    /// The item's position in the list given to [`run`].
+    pub position: usize,
+    pub result: Result<Finished>,
+    /// Its live output, when kept.
+    pub output: Vec<String>,
+}
+
+/// What the caller wants after a run came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    Go,
+    /// Take no new item (`--fail-fast`); runs under way finish.
+    Stop,
+}
+
+/// Runs `items` on `jobs` workers; calls `done` for each run as it ends.
+/// Returns what closing each worker's network found.
+pub fn run(
+    items: &[Item],
+    ctx: &RunContext,
+    jobs: usize,
+    live: Live,
+    done: &mut dyn FnMut(Done) -> Next,
+) -> Result<Vec<Closed>> {
+    let queue = Mutex::new((0..items.len()).collect::<VecDeque<usize>>());
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<Done>();
+    let jobs = jobs.clamp(1, items.len().max(1));
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..jobs)
+            .map(|slot| {
+                let tx = tx.clone();
+                let (queue, stop) = (&queue, &stop);
+                scope.spawn(move || {
+                    let work = || worker(slot, items, ctx, live, queue, stop, &tx);
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                        Ok(result) => result,
+                        Err(panic) => {
+                            stop.store(true, Ordering::SeqCst);
+                            std::panic::resume_unwind(panic)
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        for d in rx {
+            let failed = d.result.is_err();
+            if done(d) == Next::Stop || failed {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+        let mut closed = Vec::new();
+        for w in workers {
+            match w.join() {
+                Ok(c) => closed.push(c?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(closed)
+    })
+}
+
+/// One worker: opens its session, runs items until the queue is empty or
+/// the batch stops, then closes the session.
+fn worker(
+    slot: usize,
+    items: &[Item],
+    ctx: &RunContext,
+    live: Live,
+    queue: &Mutex<VecDeque<usize>>,
+    stop: &AtomicBool,
+    tx: &mpsc::Sender<Done>,
+) -> Result<Closed> {
+    let tag = match (ctx.alone, items.first()) {
+        (true, Some(item)) => item.scenario.slug.clone(),
+        _ => format!("job{slot}"),
+    };
+    let mut session = Session::open(ctx.backend, slot, &tag)?;
+    let term = match live {
+        Live::Print { quiet, verbose } => Term::new(quiet, verbose),
+        Live::Keep { verbose, color, .. } => Term::keeping(verbose, color),
+    };
+    loop {
+        if stop.load(Ordering::SeqCst) || ctx.interrupted.load(Ordering::SeqCst) {
+            break;
+        }
+        let Some(position) = queue.lock().expect("queue").pop_front() else {
+            break;
+        };
+        let result = run_item(&items[position], &mut session, ctx, &term);
+        let output = match live {
+            Live::Keep { keep: true, .. } => term.take(),
+            _ => {
+                term.take();
+                Vec::new()
+            }
+        };
+        if tx
+            .send(Done {
+                position,
+                result,
+                output,
+            })
+            .is_err()
+        {
+            break;
+        }
+    }
+    Ok(session.close())
+}

@@ -1,0 +1,510 @@
+//! A batch as data: its `summary.json`, the statistics of repeated
+//! scenarios, and the merge of shards.
+//!
+//! Each run is kept slim (its verdicts, ack, phases and exit code; the run
+//! directory has its events and evidence), so that a batch of thousands of
+//! runs stays small. Statistics are recomputed from the runs wherever they
+//! are needed — after a batch, and after merging shards — so that merged
+//! numbers are the numbers of one big batch.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::orchestrator::record::RunRecord;
+
+/// Bumped when a field of [`BatchSummary`] changes meaning or is removed.
+pub const BATCH_SCHEMA_VERSION: u32 = 1;
+
+/// `summary.json` of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchSummary {
+    pub schema_version: u32,
+    /// Always `batch` (a run's summary.json has no `kind`).
+    pub kind: String,
+    pub started_utc: String,
+    /// Wall time of the batch (of the longest shard, once merged).
+    pub duration_ms: f64,
+    pub backend: String,
+    pub jobs: usize,
+    /// How many times each scenario ran.
+    pub repeat: u32,
+    /// `K/N` when this is one shard; the shards merged, once merged.
+    pub shards: Vec<String>,
+    /// Items in the whole plan, every shard's together.
+    pub plan_size: usize,
+    /// Ctrl-C stopped it: the runs listed are those that ended.
+    pub interrupted: bool,
+    pub totals: Totals,
+    pub scenarios: Vec<ScenarioStats>,
+    pub runs: Vec<BatchRun>,
+}
+
+/// How the runs ended.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    pub runs: usize,
+    pub passed: usize,
+    /// A check failed.
+    pub failed: usize,
+    /// The run could not be carried out (network, teardown).
+    pub errors: usize,
+    pub interrupted: usize,
+}
+
+/// One run of a batch.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchRun {
+    /// Its position in the whole plan: the order of every report.
+    pub index: usize,
+    /// The key its shard was chosen by.
+    pub key: String,
+    /// `case2`, `case2 #3`.
+    pub label: String,
+    /// Its run directory, relative to the batch's.
+    pub dir: Option<String>,
+    /// The run's record, slim (see [`slim`]).
+    pub record: RunRecord,
+}
+
+/// The statistics of one scenario over its runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioStats {
+    pub scenario: String,
+    pub file: String,
+    pub runs: usize,
+    pub passed: usize,
+    /// `passed / runs`.
+    pub pass_rate: f64,
+    /// Some runs passed and some did not.
+    pub flaky: bool,
+    /// How often each ack was observed (`none` when a run had none).
+    pub acks: BTreeMap<String, usize>,
+    /// How often each check failed.
+    pub failed_checks: BTreeMap<String, usize>,
+    /// p50 / p95 / max of each phase, in the order phases happen.
+    pub phases: Vec<PhaseStats>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PhaseStats {
+    pub name: String,
+    pub runs: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+}
+
+/// What a batch keeps of a finished run: not the event stream, the
+/// processes or the evidence (the run directory has them all), and of a
+/// passed check only its id, so that a long batch holds a few hundred
+/// bytes per run.
+pub fn slim(mut record: RunRecord) -> RunRecord {
+    record.events = Vec::new();
+    record.processes = Vec::new();
+    record.files = Vec::new();
+    record.capture = None;
+    for v in record.verdicts.iter_mut().filter(|v| v.passed) {
+        v.title = String::new();
+        v.expected = String::new();
+        v.observed = String::new();
+        v.evidence = Vec::new();
+    }
+    for v in record.verdicts.iter_mut() {
+        v.evidence = Vec::new();
+    }
+    record.verdicts.shrink_to_fit();
+    record
+}
+
+/// How a run ended, as the totals count it.
+pub fn outcome(record: &RunRecord) -> &'static str {
+    match record.exit_code {
+        0 => "passed",
+        130 => "interrupted",
+        3 => "failed",
+        _ => "error",
+    }
+}
+
+impl Totals {
+    pub fn of(runs: &[BatchRun]) -> Totals {
+        let mut t = Totals {
+            runs: runs.len(),
+            ..Totals::default()
+        };
+        for r in runs {
+            match outcome(&r.record) {
+                "passed" => t.passed += 1,
+                "failed" => t.failed += 1,
+                "interrupted" => t.interrupted += 1,
+                _ => t.errors += 1,
+            }
+        }
+        t
+    }
+}
+
+/// The nearest-rank percentile `p` (0–100) of sorted values.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The statistics of every scenario, in the order they first appear.
+pub fn scenario_stats(runs: &[BatchRun]) -> Vec<ScenarioStats> {
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut groups: BTreeMap<(String, String), Vec<&RunRecord>> = BTreeMap::new();
+    for r in runs {
+        let key = (r.record.file.clone(), r.record.scenario.clone());
+        if !groups.contains_key(&key) {
+            order.push(key.clone());
+        }
+        groups.entry(key).or_default().push(&r.record);
+    }
+    order
+        .into_iter()
+        .map(|key| stats_of(&key.1, &key.0, &groups[&key]))
+        .collect()
+}
+
+fn stats_of(scenario: &str, file: &str, records: &[&RunRecord]) -> ScenarioStats {
+    let runs = records.len();
+    let passed = records.iter().filter(|r| r.passed()).count();
+    let mut acks = BTreeMap::new();
+    let mut failed_checks = BTreeMap::new();
+    for r in records {
+        let ack = r.ack_observed.clone().unwrap_or_else(|| "none".into());
+        *acks.entry(ack).or_insert(0) += 1;
+        for v in r.verdicts.iter().filter(|v| !v.passed) {
+            *failed_checks.entry(v.id.clone()).or_insert(0) += 1;
+        }
+    }
+    ScenarioStats {
+        scenario: scenario.to_string(),
+        file: file.to_string(),
+        runs,
+        passed,
+        pass_rate: if runs == 0 {
+            0.0
+        } else {
+            passed as f64 / runs as f64
+        },
+        flaky: passed > 0 && passed < runs,
+        acks,
+        failed_checks,
+        phases: phase_stats(records),
+    }
+}
+
+fn phase_stats(records: &[&RunRecord]) -> Vec<PhaseStats> {
+    let mut names: Vec<String> = Vec::new();
+    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in records {
+        for p in &r.phases {
+            if !names.contains(&p.name) {
+                names.push(p.name.clone());
+            }
+            values.entry(p.name.clone()).or_default().push(p.ms);
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let mut v = values.remove(&name).unwrap_or_default();
+            v.sort_by(f64::total_cmp);
+            PhaseStats {
+                runs: v.len(),
+                p50_ms: percentile(&v, 50.0),
+                p95_ms: percentile(&v, 95.0),
+                max_ms: v.last().copied().unwrap_or(0.0),
+                name,
+            }
+        })
+        .collect()
+}
+
+/// The batch summary file of a results directory or batch directory: a
+/// batch directory holds `summary.json` of kind `batch`; a results
+/// directory's `latest` points at one.
+pub fn find_batch(dir: &Path) -> Result<PathBuf> {
+    for candidate in [dir.to_path_buf(), dir.join("latest")] {
+        let file = candidate.join("summary.json");
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            if value["kind"] == "batch" {
+                return Ok(candidate);
+            }
+        }
+    }
+    bail!(
+        "{}: no batch here (neither it nor its `latest` holds a batch's summary.json)",
+        dir.display()
+    )
+}
+
+/// Reads a batch's `summary.json`.
+pub fn read(batch_dir: &Path) -> Result<BatchSummary> {
+    let file = batch_dir.join("summary.json");
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let summary: BatchSummary = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a batch summary", file.display()))?;
+    if summary.schema_version != BATCH_SCHEMA_VERSION {
+        bail!(
+            "{} has schema version {}; this orchestrate reads {BATCH_SCHEMA_VERSION}",
+            file.display(),
+            summary.schema_version
+        );
+    }
+    Ok(summary)
+}
+
+/// Merges the summaries of shards (each read from its batch directory)
+/// into one, whose run directories are given relative to `out`.
+pub fn merge(shards: Vec<(PathBuf, BatchSummary)>, out: &Path) -> Result<BatchSummary> {
+    check_shards(&shards)?;
+    let first = &shards[0].1;
+    let mut merged = BatchSummary {
+        schema_version: BATCH_SCHEMA_VERSION,
+        kind: "batch".into(),
+        started_utc: shards
+            .iter()
+            .map(|(_, s)| s.started_utc.clone())
+            .min()
+            .unwrap_or_default(),
+        duration_ms: shards
+            .iter()
+            .map(|(_, s)| s.duration_ms)
+            .fold(0.0, f64::max),
+        backend: first.backend.clone(),
+        jobs: first.jobs,
+        repeat: first.repeat,
+        shards: shards.iter().flat_map(|(_, s)| s.shards.clone()).collect(),
+        plan_size: first.plan_size,
+        interrupted: shards.iter().any(|(_, s)| s.interrupted),
+        totals: Totals::default(),
+        scenarios: Vec::new(),
+        runs: Vec::new(),
+    };
+    let out_abs = absolute(out);
+    for (dir, summary) in shards {
+        let dir_abs = absolute(&dir);
+        for mut run in summary.runs {
+            run.dir = run.dir.map(|d| {
+                let target = dir_abs.join(d);
+                pathdiff::diff_paths(&target, &out_abs)
+                    .unwrap_or(target)
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            merged.runs.push(run);
+        }
+    }
+    merged.runs.sort_by_key(|r| r.index);
+    if let Some(w) = merged.runs.windows(2).find(|w| w[0].key == w[1].key) {
+        bail!("the run {:?} is in two of the shards given", w[0].key);
+    }
+    merged.totals = Totals::of(&merged.runs);
+    merged.scenarios = scenario_stats(&merged.runs);
+    Ok(merged)
+}
+
+/// The shards given must be the shards of one plan, each once, all of them.
+fn check_shards(shards: &[(PathBuf, BatchSummary)]) -> Result<()> {
+    let Some((_, first)) = shards.first() else {
+        bail!("no shard to merge");
+    };
+    let mut seen: BTreeMap<u32, PathBuf> = BTreeMap::new();
+    let mut count = None;
+    for (dir, s) in shards {
+        if s.backend != first.backend || s.repeat != first.repeat || s.plan_size != first.plan_size
+        {
+            bail!(
+                "{} is not a shard of the same batch as {} (backend, repeat or plan differ)",
+                dir.display(),
+                shards[0].0.display()
+            );
+        }
+        for shard in &s.shards {
+            let (k, n) = shard
+                .split_once('/')
+                .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
+                .with_context(|| format!("{}: bad shard {shard:?}", dir.display()))?;
+            if *count.get_or_insert(n) != n {
+                bail!(
+                    "{} is shard {shard}, of another number of shards",
+                    dir.display()
+                );
+            }
+            if let Some(other) = seen.insert(k, dir.clone()) {
+                bail!(
+                    "shard {k}/{n} is given twice: {} and {}",
+                    other.display(),
+                    dir.display()
+                );
+            }
+        }
+    }
+    if let Some(n) = count {
+        let missing: Vec<String> = (1..=n)
+            .filter(|k| !seen.contains_key(k))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "shard {} missing: merge needs every shard",
+                missing.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| {
+        std::env::current_dir()
+            .map(|d| d.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orchestrator::record::{Phase, Verdict, SCHEMA_VERSION};
+
+    fn record(scenario: &str, ack: &str, passed: bool, ms: f64) -> RunRecord {
+        RunRecord {
+            schema_version: SCHEMA_VERSION,
+            scenario: scenario.into(),
+            description: String::new(),
+            file: format!("experiments/{scenario}.yaml"),
+            backend: "local".into(),
+            started_utc: "2026-12-02T00:00:00.000Z".into(),
+            duration_ms: ms,
+            phases: vec![Phase {
+                name: "scenario".into(),
+                ms,
+            }],
+            processes: vec![],
+            events: vec![],
+            verdicts: vec![Verdict::new("ack.order", "", passed, "", "", vec![])],
+            ack_observed: Some(ack.into()),
+            ack_expected: None,
+            exit_code: if passed { 0 } else { 3 },
+            error: None,
+            files: vec![],
+            capture: None,
+            network: None,
+            repeat: None,
+        }
+    }
+
+    fn run(index: usize, record: RunRecord) -> BatchRun {
+        BatchRun {
+            index,
+            key: format!("{}#{index}", record.file),
+            label: record.scenario.clone(),
+            dir: Some(format!("{}-r{index}", record.scenario)),
+            record,
+        }
+    }
+
+    #[test]
+    fn repeats_give_a_pass_rate_acks_percentiles_and_flakiness() {
+        let mut runs = Vec::new();
+        for i in 0..20 {
+            let ack = if i % 4 == 0 { "Y first" } else { "X first" };
+            runs.push(run(i, record("simultaneous", ack, true, (i + 1) as f64)));
+        }
+        runs.push(run(20, record("case2", "Y first", true, 5.0)));
+        runs.push(run(21, record("case2", "X first", false, 6.0)));
+        let stats = scenario_stats(&runs);
+        assert_eq!(stats.len(), 2);
+        let sim = &stats[0];
+        assert_eq!((sim.runs, sim.passed, sim.flaky), (20, 20, false));
+        assert_eq!(sim.acks["X first"], 15);
+        assert_eq!(sim.acks["Y first"], 5);
+        assert_eq!(sim.phases[0].p50_ms, 10.0);
+        assert_eq!(sim.phases[0].p95_ms, 19.0);
+        assert_eq!(sim.phases[0].max_ms, 20.0);
+        let case2 = &stats[1];
+        assert!(case2.flaky);
+        assert_eq!(case2.pass_rate, 0.5);
+        assert_eq!(case2.failed_checks["ack.order"], 1);
+        assert_eq!(
+            Totals::of(&runs),
+            Totals {
+                runs: 22,
+                passed: 21,
+                failed: 1,
+                ..Totals::default()
+            }
+        );
+    }
+
+    fn summary(shard: &str, runs: Vec<BatchRun>) -> BatchSummary {
+        BatchSummary {
+            schema_version: BATCH_SCHEMA_VERSION,
+            kind: "batch".into(),
+            started_utc: "2026-12-02T00:00:00.000Z".into(),
+            duration_ms: 100.0,
+            backend: "local".into(),
+            jobs: 1,
+            repeat: 1,
+            shards: vec![shard.into()],
+            plan_size: 3,
+            interrupted: false,
+            totals: Totals::of(&runs),
+            scenarios: scenario_stats(&runs),
+            runs,
+        }
+    }
+
+    #[test]
+    fn merged_shards_are_one_batch_in_plan_order() {
+        let a = summary(
+            "1/2",
+            vec![
+                run(0, record("case1", "X", true, 1.0)),
+                run(2, record("case3", "X", true, 1.0)),
+            ],
+        );
+        let b = summary("2/2", vec![run(1, record("case2", "Y", false, 1.0))]);
+        let merged = merge(
+            vec![
+                (PathBuf::from("/r/shard-2/b"), b.clone()),
+                (PathBuf::from("/r/shard-1/b"), a.clone()),
+            ],
+            Path::new("/r/merged"),
+        )
+        .unwrap();
+        let order: Vec<usize> = merged.runs.iter().map(|r| r.index).collect();
+        assert_eq!(order, vec![0, 1, 2]);
+        assert_eq!(merged.runs[1].dir.as_deref(), Some("../shard-2/b/case2-r1"));
+        assert_eq!((merged.totals.passed, merged.totals.failed), (2, 1));
+        assert_eq!(merged.shards.len(), 2);
+
+        let err = merge(vec![(PathBuf::from("/r/1"), a.clone())], Path::new("/r/m"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "shard 2/2 missing: merge needs every shard");
+        let err = merge(
+            vec![
+                (PathBuf::from("/r/1"), a.clone()),
+                (PathBuf::from("/r/1b"), a),
+            ],
+            Path::new("/r/m"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(err, "shard 1/2 is given twice: /r/1 and /r/1b");
+    }
+}
