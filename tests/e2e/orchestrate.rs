@@ -5,7 +5,7 @@
 //! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
 //! `support`); `sudo cargo test -- --include-ignored` runs them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::prelude::*;
