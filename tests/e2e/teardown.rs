@@ -7,8 +7,8 @@
 
 use assert_cmd::prelude::*;
 use nix::sys::signal::{kill, Signal};
-use predicates::prelude::*;
 use nix::unistd::Pid;
+use predicates::prelude::*;
 use std::path::PathBuf;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -157,11 +157,13 @@ fn assert_interrupted_run_kept(run: &Run, pid: u32) {
     assert!(entries[0].ends_with("-gap.interrupted"), "{entries:?}");
     let kept = run.results().join(&entries[0]);
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(kept.join("summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(kept.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["exit_code"], 130);
     assert!(
-        summary["error"].as_str().unwrap().starts_with("interrupted"),
+        summary["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("interrupted"),
         "{summary}"
     );
     // What was captured is there: b typed, a not yet (the long gap).

@@ -17,8 +17,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::net::Backend;
-use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
 use crate::orchestrator::results;
+use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 

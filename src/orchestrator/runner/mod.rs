@@ -59,6 +59,9 @@ pub const KILL_GRACE: Duration = Duration::from_secs(1);
 /// How long live output is held back so that lines read by different
 /// threads reach the terminal in the order they happened.
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
+/// A wait longer than this says what it is waiting for (once), so that a
+/// hung program does not keep a person waiting in silence.
+const NOTICE_AFTER: Duration = Duration::from_secs(2);
 
 /// Where live output goes while a run goes on.
 pub trait Console {
@@ -331,17 +334,20 @@ impl Runner<'_> {
 
     /// Takes in events until `done` holds or the timeout passes. A
     /// `scenario_bound` wait also ends at the scenario's deadline and at
-    /// Ctrl-C; cleanup waits are not.
+    /// Ctrl-C, and says what it waits for when that takes long; cleanup
+    /// waits are not.
     fn wait_raw(
         &mut self,
         timeout: Duration,
-        scenario_bound: bool,
+        scenario_bound: Option<&str>,
         done: &mut Condition,
     ) -> Result<(), WaitEnd> {
-        let mut until = Instant::now() + timeout;
-        if scenario_bound {
+        let start = Instant::now();
+        let mut until = start + timeout;
+        if scenario_bound.is_some() {
             until = until.min(self.deadline);
         }
+        let mut noticed = false;
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.handle(m);
@@ -352,10 +358,16 @@ impl Runner<'_> {
                 Ok(false) => {}
                 Err(e) => return Err(WaitEnd::Impossible(e)),
             }
-            if scenario_bound && self.opts.interrupted.load(Ordering::SeqCst) {
-                return Err(WaitEnd::Interrupted);
-            }
             let now = Instant::now();
+            if let Some(what) = scenario_bound {
+                if self.opts.interrupted.load(Ordering::SeqCst) {
+                    return Err(WaitEnd::Interrupted);
+                }
+                if !noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
+                    noticed = true;
+                    self.notice(what, until - now);
+                }
+            }
             if now >= until {
                 return Err(WaitEnd::TimedOut);
             }
@@ -369,6 +381,22 @@ impl Runner<'_> {
         }
     }
 
+    /// Says, once, what a long wait is waiting for and how long it may last.
+    fn notice(&mut self, what: &str, left: Duration) {
+        let bound = if self.deadline - Instant::now() <= left + Duration::from_millis(50) {
+            format!(
+                "the scenario's timeout ({} s) stops the run in {:.0} s; --timeout changes it",
+                self.scenario.timeout.as_secs_f64(),
+                left.as_secs_f64()
+            )
+        } else {
+            format!("it may take {:.0} s more", left.as_secs_f64())
+        };
+        self.step(EventKind::WaitingFor {
+            what: format!("{what} (still waiting; {bound})"),
+        });
+    }
+
     /// Waits for `done`, as a step: a timeout or an impossible condition is
     /// the step's failure, described with `what`.
     fn wait(
@@ -378,7 +406,7 @@ impl Runner<'_> {
         done: &mut Condition,
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        match self.wait_raw(timeout, true, done) {
+        match self.wait_raw(timeout, Some(what), done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
@@ -406,7 +434,14 @@ impl Runner<'_> {
     /// its own; says which still run when it does not happen.
     fn wait_all_exit(&mut self) -> Result<(), String> {
         let left = self.deadline.saturating_duration_since(Instant::now());
-        match self.wait_raw(left, true, &mut |r| Ok(r.all_exited())) {
+        let running: Vec<String> = self
+            .procs
+            .iter()
+            .filter(|p| p.running)
+            .map(|p| p.info.label())
+            .collect();
+        let what = format!("{} to exit", running.join(", "));
+        match self.wait_raw(left, Some(&what), &mut |r| Ok(r.all_exited())) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
             Err(_) => {

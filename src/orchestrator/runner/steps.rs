@@ -3,13 +3,16 @@
 //! one and for the condition that makes it meaningful (a connection in the
 //! server host's TCP table, a greeting before typing).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::net::PortSockets;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::pa3::protocol;
+
+/// Sleeps up to this long are one timer sleep (see [`Runner::sleep`]).
+const SHORT_SLEEP: Duration = Duration::from_millis(5);
 
 impl Runner<'_> {
     /// Starts the server, then carries out every step in order.
@@ -32,6 +35,7 @@ impl Runner<'_> {
                     self.connect(*c, connected, server)?;
                 }
                 ValidStep::Send(c) => self.send(*c)?,
+                ValidStep::SendTogether(cs) => self.send_together(cs)?,
                 ValidStep::Sleep(d) => self.sleep(*d)?,
                 ValidStep::WaitFor {
                     process,
@@ -92,11 +96,10 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// `send: c`: once the client has printed its greeting, types its name.
-    fn send(&mut self, c: usize) -> Result<(), RunError> {
+    /// Waits until client `c` has printed its greeting; gives its index.
+    fn greeted(&mut self, c: usize) -> Result<usize, RunError> {
         let idx = self.proc_index(ProcessRef::Client(c));
-        let client = &self.scenario.clients[c];
-        let (id, name) = (client.id.clone(), client.name.clone());
+        let id = self.scenario.clients[c].id.clone();
         self.wait(
             &format!("client {id} to print its greeting"),
             STEP_TIMEOUT,
@@ -108,16 +111,50 @@ impl Runner<'_> {
                 Ok(false)
             },
         )?;
+        Ok(idx)
+    }
+
+    /// `send: c`: once the client has printed its greeting, types its name.
+    fn send(&mut self, c: usize) -> Result<(), RunError> {
+        let idx = self.greeted(c)?;
+        let client = &self.scenario.clients[c];
+        let (id, name) = (client.id.clone(), client.name.clone());
         self.step(EventKind::Sending { client: id });
         self.type_line(idx, &name)
     }
 
+    /// `send: [a, b]`: once both have printed their greeting, types both
+    /// names back to back, so that the messages leave microseconds apart.
+    fn send_together(&mut self, clients: &[usize]) -> Result<(), RunError> {
+        let mut ready = Vec::new();
+        for &c in clients {
+            ready.push((self.greeted(c)?, self.scenario.clients[c].clone()));
+        }
+        for (_, client) in &ready {
+            self.step(EventKind::Sending {
+                client: client.id.clone(),
+            });
+        }
+        for (idx, client) in &ready {
+            self.type_line(*idx, &client.name)?;
+        }
+        Ok(())
+    }
+
     /// `sleep_ms`: lets time pass, taking in events meanwhile.
     fn sleep(&mut self, d: Duration) -> Result<(), RunError> {
+        let started = Instant::now();
         self.step(EventKind::Sleeping {
             ms: d.as_secs_f64() * 1e3,
         });
-        match self.wait_raw(d, true, &mut |_| Ok(false)) {
+        if d <= SHORT_SLEEP {
+            // A gap between two sends, meant to the microsecond: one timer
+            // sleep, without taking in events (the next wait does).
+            std::thread::sleep(d.saturating_sub(started.elapsed()));
+            return Ok(());
+        }
+        let what = format!("{} ms to pass", millis(d.as_secs_f64() * 1e3));
+        match self.wait_raw(d, Some(&what), &mut |_| Ok(false)) {
             Err(WaitEnd::TimedOut) | Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {

@@ -72,6 +72,9 @@ impl Matcher {
 pub enum ValidStep {
     Connect(usize),
     Send(usize),
+    /// Both clients typed into back to back (`send: [a, b]`): their
+    /// messages leave microseconds apart, in either order of arrival.
+    SendTogether(Vec<usize>),
     Sleep(Duration),
     WaitFor {
         process: ProcessRef,

@@ -72,12 +72,48 @@ pub enum CommandSpec {
 pub enum Step {
     /// Start this client and wait until the server's host has its connection.
     Connect(String),
-    /// Once this client has been greeted, type its name into its stdin.
-    Send(String),
+    /// Once this client has been greeted, type its name into its stdin;
+    /// `send: [a, b]` types into both at once (a simultaneous send).
+    Send(Sends),
     /// Wait this many milliseconds (fractions allowed: 0.2 is 200 µs).
     SleepMs(f64),
     /// Wait until a process prints a line.
     WaitFor(WaitSpec),
+}
+
+/// `send: a`, or `send: [a, b]` for clients that send at the same moment.
+#[derive(Debug)]
+pub enum Sends {
+    One(String),
+    Together(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Sends {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Sends, D::Error> {
+        struct SendsVisitor;
+        impl<'de> serde::de::Visitor<'de> for SendsVisitor {
+            type Value = Sends;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a client id (`send: a`), or two for a simultaneous send (`send: [a, b]`)",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sends, E> {
+                Ok(Sends::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Sends, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element::<String>()? {
+                    ids.push(id);
+                }
+                Ok(Sends::Together(ids))
+            }
+        }
+        d.deserialize_any(SendsVisitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,7 @@
 //! letters; the send order, the expected ack.
 
 use super::{Least, Validator};
-use crate::orchestrator::scenario::schema::{ClientSpec, Step, WaitSpec};
+use crate::orchestrator::scenario::schema::{ClientSpec, Sends, Step, WaitSpec};
 use crate::orchestrator::scenario::ValidStep;
 
 impl Validator<'_> {
@@ -47,7 +47,8 @@ impl Validator<'_> {
     fn step(&mut self, path: &str, step: &Step) -> Option<ValidStep> {
         match step {
             Step::Connect(id) => self.connect(&format!("{path}.connect"), id),
-            Step::Send(id) => self.send(&format!("{path}.send"), id),
+            Step::Send(Sends::One(id)) => self.send(&format!("{path}.send"), id),
+            Step::Send(Sends::Together(ids)) => self.send_together(&format!("{path}.send"), ids),
             Step::SleepMs(ms) => self.sleep(&format!("{path}.sleep_ms"), *ms),
             Step::WaitFor(wait) => self.wait_for(&format!("{path}.wait_for"), wait),
         }
@@ -83,6 +84,25 @@ impl Validator<'_> {
         }
         self.sent.push(client);
         Some(ValidStep::Send(client))
+    }
+
+    /// `send: [a, b]`: two different clients, each as `send: a` would take.
+    fn send_together(&mut self, path: &str, ids: &[String]) -> Option<ValidStep> {
+        if ids.len() != 2 || ids[0] == ids[1] {
+            self.at(
+                path,
+                "a simultaneous send names the two clients: `send: [a, b]`",
+            );
+            return None;
+        }
+        let mut clients = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            match self.send(&format!("{path}[{i}]"), id)? {
+                ValidStep::Send(c) => clients.push(c),
+                _ => unreachable!("send gives a Send"),
+            }
+        }
+        Some(ValidStep::SendTogether(clients))
     }
 
     fn sleep(&mut self, path: &str, ms: f64) -> Option<ValidStep> {
@@ -143,6 +163,32 @@ mod tests {
             e.contains("t.yaml:8:11: client b sends before it connects"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_simultaneous_send_names_two_connected_clients_once_each() {
+        let together = CASE2.replace(
+            "  - send: b\n  - sleep_ms: 200\n  - send: a",
+            "  - send: [b, a]",
+        );
+        let s = ok(&together);
+        assert!(matches!(s.steps[2], ValidStep::SendTogether(ref c) if *c == vec![1, 0]));
+        // Listed order stands for the send order (Y then X) where a gap
+        // would decide; the checks go by the server's own order instead.
+        assert_eq!(
+            s.derived_ack.as_deref(),
+            Some("Y: Bob received before X: Alice")
+        );
+        let refused =
+            |steps: &str| err(&CASE2.replace("  - send: b\n  - sleep_ms: 200\n  - send: a", steps));
+        assert!(refused("  - send: [a, a]").contains("a simultaneous send names the two clients"));
+        assert!(refused("  - send: [a]").contains("a simultaneous send names the two clients"));
+        assert!(
+            refused("  - send: [a, b, a]").contains("a simultaneous send names the two clients")
+        );
+        assert!(refused("  - send: [a, z]").contains("unknown client \"z\""));
+        assert!(refused("  - send: a\n  - send: [a, b]").contains("client a sends twice"));
+        assert!(refused("  - send: 3").contains("expected a client id (`send: a`), or two"));
     }
 
     /// The sleep step of CASE2 (its fourth step).
