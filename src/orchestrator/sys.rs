@@ -115,6 +115,20 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
         .collect()
 }
 
+/// Whether a thread of process `pid` is blocked reading its stdin (a
+/// `read` or `readv` of fd 0, as `/proc/PID/task/*/syscall` shows): the
+/// program waits for what a person would type.
+pub fn reads_stdin(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let reads = [libc::SYS_read, libc::SYS_readv].map(|n| format!("{n} 0x0 "));
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("syscall"))
+            .is_ok_and(|call| reads.iter().any(|r| call.starts_with(r.as_str())))
+    })
+}
+
 /// Whether any process (a zombie included) has process group `pgid`:
 /// `killpg(pgid, 0)` fails with ESRCH when none has.
 fn group_exists(pgid: u32) -> bool {
@@ -267,6 +281,32 @@ pub fn count_sockets(table: &[TcpNetEntry], port: u16) -> PortSockets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_program_blocked_on_its_stdin_is_seen_reading_it() {
+        let mut child = std::process::Command::new("cat")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !reads_stdin(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(reads_stdin(pid), "cat waits on its stdin");
+        drop(child.stdin.take());
+        child.wait().unwrap();
+        // A sleeping program reads nothing.
+        let mut sleeper = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!reads_stdin(sleeper.id()));
+        sleeper.kill().unwrap();
+        sleeper.wait().unwrap();
+    }
 
     #[test]
     fn this_process_is_alive_and_a_wrong_start_time_is_not() {

@@ -48,13 +48,13 @@ pub(super) fn merge(args: &MergeArgs) -> Result<i32> {
     results::write_atomic(&args.out.join("junit.xml"), report::batch::junit(&merged))?;
     results::give_to_invoking_user(&args.out);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&merged)?);
+        outln!("{}", serde_json::to_string_pretty(&merged)?);
     } else {
         let paint = Paint {
             color: stdout_wants_color(),
         };
-        print!("{}", report::batch::terminal_summary(&merged, paint));
-        println!("index: {}", args.out.join("index.md").display());
+        out!("{}", report::batch::terminal_summary(&merged, paint));
+        outln!("index: {}", args.out.join("index.md").display());
     }
     let t = &merged.totals;
     Ok(if t.errors > 0 || t.interrupted > 0 {

@@ -22,6 +22,24 @@ use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
+/// `println!` that never panics: a reader that went away (`orchestrate … |
+/// head`) must not turn into a panic in the middle of a run — the run goes
+/// on and cleans up after itself.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see [`outln`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod merge;
 mod progress;
 mod run;
@@ -267,7 +285,7 @@ fn validate(paths: &[PathBuf]) -> Result<i32> {
         for warning in &s.warnings {
             eprintln!("{}", warning.as_warning());
         }
-        println!(
+        outln!(
             "ok: {} ({}: {} steps, expects {})",
             s.file.display(),
             s.name,
@@ -285,7 +303,7 @@ fn topo(path: &Path) -> Result<i32> {
     let Ok(s) = load_one(path) else {
         return Ok(EXIT_INVALID);
     };
-    print!("{}", topology::python(&s));
+    out!("{}", topology::python(&s));
     Ok(EXIT_OK)
 }
 
@@ -293,18 +311,18 @@ fn clean(results: &Path) -> Result<i32> {
     let mut report = state::clean_dead_runs()?;
     report.removed.extend(remove_interrupted(results));
     if report.removed.is_empty() {
-        println!(
+        outln!(
             "nothing to clean: no leftovers of dead runs in {}, no interrupted run in {}",
             state::state_dir().display(),
             results.display()
         );
     } else {
         for r in &report.removed {
-            println!("removed {r}");
+            outln!("removed {r}");
         }
     }
     for pid in &report.live_runs {
-        println!("left alone: the run of live orchestrator pid {pid}");
+        outln!("left alone: the run of live orchestrator pid {pid}");
     }
     Ok(EXIT_OK)
 }

@@ -103,12 +103,12 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
         }
         return Ok(EXIT_INTERRUPTED);
     }
-    print!(
+    out!(
         "{}",
         report::terminal::verdict_table(record, term.paint.color)
     );
     if let Some(d) = &finished.dir {
-        println!("report: {}", d.join("report.md").display());
+        outln!("report: {}", d.join("report.md").display());
     }
     Ok(record.exit_code)
 }
@@ -254,13 +254,13 @@ fn dir_name(path: &Path) -> String {
 /// as JSON on stdout), and where the index is.
 fn report_batch(args: &RunArgs, summary: &BatchSummary, path: &Path, color: bool) -> Result<()> {
     if args.json {
-        println!("{}", serde_json::to_string_pretty(summary)?);
+        outln!("{}", serde_json::to_string_pretty(summary)?);
         return Ok(());
     }
-    print!(
+    out!(
         "{}",
         report::batch::terminal_summary(summary, Paint { color })
     );
-    println!("index: {}", path.join("index.md").display());
+    outln!("index: {}", path.join("index.md").display());
     Ok(())
 }

@@ -53,24 +53,26 @@ fn up_wait(
         .host(&s.server.host)
         .ok_or_else(|| anyhow!("no server host"))?
         .clone();
-    println!(
+    outln!(
         "Network up ({} hosts on Linux bridge {switch}):",
         s.hosts.len()
     );
     for h in &s.hosts {
         if let Some(host) = net.host(h) {
-            println!(
+            outln!(
                 "  {:<6} {:<12} namespace of pid {}",
-                host.name, host.ip, host.ns_pid
+                host.name,
+                host.ip,
+                host.ns_pid
             );
         }
     }
-    println!("\nRun the programs by hand, each in its own terminal (as root):");
+    outln!("\nRun the programs by hand, each in its own terminal (as root):");
     let srv = net.host(&s.server.host).expect("server host");
-    println!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
+    outln!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
     for c in &s.clients {
         if let Some(h) = net.host(&c.host) {
-            println!(
+            outln!(
                 "  mnexec -a {} {}/client --server {}      # {} ({}), then type a name",
                 h.ns_pid,
                 bin.display(),
@@ -80,13 +82,13 @@ fn up_wait(
             );
         }
     }
-    println!("\nPress Ctrl-C to tear the network down.");
+    outln!("\nPress Ctrl-C to tear the network down.");
     let _ = std::io::stdout().flush();
     while !INTERRUPTED.load(Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     net.teardown()?;
-    println!("network removed");
+    outln!("network removed");
     Ok(EXIT_OK)
 }
 
@@ -105,16 +107,16 @@ fn up_cli(
             .unwrap_or(0);
         format!("10.0.0.{}", idx + 1)
     };
-    println!("Starting Mininet's CLI; our binaries are on the hosts' PATH. Try:");
-    println!("  mininet> {} server &", s.server.host);
+    outln!("Starting Mininet's CLI; our binaries are on the hosts' PATH. Try:");
+    outln!("  mininet> {} server &", s.server.host);
     for c in &s.clients {
-        println!(
+        outln!(
             "  mininet> {} client --server {server_ip} --name {}",
             c.host,
             shell_words::quote(&c.name)
         );
     }
-    println!("Type `exit` (or Ctrl-D) to tear the network down.\n");
+    outln!("Type `exit` (or Ctrl-D) to tear the network down.\n");
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![bin.to_path_buf()];
     paths.extend(std::env::split_paths(&path));
@@ -140,7 +142,7 @@ fn up_cli(
     if !leftovers.is_empty() {
         eprintln!("removed leftover interfaces: {}", leftovers.join(", "));
     }
-    println!("network removed");
+    outln!("network removed");
     Ok(if status.success() {
         EXIT_OK
     } else {

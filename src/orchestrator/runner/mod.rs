@@ -59,6 +59,11 @@ pub const KILL_GRACE: Duration = Duration::from_secs(1);
 /// How long live output is held back so that lines read by different
 /// threads reach the terminal in the order they happened.
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
+/// How often a wait looks at its condition when nothing is reported (a
+/// condition on the kernel's state — a socket, a blocked read — reports
+/// nothing by itself).
+const POLL: Duration = Duration::from_millis(5);
+
 /// A wait longer than this says what it is waiting for (once), so that a
 /// hung program does not keep a person waiting in silence.
 const NOTICE_AFTER: Duration = Duration::from_secs(2);
@@ -148,6 +153,8 @@ struct Runner<'a> {
     deadline: Instant,
     /// The run's mark (`PA3_RUN_ID`), set on every program it starts.
     mark: String,
+    /// How often a wait looks at its condition when nothing is reported.
+    poll: Duration,
 }
 
 /// Why a wait ended without its condition.
@@ -193,6 +200,7 @@ pub fn run(
         port: net.server_port(scenario.server.port, port_is_ours),
         deadline: started + scenario.timeout,
         mark,
+        poll: POLL,
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let error = runner.steps().err();
@@ -371,10 +379,7 @@ impl Runner<'_> {
             if now >= until {
                 return Err(WaitEnd::TimedOut);
             }
-            match self
-                .rx
-                .recv_timeout((until - now).min(Duration::from_millis(5)))
-            {
+            match self.rx.recv_timeout((until - now).min(self.poll)) {
                 Ok(m) => self.handle(m),
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
             }

@@ -52,6 +52,8 @@ pub(super) struct Proc {
     pub last_line_ms: f64,
     /// The orchestrator is stopping it: its exit is not its own.
     pub stopped_by_us: bool,
+    /// Its name has been typed into it (a client asks for it once).
+    pub name_typed: bool,
     /// The inodes of its stdin, stdout and stderr pipes, to find processes
     /// that escaped its group (see [`sys::pipe_holders`]).
     pub pipes: Vec<u64>,
@@ -180,6 +182,7 @@ impl Runner<'_> {
             exit: None,
             last_line_ms: 0.0,
             stopped_by_us: false,
+            name_typed: false,
             pipes: Vec::new(),
         });
         self.record(label.clone(), started);
@@ -201,6 +204,12 @@ impl Runner<'_> {
         Ok(idx)
     }
 
+    /// Whether program `idx` is blocked reading its stdin right now.
+    pub(super) fn reads_stdin(&self, idx: usize) -> bool {
+        let p = &self.procs[idx];
+        p.running && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
+    }
+
     /// Types one line into program `idx`'s stdin.
     pub(super) fn type_line(&mut self, idx: usize, text: &str) -> Result<(), RunError> {
         let label = self.procs[idx].info.label();
@@ -208,6 +217,9 @@ impl Runner<'_> {
             program: label.clone(),
             why,
         };
+        // Dated when the line is handed over: the program may answer (and
+        // its answer be read) before the write returns.
+        let t_ms = self.now_ms();
         let Some(stdin) = self.procs[idx].stdin.as_mut() else {
             return Err(cannot("its stdin is already closed".into()));
         };
@@ -218,7 +230,7 @@ impl Runner<'_> {
             .and_then(|_| stdin.flush())
             .map_err(|e| cannot(e.to_string()))?;
         let event = Event::new(
-            self.now_ms(),
+            t_ms,
             self.procs[idx].info.id.clone(),
             EventKind::Typed {
                 text: text.to_string(),

@@ -13,6 +13,9 @@ use crate::pa3::protocol;
 
 /// Sleeps up to this long are one timer sleep (see [`Runner::sleep`]).
 const SHORT_SLEEP: Duration = Duration::from_millis(5);
+/// How long a greeted client may take to start reading its stdin before
+/// it is typed into anyway.
+const STDIN_WAIT: Duration = Duration::from_millis(500);
 
 impl Runner<'_> {
     /// Starts the server, then carries out every step in order.
@@ -77,23 +80,36 @@ impl Runner<'_> {
             client: client.clone(),
         });
         let idx = self.spawn(ProcessRef::Client(c))?;
-        self.wait(
-            &format!("client {client} to connect"),
-            STEP_TIMEOUT,
-            &mut |r| {
+        let what = format!("client {client} to connect");
+        loop {
+            self.wait(&what, STEP_TIMEOUT, &mut |r| {
                 if r.server_sockets().established >= want {
                     return Ok(true);
                 }
                 r.gone(idx)?;
                 r.gone(server)?;
-                Ok(false)
-            },
-        )?;
+                // A client that asks for its name before it connects.
+                Ok(!r.procs[idx].name_typed && r.reads_stdin(idx))
+            })?;
+            if self.server_sockets().established >= want {
+                break;
+            }
+            self.type_name(c, idx)?;
+        }
         self.step(EventKind::Connected {
             client,
             connections: want,
         });
         Ok(())
+    }
+
+    /// Types client `c`'s name (once), announced by a `sending` step.
+    fn type_name(&mut self, c: usize, idx: usize) -> Result<(), RunError> {
+        let client = &self.scenario.clients[c];
+        let (id, name) = (client.id.clone(), client.name.clone());
+        self.step(EventKind::Sending { client: id });
+        self.procs[idx].name_typed = true;
+        self.type_line(idx, &name)
     }
 
     /// Waits until client `c` has printed its greeting; gives its index.
@@ -114,29 +130,58 @@ impl Runner<'_> {
         Ok(idx)
     }
 
-    /// `send: c`: once the client has printed its greeting, types its name.
-    fn send(&mut self, c: usize) -> Result<(), RunError> {
-        let idx = self.greeted(c)?;
-        let client = &self.scenario.clients[c];
-        let (id, name) = (client.id.clone(), client.name.clone());
-        self.step(EventKind::Sending { client: id });
-        self.type_line(idx, &name)
+    /// Waits, a little, until client `idx` reads its stdin: a program that
+    /// prompts first is typed into once it waits (so that what it printed
+    /// comes before what was typed); one that never seems to wait (it
+    /// polls its stdin, say) is typed into anyway.
+    fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
+        let what = format!("{} to read its stdin", self.procs[idx].info.label());
+        // A blocked read is seen by looking: look often, it is cheap.
+        self.poll = Duration::from_millis(1);
+        let waited = self.wait(&what, STDIN_WAIT, &mut |r| {
+            r.gone(idx)?;
+            Ok(r.reads_stdin(idx))
+        });
+        self.poll = super::POLL;
+        match waited {
+            Err(RunError::TimedOut { .. }) => Ok(()),
+            other => other,
+        }
     }
 
-    /// `send: [a, b]`: once both have printed their greeting, types both
-    /// names back to back, so that the messages leave microseconds apart.
+    /// `send: c`: once the client has printed its greeting and waits for
+    /// its stdin, types its name — unless it asked for it before it even
+    /// connected (then it sends when it is greeted, and nothing is typed).
+    fn send(&mut self, c: usize) -> Result<(), RunError> {
+        let idx = self.greeted(c)?;
+        if self.procs[idx].name_typed {
+            return Ok(());
+        }
+        self.until_it_reads(idx)?;
+        self.type_name(c, idx)
+    }
+
+    /// `send: [a, b]`: once both have been greeted and wait for their
+    /// stdin, types both names back to back, so that the messages leave
+    /// microseconds apart.
     fn send_together(&mut self, clients: &[usize]) -> Result<(), RunError> {
         let mut ready = Vec::new();
         for &c in clients {
-            ready.push((self.greeted(c)?, self.scenario.clients[c].clone()));
+            let idx = self.greeted(c)?;
+            if !self.procs[idx].name_typed {
+                self.until_it_reads(idx)?;
+                ready.push((c, idx));
+            }
         }
-        for (_, client) in &ready {
+        for &(c, _) in &ready {
             self.step(EventKind::Sending {
-                client: client.id.clone(),
+                client: self.scenario.clients[c].id.clone(),
             });
         }
-        for (idx, client) in &ready {
-            self.type_line(*idx, &client.name)?;
+        for &(c, idx) in &ready {
+            self.procs[idx].name_typed = true;
+            let name = self.scenario.clients[c].name.clone();
+            self.type_line(idx, &name)?;
         }
         Ok(())
     }
