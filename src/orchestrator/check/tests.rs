@@ -328,3 +328,30 @@ fn a_greeting_when_the_second_client_never_started_fails_after_both() {
     let o = observed(&j, "greeting.after_both");
     assert_eq!(o, "client a was greeted, and client b was never started");
 }
+
+#[test]
+fn names_typed_before_the_greeting_leave_the_order_to_the_server() {
+    // Both clients read their name before connecting: it was typed at the
+    // connect steps, 200 ms apart, but both messages left when Y connected.
+    let mut events = recorded(YBX, YBX, 200.0);
+    for e in &mut events {
+        if let EventKind::Typed { .. } = e.kind {
+            e.t_ms = if e.process == "a" { 6.0 } else { 13.0 };
+        }
+    }
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(
+        v.title
+            .contains("client a and client b asked for their names before they were greeted"),
+        "{}",
+        v.title
+    );
+    assert_eq!(
+        j.ack_expected.as_deref(),
+        Some(YBX),
+        "the server's own order"
+    );
+}
