@@ -13,7 +13,10 @@ use pa3_mininet::pa3::protocol::DEFAULT_PORT;
 /// PA3 TCP client: connects, learns from the greeting whether it is X or Y,
 /// sends `Client X: <name>`, and prints the server's acknowledgement.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(
+    version,
+    after_help = "Examples:\n  client                                   connect to 10.0.0.1:12000 (h1 on Mininet), ask for a name\n  client --server 127.0.0.1                on loopback\n  client --server 127.0.0.1 --name Alice   send `Alice` as soon as greeted\n\nExit codes: 0 the acknowledgement arrived; 1 no connection, no greeting, no reply,\nor stdin closed before a name; 2 bad usage."
+)]
 struct Args {
     /// The server's host name or address (10.0.0.1 is h1 on Mininet).
     #[arg(long, short, default_value = "10.0.0.1")]

@@ -5,7 +5,8 @@
 //! clients; 1 a round failed (a client disconnected, sent garbage or stayed
 //! silent) or the port could not be bound; 2 bad usage.
 
-use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -18,11 +19,14 @@ use pa3_mininet::pa3::server::{serve, ServerConfig};
 /// are in, both are greeted; the acknowledgement tells both clients whose
 /// message arrived first.
 #[derive(Parser, Debug)]
-#[command(version)]
+#[command(
+    version,
+    after_help = "Examples:\n  server                          listen on 0.0.0.0:12000 (h1 on Mininet: 10.0.0.1)\n  server --bind 127.0.0.1         on loopback, three terminals on one machine\n  server --port 0 --rounds 0      any free port, serve pairs for ever\n\nExit codes: 0 every round acknowledged; 1 a round failed or the port could not\nbe bound; 2 bad usage."
+)]
 struct Args {
-    /// Address to listen on.
+    /// Address or host name to listen on.
     #[arg(long, default_value = "0.0.0.0")]
-    bind: IpAddr,
+    bind: String,
     /// Port to listen on (0 picks a free one; the `listening on` line says which).
     #[arg(long, short, default_value_t = DEFAULT_PORT)]
     port: u16,
@@ -46,13 +50,32 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<()> {
-    let addr = SocketAddr::new(args.bind, args.port);
-    let listener = bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    let addr = (args.bind.as_str(), args.port)
+        .to_socket_addrs()
+        .with_context(|| format!("cannot resolve --bind {}", args.bind))?
+        .next()
+        .with_context(|| format!("--bind {} resolves to no address", args.bind))?;
+    let listener = bind(addr).map_err(|e| why_not(e, addr))?;
     let config = ServerConfig {
         rounds: args.rounds,
         idle_timeout: (args.idle_timeout > 0.0).then(|| Duration::from_secs_f64(args.idle_timeout)),
     };
     serve(listener, &config)
+}
+
+/// The bind error, with the reason a person needs.
+fn why_not(e: std::io::Error, addr: SocketAddr) -> anyhow::Error {
+    let hint = match e.kind() {
+        ErrorKind::PermissionDenied if addr.port() < 1024 => {
+            "; ports below 1024 need root: use a port from 1024 up (the default is 12000), or run with sudo"
+        }
+        ErrorKind::AddrInUse => "; another program listens there: stop it, or choose another --port",
+        ErrorKind::AddrNotAvailable => {
+            "; this machine has no such address: use one of its own (0.0.0.0 listens on all)"
+        }
+        _ => "",
+    };
+    anyhow::anyhow!("cannot listen on {addr}: {e}{hint}")
 }
 
 /// std sets SO_REUSEADDR on Unix listeners, so a server restarted right

@@ -101,6 +101,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
 fn connect(config: &ClientConfig) -> Result<TcpStream> {
     let deadline = Instant::now() + config.connect_timeout;
     let target = format!("{}:{}", config.server, config.port);
+    let mut said_retrying = false;
     loop {
         let attempt = target
             .to_socket_addrs()
@@ -127,7 +128,14 @@ fn connect(config: &ClientConfig) -> Result<TcpStream> {
                 return Ok(s);
             }
             Err(e) if Instant::now() < deadline => {
-                let _ = e;
+                if !said_retrying {
+                    // Once: a person should not wait in silence.
+                    eprintln!(
+                        "cannot connect to {target} yet ({e:#}); retrying for up to {} s (is the server running?)",
+                        config.connect_timeout.as_secs_f64()
+                    );
+                    said_retrying = true;
+                }
                 thread::sleep(Duration::from_millis(100));
             }
             Err(e) => {

@@ -198,18 +198,6 @@ const CLIENT_EXITS_AT_ONCE: Case = Case {
     server_lines: None,
 };
 
-const MISSING_PROGRAM: Case = Case {
-    name: "missing-program",
-    failing: &["steps", "exit.server"],
-    passing: NOTHING,
-    // Local: the spawn fails ("cannot start h1 server (...)"); Mininet:
-    // mnexec starts and its exec fails, and the server's exit check
-    // quotes what it said on stderr.
-    observed: &[("*", &["/nonexistent/{marker}", "No such file or directory"])],
-    min_wall: Duration::ZERO,
-    server_lines: None,
-};
-
 const IGNORES_SIGTERM: Case = Case {
     name: "ignores-sigterm",
     failing: &["steps", "exit.server"],
@@ -299,7 +287,6 @@ cases! {
     server_printing_100_mb_of_wide_lines => WIDE_FLOOD;
     server_that_exits_at_once => SERVER_EXITS_AT_ONCE;
     client_that_exits_at_once => CLIENT_EXITS_AT_ONCE;
-    program_that_does_not_exist => MISSING_PROGRAM;
     server_that_ignores_sigterm => IGNORES_SIGTERM;
     server_with_children_that_never_exit => FORK_TREE;
     server_that_leaves_a_grandchild => GRANDCHILD;

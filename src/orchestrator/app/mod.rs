@@ -77,15 +77,23 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run scenario files, or every .yaml in a directory (the default command).
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Check scenario files without running anything.
+    #[command(after_help = VALIDATE_HELP)]
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
     /// Print the Python topology generated for a scenario.
+    #[command(
+        after_help = "Example:\n  orchestrate topo experiments/case1.yaml > topo/pa3.py\n\nExit codes: 0 printed; 2 invalid scenario or usage."
+    )]
     Topo { path: PathBuf },
     /// Build a scenario's network and keep it up for running the programs by hand.
+    #[command(
+        after_help = "Examples:\n  sudo orchestrate up experiments/case1.yaml         print the mnexec commands, Ctrl-C removes the network\n  sudo orchestrate up experiments/case1.yaml --cli   Mininet's own CLI: mininet> h1 server &\n\nExit codes: 0 the network was removed; 1 it could not be built; 2 invalid scenario or usage."
+    )]
     Up {
         path: PathBuf,
         /// Open Mininet's own CLI (`mininet> h1 server &`) instead of waiting for Ctrl-C.
@@ -156,6 +164,23 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
     }
 }
 
+const RUN_HELP: &str = "Examples:
+  sudo orchestrate experiments/case2.yaml                 one scenario on Mininet
+  orchestrate --backend local experiments/                every scenario, on loopback
+  sudo orchestrate --repeat 100 experiments/simultaneous.yaml
+  sudo orchestrate --jobs 2 --filter case experiments/
+  orchestrate --backend local --shard 1/3 experiments/    then: orchestrate merge --out DIR ...
+
+Exit codes: 0 all checks passed; 1 internal or environment error; 2 invalid
+scenario or usage; 3 a check failed; 130 interrupted.";
+
+const VALIDATE_HELP: &str = "Examples:
+  orchestrate validate experiments/
+  orchestrate validate my-scenario.yaml
+
+Exit codes: 0 every file is valid (warnings go to stderr); 2 an invalid file
+(each error as file:line:col: message) or usage.";
+
 /// Set by the signal handler; every wait of a run looks at it.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -194,7 +219,13 @@ fn main_inner() -> i32 {
             eprintln!("error: give a scenario file or directory, e.g. `orchestrate experiments/case2.yaml` (see --help)");
             Ok(EXIT_INVALID)
         }
-        None => run::run(&cli.run),
+        None => match mistyped_command(&cli.run.paths) {
+            Some(message) => {
+                eprintln!("error: {message}");
+                Ok(EXIT_INVALID)
+            }
+            None => run::run(&cli.run),
+        },
         Some(Command::Validate { paths }) => validate(&paths),
         Some(Command::Topo { path }) => topo(&path),
         Some(Command::Up { path, cli }) => up::up(&path, cli),
@@ -223,6 +254,27 @@ fn install_signal_handler() {
     });
 }
 
+/// The commands, for "did you mean".
+const COMMANDS: [&str; 7] = ["run", "validate", "topo", "up", "merge", "clean", "grade"];
+
+/// A first argument that is no file but looks like a mistyped command
+/// (`orchestrate valdate experiments/`): what to say about it.
+fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
+    let first = paths.first()?.to_str()?;
+    if Path::new(first).exists() || first.contains(['/', '.']) {
+        return None;
+    }
+    let (best, distance) = COMMANDS
+        .iter()
+        .map(|c| (*c, strsim::levenshtein(first, c)))
+        .min_by_key(|(_, d)| *d)?;
+    (distance <= 2).then(|| {
+        format!(
+            "unrecognized command {first:?}: did you mean `{best}`? (or give a scenario file or directory; see --help)"
+        )
+    })
+}
+
 /// Why scenarios could not be loaded; each has been printed already.
 #[derive(Debug)]
 struct Invalid;
@@ -249,7 +301,14 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
     let mut unreadable = false;
     for f in files {
         match scenario::load(&f, caps) {
-            Ok(s) => ok.push(s),
+            Ok(s) => {
+                let missing = scenario::missing_programs(&s);
+                bad |= !missing.is_empty();
+                for e in missing {
+                    eprintln!("{e}");
+                }
+                ok.push(s);
+            }
             Err(e @ LoadError::Unreadable { .. }) => {
                 unreadable = true;
                 eprintln!("error: {e}");

@@ -59,6 +59,18 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     if args.backend == Backend::Mininet {
         mininet::preflight()?;
     }
+    if args.backend == Backend::Local {
+        for s in items
+            .iter()
+            .map(|i| &i.scenario)
+            .filter(|s| s.bw_mbit.is_some())
+        {
+            eprintln!(
+                "note: {}: bw_mbit shapes Mininet's links only; on the local backend (loopback) it has no effect",
+                s.file.display()
+            );
+        }
+    }
     if args.pcap && !on_path("tcpdump") {
         bail!("--pcap needs tcpdump: install it with `apt-get install -y tcpdump`");
     }

@@ -20,8 +20,11 @@ use regex::Regex;
 use crate::pa3::protocol::Letter;
 
 mod locate;
+mod programs;
 mod schema;
 mod validate;
+
+pub use programs::missing_programs;
 
 /// Scenario files larger than this are refused before parsing.
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
