@@ -75,9 +75,7 @@ fn our_programs_can_be_named_without_a_path() {
     let file = write_scenario(
         dir.path(),
         "ours.yaml",
-        &format!(
-            "server:\n  host: h1\n  cmd: [server, --bind, \"{{server_ip}}\", --port, \"{{port}}\"]\nclients:\n  - {{ id: a, host: h2, name: Alice, cmd: [client, --server, \"{{server_ip}}\", --port, \"{{port}}\"] }}\n  - {{ id: b, host: h3, name: Bob }}\nsteps: [ {{connect: a}}, {{connect: b}}, {{send: b}}, {{sleep_ms: 50}}, {{send: a}} ]\n"
-        ),
+        "server:\n  host: h1\n  cmd: [server, --bind, \"{server_ip}\", --port, \"{port}\"]\nclients:\n  - { id: a, host: h2, name: Alice, cmd: [client, --server, \"{server_ip}\", --port, \"{port}\"] }\n  - { id: b, host: h3, name: Bob }\nsteps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 50}, {send: a} ]\n",
     );
     orchestrate()
         .args(["--backend", "local", "--quiet", "--results"])
