@@ -11,5 +11,6 @@ mod bad_scenarios;
 mod misbehaving;
 mod orchestrate;
 mod pa3;
+mod sandbox;
 mod support;
 mod teardown;
