@@ -14,6 +14,8 @@
 //! - [`event`] — the typed events of a run (what the checks and reports
 //!   match on); [`record`] — the run as data; [`report`] — pure writers from it to
 //!   Markdown, SVG, JUnit and JSON; [`results`] — the run directory;
+//! - [`sandbox`] — how untrusted programs (students') run when graded:
+//!   a user per job slot, resource limits, a private copy, hidden paths;
 //! - [`state`] — what a run owns, so that nothing is left behind;
 //!   [`sys`] — every signal, process-group and `/proc` call it takes;
 //! - [`app`] — the `orchestrate` command's logic behind its thin binary.
@@ -28,6 +30,7 @@ pub mod record;
 pub mod report;
 pub mod results;
 pub mod runner;
+pub mod sandbox;
 pub mod scenario;
 pub mod state;
 pub mod sys;

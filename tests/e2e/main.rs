@@ -12,5 +12,6 @@ mod cli;
 mod misbehaving;
 mod orchestrate;
 mod pa3;
+mod sandbox;
 mod support;
 mod teardown;
