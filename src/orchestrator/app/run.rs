@@ -97,6 +97,7 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
         interrupted: &INTERRUPTED,
         root: &args.results,
         alone: true,
+        sandbox: None,
     };
     let mut session = Session::open(args.backend, 0, &item.scenario.slug)?;
     let finished = run_item(item, &mut session, &ctx, &term);
@@ -161,6 +162,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         interrupted: &INTERRUPTED,
         root: dir.path(),
         alone: false,
+        sandbox: None,
     };
     let live = Live::Keep {
         keep: args.verbose,

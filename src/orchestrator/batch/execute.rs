@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use time::OffsetDateTime;
 
 use super::plan::Item;
 use super::session::{BuildError, Closed, Session};
 use crate::orchestrator::check;
-use crate::orchestrator::event::{ms, ORCHESTRATOR};
+use crate::orchestrator::event::{ms, Event, EventKind, ORCHESTRATOR};
 use crate::orchestrator::net::Backend;
 use crate::orchestrator::record::{
     CaptureStats, NetworkUse, Phase, Repeat, RunRecord, SCHEMA_VERSION,
@@ -23,6 +23,7 @@ use crate::orchestrator::record::{
 use crate::orchestrator::report;
 use crate::orchestrator::results::{self, Finish, RunDir};
 use crate::orchestrator::runner::{self, Console, Outcome, RunOptions};
+use crate::orchestrator::sandbox::{Pool, PreparedCopy};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::topology;
 
@@ -49,6 +50,8 @@ pub struct RunContext<'a> {
     /// network is torn down before its record is written (so that the
     /// record holds the teardown).
     pub alone: bool,
+    /// Where the programs of an item's submission run (see [`Item::submission`]).
+    pub sandbox: Option<&'a Pool>,
 }
 
 /// A run as it ended.
@@ -90,6 +93,14 @@ pub fn run_item(
         Err(BuildError::Failed(e)) if ctx.alone => return Err(e),
         Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
     };
+    let copy = match (&item.submission, ctx.sandbox) {
+        (Some(submission), Some(pool)) => Some(pool.prepare(submission)?),
+        (Some(_), None) => bail!(
+            "{}: a submission's programs run only in the sandbox",
+            item.label
+        ),
+        (None, _) => None,
+    };
     let opts = RunOptions {
         bin_dir: ctx.bin_dir.to_path_buf(),
         cwd: scenario_dir(s),
@@ -97,9 +108,15 @@ pub fn run_item(
         console,
         interrupted: ctx.interrupted,
         t0,
+        sandbox: copy.as_ref(),
     };
     let (net, state) = session.parts();
     let mut outcome = runner::run(s, net, &opts, state);
+    let captured = opts.capture.is_some();
+    drop(opts);
+    if let Some(copy) = copy {
+        sweep_sandbox(s, copy, &mut outcome)?;
+    }
     let mut leftovers = session.end_run();
     let closed = if ctx.alone {
         session.close_network()
@@ -127,7 +144,7 @@ pub fn run_item(
         record.error = Some("interrupted (Ctrl-C): what was captured until then".into());
     }
     write_logs(&mut dir, &record, &closed)?;
-    if opts.capture.is_some() {
+    if captured {
         record.capture = capture_stats(&mut dir, port, &capture_log)?;
     }
     record.duration_ms = ms(t0.elapsed());
@@ -143,6 +160,46 @@ pub fn run_item(
         record,
         dir: Some(path),
     })
+}
+
+/// Ends a run's sandbox: whatever the submission's user still runs (a
+/// child that left its process group and pipes) is killed, and recorded
+/// against the submission's program as left behind.
+fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Outcome) -> Result<()> {
+    let cleanup = copy.finish()?;
+    if cleanup.killed.is_empty() {
+        return Ok(());
+    }
+    let theirs = if s.server.cmd.is_some() {
+        "server".to_string()
+    } else {
+        s.clients
+            .iter()
+            .find(|c| c.cmd.is_some())
+            .map_or_else(|| "server".to_string(), |c| c.id.clone())
+    };
+    let who: Vec<String> = cleanup
+        .killed
+        .iter()
+        .map(|p| format!("pid {} `{}`", p.pid, p.command))
+        .collect();
+    let t_ms = outcome.events.last().map_or(0.0, |e| e.t_ms);
+    outcome.events.push(Event::new(
+        t_ms,
+        theirs,
+        EventKind::LeftBehind {
+            what: format!(
+                "{} of the submission's user still running after the run ({}); killed with SIGKILL",
+                if who.len() == 1 {
+                    "1 process".to_string()
+                } else {
+                    format!("{} processes", who.len())
+                },
+                who.join(", ")
+            ),
+        },
+    ));
+    Ok(())
 }
 
 /// A run of a batch whose network could not be built: an error of that run

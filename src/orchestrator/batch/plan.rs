@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::hash::Hasher;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -31,6 +32,9 @@ pub struct Item {
     pub label: String,
     /// The name of its run directory inside the batch: `case2`, `case2-r3`.
     pub dir_name: String,
+    /// The folder of the submission whose programs (the scenario's `cmd`s)
+    /// run in the sandbox, a private copy of it as their directory.
+    pub submission: Option<PathBuf>,
 }
 
 impl Item {
@@ -54,6 +58,7 @@ impl Item {
             key,
             label,
             dir_name,
+            submission: None,
         }
     }
 }

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::record::ProcessInfo;
+use crate::orchestrator::sandbox::PreparedCopy;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
@@ -87,6 +88,9 @@ pub struct RunOptions<'a> {
     /// When the run started (before the network was built): event times
     /// count from here, so they line up with the run's phases.
     pub t0: Instant,
+    /// Runs every program a scenario names in its `cmd` (not ours) in this
+    /// sandbox: untrusted code (a student's) never runs as root.
+    pub sandbox: Option<&'a PreparedCopy>,
 }
 
 /// Why a scenario could not be carried out to its end.

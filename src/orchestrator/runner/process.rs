@@ -146,6 +146,17 @@ impl Runner<'_> {
             }
         };
         let id = s.process_id(p).to_string();
+        let shown = shown_argv(&argv);
+        // Anyone else's program (a scenario's `cmd` that is not ours) runs
+        // in the sandbox, when the run has one; the record shows the
+        // program's own command.
+        let theirs = !argv
+            .first()
+            .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
+        let argv = match (self.opts.sandbox, theirs) {
+            (Some(copy), true) => copy.wrap(argv),
+            _ => argv,
+        };
         let info = ProcessInfo {
             log: format!("{id}.log"),
             id,
@@ -153,7 +164,7 @@ impl Runner<'_> {
             host,
             name,
             letter,
-            command: shown_argv(&argv),
+            command: shown,
             exit: None,
             dropped_lines: 0,
         };
