@@ -330,6 +330,11 @@ fn spawn_piped(
     })
 }
 
+/// A pause this long after bytes without a newline ends their line: a
+/// prompt waits for the user, and what the program prints after the answer
+/// is not the prompt's line.
+const PAUSE_ENDS_LINE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// Keeps the beginning of a program's output within [`MAX_LINES`] and
 /// [`MAX_KEPT_BYTES`], and counts the rest.
 struct Keeper<'a> {
@@ -391,6 +396,8 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
     };
     // Whether the line being read lost bytes past MAX_LINE_BYTES.
     let mut cut = false;
+    // When the last bytes came.
+    let mut last_read = Instant::now();
     loop {
         let buf = match reader.fill_buf() {
             Ok([]) => break,
@@ -399,6 +406,13 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
             Err(_) => break,
         };
         let now = Instant::now();
+        if !line.is_empty() && now - last_read >= PAUSE_ENDS_LINE {
+            // A prompt printed without a newline (`Enter your name: `), and
+            // what came long after it: two lines, each at its own time.
+            keeper.emit(&mut line, cut, started.take().unwrap_or(last_read));
+            cut = false;
+        }
+        last_read = now;
         let n = buf.len();
         let mut rest = buf;
         while !rest.is_empty() {
@@ -500,6 +514,33 @@ mod tests {
         let got = texts(over);
         assert!(got[0].ends_with(CUT_MARK));
         assert_eq!(got[1], "short");
+    }
+
+    #[test]
+    fn a_prompt_without_a_newline_is_its_own_line_when_the_rest_comes_later() {
+        let (reader, mut writer) = os_pipe::pipe().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let t = std::thread::spawn(move || read_lines(reader, 0, Stream::Stdout, &tx));
+        writer.write_all(b"Enter your name: ").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        writer
+            .write_all(b"From Server: Client X connected\nok")
+            .unwrap();
+        drop(writer);
+        t.join().unwrap();
+        let lines: Vec<(String, Instant)> = rx
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::Line { text, at, .. } => Some((text, at)),
+                _ => None,
+            })
+            .collect();
+        let texts: Vec<&str> = lines.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Enter your name: ", "From Server: Client X connected", "ok"]
+        );
+        assert!(lines[1].1 - lines[0].1 >= std::time::Duration::from_millis(90));
     }
 
     #[test]
