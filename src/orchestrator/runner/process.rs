@@ -330,6 +330,27 @@ fn spawn_piped(
     })
 }
 
+/// Whether reading now would wait for the program to print more.
+pub(super) trait WouldBlock {
+    fn would_block(&self) -> bool;
+}
+
+impl WouldBlock for os_pipe::PipeReader {
+    fn would_block(&self) -> bool {
+        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+        use std::os::fd::AsFd;
+        let mut fds = [PollFd::new(self.as_fd(), PollFlags::POLLIN)];
+        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(0))
+    }
+}
+
+/// Bytes in memory never keep anyone waiting.
+impl WouldBlock for std::io::Cursor<Vec<u8>> {
+    fn would_block(&self) -> bool {
+        false
+    }
+}
+
 /// A pause this long after bytes without a newline ends their line: a
 /// prompt waits for the user, and what the program prints after the answer
 /// is not the prompt's line.
@@ -381,7 +402,7 @@ impl Keeper<'_> {
 /// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
 /// a program prints, and the program is never slowed (the rest is read and
 /// counted). A line is dated by the moment its first byte was read.
-fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) {
+fn read_lines(reader: impl Read + WouldBlock, proc: usize, stream: Stream, tx: &Sender<Msg>) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut started: Option<Instant> = None;
@@ -396,9 +417,14 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
     };
     // Whether the line being read lost bytes past MAX_LINE_BYTES.
     let mut cut = false;
-    // When the last bytes came.
-    let mut last_read = Instant::now();
+    // Since when the program has printed nothing more: the moment a read
+    // found nothing waiting (a read that finds bytes waiting says nothing
+    // of when they came: this thread may just have been slow).
+    let mut quiet_since: Option<Instant> = None;
     loop {
+        if reader.buffer().is_empty() && reader.get_ref().would_block() {
+            quiet_since.get_or_insert_with(Instant::now);
+        }
         let buf = match reader.fill_buf() {
             Ok([]) => break,
             Ok(b) => b,
@@ -406,13 +432,14 @@ fn read_lines(reader: impl Read, proc: usize, stream: Stream, tx: &Sender<Msg>) 
             Err(_) => break,
         };
         let now = Instant::now();
-        if !line.is_empty() && now - last_read >= PAUSE_ENDS_LINE {
-            // A prompt printed without a newline (`Enter your name: `), and
-            // what came long after it: two lines, each at its own time.
-            keeper.emit(&mut line, cut, started.take().unwrap_or(last_read));
-            cut = false;
+        if let (false, Some(quiet)) = (line.is_empty(), quiet_since.take()) {
+            if now - quiet >= PAUSE_ENDS_LINE {
+                // A prompt printed without a newline (`Enter your name: `),
+                // and what came long after it: two lines, each at its time.
+                keeper.emit(&mut line, cut, started.take().unwrap_or(quiet));
+                cut = false;
+            }
         }
-        last_read = now;
         let n = buf.len();
         let mut rest = buf;
         while !rest.is_empty() {
