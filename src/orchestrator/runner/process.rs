@@ -5,7 +5,9 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
 use std::time::Instant;
 
 use os_pipe::PipeWriter;
@@ -54,6 +56,9 @@ pub(super) struct Proc {
     pub stopped_by_us: bool,
     /// Its name has been typed into it (a client asks for it once).
     pub name_typed: bool,
+    /// Lines typed into it so far, shared with its readers (see
+    /// `read_lines`: a prompt's line ends where the program was typed into).
+    pub typed: Arc<AtomicUsize>,
     /// The inodes of its stdin, stdout and stderr pipes, to find processes
     /// that escaped its group (see [`sys::pipe_holders`]).
     pub pipes: Vec<u64>,
@@ -194,16 +199,16 @@ impl Runner<'_> {
             last_line_ms: 0.0,
             stopped_by_us: false,
             name_typed: false,
+            typed: Arc::new(AtomicUsize::new(0)),
             pipes: Vec::new(),
         });
         self.record(label.clone(), started);
-        let spawned =
-            spawn_piped(&wrapped, &self.opts.cwd, &self.mark, idx, &self.tx).map_err(|e| {
-                RunError::CannotStart {
-                    program: label,
-                    command: wrapped[0].clone(),
-                    why: e.to_string(),
-                }
+        let typed = Arc::clone(&self.procs[idx].typed);
+        let spawned = spawn_piped(&wrapped, &self.opts.cwd, &self.mark, idx, typed, &self.tx)
+            .map_err(|e| RunError::CannotStart {
+                program: label,
+                command: wrapped[0].clone(),
+                why: e.to_string(),
             })?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
@@ -231,11 +236,13 @@ impl Runner<'_> {
         // Dated when the line is handed over: the program may answer (and
         // its answer be read) before the write returns.
         let t_ms = self.now_ms();
-        let Some(stdin) = self.procs[idx].stdin.as_mut() else {
+        let proc = &mut self.procs[idx];
+        let Some(stdin) = proc.stdin.as_mut() else {
             return Err(cannot("its stdin is already closed".into()));
         };
         let mut line = text.as_bytes().to_vec();
         line.push(b'\n');
+        proc.typed.fetch_add(1, Ordering::SeqCst);
         stdin
             .write_all(&line)
             .and_then(|_| stdin.flush())
@@ -272,6 +279,7 @@ fn spawn_piped(
     cwd: &Path,
     run_id: &str,
     idx: usize,
+    typed: Arc<AtomicUsize>,
     tx: &Sender<Msg>,
 ) -> std::io::Result<Spawned> {
     let (in_r, in_w) = os_pipe::pipe()?;
@@ -305,7 +313,8 @@ fn spawn_piped(
     let pid = handle.pids().first().copied().unwrap_or(0);
     for (reader, stream) in [(out_r, Stream::Stdout), (err_r, Stream::Stderr)] {
         let tx = tx.clone();
-        std::thread::spawn(move || read_lines(reader, idx, stream, &tx));
+        let typed = Arc::clone(&typed);
+        std::thread::spawn(move || read_lines(reader, idx, stream, &typed, &tx));
     }
     let tx = tx.clone();
     std::thread::spawn(move || {
@@ -329,32 +338,6 @@ fn spawn_piped(
         pipes,
     })
 }
-
-/// Whether reading now would wait for the program to print more.
-pub(super) trait WouldBlock {
-    fn would_block(&self) -> bool;
-}
-
-impl WouldBlock for os_pipe::PipeReader {
-    fn would_block(&self) -> bool {
-        use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        use std::os::fd::AsFd;
-        let mut fds = [PollFd::new(self.as_fd(), PollFlags::POLLIN)];
-        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(0))
-    }
-}
-
-/// Bytes in memory never keep anyone waiting.
-impl WouldBlock for std::io::Cursor<Vec<u8>> {
-    fn would_block(&self) -> bool {
-        false
-    }
-}
-
-/// A pause this long after bytes without a newline ends their line: a
-/// prompt waits for the user, and what the program prints after the answer
-/// is not the prompt's line.
-const PAUSE_ENDS_LINE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Keeps the beginning of a program's output within [`MAX_LINES`] and
 /// [`MAX_KEPT_BYTES`], and counts the rest.
@@ -402,7 +385,13 @@ impl Keeper<'_> {
 /// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
 /// a program prints, and the program is never slowed (the rest is read and
 /// counted). A line is dated by the moment its first byte was read.
-fn read_lines(reader: impl Read + WouldBlock, proc: usize, stream: Stream, tx: &Sender<Msg>) {
+fn read_lines(
+    reader: impl Read,
+    proc: usize,
+    stream: Stream,
+    typed: &AtomicUsize,
+    tx: &Sender<Msg>,
+) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut line: Vec<u8> = Vec::with_capacity(256);
     let mut started: Option<Instant> = None;
@@ -417,14 +406,10 @@ fn read_lines(reader: impl Read + WouldBlock, proc: usize, stream: Stream, tx: &
     };
     // Whether the line being read lost bytes past MAX_LINE_BYTES.
     let mut cut = false;
-    // Since when the program has printed nothing more: the moment a read
-    // found nothing waiting (a read that finds bytes waiting says nothing
-    // of when they came: this thread may just have been slow).
-    let mut quiet_since: Option<Instant> = None;
+    // How many lines had been typed into the program when its last bytes
+    // were read.
+    let mut typed_seen = typed.load(Ordering::SeqCst);
     loop {
-        if reader.buffer().is_empty() && reader.get_ref().would_block() {
-            quiet_since.get_or_insert_with(Instant::now);
-        }
         let buf = match reader.fill_buf() {
             Ok([]) => break,
             Ok(b) => b,
@@ -432,14 +417,15 @@ fn read_lines(reader: impl Read + WouldBlock, proc: usize, stream: Stream, tx: &
             Err(_) => break,
         };
         let now = Instant::now();
-        if let (false, Some(quiet)) = (line.is_empty(), quiet_since.take()) {
-            if now - quiet >= PAUSE_ENDS_LINE {
-                // A prompt printed without a newline (`Enter your name: `),
-                // and what came long after it: two lines, each at its time.
-                keeper.emit(&mut line, cut, started.take().unwrap_or(quiet));
-                cut = false;
-            }
+        let typed_now = typed.load(Ordering::SeqCst);
+        if typed_now != typed_seen && !line.is_empty() {
+            // A prompt printed without a newline (`Enter your name: `) ends
+            // where the program was typed into: what it prints after the
+            // answer is another line, at its own time.
+            keeper.emit(&mut line, cut, started.take().unwrap_or(now));
+            cut = false;
         }
+        typed_seen = typed_now;
         let n = buf.len();
         let mut rest = buf;
         while !rest.is_empty() {
@@ -481,7 +467,13 @@ mod tests {
     /// What `read_lines` reports for `input`: (lines kept, bytes kept, dropped).
     fn read_all(input: Vec<u8>) -> (usize, usize, u64) {
         let (tx, rx) = mpsc::channel();
-        read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+        read_lines(
+            std::io::Cursor::new(input),
+            0,
+            Stream::Stdout,
+            &AtomicUsize::new(0),
+            &tx,
+        );
         drop(tx);
         let (mut lines, mut bytes, mut dropped) = (0, 0, 0);
         for m in rx {
@@ -524,7 +516,13 @@ mod tests {
     fn a_cut_line_says_so_and_a_line_at_the_limit_does_not() {
         let texts = |input: Vec<u8>| -> Vec<String> {
             let (tx, rx) = mpsc::channel();
-            read_lines(std::io::Cursor::new(input), 0, Stream::Stdout, &tx);
+            read_lines(
+                std::io::Cursor::new(input),
+                0,
+                Stream::Stdout,
+                &AtomicUsize::new(0),
+                &tx,
+            );
             drop(tx);
             rx.into_iter()
                 .filter_map(|m| match m {
@@ -544,12 +542,18 @@ mod tests {
     }
 
     #[test]
-    fn a_prompt_without_a_newline_is_its_own_line_when_the_rest_comes_later() {
+    fn a_prompt_without_a_newline_ends_where_the_program_was_typed_into() {
         let (reader, mut writer) = os_pipe::pipe().unwrap();
         let (tx, rx) = mpsc::channel();
-        let t = std::thread::spawn(move || read_lines(reader, 0, Stream::Stdout, &tx));
+        let typed = Arc::new(AtomicUsize::new(0));
+        let typed_r = Arc::clone(&typed);
+        let t = std::thread::spawn(move || {
+            read_lines(reader, 0, Stream::Stdout, &typed_r, &tx);
+        });
         writer.write_all(b"Enter your name: ").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // The name is typed; what the program prints next is a new line.
+        typed.fetch_add(1, Ordering::SeqCst);
         writer
             .write_all(b"From Server: Client X connected\nok")
             .unwrap();
@@ -567,7 +571,27 @@ mod tests {
             texts,
             ["Enter your name: ", "From Server: Client X connected", "ok"]
         );
-        assert!(lines[1].1 - lines[0].1 >= std::time::Duration::from_millis(90));
+        assert!(lines[1].1 - lines[0].1 >= std::time::Duration::from_millis(40));
+        // Without typing, bytes without a newline and what follows them are
+        // one line, however long the pause.
+        let (reader, mut writer) = os_pipe::pipe().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let t = std::thread::spawn(move || {
+            read_lines(reader, 0, Stream::Stdout, &AtomicUsize::new(0), &tx);
+        });
+        writer.write_all(b"Y: Bob ").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        writer.write_all(b"received before X: Alice\n").unwrap();
+        drop(writer);
+        t.join().unwrap();
+        let texts: Vec<String> = rx
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::Line { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["Y: Bob received before X: Alice"]);
     }
 
     #[test]
