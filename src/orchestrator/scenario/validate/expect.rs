@@ -23,7 +23,7 @@ impl Validator<'_> {
                     format!(
                         "{} is not written as the seed writes an acknowledgement ({}); write {}",
                         shown(ack),
-                        protocol::describe(&r.deviations),
+                        protocol::describe(&r.deviations).escape_debug(),
                         shown(&r.value.line())
                     ),
                 ),
