@@ -96,6 +96,11 @@ pub(crate) struct RunArgs {
     /// Also print commands, typed input and the network's own output.
     #[arg(long, short)]
     verbose: bool,
+    /// Fail the checks that pass only by reading past a slip of the seed's
+    /// strings (case, spacing, `recieved`, a `From Server:` prefix, quotes,
+    /// punctuation); by default they pass with a note.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Set by the signal handler; every wait of a run looks at it.

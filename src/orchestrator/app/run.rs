@@ -200,6 +200,9 @@ fn judged_record(
         &outcome.processes,
         &outcome.events,
         step_error.as_deref(),
+        check::JudgeOptions {
+            strict: args.strict,
+        },
     );
     let error = if !closed.leftovers.is_empty() {
         Some(format!(
