@@ -33,15 +33,20 @@ pub struct Facts {
     pub expected: Expected,
 }
 
-/// What a client heard, as the checks read it: our own client prints every
-/// message it received as `From Server: <message>`, so those lines are read
-/// as the whole messages the server sent (and its other lines not at all);
-/// any other program's stdout lines are read as printed lines.
+/// What a client heard, as the checks read it: our own client (no `cmd`,
+/// or a `cmd` whose program is `client`, which the runner resolves to ours)
+/// prints every message it received as `From Server: <message>`, so those
+/// lines are read as the whole messages the server sent (and its other
+/// lines not at all); any other program's stdout lines are read as printed
+/// lines.
 pub fn heard<'e>(
     client: &'e ValidClient,
     events: &'e [Event],
 ) -> impl Iterator<Item = (&'e str, Framing, &'e Event)> + 'e {
-    let ours = client.cmd.is_none();
+    let ours = client
+        .cmd
+        .as_ref()
+        .is_none_or(|argv| argv.first().is_some_and(|p| p == "client"));
     events.iter().filter_map(move |e| {
         let text = e.stdout_of(&client.id)?;
         if ours {

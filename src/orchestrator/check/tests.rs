@@ -540,6 +540,22 @@ fn another_programs_own_words_around_the_strings_are_not_slips() {
 }
 
 #[test]
+fn our_client_given_as_a_cmd_is_read_as_ours() {
+    let mut s = scenario("");
+    for c in &mut s.clients {
+        c.cmd = Some(vec![
+            "client".into(),
+            "--server".into(),
+            "{server_ip}".into(),
+        ]);
+    }
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "From Server: ", "From Server: Server says: ");
+    let j = judge(&s, &procs(), &events, None, JudgeOptions::default());
+    assert_eq!(noted(&j), ["greeting.a", "greeting.b", "ack.same"]);
+}
+
+#[test]
 fn names_in_another_case_are_ack_names_slip_not_the_orders() {
     let lower = "Y: bob received before X: alice";
     let j = judge(
