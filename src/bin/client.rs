@@ -1,7 +1,8 @@
 //! `client`: the PA3 client. See `pa3_mininet::pa3::client`.
 //!
-//! Exit codes: 0 the acknowledgement arrived; 1 no connection, no greeting,
-//! no acknowledgement, or stdin closed before a name; 2 bad usage.
+//! Exit codes: 0 a reply arrived and was printed (an acknowledgement, or
+//! anything else, noted on stderr); 1 no connection, no first message from
+//! the server, no reply, or stdin closed before a name; 2 bad usage.
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -5,7 +5,8 @@
 //! `summary.json` is this struct serialised; its `schema_version` changes
 //! whenever a field changes meaning or disappears (adding one does not).
 //! Version 2: events are typed ([`EventKind`]) instead of `stream` + `text`,
-//! and every verdict names the `check` of the table that made it.
+//! and every verdict names the `check` of the table that made it (and, added
+//! since, may carry a `note`).
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +71,12 @@ pub struct Verdict {
     pub observed: String,
     /// The log lines the verdict rests on.
     pub evidence: Vec<Event>,
+    /// Set when the verdict rests on a program's text read past a slip
+    /// (`Client X Connected`, `recieved`): what the slip was, and what the
+    /// strict verdict is (`--strict` fails such a verdict, and says so
+    /// here). Absent from `summary.json` when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Verdict {
@@ -89,6 +96,7 @@ impl Verdict {
             expected: expected.into(),
             observed: observed.into(),
             evidence,
+            note: None,
         }
     }
 }

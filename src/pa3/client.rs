@@ -2,6 +2,18 @@
 //! learns its letter from the server's greeting, sends `Client X: <name>`,
 //! and prints the server's acknowledgement.
 //!
+//! It sends the seed's strings exactly and accepts what a person would:
+//! whatever the server says is printed as it came (`From Server: …`); a
+//! greeting or an ack with a slip (`Client X Connected`, `recieved`) is
+//! understood, with a note on stderr naming the slip. A first message that
+//! is no greeting at all is printed too, and the client goes on: with the
+//! letter it names, if it names exactly one (`You are X`), else sending
+//! the name alone. A reply that is no ack is printed, noted, and ends the
+//! session like an ack: judging it is the checks' business, not an exit
+//! code's. The client fails (exit 1) only when something did not arrive
+//! or could not be sent: no connection, no first message, no name on
+//! stdin, no reply.
+//!
 //! The name comes from `--name` or, without it, from one line typed on
 //! stdin after the greeting — whenever that is. The orchestrator "types"
 //! through the same pipe at the moment a scenario says.
@@ -13,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use super::protocol::{self, MAX_MESSAGE_BYTES};
+use super::protocol::{self, Framing, Letter, MAX_MESSAGE_BYTES};
 use super::say;
 use super::wire::{self, MessageReader, Timing};
 
@@ -57,9 +69,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         .context("while waiting for the server's greeting")?
         .ok_or_else(|| anyhow!("the server closed the connection before greeting us"))?;
     say(&format!("{FROM_SERVER} {greeting}"));
-    let letter = protocol::parse_greeting(&greeting).ok_or_else(|| {
-        anyhow!("the server's first message {greeting:?} is not a greeting (expected `Client X connected` or `Client Y connected`)")
-    })?;
+    let letter = learn_letter(&greeting);
 
     let name = match &config.name {
         Some(n) => n.trim().to_string(),
@@ -71,7 +81,10 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     if name.contains(['\n', '\r']) {
         bail!("the name must be one line");
     }
-    let message = protocol::client_message(letter, &name);
+    let message = match letter {
+        Some(letter) => protocol::client_message(letter, &name),
+        None => name,
+    };
     if message.len() > MAX_MESSAGE_BYTES {
         bail!(
             "the message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
@@ -91,10 +104,46 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     for line in &reply {
         say(&format!("{FROM_SERVER} {line}"));
     }
-    if !reply.iter().any(|l| protocol::parse_ack(l).is_some()) {
-        bail!("the server's reply is not an acknowledgment (expected `X: ... received before Y: ...`)");
+    match reply
+        .iter()
+        .find_map(|l| protocol::read_ack(l, Framing::Message))
+    {
+        Some(ack) if ack.is_exact() => {}
+        Some(ack) => eprintln!(
+            "note: the acknowledgment is not written as the seed's `{}`: {}",
+            ack.value.line(),
+            protocol::describe(&ack.deviations)
+        ),
+        None => eprintln!(
+            "note: the server's reply is not an acknowledgment (expected `X: … received before Y: …`); printed as it came"
+        ),
     }
     Ok(())
+}
+
+/// Our letter, from the server's first message: its greeting, read past
+/// slips (noted on stderr); else the one letter the message names, if any
+/// (noted). `None`: we cannot tell, and send the name alone.
+fn learn_letter(greeting: &str) -> Option<Letter> {
+    if let Some(r) = protocol::read_greeting(greeting, Framing::Message) {
+        if !r.is_exact() {
+            eprintln!(
+                "note: the greeting is not written as the seed's `{}`: {}",
+                protocol::greeting(r.value),
+                protocol::describe(&r.deviations)
+            );
+        }
+        return Some(r.value);
+    }
+    let guess = protocol::guess_letter(greeting);
+    eprintln!(
+        "note: the server's first message is not a greeting (expected `Client X connected` or `Client Y connected`); {}",
+        match guess {
+            Some(l) => format!("it names {l}, so we take that letter"),
+            None => "it names no letter, so we send the name alone".to_string(),
+        }
+    );
+    guess
 }
 
 /// Connects, retrying while the server is not listening yet.

@@ -272,14 +272,20 @@ fn read_client(
     let mut reader = MessageReader::new(stream, timing);
     let result = reader.next_message(record);
     let outcome = match result {
-        Ok(Some(text)) => match protocol::parse_client_message(&text) {
-            Ok(msg) => {
+        Ok(Some(text)) => match protocol::read_client_message(&text) {
+            Ok(reading) => {
+                let msg = reading.value;
                 match msg.claimed {
                     None => eprintln!(
                         "note: Client {letter} sent a bare message {text:?}; taking it as Client {letter}'s"
                     ),
                     Some(c) if c != letter => eprintln!(
                         "note: Client {letter} ({peer}) wrote {text:?}, naming {c}; it connected as {letter}, so it counts as {letter}'s"
+                    ),
+                    Some(_) if !reading.deviations.is_empty() => eprintln!(
+                        "note: Client {letter}'s message {text:?} is not written as the seed's `{}`: {}",
+                        protocol::client_message(letter, &msg.name),
+                        protocol::describe(&reading.deviations)
                     ),
                     Some(_) => {}
                 }

@@ -782,6 +782,108 @@ fn client_whose_stdin_closes_before_a_name_fails() {
     );
 }
 
+/// A server written in the test that sends `greeting`, reads one message
+/// and answers `reply` (or closes without one): returns its port and a
+/// thread that yields the message it read.
+fn scripted_server(
+    greeting: &'static str,
+    reply: Option<&'static str>,
+) -> (u16, JoinHandle<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut out = stream.try_clone().unwrap();
+        out.write_all(format!("{greeting}\n").as_bytes()).unwrap();
+        let mut message = String::new();
+        BufReader::new(stream).read_line(&mut message).unwrap();
+        if let Some(reply) = reply {
+            out.write_all(format!("{reply}\n").as_bytes()).unwrap();
+        }
+        message.trim_end().to_string()
+    });
+    (port, server)
+}
+
+/// Our client, named Alice, against `port`.
+fn alice_at(port: u16) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(bin("client"));
+    cmd.args(["--server", "127.0.0.1", "--port", &port.to_string()])
+        .args([
+            "--name",
+            "Alice",
+            "--connect-timeout",
+            "5",
+            "--reply-timeout",
+            "10",
+        ])
+        .timeout(WAIT);
+    cmd
+}
+
+#[test]
+fn client_reads_past_a_servers_slips_and_notes_them() {
+    let (port, server) = scripted_server(
+        "Client X Connected",
+        Some("Y: Bob recieved before X: Alice"),
+    );
+    alice_at(port).assert().success().stdout(
+        contains("From Server: Client X Connected")
+            .and(contains("Sent to Server: Client X: Alice"))
+            .and(contains("From Server: Y: Bob recieved before X: Alice")),
+    ).stderr(
+        contains("note: the greeting is not written as the seed's `Client X connected`: letters in another case")
+            .and(contains("note: the acknowledgment is not written as the seed's `Y: Bob received before X: Alice`: `recieved` for `received`")),
+    );
+    assert_eq!(server.join().unwrap(), "Client X: Alice");
+}
+
+#[test]
+fn client_prints_a_reply_that_is_no_ack_and_leaves_judging_it_to_the_checks() {
+    let (port, server) = scripted_server("Client Y connected", Some("Thanks, got it!"));
+    alice_at(port)
+        .assert()
+        .success()
+        .stdout(contains("From Server: Thanks, got it!"))
+        .stderr(contains(
+            "note: the server's reply is not an acknowledgment",
+        ));
+    assert_eq!(server.join().unwrap(), "Client Y: Alice");
+}
+
+#[test]
+fn client_greeted_without_the_seeds_greeting_goes_on_with_what_it_can_tell() {
+    let (port, server) = scripted_server(
+        "Welcome to the server",
+        Some("X: Alice received before Y: Bob"),
+    );
+    alice_at(port)
+        .assert()
+        .success()
+        .stdout(
+            contains("From Server: Welcome to the server").and(contains("Sent to Server: Alice")),
+        )
+        .stderr(contains("it names no letter, so we send the name alone"));
+    assert_eq!(server.join().unwrap(), "Alice");
+    let (port, server) =
+        scripted_server("You are client Y", Some("Y: Alice received before X: Bob"));
+    alice_at(port)
+        .assert()
+        .success()
+        .stderr(contains("it names Y, so we take that letter"));
+    assert_eq!(server.join().unwrap(), "Client Y: Alice");
+}
+
+#[test]
+fn client_without_a_reply_fails() {
+    let (port, server) = scripted_server("Client X connected", None);
+    alice_at(port).assert().code(1).stderr(contains(
+        "error: the server closed the connection before acknowledging our message",
+    ));
+    assert_eq!(server.join().unwrap(), "Client X: Alice");
+}
+
 // ---------------------------------------------------------------------------
 // Interoperability with classic Python peers (tests/peers), which send with
 // one send() and no newline and read with recv(1024).

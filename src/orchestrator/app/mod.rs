@@ -152,6 +152,11 @@ pub(crate) struct RunArgs {
     /// Override every scenario's timeout_s (seconds).
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<f64>,
+    /// Fail the checks that pass only by reading past a slip of the seed's
+    /// strings (case, spacing, `recieved`, a `From Server:` prefix, quotes,
+    /// punctuation); by default they pass with a note.
+    #[arg(long)]
+    strict: bool,
 }
 
 /// A positive number of seconds, at most an hour.

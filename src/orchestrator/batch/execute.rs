@@ -42,6 +42,8 @@ pub struct RunContext<'a> {
     /// Directory of our `server` and `client`.
     pub bin_dir: &'a Path,
     pub pcap: bool,
+    /// Fail the checks that pass only leniently (a slip of the seed's strings).
+    pub strict: bool,
     pub interrupted: &'a AtomicBool,
     /// Where run directories go: `results/` for a run of its own, the
     /// batch's directory for a run of a batch.
@@ -248,6 +250,7 @@ fn judged_record(
         &outcome.processes,
         &outcome.events,
         step_error.as_deref(),
+        check::JudgeOptions { strict: ctx.strict },
     );
     let error = if !leftovers.is_empty() {
         Some(format!(

@@ -1,11 +1,12 @@
 //! The acknowledgement (rubric items 7 and 8): both clients got the same
 //! one, it pairs each letter with its own name, and its order is the
-//! arrival order.
+//! arrival order. Its wording is judged by `ack.same`, its names by
+//! `ack.names`; `ack.order` judges the order alone.
 
-use super::Run;
+use super::{slip, Run};
 use crate::orchestrator::event::Event;
 use crate::orchestrator::record::Verdict;
-use crate::pa3::protocol::{Ack, Letter};
+use crate::pa3::protocol::{self, Ack, Deviation, Letter};
 
 /// `ack.same`: every client printed an ack, and the same one.
 pub fn same(run: &Run) -> Vec<Verdict> {
@@ -14,23 +15,41 @@ pub fn same(run: &Run) -> Vec<Verdict> {
     let same = all_received
         && acks
             .windows(2)
-            .all(|w| w[0].1.as_ref().map(|x| &x.0) == w[1].1.as_ref().map(|x| &x.0));
+            .all(|w| w[0].1.as_ref().map(|x| &x.0.value) == w[1].1.as_ref().map(|x| &x.0.value));
     let observed = acks
         .iter()
         .map(|(id, a)| {
-            let shown = a.as_ref().map_or_else(|| "none".into(), |(a, _)| a.line());
+            let shown = a.as_ref().map_or_else(
+                || "none".into(),
+                |(r, _)| {
+                    if r.is_exact() {
+                        r.value.line()
+                    } else {
+                        r.text.clone()
+                    }
+                },
+            );
             format!("{id} got \"{shown}\"")
         })
         .collect::<Vec<_>>()
         .join("; ");
-    vec![Verdict::new(
+    // The slips of the wording, once per different text.
+    let mut slips: Vec<String> = Vec::new();
+    for (r, _) in acks.iter().filter_map(|(_, a)| a.as_ref()) {
+        let s = slip(&r.text, &r.value.line(), &r.deviations);
+        if !r.is_exact() && !slips.contains(&s) {
+            slips.push(s);
+        }
+    }
+    let verdict = Verdict::new(
         "ack.same",
         "Both clients received the same acknowledgment",
         same,
         "one acknowledgment, received by both clients",
         observed,
         run.facts.ack_events(),
-    )]
+    );
+    vec![run.leniently(verdict, (!slips.is_empty()).then(|| slips.join("; ")))]
 }
 
 /// The name the scenario gives the client playing `letter`.
@@ -41,31 +60,47 @@ fn name_of(run: &Run, letter: Letter) -> String {
         .unwrap_or_default()
 }
 
-/// Whether the ack pairs each letter with that client's own name.
-fn names_ok(run: &Run, ack: &Ack) -> bool {
-    ack.first_name == name_of(run, ack.first) && ack.second_name == name_of(run, ack.second())
+/// The name the ack gives `letter`.
+fn named(ack: &Ack, letter: Letter) -> &str {
+    if ack.first == letter {
+        &ack.first_name
+    } else {
+        &ack.second_name
+    }
+}
+
+/// Whether the ack pairs each letter with that client's own name, leniently
+/// ([`protocol::compare_name`]); the slips, in words, when it does.
+fn names_ok(run: &Run, ack: &Ack) -> Option<Vec<String>> {
+    let mut slips = Vec::new();
+    for letter in [Letter::X, Letter::Y] {
+        let (got, want) = (named(ack, letter), name_of(run, letter));
+        let deviations: Vec<Deviation> = protocol::compare_name(got, &want)?;
+        if !deviations.is_empty() {
+            slips.push(slip(got, &want, &deviations));
+        }
+    }
+    Some(slips)
 }
 
 /// `ack.names`: each letter of the ack carries its own client's name.
 pub fn names(run: &Run) -> Vec<Verdict> {
-    let (passed, observed) = match &run.facts.observed_ack {
+    let (passed, observed, how) = match &run.facts.observed_ack {
         Some(a) => {
             // In the expectation's order (X first), whatever the ack's order.
-            let named = |l: Letter| {
-                if a.first == l {
-                    &a.first_name
-                } else {
-                    &a.second_name
-                }
-            };
-            (
-                names_ok(run, a),
-                format!("X: {}, Y: {}", named(Letter::X), named(Letter::Y)),
-            )
+            let observed = format!("X: {}, Y: {}", named(a, Letter::X), named(a, Letter::Y));
+            match names_ok(run, a) {
+                Some(slips) => (
+                    true,
+                    observed,
+                    (!slips.is_empty()).then(|| slips.join("; ")),
+                ),
+                None => (false, observed, None),
+            }
         }
-        None => (false, "no acknowledgment".into()),
+        None => (false, "no acknowledgment".into(), None),
     };
-    vec![Verdict::new(
+    let verdict = Verdict::new(
         "ack.names",
         "The acknowledgment pairs each letter with that client's name",
         passed,
@@ -76,7 +111,20 @@ pub fn names(run: &Run) -> Vec<Verdict> {
         ),
         observed,
         run.facts.ack_events(),
-    )]
+    );
+    vec![run.leniently(verdict, how)]
+}
+
+/// Whether `got` reports the same order as the ack `want` (a string the
+/// seed's way): the same letter first, with the same names as far as
+/// [`protocol::compare_name`] goes (their slips are `ack.names`' to judge).
+fn same_order(got: &Ack, want: &str) -> bool {
+    let Some(want) = protocol::parse_ack(want) else {
+        return false;
+    };
+    got.first == want.first
+        && protocol::compare_name(&got.first_name, &want.first_name).is_some()
+        && protocol::compare_name(&got.second_name, &want.second_name).is_some()
 }
 
 /// `ack.order`: the ack's order is the expected one (see [`super::Facts`]).
@@ -94,8 +142,8 @@ pub fn order(run: &Run) -> Vec<Verdict> {
     }
     evidence.extend(facts.ack_events());
     let passed = match (&expected.ack, &facts.observed_ack) {
-        (Some(want), Some(got)) => got.line() == *want,
-        (None, Some(got)) => names_ok(run, got),
+        (Some(want), Some(got)) => same_order(got, want),
+        (None, Some(got)) => names_ok(run, got).is_some(),
         (_, None) => false,
     };
     vec![Verdict::new(

@@ -3,8 +3,9 @@
 //! server itself reported, and from those the ack the run should show.
 
 use crate::orchestrator::event::{millis, Event, EventKind};
-use crate::orchestrator::scenario::ValidScenario;
-use crate::pa3::protocol::{self, Ack};
+use crate::orchestrator::scenario::{ValidClient, ValidScenario};
+use crate::pa3::client::FROM_SERVER;
+use crate::pa3::protocol::{self, Ack, Framing, Reading};
 
 /// The ack a run should show, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,11 +16,14 @@ pub struct Expected {
     pub basis: String,
 }
 
+/// An ack a client heard: how it was read, and the event it was in.
+pub type HeardAck = (Reading<Ack>, Event);
+
 /// Derived once per run.
 pub struct Facts {
-    /// Per client (the scenario's order): the first ack it printed, and the
-    /// event it was in.
-    pub acks: Vec<(String, Option<(Ack, Event)>)>,
+    /// Per client (the scenario's order): the first ack it printed, how it
+    /// was read, and the event it was in.
+    pub acks: Vec<(String, Option<HeardAck>)>,
     /// The first ack any client printed.
     pub observed_ack: Option<Ack>,
     /// The lines typed into the clients, in order (the sends).
@@ -29,30 +33,65 @@ pub struct Facts {
     pub expected: Expected,
 }
 
-/// The first ack `process` printed on stdout.
-fn ack_of(events: &[Event], process: &str) -> Option<(Ack, Event)> {
+/// What a client heard, as the checks read it: our own client (no `cmd`,
+/// or a `cmd` whose program is `client`, which the runner resolves to ours)
+/// prints every message it received as `From Server: <message>`, so those
+/// lines are read as the whole messages the server sent (and its other
+/// lines not at all); any other program's stdout lines are read as printed
+/// lines.
+pub fn heard<'e>(
+    client: &'e ValidClient,
+    events: &'e [Event],
+) -> impl Iterator<Item = (&'e str, Framing, &'e Event)> + 'e {
+    let ours = client
+        .cmd
+        .as_ref()
+        .is_none_or(|argv| argv.first().is_some_and(|p| p == "client"));
+    events.iter().filter_map(move |e| {
+        let text = e.stdout_of(&client.id)?;
+        if ours {
+            let message = text.strip_prefix(FROM_SERVER)?;
+            Some((
+                message.strip_prefix(' ').unwrap_or(message),
+                Framing::Message,
+                e,
+            ))
+        } else {
+            Some((text, Framing::Printed, e))
+        }
+    })
+}
+
+/// The first ack `client` heard.
+fn ack_of(client: &ValidClient, events: &[Event]) -> Option<HeardAck> {
+    heard(client, events)
+        .find_map(|(text, framing, e)| protocol::read_ack(text, framing).map(|a| (a, e.clone())))
+}
+
+/// The first ack the server printed (our server's `Acknowledgment: …`).
+fn server_ack_of(events: &[Event]) -> Option<(Ack, Event)> {
     events.iter().find_map(|e| {
-        let text = e.stdout_of(process)?;
+        let text = e.stdout_of("server")?;
         protocol::parse_ack(text).map(|a| (a, e.clone()))
     })
 }
 
 impl Facts {
     pub fn of(scenario: &ValidScenario, events: &[Event]) -> Facts {
-        let acks: Vec<(String, Option<(Ack, Event)>)> = scenario
+        let acks: Vec<(String, Option<HeardAck>)> = scenario
             .clients
             .iter()
-            .map(|c| (c.id.clone(), ack_of(events, &c.id)))
+            .map(|c| (c.id.clone(), ack_of(c, events)))
             .collect();
         let observed_ack = acks
             .iter()
-            .find_map(|(_, a)| a.as_ref().map(|(a, _)| a.clone()));
+            .find_map(|(_, a)| a.as_ref().map(|(a, _)| a.value.clone()));
         let sends: Vec<Event> = events
             .iter()
             .filter(|e| matches!(e.kind, EventKind::Typed { .. }))
             .cloned()
             .collect();
-        let server_ack = ack_of(events, "server");
+        let server_ack = server_ack_of(events);
         let untimed = untimed_sends(scenario, events);
         let expected = if untimed.is_empty() {
             expected(scenario, &sends, server_ack.as_ref().map(|(a, _)| a))

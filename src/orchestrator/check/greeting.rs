@@ -1,18 +1,16 @@
 //! The greetings (rubric items 4 and 5): each client is told the letter of
 //! its connect position, and only once *both* clients are connected.
 
-use super::Run;
+use super::{facts::heard, slip, Run};
 use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::record::Verdict;
-use crate::orchestrator::scenario::ValidStep;
-use crate::pa3::protocol::{self, Letter};
+use crate::orchestrator::scenario::{ValidClient, ValidStep};
+use crate::pa3::protocol::{self, Letter, Reading};
 
-/// The first greeting `process` printed, with its letter.
-fn greeting_of<'a>(run: &Run<'a>, process: &str) -> Option<(Letter, &'a Event)> {
-    run.events.iter().find_map(|e| {
-        let text = e.stdout_of(process)?;
-        protocol::parse_greeting(text).map(|l| (l, e))
-    })
+/// The first greeting `client` heard, as read, and its event.
+fn greeting_of<'a>(run: &Run<'a>, client: &'a ValidClient) -> Option<(Reading<Letter>, &'a Event)> {
+    heard(client, run.events)
+        .find_map(|(text, framing, e)| protocol::read_greeting(text, framing).map(|r| (r, e)))
 }
 
 /// `greeting.<client>`: the greeting names the client's connect position.
@@ -21,11 +19,16 @@ pub fn letters(run: &Run) -> Vec<Verdict> {
         .clients
         .iter()
         .map(|c| {
-            let (passed, observed, evidence) = match greeting_of(run, &c.id) {
-                Some((l, e)) => (l == c.letter, protocol::greeting(l), vec![e.clone()]),
-                None => (false, "no greeting".to_string(), Vec::new()),
+            let (passed, observed, evidence, how) = match greeting_of(run, c) {
+                Some((r, e)) => {
+                    let seed = protocol::greeting(r.value);
+                    let how = (!r.is_exact()).then(|| slip(&r.text, &seed, &r.deviations));
+                    let observed = if r.is_exact() { seed } else { r.text };
+                    (r.value == c.letter, observed, vec![e.clone()], how)
+                }
+                None => (false, "no greeting".to_string(), Vec::new(), None),
             };
-            Verdict::new(
+            let verdict = Verdict::new(
                 format!("greeting.{}", c.id),
                 format!(
                     "Client {} ({}) was greeted as {}, its connect position",
@@ -35,7 +38,8 @@ pub fn letters(run: &Run) -> Vec<Verdict> {
                 protocol::greeting(c.letter),
                 observed,
                 evidence,
-            )
+            );
+            run.leniently(verdict, how)
         })
         .collect()
 }
@@ -60,7 +64,7 @@ pub fn after_both(run: &Run) -> Vec<Verdict> {
         .scenario
         .clients
         .iter()
-        .filter_map(|c| greeting_of(run, &c.id).map(|(_, e)| (c.id.as_str(), e)))
+        .filter_map(|c| greeting_of(run, c).map(|(_, e)| (c.id.as_str(), e)))
         .filter(|(_, e)| started.is_none_or(|s| e.t_ms < s.t_ms))
         .collect();
     let observed = if early.is_empty() {

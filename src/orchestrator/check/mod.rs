@@ -17,6 +17,22 @@
 //! that printed more than the runner keeps, a failed `output.<id>`; then
 //! the user's `expect.lines`.
 //!
+//! **Lenient by default, strict on request.** Programs we did not write
+//! print the seed's strings with slips a person would read past: `Client X
+//! Connected`, `recieved`, `From Server:` sent inside the message, quotes,
+//! a full stop ([`crate::pa3::protocol::Deviation`]). A verdict that
+//! passes only because of such a reading passes with a [`Verdict::note`]
+//! naming the slip and saying that the strict verdict is a failure; with
+//! [`JudgeOptions::strict`] (`--strict`) it fails, and the note says why.
+//! Each slip is charged to the one check that judges that string: the
+//! greeting's to `greeting.<client>`, the ack's wording to `ack.same`, a
+//! name's to `ack.names`, a printed message's to `server.messages`, the
+//! last line's to `server.sent_ack`; `ack.order` judges only the order.
+//! What our own client received is judged as the whole message it was
+//! (its lines `From Server: <message>`: words before the string are the
+//! server's slip); what another program printed, only for the string in
+//! it (its own words around it are its business).
+//!
 //! "The ack's order is right" means: the user's `expect.ack` when given;
 //! otherwise the order of the sends when they were at least
 //! `order_margin_ms` apart; when they were closer than that, either order
@@ -26,6 +42,7 @@
 use crate::orchestrator::event::{Event, EventKind, Stream};
 use crate::orchestrator::record::{ProcessInfo, Verdict};
 use crate::orchestrator::scenario::ValidScenario;
+use crate::pa3::protocol::{self, Deviation};
 
 mod ack;
 mod facts;
@@ -112,6 +129,14 @@ pub fn check(id: &str) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.id == id)
 }
 
+/// How to judge a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JudgeOptions {
+    /// Fail the verdicts that pass only because a program's text was read
+    /// past a slip (see the module's doc); the default notes them.
+    pub strict: bool,
+}
+
 /// What a check sees of a run.
 pub struct Run<'a> {
     pub scenario: &'a ValidScenario,
@@ -121,6 +146,8 @@ pub struct Run<'a> {
     pub step_error: Option<&'a str>,
     /// What several checks derive from the events, derived once.
     pub facts: Facts,
+    /// Whether a slip fails a verdict ([`JudgeOptions::strict`]).
+    pub strict: bool,
 }
 
 impl<'a> Run<'a> {
@@ -137,7 +164,26 @@ impl<'a> Run<'a> {
             events,
             step_error,
             facts,
+            strict: false,
         }
+    }
+
+    /// A verdict that rests on text read past slips; `how` says which
+    /// ([`slip`]), `None` when everything was read exactly. A verdict that
+    /// passed passes with a note saying the strict verdict, or fails in
+    /// strict mode with a note saying why; one that failed anyway notes
+    /// the slip too.
+    pub fn leniently(&self, mut verdict: Verdict, how: Option<String>) -> Verdict {
+        let Some(how) = how else { return verdict };
+        verdict.note = Some(if !verdict.passed {
+            format!("also read past a slip: {how}")
+        } else if self.strict {
+            verdict.passed = false;
+            format!("failed by --strict (passes without it): {how}")
+        } else {
+            format!("passed leniently (--strict fails it): {how}")
+        });
+        verdict
     }
 
     /// What `process` printed, on both streams.
@@ -169,14 +215,25 @@ pub struct Judgement {
     pub ack_expected: Option<String>,
 }
 
+/// `` `Client X Connected` is not the seed's `Client X connected`: letters
+/// in another case ``: a slip, for a note.
+pub fn slip(text: &str, seed: &str, deviations: &[Deviation]) -> String {
+    format!(
+        "`{text}` is not the seed's `{seed}`: {}",
+        protocol::describe(deviations)
+    )
+}
+
 /// Runs every row of [`CHECKS`] over a run.
 pub fn judge(
     scenario: &ValidScenario,
     processes: &[ProcessInfo],
     events: &[Event],
     step_error: Option<&str>,
+    options: JudgeOptions,
 ) -> Judgement {
-    let run = Run::new(scenario, processes, events, step_error);
+    let mut run = Run::new(scenario, processes, events, step_error);
+    run.strict = options.strict;
     let mut verdicts = Vec::new();
     for row in CHECKS {
         for mut v in (row.judge)(&run) {

@@ -1,15 +1,32 @@
 //! What the server printed (rubric items 6 and 9 on the server's side): both
-//! messages it received, and that it sent the acknowledgement to both.
+//! messages it received, and that it sent the acknowledgement to both. Its
+//! lines are printed lines: its own words around the strings are its
+//! business, only the strings are judged ([`protocol::Framing::Printed`]).
 
-use super::Run;
+use super::{slip, Run};
 use crate::orchestrator::event::Event;
 use crate::orchestrator::record::Verdict;
-use crate::pa3::protocol::{self, SENT_ACK};
+use crate::pa3::protocol::{self, Framing, Reading, SENT_ACK};
 
-/// The server's first line (either stream) containing `needle`.
-fn server_line<'a>(run: &Run<'a>, needle: &str) -> Option<&'a Event> {
-    run.output("server")
-        .find(|e| e.output().is_some_and(|(_, text)| text.contains(needle)))
+/// The first line the server printed (either stream) that `read` reads
+/// exactly, else the first it reads at all.
+fn server_line<'a, T>(
+    run: &Run<'a>,
+    read: impl Fn(&str) -> Option<Reading<T>>,
+) -> Option<(Reading<T>, &'a Event)> {
+    let mut lenient = None;
+    for e in run.output("server") {
+        let Some((_, text)) = e.output() else {
+            continue;
+        };
+        if let Some(r) = read(text) {
+            if r.is_exact() {
+                return Some((r, e));
+            }
+            lenient.get_or_insert((r, e));
+        }
+    }
+    lenient
 }
 
 /// `server.messages`: the server printed each client's `Client X: name`.
@@ -20,36 +37,69 @@ pub fn messages(run: &Run) -> Vec<Verdict> {
         .iter()
         .map(|c| protocol::client_message(c.letter, &c.name))
         .collect();
-    let found: Vec<Option<&Event>> = wanted.iter().map(|w| server_line(run, w)).collect();
+    let found: Vec<Option<(Reading<()>, &Event)>> = run
+        .scenario
+        .clients
+        .iter()
+        .map(|c| {
+            server_line(run, |text| {
+                // An ack that keeps `Client` (`Client Y: Bob received
+                // before Client X: Alice`) holds both strings, but it is
+                // not the server printing what it received.
+                if protocol::parse_ack(text).is_some() {
+                    return None;
+                }
+                protocol::find_client_message(text, c.letter, &c.name)
+            })
+        })
+        .collect();
     let observed = wanted
         .iter()
         .zip(&found)
-        .map(|(w, f)| format!("{w}: {}", if f.is_some() { "printed" } else { "missing" }))
+        .map(|(w, f)| {
+            let seen = match f {
+                Some((r, _)) if r.is_exact() => "printed".to_string(),
+                Some((r, _)) => format!("printed as \"{}\"", r.text),
+                None => "missing".to_string(),
+            };
+            format!("{w}: {seen}")
+        })
         .collect::<Vec<_>>()
         .join("; ");
-    vec![Verdict::new(
+    let slips: Vec<String> = wanted
+        .iter()
+        .zip(&found)
+        .filter_map(|(w, f)| match f {
+            Some((r, _)) if !r.is_exact() => Some(slip(&r.text, w, &r.deviations)),
+            _ => None,
+        })
+        .collect();
+    let verdict = Verdict::new(
         "server.messages",
         "The server printed both clients' messages",
         found.iter().all(Option::is_some),
         wanted.join(" and "),
         observed,
-        found.iter().flatten().map(|e| (*e).clone()).collect(),
-    )]
+        found.iter().flatten().map(|(_, e)| (*e).clone()).collect(),
+    );
+    vec![run.leniently(verdict, (!slips.is_empty()).then(|| slips.join("; ")))]
 }
 
 /// `server.sent_ack`: the server printed `Sent acknowledgment to both X and Y`.
 pub fn sent_ack(run: &Run) -> Vec<Verdict> {
-    let sent = server_line(run, SENT_ACK);
-    vec![Verdict::new(
+    let sent = server_line(run, |text| protocol::read_sent_ack(text, Framing::Printed));
+    let (observed, how) = match &sent {
+        Some((r, _)) if r.is_exact() => (SENT_ACK.to_string(), None),
+        Some((r, _)) => (r.text.clone(), Some(slip(&r.text, SENT_ACK, &r.deviations))),
+        None => ("not printed".to_string(), None),
+    };
+    let verdict = Verdict::new(
         "server.sent_ack",
         "The server printed that it sent the acknowledgment to both",
         sent.is_some(),
         SENT_ACK,
-        if sent.is_some() {
-            SENT_ACK
-        } else {
-            "not printed"
-        },
-        sent.map(|e| vec![e.clone()]).unwrap_or_default(),
-    )]
+        observed,
+        sent.map(|(_, e)| vec![e.clone()]).unwrap_or_default(),
+    );
+    vec![run.leniently(verdict, how)]
 }

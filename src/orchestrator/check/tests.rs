@@ -126,7 +126,13 @@ const YBX: &str = "Y: Bob received before X: Alice";
 
 #[test]
 fn a_good_case2_run_passes_every_check() {
-    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), Vec::<&str>::new());
     assert_eq!(j.ack_observed.as_deref(), Some(YBX));
     assert_eq!(j.ack_expected.as_deref(), Some(YBX));
@@ -135,21 +141,39 @@ fn a_good_case2_run_passes_every_check() {
 #[test]
 fn the_wrong_order_fails_ack_order_only() {
     let xay = "X: Alice received before Y: Bob";
-    let j = judge(&scenario(""), &procs(), &recorded(xay, xay, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(xay, xay, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["ack.order"]);
 }
 
 #[test]
 fn clients_disagreeing_fail_ack_same() {
     let xay = "X: Alice received before Y: Bob";
-    let j = judge(&scenario(""), &procs(), &recorded(YBX, xay, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, xay, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert!(failed(&j).contains(&"ack.same"));
 }
 
 #[test]
 fn swapped_names_fail_ack_names() {
     let bad = "Y: Alice received before X: Bob";
-    let j = judge(&scenario(""), &procs(), &recorded(bad, bad, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(bad, bad, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert!(failed(&j).contains(&"ack.names"));
 }
 
@@ -157,7 +181,13 @@ fn swapped_names_fail_ack_names() {
 fn near_simultaneous_sends_follow_the_servers_own_order() {
     // Sends 1 ms apart: the derived order (Y first) is not required, the
     // server's printed order is; here both say Y first.
-    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 1.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 1.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), Vec::<&str>::new());
     let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
     assert!(v.title.contains("only 1 ms apart"), "{}", v.title);
@@ -170,6 +200,7 @@ fn an_explicit_wrong_expectation_fails() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.order"]);
 }
@@ -183,6 +214,7 @@ fn a_failed_exit_and_a_step_error_are_verdicts() {
         &p,
         &recorded(YBX, YBX, 200.0),
         Some("waited for b"),
+        JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["steps", "exit.a"]);
 }
@@ -201,7 +233,13 @@ fn a_process_left_running_fails_its_exit_check_and_is_named() {
             what: "1 process still running in its process group after it ended (pid 7 `sleep 1000`); killed with SIGKILL".into(),
         },
     ));
-    let j = judge(&scenario(""), &procs(), &events, None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["exit.server"]);
     let o = observed(&j, "exit.server");
     assert!(
@@ -226,7 +264,13 @@ fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
         killed_by_orchestrator: true,
         t_ms: 5000.0,
     });
-    let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &p,
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["exit.server", "exit.a"]);
     let o = observed(&j, "exit.server");
     assert!(o.contains("at the scenario's timeout (30 s)"), "{o}");
@@ -249,7 +293,7 @@ fn a_failed_exit_quotes_the_last_stderr_line() {
         "server",
         "/nonexistent/prog: No such file or directory",
     ));
-    let j = judge(&scenario(""), &p, &events, None);
+    let j = judge(&scenario(""), &p, &events, None, JudgeOptions::default());
     assert_eq!(
         observed(&j, "exit.server"),
         "exited with code 1 (its last line on stderr: \"/nonexistent/prog: No such file or directory\")"
@@ -258,11 +302,23 @@ fn a_failed_exit_quotes_the_last_stderr_line() {
 
 #[test]
 fn output_past_the_caps_is_a_failed_check_only_when_there_was_some() {
-    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert!(!j.verdicts.iter().any(|v| v.id.starts_with("output.")));
     let mut p = procs();
     p[0].dropped_lines = 4_980_000;
-    let j = judge(&scenario(""), &p, &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &p,
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["output.server"]);
     let o = observed(&j, "output.server");
     assert!(o.starts_with("4980000 lines past that were dropped"), "{o}");
@@ -273,13 +329,25 @@ fn user_lines_present_and_absent() {
     let s = scenario(
         "expect:\n  lines:\n    - { process: server, contains: 'Arrived 1st: Client Y' }\n    - { process: a, absent: Traceback }\n    - { process: b, regex: '^Nope$' }\n",
     );
-    let j = judge(&s, &procs(), &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &s,
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["line.3"]);
 }
 
 #[test]
 fn every_verdict_names_its_row_of_the_table() {
-    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 200.0), None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
     for v in &j.verdicts {
         let row = check(&v.check).unwrap_or_else(|| panic!("{} has no row", v.id));
         assert!(
@@ -305,7 +373,13 @@ fn a_greeting_before_the_second_client_started_fails_after_both() {
     });
     events.push(out(8.0, "a", "From Server: Client X connected"));
     events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-    let j = judge(&scenario(""), &procs(), &events, None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), vec!["greeting.after_both"]);
     let o = observed(&j, "greeting.after_both");
     assert_eq!(
@@ -324,7 +398,13 @@ fn a_greeting_before_the_second_client_started_fails_after_both() {
 fn a_greeting_when_the_second_client_never_started_fails_after_both() {
     let mut events = recorded(YBX, YBX, 200.0);
     events.retain(|e| e.process != "b");
-    let j = judge(&scenario(""), &procs(), &events, Some("b never started"));
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        Some("b never started"),
+        JudgeOptions::default(),
+    );
     let o = observed(&j, "greeting.after_both");
     assert_eq!(o, "client a was greeted, and client b was never started");
 }
@@ -340,7 +420,13 @@ fn names_typed_before_the_greeting_leave_the_order_to_the_server() {
         }
     }
     events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-    let j = judge(&scenario(""), &procs(), &events, None);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
     assert_eq!(failed(&j), Vec::<&str>::new());
     let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
     assert!(
@@ -353,5 +439,249 @@ fn names_typed_before_the_greeting_leave_the_order_to_the_server() {
         j.ack_expected.as_deref(),
         Some(YBX),
         "the server's own order"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Lenient by default, strict on request.
+
+/// `recorded`, with every line containing `from` rewritten to `to`.
+fn rewrite(events: &mut [Event], from: &str, to: &str) {
+    for e in events.iter_mut() {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            *text = text.replace(from, to);
+        }
+    }
+}
+
+/// A server with the typical slips: `Client X Connected`, `recieved`,
+/// `acknowledgement` (the example, plus the sent line).
+fn typos() -> Vec<Event> {
+    let mut events = recorded(
+        "Y: Bob recieved before X: Alice",
+        "Y: Bob recieved before X: Alice",
+        200.0,
+    );
+    rewrite(&mut events, "connected", "Connected");
+    rewrite(&mut events, "Sent acknowledgment", "Sent acknowledgement");
+    events
+}
+
+fn verdict<'a>(j: &'a Judgement, id: &str) -> &'a Verdict {
+    j.verdicts.iter().find(|v| v.id == id).unwrap()
+}
+
+fn noted(j: &Judgement) -> Vec<&str> {
+    j.verdicts
+        .iter()
+        .filter(|v| v.note.is_some())
+        .map(|v| v.id.as_str())
+        .collect()
+}
+
+const SLIPPED: [&str; 4] = ["greeting.a", "greeting.b", "ack.same", "server.sent_ack"];
+
+#[test]
+fn slips_pass_leniently_with_a_note_giving_the_strict_verdict() {
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &typos(),
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), SLIPPED);
+    assert_eq!(
+        verdict(&j, "greeting.a").note.as_deref(),
+        Some("passed leniently (--strict fails it): `Client X Connected` is not the seed's `Client X connected`: letters in another case")
+    );
+    assert_eq!(observed(&j, "greeting.a"), "Client X Connected");
+    assert_eq!(
+        verdict(&j, "ack.same").note.as_deref(),
+        Some("passed leniently (--strict fails it): `Y: Bob recieved before X: Alice` is not the seed's `Y: Bob received before X: Alice`: `recieved` for `received`")
+    );
+    assert_eq!(
+        verdict(&j, "server.sent_ack").note.as_deref(),
+        Some("passed leniently (--strict fails it): `Sent acknowledgement to both X and Y` is not the seed's `Sent acknowledgment to both X and Y`: `acknowledgement` for `acknowledgment`")
+    );
+    // The order is judged on its own: the ack's wording is ack.same's.
+    assert_eq!(verdict(&j, "ack.order").note, None);
+    assert_eq!(j.ack_observed.as_deref(), Some(YBX));
+}
+
+#[test]
+fn strict_fails_exactly_the_slipped_verdicts_and_says_why() {
+    let strict = JudgeOptions { strict: true };
+    let j = judge(&scenario(""), &procs(), &typos(), None, strict);
+    assert_eq!(failed(&j), SLIPPED);
+    let note = verdict(&j, "greeting.b").note.as_deref().unwrap();
+    assert!(
+        note.starts_with("failed by --strict (passes without it): `Client Y Connected`"),
+        "{note}"
+    );
+    // A run without slips is the same either way.
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 200.0),
+        None,
+        strict,
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), Vec::<&str>::new());
+}
+
+#[test]
+fn a_prefix_sent_inside_the_message_is_the_servers_slip() {
+    // Our client prints `From Server: <message>`: a second label is the server's.
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "From Server: ", "From Server: Server says: ");
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), ["greeting.a", "greeting.b", "ack.same"]);
+    let note = verdict(&j, "greeting.a").note.as_deref().unwrap();
+    assert!(note.ends_with("`Server says:` before it"), "{note}");
+}
+
+#[test]
+fn another_programs_own_words_around_the_strings_are_not_slips() {
+    // A student's client (it has a cmd) printing the bytes it received.
+    let s = scenario("");
+    let mut s2 = s.clone();
+    for c in &mut s2.clients {
+        c.cmd = Some(vec!["python3".into(), "client.py".into()]);
+    }
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "From Server: ", "Received: b'");
+    for e in events.iter_mut().filter(|e| e.process != "server") {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            if text.starts_with("Received: b'") {
+                text.push('\'');
+            }
+        }
+    }
+    let j = judge(&s2, &procs(), &events, None, JudgeOptions { strict: true });
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), Vec::<&str>::new());
+}
+
+#[test]
+fn our_client_given_as_a_cmd_is_read_as_ours() {
+    let mut s = scenario("");
+    for c in &mut s.clients {
+        c.cmd = Some(vec![
+            "client".into(),
+            "--server".into(),
+            "{server_ip}".into(),
+        ]);
+    }
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "From Server: ", "From Server: Server says: ");
+    let j = judge(&s, &procs(), &events, None, JudgeOptions::default());
+    assert_eq!(noted(&j), ["greeting.a", "greeting.b", "ack.same"]);
+}
+
+#[test]
+fn names_in_another_case_are_ack_names_slip_not_the_orders() {
+    let lower = "Y: bob received before X: alice";
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(lower, lower, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), ["ack.names"]);
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(lower, lower, 200.0),
+        None,
+        JudgeOptions { strict: true },
+    );
+    assert_eq!(failed(&j), ["ack.names"]);
+}
+
+#[test]
+fn what_cannot_be_read_as_an_ack_fails_however_lenient() {
+    let bad = "Y: Bob received before Y: Alice";
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(bad, bad, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), ["ack.same", "ack.names", "ack.order"]);
+}
+
+#[test]
+fn a_failed_verdict_notes_its_slip_too() {
+    // Greeted with the wrong letter, and in the wrong case.
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "Client X connected", "client y connected");
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), ["greeting.a"]);
+    let note = verdict(&j, "greeting.a").note.as_deref().unwrap();
+    assert!(
+        note.starts_with("also read past a slip: `client y connected`"),
+        "{note}"
+    );
+}
+
+#[test]
+fn an_ack_that_keeps_client_is_not_the_server_printing_the_messages() {
+    // The server printed only its ack, `Client Y: Bob received before
+    // Client X: Alice`: both strings are in it, but no message was printed.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| {
+        !e.stdout_of("server")
+            .is_some_and(|t| t.starts_with("Arrived"))
+    });
+    rewrite(
+        &mut events,
+        "Acknowledgment: Y: Bob received before X: Alice",
+        "Client Y: Bob received before Client X: Alice",
+    );
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), ["server.messages"]);
+}
+
+#[test]
+fn a_message_printed_with_slips_passes_leniently() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    rewrite(&mut events, "Arrived 1st: Client Y: Bob", "client y: bob");
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(noted(&j), ["server.messages"]);
+    assert_eq!(
+        observed(&j, "server.messages"),
+        "Client X: Alice: printed; Client Y: Bob: printed as \"client y: bob\""
     );
 }

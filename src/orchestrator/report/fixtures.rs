@@ -34,6 +34,41 @@ pub(crate) fn errored() -> RunRecord {
     record
 }
 
+/// The passing run as a server with slips would leave it: both greetings
+/// read past their case (one noted, one failed by `--strict`), the sent
+/// line past its spelling.
+pub(crate) fn lenient() -> RunRecord {
+    let mut record = passing();
+    let note = |id: &str, note: &str, passed: bool| (id.to_string(), note.to_string(), passed);
+    for (id, note, passed) in [
+        note(
+            "greeting.a",
+            "passed leniently (--strict fails it): `Client X Connected` is not the seed's `Client X connected`: letters in another case",
+            true,
+        ),
+        note(
+            "greeting.b",
+            "failed by --strict (passes without it): `Client Y Connected` is not the seed's `Client Y connected`: letters in another case",
+            false,
+        ),
+        note(
+            "server.sent_ack",
+            "passed leniently (--strict fails it): `Sent acknowledgement to both X and Y` is not the seed's `Sent acknowledgment to both X and Y`: `acknowledgement` for `acknowledgment`",
+            true,
+        ),
+    ] {
+        let v = record
+            .verdicts
+            .iter_mut()
+            .find(|v| v.id == id)
+            .unwrap_or_else(|| panic!("the passing run has no verdict {id}"));
+        v.note = Some(note);
+        v.passed = passed;
+    }
+    record.exit_code = 3;
+    record
+}
+
 /// Index of the first line `process` printed.
 pub(crate) fn first_line(record: &RunRecord, process: &str) -> usize {
     record

@@ -5,8 +5,11 @@
 //! One test suite per run, named after the scenario; one test case per
 //! verdict (name: the verdict id, class name: the scenario). A failed
 //! verdict's failure carries what was expected and observed as its message
-//! and the evidence lines as its description. A run that could not be
-//! carried out gets one more test case, `run`, in error with the reason.
+//! and the evidence lines as its description. A verdict's note (a slip read
+//! past, or failed by `--strict`) is its test case's property `note` and
+//! its system-out, so that a CI page shows it under a passed case too. A
+//! run that could not be carried out gets one more test case, `run`, in
+//! error with the reason.
 
 use std::time::Duration;
 
@@ -169,6 +172,10 @@ fn test_case(record: &RunRecord, verdict: &Verdict) -> TestCase {
     };
     let mut case = TestCase::new(clean(&verdict.id), status);
     case.set_classname(clean(&record.scenario));
+    if let Some(note) = &verdict.note {
+        case.add_property(Property::new("note", clean(note)));
+        case.set_system_out(format!("note: {}\n", clean(note)));
+    }
     case
 }
 
@@ -179,6 +186,9 @@ fn description(record: &RunRecord, verdict: &Verdict) -> String {
         clean(&verdict.expected),
         clean(&verdict.observed)
     );
+    if let Some(note) = &verdict.note {
+        out.push_str(&format!("note: {}\n", clean(note)));
+    }
     if !verdict.evidence.is_empty() {
         out.push_str("evidence:\n");
         for e in &verdict.evidence {
@@ -283,6 +293,40 @@ mod tests {
         let xml = run(&record);
         assert_well_formed_xml(&xml);
         assert!(xml.contains("X: &lt;Zoë&gt; &amp;"));
+    }
+
+    #[test]
+    fn a_note_is_a_property_and_the_system_out_of_its_case() {
+        let xml = run(&fixtures::lenient());
+        assert_well_formed_xml(&xml);
+        let report = Report::deserialize_from_str(&xml).unwrap();
+        let case = |name: &str| {
+            report.test_suites[0]
+                .test_cases
+                .iter()
+                .find(|c| c.name.as_str() == name)
+                .unwrap()
+        };
+        let passed = case("greeting.a");
+        assert!(matches!(passed.status, TestCaseStatus::Success { .. }));
+        let note = &passed.properties[0];
+        assert_eq!(note.name.as_str(), "note");
+        assert!(note.value.as_str().starts_with("passed leniently"));
+        assert!(passed
+            .system_out
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .starts_with("note: passed leniently"));
+        match &case("greeting.b").status {
+            TestCaseStatus::NonSuccess { description, .. } => assert!(description
+                .as_ref()
+                .unwrap()
+                .as_str()
+                .contains("note: failed by --strict")),
+            other => panic!("greeting.b should fail, is {other:?}"),
+        }
+        assert!(case("ack.same").properties.is_empty());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use crate::orchestrator::record::{Role, RunRecord};
 
 use super::story::{self, Kind};
-use super::text::{at, clean, command_line, duration, event_line, outcome, tally};
+use super::text::{at, clean, command_line, duration, event_line, leniently, outcome, tally};
 
 /// The report of one run.
 pub fn report(record: &RunRecord) -> String {
@@ -38,7 +38,7 @@ pub fn report(record: &RunRecord) -> String {
     let checked = if record.error.is_some() {
         "the run could not be carried out".to_string()
     } else {
-        format!("{passed} of {total} checks passed")
+        format!("{passed} of {total} checks passed{}", leniently(record))
     };
     let _ = writeln!(
         out,
@@ -100,9 +100,16 @@ fn checks(out: &mut String, record: &RunRecord) {
     out.push_str("| | Check | Expected | Observed |\n|---|---|---|---|\n");
     for v in &record.verdicts {
         let mark = if v.passed { "✅" } else { "❌" };
+        // A note (a slip read past, or failed by --strict) goes under what
+        // was observed, on a line of its own within the cell.
+        let note = v
+            .note
+            .as_ref()
+            .map(|n| format!("<br>⚠️ {}", md_text(n)))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {mark} | {} {} | {} | {} |",
+            "| {mark} | {} {} | {} | {}{note} |",
             md_text(&v.title),
             code_in_table(&v.id),
             md_text(&v.expected),
@@ -121,7 +128,11 @@ fn evidence(out: &mut String, record: &RunRecord) {
     for v in failed {
         let _ = writeln!(out, "### ❌ {} {}\n", md_text(&v.title), code(&v.id));
         let _ = writeln!(out, "- expected: {}", md_text(&v.expected));
-        let _ = writeln!(out, "- observed: {}\n", md_text(&v.observed));
+        let _ = writeln!(out, "- observed: {}", md_text(&v.observed));
+        if let Some(note) = &v.note {
+            let _ = writeln!(out, "- note: {}", md_text(note));
+        }
+        out.push('\n');
         if v.evidence.is_empty() {
             out.push_str("_No log line recorded for this check._\n\n");
             continue;
@@ -546,6 +557,20 @@ mod tests {
         errored.events.clear();
         let md = report(&errored);
         assert!(md.contains("_No exchange between the programs was recorded._"));
+    }
+
+    #[test]
+    fn notes_stand_under_what_was_observed_and_in_the_evidence() {
+        let md = report(&fixtures::lenient());
+        assert!(
+            md.contains("| ✅ | Client a (Alice) was greeted as X, its connect position `greeting.a` | Client X connected | Client X connected<br>⚠️ passed leniently (--strict fails it): \\`Client X Connected\\` is not"),
+            "{md}"
+        );
+        assert!(md.contains("11 of 12 checks passed (2 leniently)"), "{md}");
+        assert!(
+            md.contains("- note: failed by --strict (passes without it): \\`Client Y Connected\\`"),
+            "{md}"
+        );
     }
 
     #[test]

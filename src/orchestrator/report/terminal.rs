@@ -1,12 +1,13 @@
 //! The verdict table printed at the end of a run in the terminal: one line
-//! per check, what was observed under each failed one, and a last line with
-//! the overall result and the ack. Colour only when asked for (the caller
+//! per check, what was observed under each failed one, the note under each
+//! one that has one (a slip read past, or failed by `--strict`), and a last
+//! line with the overall result and the ack. Colour only when asked for (the caller
 //! knows whether stdout is a terminal and whether `NO_COLOR` is set).
 
 use crate::orchestrator::record::RunRecord;
 
-use super::style::{Paint, BOLD_GREEN, BOLD_RED, DIM, GREEN, RED};
-use super::text::{clean, outcome, tally};
+use super::style::{Paint, BOLD_GREEN, BOLD_RED, DIM, GREEN, RED, YELLOW};
+use super::text::{clean, leniently, outcome, tally};
 
 /// The table, one line per verdict, ending with the overall line and a
 /// newline.
@@ -33,12 +34,18 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
             p.paint(DIM, &id),
             clean(&v.title)
         ));
+        let indent = " ".repeat(4 + width + 2);
         if !v.passed {
-            let indent = " ".repeat(4 + width + 2);
             out.push_str(&format!("{indent}expected: {}\n", clean(&v.expected)));
             out.push_str(&format!(
                 "{indent}observed: {}\n",
                 p.paint(RED, &clean(&v.observed))
+            ));
+        }
+        if let Some(note) = &v.note {
+            out.push_str(&format!(
+                "{indent}note: {}\n",
+                p.paint(YELLOW, &clean(note))
             ));
         }
     }
@@ -71,7 +78,7 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
     let checked = if record.error.is_some() {
         "the run could not be carried out".to_string()
     } else {
-        format!("{passed}/{total} checks passed")
+        format!("{passed}/{total} checks passed{}", leniently(record))
     };
     out.push_str(&format!(
         "{} {}: {checked} · {ack}\n",
@@ -142,6 +149,31 @@ mod tests {
             .unwrap()
             .observed = "\u{1b}]0;pwned\u{7}X".into();
         assert!(!verdict_table(&record, false).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn a_note_is_shown_under_its_check_and_counted_when_it_passed() {
+        let record = fixtures::lenient();
+        let table = verdict_table(&record, false);
+        let lines: Vec<&str> = table.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("  ✓ greeting.a "))
+            .unwrap();
+        assert!(
+            lines[at + 1]
+                .trim_start()
+                .starts_with("note: passed leniently (--strict fails it): `Client X Connected`"),
+            "{table}"
+        );
+        assert!(
+            table
+                .lines()
+                .last()
+                .unwrap()
+                .contains("checks passed (2 leniently)"),
+            "{table}"
+        );
     }
 
     #[test]

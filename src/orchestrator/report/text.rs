@@ -74,6 +74,20 @@ pub(crate) fn tally(record: &RunRecord) -> (usize, usize) {
     (passed, record.verdicts.len())
 }
 
+/// How many verdicts passed only leniently (with a note): ` (2 leniently)`,
+/// or nothing.
+pub(crate) fn leniently(record: &RunRecord) -> String {
+    match record
+        .verdicts
+        .iter()
+        .filter(|v| v.passed && v.note.is_some())
+        .count()
+    {
+        0 => String::new(),
+        n => format!(" ({n} leniently)"),
+    }
+}
+
 /// `PASS` or `FAIL`.
 pub(crate) fn outcome(record: &RunRecord) -> &'static str {
     if record.passed() {

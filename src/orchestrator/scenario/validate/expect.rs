@@ -6,16 +6,28 @@ use std::time::Duration;
 use super::{shown, Least, Validator};
 use crate::orchestrator::scenario::schema::{ExpectSpec, LineSpec, Scenario};
 use crate::orchestrator::scenario::LineCheck;
-use crate::pa3::protocol::{self, Ack};
+use crate::pa3::protocol::{self, Ack, Framing};
 
 impl Validator<'_> {
     pub(super) fn expected_ack(&mut self, expect: &ExpectSpec) {
         if let Some(ack) = &expect.ack {
-            if protocol::parse_ack(ack).is_none() {
-                self.at(
+            // The checks compare acks with this one, so it is the seed's
+            // string exactly: they read the programs leniently, not this.
+            match protocol::read_ack(ack, Framing::Message) {
+                None => self.at(
                     "expect.ack",
                     format!("{} is not an acknowledgement (expected like `X: Alice received before Y: Bob`)", shown(ack)),
-                );
+                ),
+                Some(r) if !r.is_exact() => self.at(
+                    "expect.ack",
+                    format!(
+                        "{} is not written as the seed writes an acknowledgement ({}); write {}",
+                        shown(ack),
+                        protocol::describe(&r.deviations).escape_debug(),
+                        shown(&r.value.line())
+                    ),
+                ),
+                Some(_) => {}
             }
         }
     }
@@ -127,6 +139,17 @@ mod tests {
     fn explicit_ack_must_be_an_ack() {
         let e = err(&format!("{CASE2}expect: {{ ack: hello }}\n"));
         assert!(e.contains("is not an acknowledgement"), "{e}");
+    }
+
+    #[test]
+    fn explicit_ack_must_be_the_seeds_string_exactly() {
+        let e = err(&format!(
+            "{CASE2}expect: {{ ack: 'Y: Bob recieved before X: Alice' }}\n"
+        ));
+        assert!(
+            e.contains("(`recieved` for `received`); write \"Y: Bob received before X: Alice\""),
+            "{e}"
+        );
     }
 
     #[test]
