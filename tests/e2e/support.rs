@@ -1,7 +1,7 @@
 //! What the end-to-end modules share: whether this machine can run the
 //! tests that need root or Mininet, the programs under test and the
-//! experiments, the machine's network interfaces, a finished run's
-//! `summary.json`, and temporary directories.
+//! experiments, the machine's network interfaces and Mininet drivers, a
+//! finished run's or batch's `summary.json`, and temporary directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
@@ -192,15 +193,22 @@ pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
     found
 }
 
+/// The Mininet drivers of orchestrator `pid` (one per network up: the
+/// Python process running a run's `topo.py`), by process id.
+pub fn drivers_of_run(pid: u32) -> Vec<u32> {
+    processes_of_run(pid)
+        .into_iter()
+        .filter(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
+        .map(|(p, _)| p)
+        .collect()
+}
+
 /// The network interfaces of the Mininet network of orchestrator `pid`:
 /// its bridge and the bridge's ports, which live in a network namespace of
 /// the run's own (its driver's), not in the machine's. Empty once the
 /// driver is gone: the namespace, and every interface in it, goes with it.
 pub fn interfaces_of_run(pid: u32) -> Vec<String> {
-    let Some((driver, _)) = processes_of_run(pid)
-        .into_iter()
-        .find(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
-    else {
+    let Some(&driver) = drivers_of_run(pid).first() else {
         return Vec::new();
     };
     let Ok(out) = Command::new("nsenter")
@@ -218,6 +226,25 @@ pub fn interfaces_of_run(pid: u32) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Fails unless, within 3 s, nothing of orchestrator `pid`'s run is left:
+/// no live process carrying its mark, no interface of its network.
+#[track_caller]
+pub fn assert_nothing_of_run_left(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let procs = processes_of_run(pid);
+        let links = interfaces_of_run(pid);
+        if procs.is_empty() && links.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left behind: processes {procs:?}, interfaces {links:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Fails if a Mininet-style interface (`…-ethN`) appeared in the machine's
