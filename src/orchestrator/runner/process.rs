@@ -208,6 +208,10 @@ impl Runner<'_> {
             program: label.clone(),
             why,
         };
+        // Stamped before the write: once written, the program may read,
+        // send and print before this thread runs again, and what it was
+        // typed must not come after what it did with it.
+        let at = self.now_ms();
         let Some(stdin) = self.procs[idx].stdin.as_mut() else {
             return Err(cannot("its stdin is already closed".into()));
         };
@@ -218,7 +222,7 @@ impl Runner<'_> {
             .and_then(|_| stdin.flush())
             .map_err(|e| cannot(e.to_string()))?;
         let event = Event::new(
-            self.now_ms(),
+            at,
             self.procs[idx].info.id.clone(),
             EventKind::Typed {
                 text: text.to_string(),
