@@ -1,7 +1,8 @@
 //! What the end-to-end modules share: whether this machine can run the
 //! tests that need root or Mininet, the programs under test and the
-//! experiments, the machine's network interfaces and Mininet drivers, a
-//! finished run's or batch's `summary.json`, and temporary directories.
+//! experiments, a run's processes (programs, Mininet drivers) and network
+//! interfaces, a finished run's or batch's `summary.json`, and temporary
+//! directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
@@ -194,12 +195,41 @@ pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
 }
 
 /// The Mininet drivers of orchestrator `pid` (one per network up: the
-/// Python process running a run's `topo.py`), by process id.
+/// Python process running a run's `topo.py`), by process id. A child the
+/// driver has forked shows the driver's command line until it execs
+/// (Mininet forks for every `ip`, `mnexec` and host shell): it is left out.
 pub fn drivers_of_run(pid: u32) -> Vec<u32> {
-    processes_of_run(pid)
+    let running_topo: Vec<u32> = processes_of_run(pid)
         .into_iter()
         .filter(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
         .map(|(p, _)| p)
+        .collect();
+    running_topo
+        .iter()
+        .copied()
+        .filter(|p| parent_of(*p).is_none_or(|parent| !running_topo.contains(&parent)))
+        .collect()
+}
+
+/// The parent of process `pid`, while it lives.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The scenario's programs of orchestrator `pid` (not Mininet's driver and
+/// host shells, which carry the run's mark too), by command line.
+pub fn programs_of_run(pid: u32) -> Vec<String> {
+    processes_of_run(pid)
+        .into_iter()
+        .map(|(_, cmd)| cmd)
+        .filter(|cmd| !cmd.contains("topo.py") && !cmd.contains("mininet:"))
         .collect()
 }
 
@@ -273,6 +303,38 @@ pub fn read_summary(results: &Path) -> Result<Value, String> {
 /// Like [`read_summary`], failing the test when there is none.
 pub fn summary(results: &Path) -> Value {
     read_summary(results).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A JSON file, parsed; fails the test when it cannot be.
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The directory `<results>/latest` points at (a run's, or a batch's).
+pub fn latest(results: &Path) -> PathBuf {
+    let link = results.join("latest");
+    std::fs::canonicalize(&link)
+        .unwrap_or_else(|e| panic!("{} points nowhere: {e}", link.display()))
+}
+
+/// The `summary.json` of the batch `<results>/latest` points at; fails
+/// the test unless it is a batch's.
+pub fn batch_summary(results: &Path) -> Value {
+    let s = read_json(&latest(results).join("summary.json"));
+    assert_eq!(s["kind"], "batch", "not a batch's summary.json: {s}");
+    s
+}
+
+/// The run of a batch's `summary.json` with this label (`case2 #3`).
+pub fn batch_run<'a>(batch: &'a Value, label: &str) -> &'a Value {
+    batch["runs"]
+        .as_array()
+        .expect("a batch's summary.json has runs")
+        .iter()
+        .find(|r| r["label"] == label)
+        .unwrap_or_else(|| panic!("no run {label:?} in the batch"))
 }
 
 /// The verdict with this id, if the run has one.

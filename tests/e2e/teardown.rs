@@ -14,7 +14,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    assert_nothing_of_run_left, experiment, interfaces_of_run, orchestrate, processes_of_run,
+    assert_nothing_of_run_left, experiment, interfaces_of_run, orchestrate, programs_of_run,
     require_mininet, tempdir, write_scenario,
 };
 
@@ -61,7 +61,7 @@ impl Run {
     fn wait_until_mid_run(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if programs_of(self.pid()).len() >= 3 {
+            if programs_of_run(self.pid()).len() >= 3 {
                 std::thread::sleep(Duration::from_millis(300));
                 return;
             }
@@ -91,16 +91,6 @@ impl Drop for Run {
             let _ = c.wait();
         }
     }
-}
-
-/// The scenario's programs of the run (not Mininet's driver and host
-/// shells, which carry the run's mark too).
-fn programs_of(pid: u32) -> Vec<String> {
-    processes_of_run(pid)
-        .into_iter()
-        .map(|(_, cmd)| cmd)
-        .filter(|cmd| !cmd.contains("topo.py") && !cmd.contains("mininet:"))
-        .collect()
 }
 
 fn assert_nothing_left(run: &Run, pid: u32) {
