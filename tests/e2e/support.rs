@@ -207,7 +207,8 @@ pub fn drivers_of_run(pid: u32) -> Vec<u32> {
     running_topo
         .iter()
         .copied()
-        .filter(|p| parent_of(*p).is_none_or(|parent| !running_topo.contains(&parent)))
+        // One gone meanwhile (a fork that exited) is no driver either.
+        .filter(|p| parent_of(*p).is_some_and(|parent| !running_topo.contains(&parent)))
         .collect()
 }
 
