@@ -8,7 +8,9 @@
 //!
 //! On the local backend unless the test's name says Mininet; those are
 //! `#[ignore = "needs root and Mininet"]` (see `support`). Every scenario
-//! here is short, and a program that hangs is bounded with `--timeout`.
+//! here is short, a program that hangs is bounded with `--timeout`, and
+//! every run of `orchestrate` must leave nothing behind (no process with
+//! its mark, no network).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,9 +42,18 @@ fn orchestrate_on(backend: &str, results: &Path) -> Command {
     c
 }
 
-/// Runs `cmd` to its end: its exit code, stdout and stderr.
+/// Runs `cmd` to its end: its exit code, stdout and stderr. Fails unless
+/// nothing of the run is left then (no process carrying its mark, no
+/// network).
 fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let out = cmd.output().expect("orchestrate runs");
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("orchestrate runs");
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_nothing_of_run_left(pid);
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -501,23 +512,8 @@ fn a_reused_network_shows_nothing_of_the_previous_run_and_other_hosts_get_a_fres
         ),
     ];
     let results = dir.path().join("results");
-    let mut cmd = orchestrate_on("mininet", &results);
-    cmd.args(&files);
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_nothing_of_run_left(pid);
+    let (code, stdout, stderr) = run(orchestrate_on("mininet", &results).args(&files));
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let batch = batch_summary(&results);
     let dir = latest(&results);
 
