@@ -8,6 +8,7 @@
 //! the reason, where the machine cannot).
 
 mod bad_scenarios;
+mod batch;
 mod class;
 mod cli;
 mod misbehaving;

@@ -1,7 +1,8 @@
 //! What the end-to-end modules share: whether this machine can run the
 //! tests that need root or Mininet, the programs under test and the
-//! experiments, the machine's network interfaces, a finished run's
-//! `summary.json`, and temporary directories.
+//! experiments, a run's processes (programs, Mininet drivers) and network
+//! interfaces, a finished run's or batch's `summary.json`, and temporary
+//! directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
@@ -18,6 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
 use serde_json::Value;
@@ -192,15 +194,52 @@ pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
     found
 }
 
+/// The Mininet drivers of orchestrator `pid` (one per network up: the
+/// Python process running a run's `topo.py`), by process id. A child the
+/// driver has forked shows the driver's command line until it execs
+/// (Mininet forks for every `ip`, `mnexec` and host shell): it is left out.
+pub fn drivers_of_run(pid: u32) -> Vec<u32> {
+    let running_topo: Vec<u32> = processes_of_run(pid)
+        .into_iter()
+        .filter(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
+        .map(|(p, _)| p)
+        .collect();
+    running_topo
+        .iter()
+        .copied()
+        // One gone meanwhile (a fork that exited) is no driver either.
+        .filter(|p| parent_of(*p).is_some_and(|parent| !running_topo.contains(&parent)))
+        .collect()
+}
+
+/// The parent of process `pid`, while it lives.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses.
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The scenario's programs of orchestrator `pid` (not Mininet's driver and
+/// host shells, which carry the run's mark too), by command line.
+pub fn programs_of_run(pid: u32) -> Vec<String> {
+    processes_of_run(pid)
+        .into_iter()
+        .map(|(_, cmd)| cmd)
+        .filter(|cmd| !cmd.contains("topo.py") && !cmd.contains("mininet:"))
+        .collect()
+}
+
 /// The network interfaces of the Mininet network of orchestrator `pid`:
 /// its bridge and the bridge's ports, which live in a network namespace of
 /// the run's own (its driver's), not in the machine's. Empty once the
 /// driver is gone: the namespace, and every interface in it, goes with it.
 pub fn interfaces_of_run(pid: u32) -> Vec<String> {
-    let Some((driver, _)) = processes_of_run(pid)
-        .into_iter()
-        .find(|(_, cmd)| cmd.contains("topo.py") && cmd.contains("--switch"))
-    else {
+    let Some(&driver) = drivers_of_run(pid).first() else {
         return Vec::new();
     };
     let Ok(out) = Command::new("nsenter")
@@ -218,6 +257,25 @@ pub fn interfaces_of_run(pid: u32) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Fails unless, within 3 s, nothing of orchestrator `pid`'s run is left:
+/// no live process carrying its mark, no interface of its network.
+#[track_caller]
+pub fn assert_nothing_of_run_left(pid: u32) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let procs = processes_of_run(pid);
+        let links = interfaces_of_run(pid);
+        if procs.is_empty() && links.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "left behind: processes {procs:?}, interfaces {links:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Fails if a Mininet-style interface (`…-ethN`) appeared in the machine's
@@ -246,6 +304,38 @@ pub fn read_summary(results: &Path) -> Result<Value, String> {
 /// Like [`read_summary`], failing the test when there is none.
 pub fn summary(results: &Path) -> Value {
     read_summary(results).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A JSON file, parsed; fails the test when it cannot be.
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The directory `<results>/latest` points at (a run's, or a batch's).
+pub fn latest(results: &Path) -> PathBuf {
+    let link = results.join("latest");
+    std::fs::canonicalize(&link)
+        .unwrap_or_else(|e| panic!("{} points nowhere: {e}", link.display()))
+}
+
+/// The `summary.json` of the batch `<results>/latest` points at; fails
+/// the test unless it is a batch's.
+pub fn batch_summary(results: &Path) -> Value {
+    let s = read_json(&latest(results).join("summary.json"));
+    assert_eq!(s["kind"], "batch", "not a batch's summary.json: {s}");
+    s
+}
+
+/// The run of a batch's `summary.json` with this label (`case2 #3`).
+pub fn batch_run<'a>(batch: &'a Value, label: &str) -> &'a Value {
+    batch["runs"]
+        .as_array()
+        .expect("a batch's summary.json has runs")
+        .iter()
+        .find(|r| r["label"] == label)
+        .unwrap_or_else(|| panic!("no run {label:?} in the batch"))
 }
 
 /// The verdict with this id, if the run has one.

@@ -14,8 +14,8 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    experiment, interfaces_of_run, orchestrate, processes_of_run, require_mininet, tempdir,
-    write_scenario,
+    assert_nothing_of_run_left, experiment, interfaces_of_run, orchestrate, programs_of_run,
+    require_mininet, tempdir, write_scenario,
 };
 
 struct Run {
@@ -61,7 +61,7 @@ impl Run {
     fn wait_until_mid_run(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            if programs_of(self.pid()).len() >= 3 {
+            if programs_of_run(self.pid()).len() >= 3 {
                 std::thread::sleep(Duration::from_millis(300));
                 return;
             }
@@ -93,37 +93,8 @@ impl Drop for Run {
     }
 }
 
-/// The scenario's programs of the run (not Mininet's driver and host
-/// shells, which carry the run's mark too).
-fn programs_of(pid: u32) -> Vec<String> {
-    processes_of_run(pid)
-        .into_iter()
-        .map(|(_, cmd)| cmd)
-        .filter(|cmd| !cmd.contains("topo.py") && !cmd.contains("mininet:"))
-        .collect()
-}
-
-/// Everything of the run: its programs, Mininet's driver and host shells.
-fn everything_of(pid: u32) -> Vec<String> {
-    processes_of_run(pid)
-        .into_iter()
-        .map(|(_, cmd)| cmd)
-        .collect()
-}
-
 fn assert_nothing_left(run: &Run, pid: u32) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    loop {
-        let procs = everything_of(pid);
-        let links = interfaces_of_run(pid);
-        if procs.is_empty() && links.is_empty() {
-            break;
-        }
-        if Instant::now() > deadline {
-            panic!("left behind: processes {procs:?}, interfaces {links:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert_nothing_of_run_left(pid);
     if run.results().exists() {
         let entries: Vec<String> = std::fs::read_dir(run.results())
             .unwrap()
@@ -139,16 +110,7 @@ fn assert_nothing_left(run: &Run, pid: u32) {
 /// An interrupted run keeps what was captured, marked as such and never
 /// as `latest`; `clean --results` removes it.
 fn assert_interrupted_run_kept(run: &Run, pid: u32) {
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while !(everything_of(pid).is_empty() && interfaces_of_run(pid).is_empty()) {
-        assert!(
-            Instant::now() < deadline,
-            "left behind: processes {:?}, interfaces {:?}",
-            everything_of(pid),
-            interfaces_of_run(pid)
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    assert_nothing_of_run_left(pid);
     let entries: Vec<String> = std::fs::read_dir(run.results())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -2,8 +2,10 @@
 //! network) of its own that it reuses from run to run. Results come back to
 //! the calling thread as runs end, which prints them whole — a run's live
 //! output is never interleaved with another's — and may stop the batch
-//! (`--fail-fast`). A worker that panics stops the others from taking new
-//! items; its session is torn down as the panic unwinds.
+//! (`--fail-fast`): a worker waits for that answer before it takes its next
+//! item, so that no run starts after the one that stopped the batch. A
+//! worker that panics stops the others from taking new items; its session
+//! is torn down as the panic unwinds.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,7 +61,7 @@ pub fn run(
 ) -> Result<Vec<Closed>> {
     let queue = Mutex::new((0..items.len()).collect::<VecDeque<usize>>());
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<Done>();
+    let (tx, rx) = mpsc::channel::<(Done, mpsc::SyncSender<Next>)>();
     let jobs = jobs.clamp(1, items.len().max(1));
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..jobs)
@@ -79,11 +81,13 @@ pub fn run(
             })
             .collect();
         drop(tx);
-        for d in rx {
+        for (d, answer) in rx {
             let failed = d.result.is_err();
-            if done(d) == Next::Stop || failed {
+            let next = done(d);
+            if next == Next::Stop || failed {
                 stop.store(true, Ordering::SeqCst);
             }
+            let _ = answer.send(next);
         }
         let mut closed = Vec::new();
         for w in workers {
@@ -105,7 +109,7 @@ fn worker(
     live: Live,
     queue: &Mutex<VecDeque<usize>>,
     stop: &AtomicBool,
-    tx: &mpsc::Sender<Done>,
+    tx: &mpsc::Sender<(Done, mpsc::SyncSender<Next>)>,
 ) -> Result<Closed> {
     let tag = match (ctx.alone, items.first()) {
         (true, Some(item)) => item.scenario.slug.clone(),
@@ -131,14 +135,15 @@ fn worker(
                 Vec::new()
             }
         };
-        if tx
-            .send(Done {
-                position,
-                result,
-                output,
-            })
-            .is_err()
-        {
+        let done = Done {
+            position,
+            result,
+            output,
+        };
+        // The answer comes once the caller has taken the run in, and with
+        // it whether to go on: only then is the queue looked at again.
+        let (answer, answered) = mpsc::sync_channel(1);
+        if tx.send((done, answer)).is_err() || answered.recv() != Ok(Next::Go) {
             break;
         }
     }

@@ -173,6 +173,10 @@ enum WaitEnd {
 /// it can no longer hold.
 type Condition<'c> = dyn FnMut(&Runner) -> Result<bool, String> + 'c;
 
+/// What a wait waits for, in words: asked for when the wait says it (a
+/// wait for programs to exit names those still running then).
+type Waiting<'w> = dyn Fn(&Runner) -> String + 'w;
+
 /// Runs the scenario's steps on `net`, stops whatever is still running, and
 /// returns everything that was observed.
 pub fn run(
@@ -351,7 +355,7 @@ impl Runner<'_> {
     fn wait_raw(
         &mut self,
         timeout: Duration,
-        scenario_bound: Option<&str>,
+        scenario_bound: Option<&Waiting>,
         done: &mut Condition,
     ) -> Result<(), WaitEnd> {
         let start = Instant::now();
@@ -377,7 +381,8 @@ impl Runner<'_> {
                 }
                 if !noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
                     noticed = true;
-                    self.notice(what, until - now);
+                    let what = what(self);
+                    self.notice(&what, until - now);
                 }
             }
             if now >= until {
@@ -415,7 +420,7 @@ impl Runner<'_> {
         done: &mut Condition,
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        match self.wait_raw(timeout, Some(what), done) {
+        match self.wait_raw(timeout, Some(&|_| what.to_string()), done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
@@ -443,30 +448,25 @@ impl Runner<'_> {
     /// its own; says which still run when it does not happen.
     fn wait_all_exit(&mut self) -> Result<(), String> {
         let left = self.deadline.saturating_duration_since(Instant::now());
-        let running: Vec<String> = self
-            .procs
-            .iter()
-            .filter(|p| p.running)
-            .map(|p| p.info.label())
-            .collect();
-        let what = format!("{} to exit", running.join(", "));
+        let what = |r: &Runner| format!("{} to exit", r.running().join(", "));
         match self.wait_raw(left, Some(&what), &mut |r| Ok(r.all_exited())) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
-            Err(_) => {
-                let running: Vec<String> = self
-                    .procs
-                    .iter()
-                    .filter(|p| p.running)
-                    .map(|p| p.info.label())
-                    .collect();
-                Err(format!(
-                    "the scenario's timeout ({:?}) ran out with {} still running",
-                    self.scenario.timeout,
-                    running.join(", ")
-                ))
-            }
+            Err(_) => Err(format!(
+                "the scenario's timeout ({:?}) ran out with {} still running",
+                self.scenario.timeout,
+                self.running().join(", ")
+            )),
         }
+    }
+
+    /// The programs still running, by label.
+    fn running(&self) -> Vec<String> {
+        self.procs
+            .iter()
+            .filter(|p| p.running)
+            .map(|p| p.info.label())
+            .collect()
     }
 
     /// Whether program `idx` printed a stdout line that `pred` accepts.

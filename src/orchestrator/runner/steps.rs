@@ -199,7 +199,7 @@ impl Runner<'_> {
             return Ok(());
         }
         let what = format!("{} ms to pass", millis(d.as_secs_f64() * 1e3));
-        match self.wait_raw(d, Some(&what), &mut |_| Ok(false)) {
+        match self.wait_raw(d, Some(&|_| what.clone()), &mut |_| Ok(false)) {
             Err(WaitEnd::TimedOut) | Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
