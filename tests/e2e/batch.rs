@@ -714,14 +714,14 @@ fn merge_refuses_a_missing_shard_and_a_shard_given_twice() {
         .filter(|(k, _)| *k != empty)
         .map(|(_, s)| s)
         .collect();
-    merge(&without).assert().code(1).stdout("").stderr(format!(
+    merge(&without).assert().code(2).stdout("").stderr(format!(
         "error: shard {}/4 missing: merge needs every shard\n",
         empty + 1
     ));
     let mut twice: Vec<&PathBuf> = shards.iter().collect();
     twice.insert(1, &shards[0]);
     let first = shards[0].join("latest");
-    merge(&twice).assert().code(1).stdout("").stderr(format!(
+    merge(&twice).assert().code(2).stdout("").stderr(format!(
         "error: shard 1/4 is given twice: {} and {}\n",
         first.display(),
         first.display()

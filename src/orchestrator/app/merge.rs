@@ -30,16 +30,28 @@ pub(crate) struct MergeArgs {
     json: bool,
 }
 
-pub(super) fn merge(args: &MergeArgs) -> Result<i32> {
+/// The shards given, read and merged; an error here is the user's input
+/// (exit 2): not a batch, a shard missing or given twice.
+fn merged(args: &MergeArgs) -> Result<summary::BatchSummary> {
     let mut shards = Vec::new();
     for dir in &args.shards {
         let batch = summary::find_batch(dir)?;
         let read = summary::read(&batch)?;
         shards.push((batch, read));
     }
+    summary::merge(shards, &args.out)
+}
+
+pub(super) fn merge(args: &MergeArgs) -> Result<i32> {
+    let merged = match merged(args) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(super::EXIT_INVALID);
+        }
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let merged = summary::merge(shards, &args.out)?;
     results::write_atomic(
         &args.out.join("summary.json"),
         serde_json::to_string_pretty(&merged)? + "\n",

@@ -249,10 +249,11 @@ fn execute(
     let closed = pool::run(items, ctx, args.jobs as usize, live, &mut on_done)?;
     for c in closed {
         for leftover in c.leftovers {
-            progress.say(&format!("removed a leftover of this batch: {leftover}"));
+            // On stderr: stdout may be --json's one document.
+            eprintln!("removed a leftover of this batch: {leftover}");
         }
         if let Some(e) = c.teardown_error {
-            progress.say(&format!("a network's teardown failed: {e}"));
+            eprintln!("a network's teardown failed: {e}");
         }
     }
     runs.sort_by_key(|r| r.index);

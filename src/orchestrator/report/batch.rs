@@ -11,7 +11,7 @@ use super::markdown::{code_in_table, link, md_text};
 use super::style::{Paint, BOLD, BOLD_GREEN, BOLD_RED, DIM, GREEN, RED, YELLOW};
 use super::text::{clean, duration, tally, truncate};
 
-/// `PASS`, `FAIL`, `ERROR` or `INTERRUPTED`, padded for a column.
+/// `PASS`, `FAIL`, `ERROR` or `INTR` (interrupted): the status column.
 fn status_word(record: &RunRecord) -> &'static str {
     match outcome(record) {
         "passed" => "PASS",
@@ -183,12 +183,16 @@ pub fn index(summary: &BatchSummary) -> String {
         .map(|r| tally(&r.record))
         .fold((0, 0), |(a, b), (c, d)| (a + c, b + d));
     let noun = if t.runs == 1 { "run" } else { "runs" };
+    let mut counts = format!("{} passed, {} failed", t.passed, t.failed);
+    for (n, what) in [(t.errors, "errors"), (t.interrupted, "interrupted")] {
+        if n > 0 {
+            counts.push_str(&format!(", {n} {what}"));
+        }
+    }
     let _ = writeln!(
         out,
-        "**{} {noun}: {} passed, {} failed** · {checks_passed} of {checks_total} checks passed · {} in all",
+        "**{} {noun}: {counts}** · {checks_passed} of {checks_total} checks passed · {} in all",
         t.runs,
-        t.passed,
-        t.runs - t.passed,
         duration(summary.duration_ms)
     );
     let mut facts = vec![
