@@ -8,7 +8,10 @@ use crate::orchestrator::scenario::{ValidClient, ValidStep};
 use crate::pa3::protocol::{self, Letter, Reading};
 
 /// The first greeting `client` heard, as read, and its event.
-fn greeting_of<'a>(run: &Run<'a>, client: &'a ValidClient) -> Option<(Reading<Letter>, &'a Event)> {
+pub(super) fn greeting_of<'a>(
+    run: &Run<'a>,
+    client: &'a ValidClient,
+) -> Option<(Reading<Letter>, &'a Event)> {
     heard(client, run.events)
         .find_map(|(text, framing, e)| protocol::read_greeting(text, framing).map(|r| (r, e)))
 }

@@ -3,10 +3,11 @@
 //! lines are printed lines: its own words around the strings are its
 //! business, only the strings are judged ([`protocol::Framing::Printed`]).
 
+use super::greeting::greeting_of;
 use super::{slip, Run};
 use crate::orchestrator::event::Event;
 use crate::orchestrator::record::Verdict;
-use crate::pa3::protocol::{self, Framing, Reading, SENT_ACK};
+use crate::pa3::protocol::{self, Framing, Letter, Reading, SENT_ACK};
 
 /// The first line the server printed (either stream) that `read` reads
 /// exactly, else the first it reads at all.
@@ -29,19 +30,30 @@ fn server_line<'a, T>(
     lenient
 }
 
-/// `server.messages`: the server printed each client's `Client X: name`.
+/// `server.messages`: the server printed each client's message as the
+/// client sent it: `Client X: name`, with the letter the server's own
+/// greeting gave that client (a server that greeted both as Y printed
+/// `Client Y: …` for both, which is what it received).
 pub fn messages(run: &Run) -> Vec<Verdict> {
+    let letters: Vec<Letter> = run
+        .scenario
+        .clients
+        .iter()
+        .map(|c| greeting_of(run, c).map_or(c.letter, |(r, _)| r.value))
+        .collect();
     let wanted: Vec<String> = run
         .scenario
         .clients
         .iter()
-        .map(|c| protocol::client_message(c.letter, &c.name))
+        .zip(&letters)
+        .map(|(c, &l)| protocol::client_message(l, &c.name))
         .collect();
     let found: Vec<Option<(Reading<()>, &Event)>> = run
         .scenario
         .clients
         .iter()
-        .map(|c| {
+        .zip(&letters)
+        .map(|(c, &letter)| {
             server_line(run, |text| {
                 // An ack that keeps `Client` (`Client Y: Bob received
                 // before Client X: Alice`) holds both strings, but it is
@@ -49,7 +61,7 @@ pub fn messages(run: &Run) -> Vec<Verdict> {
                 if protocol::parse_ack(text).is_some() {
                     return None;
                 }
-                protocol::find_client_message(text, c.letter, &c.name)
+                protocol::find_client_message(text, letter, &c.name)
             })
         })
         .collect();

@@ -625,9 +625,15 @@ fn what_cannot_be_read_as_an_ack_fails_however_lenient() {
 
 #[test]
 fn a_failed_verdict_notes_its_slip_too() {
-    // Greeted with the wrong letter, and in the wrong case.
+    // Greeted with the wrong letter, and in the wrong case (so a sent
+    // `Client Y: Alice`, which the server printed as it received it).
     let mut events = recorded(YBX, YBX, 200.0);
     rewrite(&mut events, "Client X connected", "client y connected");
+    rewrite(
+        &mut events,
+        "Arrived 2nd: Client X: Alice",
+        "Arrived 2nd: Client Y: Alice",
+    );
     let j = judge(
         &scenario(""),
         &procs(),
