@@ -49,6 +49,10 @@ pub enum EventKind {
     /// Processes the program left running after it ended (or outside its
     /// group), which the orchestrator killed: `what` names them.
     LeftBehind { what: String },
+    /// The server was still serving `grace_ms` after the clients ended, as
+    /// its scenario allows (`server.keeps_running`): it is stopped, and
+    /// that is not a failure.
+    KeptRunning { grace_ms: f64 },
 
     /// The server's port is listening on its host.
     Listening { addr: String },
@@ -151,6 +155,7 @@ impl EventKind {
             EventKind::Started { .. } => "start",
             EventKind::Exited { .. } => "exit",
             EventKind::LeftBehind { .. }
+            | EventKind::KeptRunning { .. }
             | EventKind::Listening { .. }
             | EventKind::Connecting { .. }
             | EventKind::Connected { .. }
@@ -172,6 +177,11 @@ impl fmt::Display for EventKind {
             EventKind::Started { command } => f.write_str(&shell_words::join(command)),
             EventKind::Exited { exit } => f.write_str(&exit.describe()),
             EventKind::LeftBehind { what } => write!(f, "left behind: {what}"),
+            EventKind::KeptRunning { grace_ms } => write!(
+                f,
+                "still serving {} ms after the clients ended, as the scenario allows (server.keeps_running): stopped",
+                millis(*grace_ms)
+            ),
             EventKind::Listening { addr } => write!(f, "server listening on {addr}"),
             EventKind::Connecting { client } => write!(f, "connect {client}"),
             EventKind::Connected {

@@ -691,3 +691,32 @@ fn a_message_printed_with_slips_passes_leniently() {
         "Client X: Alice: printed; Client Y: Bob: printed as \"client y: bob\""
     );
 }
+
+#[test]
+fn a_server_that_keeps_serving_passes_where_the_scenario_allows_it() {
+    let mut p = procs();
+    p[0].exit = Some(ExitInfo {
+        code: None,
+        signal: Some(15),
+        killed_by_orchestrator: true,
+        t_ms: 1400.0,
+    });
+    let mut events = recorded(YBX, YBX, 200.0);
+    let opts = JudgeOptions::default();
+    // Without the scenario's leave: stopped at the timeout, a failure.
+    let j = judge(&scenario(""), &p, &events, None, opts);
+    assert_eq!(failed(&j), ["exit.server"]);
+    // With it, the runner says the server kept running: not a failure.
+    events.push(Event::new(
+        1400.0,
+        "server",
+        EventKind::KeptRunning { grace_ms: 1000.0 },
+    ));
+    let s = scenario("").clone();
+    let j = judge(&s, &p, &events, None, opts);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(
+        observed(&j, "exit.server"),
+        "still serving 1000 ms after the clients ended, as the scenario allows (server.keeps_running): stopped"
+    );
+}

@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::net::Network;
-use crate::orchestrator::record::ProcessInfo;
+use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::sandbox::PreparedCopy;
-use crate::orchestrator::scenario::ValidScenario;
+use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
 
@@ -64,6 +64,10 @@ const REORDER_WINDOW: Duration = Duration::from_millis(30);
 /// condition on the kernel's state — a socket, a blocked read — reports
 /// nothing by itself).
 const POLL: Duration = Duration::from_millis(5);
+
+/// How long a server that may keep running (`server.keeps_running`) is
+/// given to end on its own after the clients have ended.
+pub const SERVER_GRACE: Duration = Duration::from_secs(1);
 
 /// A wait longer than this says what it is waiting for (once), so that a
 /// hung program does not keep a person waiting in silence.
@@ -449,7 +453,37 @@ impl Runner<'_> {
     fn wait_all_exit(&mut self) -> Result<(), String> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         let what = |r: &Runner| format!("{} to exit", r.running().join(", "));
-        match self.wait_raw(left, Some(&what), &mut |r| Ok(r.all_exited())) {
+        let keeps_running = self.scenario.server.keeps_running;
+        let mut clients_ended: Option<Instant> = None;
+        let mut done = |r: &Runner| {
+            if r.all_exited() {
+                return Ok(true);
+            }
+            let clients_running = r
+                .procs
+                .iter()
+                .any(|p| p.running && p.info.role == Role::Client);
+            if !keeps_running || clients_running {
+                return Ok(false);
+            }
+            // The server may keep serving: once the clients have ended,
+            // a moment for it to end too, then it is stopped.
+            let ended = *clients_ended.get_or_insert_with(Instant::now);
+            Ok(ended.elapsed() >= SERVER_GRACE)
+        };
+        match self.wait_raw(left, Some(&what), &mut done) {
+            Ok(()) if !self.all_exited() => {
+                let server = self.scenario.process_id(ProcessRef::Server).to_string();
+                let event = Event::new(
+                    self.now_ms(),
+                    server,
+                    EventKind::KeptRunning {
+                        grace_ms: SERVER_GRACE.as_secs_f64() * 1e3,
+                    },
+                );
+                self.record(ORCHESTRATOR.to_string(), event);
+                Ok(())
+            }
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
             Err(_) => Err(format!(

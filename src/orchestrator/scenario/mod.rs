@@ -101,6 +101,9 @@ pub struct ValidServer {
     pub port: u16,
     /// Another program instead of ours, argv with placeholders unexpanded.
     pub cmd: Option<Vec<String>>,
+    /// It may keep serving after the round: stopped once the clients have
+    /// ended, which is not a failure.
+    pub keeps_running: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -47,6 +47,10 @@ pub struct ServerSpec {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub cmd: Option<CommandSpec>,
+    /// The server may keep serving after the round (the seed's "infinite
+    /// loop"): once both clients have ended it is stopped, and that is not
+    /// a failure.
+    pub keeps_running: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -116,6 +116,7 @@ impl Validator<'_> {
                 .unwrap_or_else(|| first_host.unwrap_or_else(|| "h1".into())),
             port: spec.port.unwrap_or(DEFAULT_PORT),
             cmd: self.command("server.cmd", &spec.cmd),
+            keeps_running: spec.keeps_running.unwrap_or(false),
         };
         if spec.host.is_some() {
             self.known_host("server.host", &server.host);
