@@ -25,6 +25,7 @@ pub mod capture;
 pub mod check;
 pub mod console;
 pub mod event;
+pub mod grade;
 pub mod net;
 pub mod record;
 pub mod report;

@@ -115,18 +115,32 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Whether a thread of process `pid` is blocked reading its stdin (a
-/// `read` or `readv` of fd 0, as `/proc/PID/task/*/syscall` shows): the
-/// program waits for what a person would type.
+/// Whether a thread of process `pid`, or of a process it started (a
+/// wrapper such as `timeout` runs the program as its child), is blocked
+/// reading its stdin (a `read` or `readv` of fd 0, as
+/// `/proc/PID/task/*/syscall` shows): the program waits for what a person
+/// would type.
 pub fn reads_stdin(pid: u32) -> bool {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return false;
-    };
     let reads = [libc::SYS_read, libc::SYS_readv].map(|n| format!("{n} 0x0 "));
-    tasks.flatten().any(|task| {
-        std::fs::read_to_string(task.path().join("syscall"))
-            .is_ok_and(|call| reads.iter().any(|r| call.starts_with(r.as_str())))
-    })
+    let mut pending = vec![pid];
+    let mut seen = 0;
+    while let Some(pid) = pending.pop() {
+        seen += 1;
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let call = std::fs::read_to_string(task.path().join("syscall")).unwrap_or_default();
+            if reads.iter().any(|r| call.starts_with(r.as_str())) {
+                return true;
+            }
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            if seen < 64 {
+                pending.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+            }
+        }
+    }
+    false
 }
 
 /// Whether any process (a zombie included) has process group `pgid`:
@@ -306,6 +320,25 @@ mod tests {
         assert!(!reads_stdin(sleeper.id()));
         sleeper.kill().unwrap();
         sleeper.wait().unwrap();
+    }
+
+    #[test]
+    fn a_program_run_by_a_wrapper_is_seen_reading_its_stdin() {
+        // `timeout` runs `cat` as its child: the child reads the stdin.
+        let mut child = std::process::Command::new("timeout")
+            .args(["10", "cat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !reads_stdin(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(reads_stdin(pid), "timeout's cat waits on its stdin");
+        drop(child.stdin.take());
+        child.wait().unwrap();
     }
 
     #[test]

@@ -40,6 +40,7 @@ macro_rules! out {
     }};
 }
 
+mod grade;
 mod merge;
 mod progress;
 mod run;
@@ -100,6 +101,9 @@ enum Command {
         #[arg(long)]
         cli: bool,
     },
+    /// Grade a class: every student's programs against the rubric, in the sandbox.
+    #[command(after_help = GRADE_HELP)]
+    Grade(grade::GradeArgs),
     /// Combine the results of shards (`--shard K/N`) into one batch.
     Merge(merge::MergeArgs),
     /// Remove what dead orchestrator runs left behind (only that), and the
@@ -179,6 +183,21 @@ const RUN_HELP: &str = "Examples:
 Exit codes: 0 all checks passed; 1 internal or environment error; 2 invalid
 scenario or usage; 3 a check failed; 130 interrupted.";
 
+const GRADE_HELP: &str = "Examples:
+  sudo orchestrate grade class/                      every student, on Mininet, 2 at once
+  sudo orchestrate grade class/ --strict             slips of the seed's strings fail
+  sudo orchestrate grade class/ --filter alice       one student
+  sudo orchestrate grade --backend local class/      no Mininet (as on Gradescope)
+
+A student is a folder holding server.py and client.py (grading.yaml in the
+class folder changes that, the commands, timeouts and points). Writes
+results/<time>-grade/: gradebook.csv, gradebook.md, <student>/report.md,
+<student>/results.json (Gradescope), runs/.
+
+Exit codes: 0 graded (whatever the grades); 1 internal or environment error
+(no root: the sandbox needs it); 2 usage, or no student folder, or a bad
+grading.yaml; 130 interrupted.";
+
 const VALIDATE_HELP: &str = "Examples:
   orchestrate validate experiments/
   orchestrate validate my-scenario.yaml
@@ -234,6 +253,7 @@ fn main_inner() -> i32 {
         Some(Command::Validate { paths }) => validate(&paths),
         Some(Command::Topo { path }) => topo(&path),
         Some(Command::Up { path, cli }) => up::up(&path, cli),
+        Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
         Some(Command::Clean { results }) => clean(&results),
     };

@@ -99,6 +99,7 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
         root: &args.results,
         alone: true,
         sandbox: None,
+        isolate_local: false,
     };
     let mut session = Session::open(args.backend, 0, &item.scenario.slug)?;
     let finished = run_item(item, &mut session, &ctx, &term);
@@ -165,6 +166,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         root: dir.path(),
         alone: false,
         sandbox: None,
+        isolate_local: false,
     };
     let live = Live::Keep {
         keep: args.verbose,

@@ -54,6 +54,10 @@ pub struct RunContext<'a> {
     pub alone: bool,
     /// Where the programs of an item's submission run (see [`Item::submission`]).
     pub sandbox: Option<&'a Pool>,
+    /// On the local backend, each job on a loopback of its own holding
+    /// 10.0.0.1 too (root): programs that hard-code the Mininet address and
+    /// port run there, several jobs at once.
+    pub isolate_local: bool,
 }
 
 /// A run as it ended.

@@ -115,7 +115,7 @@ fn worker(
         (true, Some(item)) => item.scenario.slug.clone(),
         _ => format!("job{slot}"),
     };
-    let mut session = Session::open(ctx.backend, slot, &tag)?;
+    let mut session = Session::open(ctx.backend, slot, &tag)?.isolating(ctx.isolate_local);
     let term = match live {
         Live::Print { quiet, verbose } => Term::new(quiet, verbose),
         Live::Keep { verbose, color, .. } => Term::keeping(verbose, color),

@@ -40,6 +40,9 @@ struct NetUp {
 pub struct Session {
     pub state: StateFile,
     backend: Backend,
+    /// On the local backend: a loopback of the job's own (see
+    /// [`Local::isolated`]).
+    isolated: bool,
     /// Names the job's bridge: `s<pid><letter>`.
     slot: usize,
     up: Option<NetUp>,
@@ -71,9 +74,17 @@ impl Session {
         Ok(Session {
             state: StateFile::create(tag)?,
             backend,
+            isolated: false,
             slot,
             up: None,
         })
+    }
+
+    /// On the local backend, runs the job in a network namespace of its own
+    /// (the calling thread moves into it when the network is built).
+    pub fn isolating(mut self, isolated: bool) -> Session {
+        self.isolated = isolated;
+        self
     }
 
     /// A network for `scenario`: the one up when it fits, else a fresh one
@@ -120,6 +131,9 @@ impl Session {
         interrupted: &AtomicBool,
     ) -> Result<Box<dyn Network>, BuildError> {
         Ok(match self.backend {
+            Backend::Local if self.isolated => {
+                Box::new(Local::isolated(&scenario.hosts).map_err(BuildError::Failed)?)
+            }
             Backend::Local => Box::new(Local::new(&scenario.hosts)),
             Backend::Mininet => {
                 let switch = switch_name(std::process::id(), self.slot);

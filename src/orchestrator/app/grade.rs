@@ -1,0 +1,419 @@
+//! `orchestrate grade SUBMISSIONS_DIR`: runs every submission's programs in
+//! the sandbox against the rubric's scenarios (on Mininet by default, on
+//! reused networks, `--jobs` at once), judges the twelve items, and writes
+//! `results/<time>-grade/`: `gradebook.csv`, `gradebook.md`, a folder per
+//! student with `report.md` and Gradescope's `results.json`, the runs
+//! under `runs/`, and `summary.json` (what `merge` needs). Its path is
+//! printed last; `results/latest` points at it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use clap::Args;
+use time::OffsetDateTime;
+
+use super::progress::Progress;
+use super::{bin_dir, install_signal_handler, interrupted, EXIT_INVALID, EXIT_OK, INTERRUPTED};
+use crate::orchestrator::batch::execute::RunContext;
+use crate::orchestrator::batch::plan::Shard;
+use crate::orchestrator::batch::pool::{self, Done, Live, Next};
+use crate::orchestrator::batch::summary::{slim, BatchRun};
+use crate::orchestrator::console::stdout_wants_color;
+use crate::orchestrator::event::{ms, EventKind};
+use crate::orchestrator::grade::config::Grading;
+use crate::orchestrator::grade::plan::{self, GradeRun, Submission};
+use crate::orchestrator::grade::rubric::{self, StudentRun};
+use crate::orchestrator::grade::{
+    book, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
+};
+use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::record::{Role, RunRecord};
+use crate::orchestrator::report::style::Paint;
+use crate::orchestrator::results::{self, Finish, RunDir};
+use crate::orchestrator::sandbox::Pool;
+use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys;
+use crate::pa3::client::FROM_SERVER;
+use crate::pa3::protocol::{self, Framing};
+
+#[derive(Args, Debug)]
+pub(crate) struct GradeArgs {
+    /// The class: one folder per student (server.py and client.py by default).
+    submissions: PathBuf,
+    /// How to run and score them (default: SUBMISSIONS_DIR/grading.yaml if it exists).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the programs run (local: loopback, for a machine without Mininet).
+    #[arg(long, value_enum, default_value_t = Backend::Mininet)]
+    backend: Backend,
+    /// Directory for the grade's directory.
+    #[arg(long, default_value = "results")]
+    results: PathBuf,
+    /// Run N networks at once.
+    #[arg(long, short, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
+    jobs: u32,
+    /// Fail the slips of the seed's strings (case, `recieved`, …) instead of noting them.
+    #[arg(long)]
+    strict: bool,
+    /// Grade only shard K of N of the students (whole students; `orchestrate merge` joins them).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// Grade only the students whose folder name contains PATTERN (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    filter: Vec<String>,
+    /// Print only the gradebook.
+    #[arg(long, short, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print each run's whole output when it ends.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// A run of the class, as it came back.
+struct Ran {
+    what: GradeRun,
+    run: BatchRun,
+    unreadable_reply: bool,
+}
+
+pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
+    let config = args
+        .config
+        .clone()
+        .unwrap_or_else(|| args.submissions.join("grading.yaml"));
+    let (grading, subs, plan_size) = match plan_class(args, &config) {
+        Ok(planned) => planned,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(EXIT_INVALID);
+        }
+    };
+    if !sys::is_root() {
+        bail!(
+            "grading runs the students' programs as unprivileged sandbox users, which takes root: \
+             run it with sudo (sudo cargo run --bin orchestrate grade {})",
+            args.submissions.display()
+        );
+    }
+    if args.backend == Backend::Mininet {
+        mininet::preflight()?;
+    }
+    let bin = bin_dir()?;
+    install_signal_handler();
+    for r in &state::clean_dead_runs()?.removed {
+        eprintln!("removed a leftover of a dead run: {r}");
+    }
+    run_class(args, &grading, subs, plan_size, &bin)
+}
+
+/// The grading config and the students to grade (this shard's, filtered).
+fn plan_class(args: &GradeArgs, config: &Path) -> Result<(Grading, Vec<Submission>, usize)> {
+    let mut grading = Grading::load(config)?;
+    grading.strict |= args.strict;
+    let all = plan::submissions(&args.submissions, &grading)?;
+    let filtered: Vec<Submission> = all
+        .into_iter()
+        .filter(|s| args.filter.is_empty() || args.filter.iter().any(|p| s.student.contains(p)))
+        .collect();
+    if filtered.is_empty() {
+        bail!(
+            "{}: no student folder here{}",
+            args.submissions.display(),
+            if args.filter.is_empty() {
+                String::new()
+            } else {
+                format!(" whose name contains {:?}", args.filter)
+            }
+        );
+    }
+    let plan_size = filtered.len();
+    let subs = match args.shard {
+        Some(shard) => filtered
+            .into_iter()
+            .filter(|s| shard.holds(&s.student))
+            .collect(),
+        None => filtered,
+    };
+    Ok((grading, subs, plan_size))
+}
+
+fn run_class(
+    args: &GradeArgs,
+    grading: &Grading,
+    subs: Vec<Submission>,
+    plan_size: usize,
+    bin: &Path,
+) -> Result<i32> {
+    let started = OffsetDateTime::now_utc();
+    let t0 = Instant::now();
+    let mut dir = RunDir::create(&args.results, "grade", started)?;
+    let mut owner = StateFile::create("grade")?;
+    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
+    owner.save()?;
+    let runs_dir = dir.path().join("runs");
+    std::fs::create_dir_all(&runs_dir)?;
+    let hidden = [args.submissions.clone(), args.results.clone()];
+    let pool = Pool::new(grading.limits.clone(), &hidden)?;
+    let items = plan::items(&subs, grading)?;
+    let color = stdout_wants_color();
+    let progress = Progress::new(items.len(), !args.quiet, Paint { color });
+    let ctx = RunContext {
+        backend: args.backend,
+        bin_dir: bin,
+        pcap: false,
+        strict: grading.strict,
+        interrupted: &INTERRUPTED,
+        root: &runs_dir,
+        alone: false,
+        sandbox: Some(&pool),
+        isolate_local: args.backend == Backend::Local,
+    };
+    let live = Live::Keep {
+        keep: args.verbose,
+        verbose: args.verbose,
+        color,
+    };
+    let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
+    let mut ran: Vec<Ran> = Vec::new();
+    let mut fatal = None;
+    pool::run(&batch_items, &ctx, args.jobs as usize, live, &mut |done: Done| {
+        on_done(done, &items, &progress, &mut ran, &mut fatal)
+    })?;
+    progress.done();
+    drop(pool);
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    let students = judge_class(&subs, grading, ran);
+    let summary = GradeSummary {
+        schema_version: GRADE_SCHEMA_VERSION,
+        kind: "grade".into(),
+        started_utc: results::rfc3339(started),
+        duration_ms: ms(t0.elapsed()),
+        backend: args.backend.name().into(),
+        strict: grading.strict,
+        shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
+        plan_size,
+        interrupted: interrupted(),
+        students,
+    };
+    write_grade(&mut dir, &summary, grading)?;
+    let how = if summary.interrupted {
+        Finish::Interrupted
+    } else {
+        Finish::Latest
+    };
+    let path = dir.finish(how)?;
+    owner.state.incomplete_dir = None;
+    owner.release();
+    print_gradebook(&summary, &path, color);
+    Ok(EXIT_OK)
+}
+
+fn on_done(
+    done: Done,
+    items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
+    progress: &Progress,
+    ran: &mut Vec<Ran>,
+    fatal: &mut Option<anyhow::Error>,
+) -> Next {
+    let (item, what) = &items[done.position];
+    match done.result {
+        Ok(finished) => {
+            let unreadable_reply = unreadable_reply(&finished.record);
+            let run = BatchRun {
+                index: item.index,
+                key: item.key.clone(),
+                label: item.label.clone(),
+                dir: finished.dir.as_deref().and_then(|d| d.file_name()).map(|n| {
+                    format!("runs/{}", n.to_string_lossy())
+                }),
+                record: slim(finished.record),
+            };
+            progress.finished(&run, &done.output);
+            ran.push(Ran {
+                what: what.clone(),
+                run,
+                unreadable_reply,
+            });
+            Next::Go
+        }
+        Err(e) => {
+            fatal.get_or_insert(e.context(format!("the run {} failed", item.label)));
+            Next::Stop
+        }
+    }
+}
+
+/// Whether one of our clients printed a reply from the server that is
+/// neither a greeting nor an acknowledgement, however lenient.
+fn unreadable_reply(record: &RunRecord) -> bool {
+    let clients: Vec<&str> = record
+        .processes
+        .iter()
+        .filter(|p| p.role == Role::Client)
+        .map(|p| p.id.as_str())
+        .collect();
+    record.events.iter().any(|e| {
+        let EventKind::Output { text, .. } = &e.kind else {
+            return false;
+        };
+        let Some(reply) = text.strip_prefix(FROM_SERVER) else {
+            return false;
+        };
+        clients.contains(&e.process.as_str())
+            && protocol::read_greeting(reply.trim(), Framing::Printed).is_none()
+            && protocol::read_ack(reply.trim(), Framing::Printed).is_none()
+    })
+}
+
+/// Every student's twelve cells, from their runs.
+fn judge_class(subs: &[Submission], g: &Grading, ran: Vec<Ran>) -> Vec<StudentGrade> {
+    let mut by_student: BTreeMap<usize, Vec<Ran>> = BTreeMap::new();
+    for r in ran {
+        by_student.entry(r.what.student).or_default().push(r);
+    }
+    subs.iter()
+        .enumerate()
+        .map(|(i, sub)| {
+            let mut runs = by_student.remove(&i).unwrap_or_default();
+            runs.sort_by_key(|r| r.run.index);
+            judge_student(sub, g, &runs)
+        })
+        .collect()
+}
+
+fn judge_student(sub: &Submission, g: &Grading, ran: &[Ran]) -> StudentGrade {
+    let source = plan::source_evidence(sub, g);
+    let student_runs: Vec<StudentRun> = ran
+        .iter()
+        .map(|r| StudentRun {
+            pairing: r.what.pairing,
+            label: format!("{} {}", r.what.pairing.word(), r.what.case),
+            dir: r.run.dir.clone(),
+            verdicts: &r.run.record.verdicts,
+            unreadable_reply: r.unreadable_reply,
+            mininet: r.run.record.backend == "mininet",
+        })
+        .collect();
+    let mut items = rubric::judge(&student_runs, &g.points, &source);
+    if !sub.missing.is_empty() {
+        for item in items.iter_mut().take(10) {
+            item.cell = rubric::Cell::NotApplicable;
+            item.points = 0.0;
+            item.why = format!("nothing could be run: {} missing", sub.missing.join(", "));
+            item.evidence.clear();
+        }
+    }
+    StudentGrade {
+        student: sub.student.clone(),
+        score: items.iter().map(|i| i.points).sum(),
+        max_score: g.points.iter().sum(),
+        items,
+        missing: sub.missing.clone(),
+        source,
+        runs: ran.iter().map(graded_run).collect(),
+    }
+}
+
+fn graded_run(r: &Ran) -> GradedRun {
+    let record = &r.run.record;
+    let mut notes: Vec<String> = record
+        .verdicts
+        .iter()
+        .filter_map(|v| v.note.as_ref().map(|n| format!("{}: {n}", v.id)))
+        .collect();
+    if let Some(e) = &record.error {
+        notes.push(e.clone());
+    }
+    GradedRun {
+        pairing: r.what.pairing,
+        case: r.what.case.to_string(),
+        dir: r.run.dir.clone(),
+        passed: record.passed(),
+        failed: record
+            .verdicts
+            .iter()
+            .filter(|v| !v.passed)
+            .map(|v| v.id.clone())
+            .collect(),
+        notes,
+    }
+}
+
+/// Everything the grade writes into its directory.
+fn write_grade(dir: &mut RunDir, summary: &GradeSummary, g: &Grading) -> Result<()> {
+    for s in &summary.students {
+        let student_dir = dir.path().join(&s.student);
+        std::fs::create_dir_all(&student_dir)?;
+        std::fs::write(student_dir.join("report.md"), book::report(s))?;
+        std::fs::write(
+            student_dir.join("results.json"),
+            book::gradescope(s, &g.visibility),
+        )?;
+    }
+    dir.write("gradebook.csv", book::csv(&summary.students))?;
+    dir.write(
+        "gradebook.md",
+        book::markdown(&summary.students, &grade_facts(summary)),
+    )?;
+    dir.write("summary.json", serde_json::to_string_pretty(summary)? + "\n")
+}
+
+/// The line under the gradebook's title: how it was graded.
+pub(super) fn grade_facts(summary: &GradeSummary) -> String {
+    let mut facts = vec![
+        format!(
+            "{} student{}",
+            summary.students.len(),
+            if summary.students.len() == 1 { "" } else { "s" }
+        ),
+        format!("backend {}", summary.backend),
+        if summary.strict {
+            "strict".to_string()
+        } else {
+            "lenient (slips of the seed's strings pass with a note)".to_string()
+        },
+    ];
+    if !summary.shards.is_empty() {
+        facts.push(format!("shards {}", summary.shards.join(", ")));
+    }
+    if summary.interrupted {
+        facts.push("**interrupted**".into());
+    }
+    facts.join(" · ")
+}
+
+/// The gradebook on the terminal: a row per student, the path last.
+fn print_gradebook(summary: &GradeSummary, path: &Path, color: bool) {
+    let paint = Paint { color };
+    let width = summary
+        .students
+        .iter()
+        .map(|s| s.student.chars().count())
+        .max()
+        .unwrap_or(0);
+    for s in &summary.students {
+        let cells: String = s
+            .items
+            .iter()
+            .map(|i| match i.cell {
+                rubric::Cell::Pass => paint.paint(crate::orchestrator::report::style::GREEN, "P"),
+                rubric::Cell::Fail => paint.paint(crate::orchestrator::report::style::RED, "F"),
+                rubric::Cell::Review => "R".to_string(),
+                rubric::Cell::NotApplicable => "-".to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let pad = " ".repeat(width - s.student.chars().count());
+        outln!(
+            "  {}{pad}  {:>5} / {:<5}  {cells}",
+            s.student,
+            s.score,
+            s.max_score
+        );
+    }
+    outln!("gradebook: {}", path.join("gradebook.md").display());
+}

@@ -1,0 +1,100 @@
+//! `orchestrate grade SUBMISSIONS_DIR`: a class's PA3 submissions (one
+//! folder per student, `server.py` and `client.py` by default) run against
+//! the rubric's scenarios on Mininet — in the sandbox, never as root — and
+//! scored on the seed's twelve items, with evidence for every item that is
+//! not a pass.
+//!
+//! - [`config`]: `grading.yaml` (file names, commands, timeouts, points);
+//! - [`plan`]: the submissions and the scenarios each runs, in three
+//!   pairings (see [`Pairing`]);
+//! - [`rubric`]: the twelve items and how the checks decide them;
+//! - [`book`]: the gradebook (CSV, Markdown), each student's report and
+//!   Gradescope `results.json`.
+
+use serde::{Deserialize, Serialize};
+
+pub mod book;
+pub mod config;
+pub mod plan;
+pub mod rubric;
+
+/// Which programs of a run are the student's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pairing {
+    /// The student's server with our two clients: judges the server.
+    Server,
+    /// Our server with the student's two clients: judges the clients.
+    Clients,
+    /// The student's server and clients, as handed in.
+    Pair,
+}
+
+impl Pairing {
+    pub fn word(self) -> &'static str {
+        match self {
+            Pairing::Server => "server",
+            Pairing::Clients => "clients",
+            Pairing::Pair => "pair",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Pairing::Server => "the student's server with our clients",
+            Pairing::Clients => "our server with the student's clients",
+            Pairing::Pair => "the student's server and clients",
+        }
+    }
+}
+
+/// One student's grade.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StudentGrade {
+    pub student: String,
+    /// Points of the items that passed.
+    pub score: f64,
+    pub max_score: f64,
+    pub items: Vec<rubric::ItemResult>,
+    /// Files the grading needs that the folder lacks (nothing was run).
+    pub missing: Vec<String>,
+    pub source: rubric::SourceEvidence,
+    /// Every run of the student: `server case2` → its directory and result.
+    pub runs: Vec<GradedRun>,
+}
+
+/// A run of a student, as its report lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GradedRun {
+    pub pairing: Pairing,
+    pub case: String,
+    /// Relative to the grade's directory.
+    pub dir: Option<String>,
+    pub passed: bool,
+    /// The ids of the checks that failed.
+    pub failed: Vec<String>,
+    /// Notes of the run (slips read past, processes left behind).
+    pub notes: Vec<String>,
+}
+
+/// `summary.json` of a grade: what merging shards needs to make one
+/// gradebook (a shard holds whole students).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GradeSummary {
+    pub schema_version: u32,
+    /// Always `grade`.
+    pub kind: String,
+    pub started_utc: String,
+    pub duration_ms: f64,
+    pub backend: String,
+    pub strict: bool,
+    /// `K/N` of this shard; the shards merged, once merged.
+    pub shards: Vec<String>,
+    /// Students in the whole class, every shard's together.
+    pub plan_size: usize,
+    pub interrupted: bool,
+    pub students: Vec<StudentGrade>,
+}
+
+/// Bumped when a field of [`GradeSummary`] changes meaning or is removed.
+pub const GRADE_SCHEMA_VERSION: u32 = 1;
