@@ -1,7 +1,7 @@
 //! What the end-to-end modules share: whether this machine can run the
 //! tests that need root or Mininet, the programs under test and the
 //! experiments, the machine's network interfaces, a finished run's
-//! `summary.json`, and temporary directories.
+//! `summary.json`, what batches compare by, and temporary directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
@@ -172,6 +172,12 @@ pub fn interfaces() -> Vec<String> {
 /// started, and on Mininet its driver and the host shells the driver forked.
 pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
     let needle = format!("PA3_RUN_ID={pid}-");
+    processes_whose_environment(|var| var.starts_with(needle.as_bytes()))
+}
+
+/// The live processes (zombies left out) with a variable in their
+/// environment for which `matches` holds, with their command lines.
+pub fn processes_whose_environment(matches: impl Fn(&[u8]) -> bool) -> Vec<(u32, String)> {
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
@@ -180,9 +186,7 @@ pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
         let Ok(environ) = std::fs::read(e.path().join("environ")) else {
             continue;
         };
-        let marked = environ
-            .split(|&b| b == 0)
-            .any(|var| var.starts_with(needle.as_bytes()));
+        let marked = environ.split(|&b| b == 0).any(&matches);
         let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
         if marked && !stat.contains(") Z ") {
             let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
@@ -266,6 +270,92 @@ pub fn failed_verdicts(summary: &Value) -> Vec<String> {
         .filter(|v| v["passed"] == false)
         .map(|v| v["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Recipes
+
+/// The recipe a user submits: `sbatch --array=1-N deploy/slurm.sbatch ARGS...`.
+pub const SLURM_RECIPE: &str = "deploy/slurm.sbatch";
+
+// ---------------------------------------------------------------------------
+// Batches: what must agree between a sharded batch, merged, and the same
+// batch run whole
+
+/// The `summary.json` of a batch directory, or of a merge's `--out`.
+pub fn batch_summary(dir: &Path) -> Value {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// A run of a batch as a comparison sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ComparedRun {
+    /// The key its shard is chosen by, and its label.
+    pub key: String,
+    pub label: String,
+    pub exit_code: i64,
+    /// Its verdicts, in order: (id, passed).
+    pub verdicts: Vec<(String, bool)>,
+}
+
+/// A batch's runs as a comparison sees them, in plan order: not their
+/// times or acks (a simultaneous send may go either way), but which runs
+/// there are and how each was judged.
+pub fn batch_runs(summary: &Value) -> Vec<ComparedRun> {
+    summary["runs"]
+        .as_array()
+        .expect("a batch summary has runs")
+        .iter()
+        .map(|r| ComparedRun {
+            key: r["key"].as_str().unwrap().to_string(),
+            label: r["label"].as_str().unwrap().to_string(),
+            exit_code: r["record"]["exit_code"].as_i64().unwrap(),
+            verdicts: r["record"]["verdicts"]
+                .as_array()
+                .expect("a run has verdicts")
+                .iter()
+                .map(|v| (v["id"].as_str().unwrap().to_string(), v["passed"] == true))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The test cases of a JUnit file: (suite, case, failed), in file order.
+pub fn junit_testcases(file: &Path) -> Vec<(String, String, bool)> {
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut suite = String::new();
+    let mut cases: Vec<(String, String, bool)> = Vec::new();
+    let attr = |e: &quick_xml::events::BytesStart, name: &[u8]| {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.name().as_ref() {
+                b"testsuite" => suite = attr(&e, b"name"),
+                b"testcase" => cases.push((suite.clone(), attr(&e, b"name"), false)),
+                b"failure" | b"error" => {
+                    if let Some(last) = cases.last_mut() {
+                        last.2 = true;
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) => break,
+            Err(e) => panic!("{} is not XML: {e}", file.display()),
+            _ => {}
+        }
+    }
+    cases
 }
 
 // ---------------------------------------------------------------------------
