@@ -12,5 +12,6 @@ mod deploy;
 mod misbehaving;
 mod orchestrate;
 mod pa3;
+mod slurm;
 mod support;
 mod teardown;
