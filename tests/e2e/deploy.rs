@@ -1,14 +1,19 @@
-//! The recipes in `deploy/`, without the engines that run them: the Slurm
-//! recipe is run as the script it is, with the variables Slurm sets, against
-//! a stand-in `orchestrate` that prints its arguments; for N tasks the K
-//! values must be exactly 1..N. It also runs for real on loopback, task by
-//! task as Slurm would start them, and is merged and compared with the
-//! whole batch.
+//! The recipes in `deploy/`, without the engines that run them: each
+//! recipe's shard expression is taken from the file and carried out for N
+//! shards — the Slurm recipe as the script it is, the Actions step and the
+//! Kubernetes container command by the shell they name — against a stand-in
+//! `orchestrate` that prints its arguments; the K values must be exactly
+//! 1..N. The Slurm recipe also runs for real on loopback, task by task as
+//! Slurm would start them, and is merged and compared with the whole batch.
+//! (On a real Slurm cluster: `slurm.rs`. Syntax against each format's own
+//! schema: `scripts/lint-deploy`.)
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use serde_yaml::Value as Yaml;
 
 use crate::orchestrate::CASE2_WRONG;
 use crate::support::{
@@ -26,6 +31,13 @@ fn stand_in(path: &Path) {
     )
     .unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A `sudo` that just runs its command (on PATH before the real one).
+fn sudo_stand_in(dir: &Path) {
+    let path = dir.join("sudo");
+    std::fs::write(&path, "#!/bin/sh\nexec \"$@\"\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// What the stand-in was given.
@@ -297,4 +309,241 @@ fn a_slurm_task_exits_with_orchestrates_exit_code() {
         ],
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}
+
+// ---------------------------------------------------------------------------
+// GitHub Actions: a matrix of shards, then a merge
+
+fn yaml(path: &str) -> Yaml {
+    let text = std::fs::read_to_string(manifest_dir().join(path)).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Every document of a multi-document YAML file.
+fn yaml_documents(path: &str) -> Vec<Yaml> {
+    use serde::Deserialize;
+    let text = std::fs::read_to_string(manifest_dir().join(path)).unwrap();
+    serde_yaml::Deserializer::from_str(&text)
+        .map(|d| Yaml::deserialize(d).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .collect()
+}
+
+fn str_of(v: &Yaml) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v:?}"))
+}
+
+/// `${{ expr }}` in `text`, with the values of the matrix job `k` of `n`;
+/// any other expression fails the test (the test would not know its value).
+fn github_expressions(text: &str, k: u32, n: u32) -> String {
+    let re = regex::Regex::new(r"\$\{\{\s*([^}]*?)\s*\}\}").unwrap();
+    re.replace_all(text, |c: &regex::Captures| match &c[1] {
+        "matrix.shard" => k.to_string(),
+        "strategy.job-total" => n.to_string(),
+        "strategy.job-index" => (k - 1).to_string(),
+        other => panic!("an expression this test cannot evaluate: {other}"),
+    })
+    .into_owned()
+}
+
+#[test]
+fn the_actions_workflow_runs_shards_1_to_n_and_merges_them_all() {
+    let wf = yaml("deploy/github-actions.yml");
+    let jobs = &wf["jobs"];
+    let shard = &jobs["shard"];
+    let matrix = shard["strategy"]["matrix"].as_mapping().unwrap();
+    assert_eq!(
+        matrix.len(),
+        1,
+        "the matrix has only `shard`, so that strategy.job-total is N"
+    );
+    let values: Vec<u32> = matrix[&Yaml::from("shard")]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u32)
+        .collect();
+    let n = values.len() as u32;
+    assert_eq!(values, (1..=n).collect::<Vec<_>>());
+    assert!(n <= 256, "a matrix holds at most 256 jobs");
+    assert_eq!(shard["strategy"]["fail-fast"], Yaml::Bool(false));
+
+    let steps = shard["steps"].as_sequence().unwrap();
+    let step = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("--shard")))
+        .expect("a step runs a shard");
+    let dir = tempdir();
+    stand_in(&dir.path().join("target/release/orchestrate"));
+    let stubs = dir.path().join("stubs");
+    std::fs::create_dir(&stubs).unwrap();
+    sudo_stand_in(&stubs);
+    let path = format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap());
+    let mut ks = Vec::new();
+    for &k in &values {
+        // As the runner does: `bash -e` over the step, its env evaluated.
+        let mut cmd = Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+            .arg(github_expressions(str_of(&step["run"]), k, n))
+            .current_dir(dir.path())
+            .env("PATH", &path);
+        if let Some(env) = step["env"].as_mapping() {
+            for (name, value) in env {
+                let value = match value {
+                    Yaml::String(s) => github_expressions(s, k, n),
+                    v => serde_yaml::to_string(v).unwrap().trim().to_string(),
+                };
+                cmd.env(str_of(name), value);
+            }
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "shard {k}: {}", text(&out));
+        let args = args_given(&out);
+        assert_eq!(shard_of(&args), (k, n), "{args:?}");
+        let results = &args[args.iter().position(|a| a == "--results").unwrap() + 1];
+        assert_eq!(results, &format!("results/shard-{k}"));
+        ks.push(k);
+    }
+    assert_eq!(ks, (1..=n).collect::<Vec<_>>());
+
+    // Each shard's results are uploaded under its own name, even when a
+    // check failed; the merge runs after every shard, failed or not, and
+    // merges what was downloaded.
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-artifact"))
+        })
+        .expect("the shard's results are uploaded");
+    assert_eq!(
+        github_expressions(str_of(&upload["with"]["name"]), 2, n),
+        "shard-2"
+    );
+    assert!(str_of(&upload["if"]).contains("!cancelled()"));
+    let merge = &jobs["merge"];
+    assert_eq!(merge["needs"], Yaml::from("shard"));
+    assert!(str_of(&merge["if"]).contains("!cancelled()"));
+    let merge_steps = merge["steps"].as_sequence().unwrap();
+    assert!(merge_steps
+        .iter()
+        .any(|s| s["with"]["pattern"] == "shard-*"));
+    assert!(merge_steps.iter().any(|s| s["run"]
+        .as_str()
+        .is_some_and(|r| r.contains("orchestrate merge --out results/merged results/shard-*/"))));
+}
+
+// ---------------------------------------------------------------------------
+// Kubernetes: an Indexed Job of privileged pods, then a merge Job
+
+#[test]
+fn the_kubernetes_job_gives_index_i_shard_i_plus_1_of_n_in_a_privileged_pod() {
+    let docs = yaml_documents("deploy/k8s-indexed-job.yaml");
+    let job = docs.iter().find(|d| d["kind"] == "Job").expect("a Job");
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], Yaml::from("Indexed"));
+    let n = spec["completions"].as_u64().unwrap() as u32;
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["restartPolicy"], Yaml::from("Never"));
+    let containers = pod["containers"].as_sequence().unwrap();
+    assert_eq!(containers.len(), 1);
+    let c = &containers[0];
+    assert_eq!(c["securityContext"]["privileged"], Yaml::Bool(true));
+    // The failure policy names this container.
+    for rule in spec["podFailurePolicy"]["rules"].as_sequence().unwrap() {
+        assert_eq!(rule["onExitCodes"]["containerName"], c["name"]);
+    }
+    let env: BTreeMap<String, String> = c["env"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|e| (str_of(&e["name"]).into(), str_of(&e["value"]).into()))
+        .collect();
+    assert_eq!(
+        env["SHARDS"],
+        n.to_string(),
+        "SHARDS must equal completions"
+    );
+    let mount = str_of(&c["volumeMounts"][0]["mountPath"]).to_string();
+
+    // The container's command, under its shell, for every index.
+    let argv: Vec<String> = c["command"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .chain(c["args"].as_sequence().unwrap())
+        .map(|v| str_of(v).to_string())
+        .collect();
+    let dir = tempdir();
+    stand_in(&dir.path().join("orchestrate"));
+    let mut ks = Vec::new();
+    for index in 0..n {
+        let out = Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(dir.path())
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    dir.path().display(),
+                    std::env::var("PATH").unwrap()
+                ),
+            )
+            .envs(&env)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "index {index}: {}", text(&out));
+        let args = args_given(&out);
+        let (k, got_n) = shard_of(&args);
+        assert_eq!((k, got_n), (index + 1, n), "{args:?}");
+        assert_eq!(args.last().unwrap(), &format!("{mount}/shard-{k}"));
+        ks.push(k);
+    }
+    assert_eq!(ks, (1..=n).collect::<Vec<_>>());
+
+    // The merge reads the same volume, from the same image.
+    let merge = &yaml_documents("deploy/k8s-merge-job.yaml")[0];
+    let mc = &merge["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(mc["image"], c["image"]);
+    assert_eq!(
+        mc["volumeMounts"][0]["mountPath"],
+        Yaml::from(mount.as_str())
+    );
+    assert_eq!(
+        merge["spec"]["template"]["spec"]["volumes"], pod["volumes"],
+        "the merge mounts the shards' volume"
+    );
+    assert!(str_of(&mc["args"][0]).contains(&format!(
+        "orchestrate merge --out {mount}/merged {mount}/shard-*"
+    )));
+}
+
+#[test]
+fn the_image_holds_what_the_kubernetes_job_runs() {
+    let text = std::fs::read_to_string(manifest_dir().join("deploy/Containerfile")).unwrap();
+    // orchestrate finds server and client beside itself, and is on PATH.
+    let copy = text
+        .lines()
+        .find(|l| l.starts_with("COPY --from=build") && l.contains("orchestrate"))
+        .expect("the image copies the binaries");
+    for b in ["orchestrate", "server", "client"] {
+        assert!(copy.contains(&format!("/target/release/{b} ")), "{copy}");
+    }
+    assert!(copy.ends_with(" /usr/local/bin/"), "{copy}");
+    // The Job's working directory holds the experiments and the peers they run.
+    let docs = yaml_documents("deploy/k8s-indexed-job.yaml");
+    let job = docs.iter().find(|d| d["kind"] == "Job").unwrap();
+    let workdir = str_of(&job["spec"]["template"]["spec"]["containers"][0]["workingDir"]);
+    assert!(
+        text.contains(&format!("WORKDIR {workdir}\n")),
+        "WORKDIR {workdir}"
+    );
+    for dir in ["experiments", "tests/peers"] {
+        assert!(text.contains(&format!("COPY {dir} {dir}\n")), "{dir}");
+    }
+    // Mininet and what orchestrate's Mininet backend calls.
+    for pkg in ["mininet", "bridge-utils", "iproute2", "util-linux"] {
+        assert!(text.contains(pkg), "{pkg}");
+    }
 }
