@@ -8,30 +8,23 @@
 //! is missing, and otherwise brings the cluster up. Every wait has a
 //! deadline, and a test that fails cancels its jobs.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use crate::orchestrate::CASE2_WRONG;
 use crate::support::{
     assert_no_interface_of_a_finished_run, batch_owner, batch_runs, batch_summary, bin, interfaces,
-    junit_testcases, orchestrate, output_within, processes_of_run, require_mininet, require_slurm,
-    shared_tempdir, summary, write_scenario, SlurmJob, SlurmTask, SLURM_LIMIT,
+    junit_testcases, orchestrate, processes_of_run, require_mininet, require_slurm, shared_tempdir,
+    summary, write_scenario, SlurmJob, SlurmTask,
 };
 
 /// `srun --dependency=afterany:JOB orchestrate merge --out OUT SHARDS...`,
-/// the README's wait-and-merge: a job that starts once every task has
-/// ended, with the merge's output and exit code on the terminal.
+/// the README's wait-and-merge.
 fn merge_after(job: &SlurmJob, out: &Path, shards: &[PathBuf]) -> std::process::Output {
-    let mut cmd = Command::new("srun");
-    cmd.current_dir(crate::support::manifest_dir())
-        .env_remove("CARGO")
-        .args(["--quiet", &job.after()])
-        .arg(bin("orchestrate"))
-        .args(["merge", "--out"])
-        .arg(out)
-        .args(shards);
-    output_within(&mut cmd, SLURM_LIMIT)
+    let mut args: Vec<&OsStr> = vec!["merge".as_ref(), "--out".as_ref(), out.as_os_str()];
+    args.extend(shards.iter().map(|s| s.as_os_str()));
+    job.run_after(&bin("orchestrate"), &args)
 }
 
 /// The shards' result directories of an array of `n` tasks.

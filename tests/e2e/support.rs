@@ -431,6 +431,20 @@ impl SlurmJob {
         format!("--dependency=afterany:{}", self.id)
     }
 
+    /// `srun --quiet --dependency=afterany:ID PROGRAM ARGS...` from the
+    /// project's root: `program` runs as a job of its own once every task
+    /// has ended — the README's way to wait and merge — with its output
+    /// and exit code; at most [`SLURM_LIMIT`].
+    pub fn run_after(&self, program: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
+        let mut cmd = Command::new("srun");
+        cmd.current_dir(manifest_dir())
+            .env_remove("CARGO")
+            .args(["--quiet", &self.after()])
+            .arg(program)
+            .args(args);
+        output_within(&mut cmd, SLURM_LIMIT)
+    }
+
     /// Waits until no task of the job is pending or running, at most
     /// [`SLURM_LIMIT`] (then the job is cancelled and the test fails).
     pub fn wait(&self) {
