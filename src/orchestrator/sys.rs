@@ -134,9 +134,14 @@ pub fn reads_stdin(pid: u32) -> bool {
             if reads.iter().any(|r| call.starts_with(r.as_str())) {
                 return true;
             }
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
             if seen < 64 {
-                pending.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                pending.extend(
+                    children
+                        .split_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
             }
         }
     }

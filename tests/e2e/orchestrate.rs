@@ -139,7 +139,7 @@ experiment_tests! {
     classic_python_server => "classic-python-server.yaml",
 }
 
-const CASE2_WRONG: &str = "\
+pub(crate) const CASE2_WRONG: &str = "\
 name: wrong-expectation
 clients:
   - { id: a, host: h2, name: Alice }

@@ -1,8 +1,8 @@
 //! What the end-to-end modules share: whether this machine can run the
-//! tests that need root or Mininet, the programs under test and the
+//! tests that need root, Mininet or Slurm, the programs under test and the
 //! experiments, a run's processes (programs, Mininet drivers) and network
-//! interfaces, a finished run's or batch's `summary.json`, and temporary
-//! directories.
+//! interfaces, a finished run's or batch's `summary.json`, jobs on Slurm,
+//! what batches compare by, and temporary directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
@@ -12,10 +12,17 @@
 //! fail it with the reason when it is included on a machine that cannot
 //! run it: a test that did not run never shows as passed.
 //!
+//! Tests on Slurm (`#[ignore = "needs root, Mininet and Slurm"]`) start
+//! with [`require_slurm`], which also brings the one-node cluster up with
+//! `scripts/slurm-up`; [`SlurmJob`] submits the recipe users submit, waits
+//! with a deadline, reads each task's exit code, and finds what a job left
+//! on the node.
+//!
 //! `PA3_REQUIRE_MININET=1` (set by `.ci/run`) makes the one test at the
 //! bottom of this file insist that Mininet is here and that the ignored
 //! tests were included, so CI cannot go green by leaving them out.
 
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -174,6 +181,12 @@ pub fn interfaces() -> Vec<String> {
 /// started, and on Mininet its driver and the host shells the driver forked.
 pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
     let needle = format!("PA3_RUN_ID={pid}-");
+    processes_whose_environment(|var| var.starts_with(needle.as_bytes()))
+}
+
+/// The live processes (zombies left out) with a variable in their
+/// environment for which `matches` holds, with their command lines.
+pub fn processes_whose_environment(matches: impl Fn(&[u8]) -> bool) -> Vec<(u32, String)> {
     let mut found = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
@@ -182,9 +195,7 @@ pub fn processes_of_run(pid: u32) -> Vec<(u32, String)> {
         let Ok(environ) = std::fs::read(e.path().join("environ")) else {
             continue;
         };
-        let marked = environ
-            .split(|&b| b == 0)
-            .any(|var| var.starts_with(needle.as_bytes()));
+        let marked = environ.split(|&b| b == 0).any(&matches);
         let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
         if marked && !stat.contains(") Z ") {
             let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
@@ -356,6 +367,340 @@ pub fn failed_verdicts(summary: &Value) -> Vec<String> {
         .filter(|v| v["passed"] == false)
         .map(|v| v["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Slurm: the one-node cluster of `scripts/slurm-up`, and jobs of the recipe
+// `deploy/slurm.sbatch`
+
+/// The recipe a user submits: `sbatch --array=1-N deploy/slurm.sbatch ARGS...`.
+pub const SLURM_RECIPE: &str = "deploy/slurm.sbatch";
+
+/// How long a test waits for a job of the one-node cluster before it
+/// cancels it and fails: every experiment on Mininet takes seconds.
+pub const SLURM_LIMIT: Duration = Duration::from_secs(300);
+
+/// First line of a test marked `#[ignore = "needs root … and Slurm"]`:
+/// fails it, saying why, where Slurm is not installed or does not answer;
+/// otherwise runs `scripts/slurm-up` once per test binary, which starts
+/// what of the one-node cluster is not running (and never touches a
+/// cluster it did not configure). The daemons stay up afterwards, as a
+/// machine's cluster does.
+#[track_caller]
+pub fn require_slurm() {
+    require_root("scripts/slurm-up starts the one-node Slurm cluster's daemons");
+    let installed = Path::new("/usr/sbin/slurmctld").exists()
+        && Path::new("/usr/sbin/slurmd").exists()
+        && Command::new("sbatch").arg("--version").output().is_ok();
+    assert!(
+        installed,
+        "this test needs Slurm, which is not installed here; it is marked ignored for that \
+         reason: `sudo scripts/slurm-up` installs slurm-wlm and munge and starts a one-node \
+         cluster, then run `{RUN_EVERYTHING}`"
+    );
+    static UP: OnceLock<Result<(), String>> = OnceLock::new();
+    let up = UP.get_or_init(|| {
+        let out = Command::new(manifest_dir().join("scripts/slurm-up"))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run scripts/slurm-up: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "scripts/slurm-up failed ({}):\n{}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    });
+    if let Err(e) = up {
+        panic!("this test needs a Slurm cluster that answers: {e}");
+    }
+}
+
+/// A temporary directory that Slurm's tasks can see: in the project's
+/// target directory rather than /tmp, since on a cluster of several nodes
+/// /tmp is each node's own, while the project is where tasks find it.
+pub fn shared_tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("pa3-e2e-")
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("cannot create a temporary directory under the target directory")
+}
+
+/// Runs `cmd` to its end, or fails the test once `limit` has passed
+/// (killing it first). Its output goes through files, so that a program
+/// that prints much never blocks on a full pipe.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> std::process::Output {
+    let stdout = tempfile::tempfile().expect("cannot create a temporary file");
+    let stderr = tempfile::tempfile().expect("cannot create a temporary file");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(stdout.try_clone().unwrap())
+        .stderr(stderr.try_clone().unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let read = |mut f: std::fs::File| {
+        let mut text = Vec::new();
+        f.seek(SeekFrom::Start(0)).unwrap();
+        f.read_to_end(&mut text).unwrap();
+        text
+    };
+    std::process::Output {
+        status,
+        stdout: read(stdout),
+        stderr: read(stderr),
+    }
+}
+
+/// A job submitted to Slurm; cancelled when dropped, so that a test that
+/// fails halfway leaves no job behind (cancelling a finished job does
+/// nothing).
+pub struct SlurmJob {
+    pub id: String,
+}
+
+/// One task of an array job, as `scontrol show job` tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlurmTask {
+    pub task: u32,
+    /// `COMPLETED`, `FAILED`, …
+    pub state: String,
+    /// `exit code:signal`, as sacct and scontrol print it: `0:0`, `3:0`.
+    pub exit_code: String,
+}
+
+impl SlurmJob {
+    /// `sbatch --parsable OPTIONS... deploy/slurm.sbatch ARGS...` from the
+    /// project's root, as the README has a user do it, with `env` added to
+    /// the environment sbatch hands the tasks. `CARGO` is removed from it,
+    /// as for [`orchestrate`]: orchestrate would otherwise rebuild itself.
+    pub fn submit(options: &[&str], args: &[&str], env: &[(&str, &Path)]) -> SlurmJob {
+        let mut cmd = Command::new("sbatch");
+        cmd.current_dir(manifest_dir())
+            .env_remove("CARGO")
+            .arg("--parsable")
+            .args(options)
+            .arg(SLURM_RECIPE)
+            .args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = output_within(&mut cmd, Duration::from_secs(60));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "sbatch failed ({}): {text}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // `--parsable` prints `ID` or `ID;CLUSTER`.
+        let id = text.trim().split(';').next().unwrap_or("").to_string();
+        assert!(!id.is_empty(), "sbatch printed no job id: {text:?}");
+        SlurmJob { id }
+    }
+
+    /// `--dependency=afterany:ID`: what waits for every task to end.
+    pub fn after(&self) -> String {
+        format!("--dependency=afterany:{}", self.id)
+    }
+
+    /// `srun --quiet --dependency=afterany:ID PROGRAM ARGS...` from the
+    /// project's root: `program` runs as a job of its own once every task
+    /// has ended — the README's way to wait and merge — with its output
+    /// and exit code; at most [`SLURM_LIMIT`].
+    pub fn run_after(&self, program: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
+        let mut cmd = Command::new("srun");
+        cmd.current_dir(manifest_dir())
+            .env_remove("CARGO")
+            .args(["--quiet", &self.after()])
+            .arg(program)
+            .args(args);
+        output_within(&mut cmd, SLURM_LIMIT)
+    }
+
+    /// Waits until no task of the job is pending or running, at most
+    /// [`SLURM_LIMIT`] (then the job is cancelled and the test fails).
+    pub fn wait(&self) {
+        let deadline = Instant::now() + SLURM_LIMIT;
+        loop {
+            let out = Command::new("squeue")
+                .args(["-h", "-j", &self.id, "-o", "%i %T"])
+                .output()
+                .expect("cannot run squeue");
+            let text = String::from_utf8_lossy(&out.stdout);
+            if out.status.success() && text.trim().is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {} has not ended within {SLURM_LIMIT:?}:\n{text}",
+                self.id
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Every task of the (ended) array job, by task number.
+    pub fn tasks(&self) -> Vec<SlurmTask> {
+        let out = Command::new("scontrol")
+            .args(["-o", "show", "job", &self.id])
+            .output()
+            .expect("cannot run scontrol");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "scontrol show job {}: {text}",
+            self.id
+        );
+        let mut tasks: Vec<SlurmTask> = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|line| {
+                let field = |name: &str| {
+                    line.split_whitespace()
+                        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                        .unwrap_or_else(|| panic!("no {name} in {line}"))
+                        .to_string()
+                };
+                SlurmTask {
+                    task: field("ArrayTaskId")
+                        .parse()
+                        .unwrap_or_else(|_| panic!("a task not yet apart: {line}")),
+                    state: field("JobState"),
+                    exit_code: field("ExitCode"),
+                }
+            })
+            .collect();
+        tasks.sort_by_key(|t| t.task);
+        tasks
+    }
+
+    /// The processes still carrying this job's id in their environment
+    /// (`SLURM_ARRAY_JOB_ID`, or `SLURM_JOB_ID` of a job that is not an
+    /// array), zombies left out, after allowing a few seconds for the
+    /// node to finish tearing the job down.
+    pub fn processes_left(&self) -> Vec<(u32, String)> {
+        let needles = [
+            format!("SLURM_ARRAY_JOB_ID={}", self.id),
+            format!("SLURM_JOB_ID={}", self.id),
+        ];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let found =
+                processes_whose_environment(|var| needles.iter().any(|n| var == n.as_bytes()));
+            if found.is_empty() || Instant::now() > deadline {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for SlurmJob {
+    fn drop(&mut self) {
+        let _ = Command::new("scancel")
+            .arg(&self.id)
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// The pid of the orchestrate that wrote a batch directory
+/// (`<time>-batch-<pid>`), from the shard directory's `latest`.
+pub fn batch_owner(results: &Path) -> u32 {
+    let batch = std::fs::read_link(results.join("latest"))
+        .unwrap_or_else(|e| panic!("{}/latest: {e}", results.display()));
+    let name = batch.file_name().unwrap().to_string_lossy().into_owned();
+    name.rsplit_once("-batch-")
+        .and_then(|(_, pid)| pid.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not a batch directory"))
+}
+
+// ---------------------------------------------------------------------------
+// Batches: what must agree between a sharded batch, merged, and the same
+// batch run whole
+
+/// A run of a batch as a comparison sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ComparedRun {
+    /// The key its shard is chosen by, and its label.
+    pub key: String,
+    pub label: String,
+    pub exit_code: i64,
+    /// Its verdicts, in order: (id, passed).
+    pub verdicts: Vec<(String, bool)>,
+}
+
+/// A batch's runs as a comparison sees them, in plan order: not their
+/// times or acks (a simultaneous send may go either way), but which runs
+/// there are and how each was judged.
+pub fn batch_runs(summary: &Value) -> Vec<ComparedRun> {
+    summary["runs"]
+        .as_array()
+        .expect("a batch summary has runs")
+        .iter()
+        .map(|r| ComparedRun {
+            key: r["key"].as_str().unwrap().to_string(),
+            label: r["label"].as_str().unwrap().to_string(),
+            exit_code: r["record"]["exit_code"].as_i64().unwrap(),
+            verdicts: r["record"]["verdicts"]
+                .as_array()
+                .expect("a run has verdicts")
+                .iter()
+                .map(|v| (v["id"].as_str().unwrap().to_string(), v["passed"] == true))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The test cases of a JUnit file: (suite, case, failed), in file order.
+pub fn junit_testcases(file: &Path) -> Vec<(String, String, bool)> {
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let mut suite = String::new();
+    let mut cases: Vec<(String, String, bool)> = Vec::new();
+    let attr = |e: &quick_xml::events::BytesStart, name: &[u8]| {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == name)
+            .map(|a| a.unescape_value().unwrap().into_owned())
+            .unwrap_or_default()
+    };
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.name().as_ref() {
+                b"testsuite" => suite = attr(&e, b"name"),
+                b"testcase" => cases.push((suite.clone(), attr(&e, b"name"), false)),
+                b"failure" | b"error" => {
+                    if let Some(last) = cases.last_mut() {
+                        last.2 = true;
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) => break,
+            Err(e) => panic!("{} is not XML: {e}", file.display()),
+            _ => {}
+        }
+    }
+    cases
 }
 
 // ---------------------------------------------------------------------------

@@ -178,9 +178,13 @@ fn run_class(
     let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
     let mut ran: Vec<Ran> = Vec::new();
     let mut fatal = None;
-    pool::run(&batch_items, &ctx, args.jobs as usize, live, &mut |done: Done| {
-        on_done(done, &items, &progress, &mut ran, &mut fatal)
-    })?;
+    pool::run(
+        &batch_items,
+        &ctx,
+        args.jobs as usize,
+        live,
+        &mut |done: Done| on_done(done, &items, &progress, &mut ran, &mut fatal),
+    )?;
     progress.done();
     drop(pool);
     if let Some(e) = fatal {
@@ -227,9 +231,11 @@ fn on_done(
                 index: item.index,
                 key: item.key.clone(),
                 label: item.label.clone(),
-                dir: finished.dir.as_deref().and_then(|d| d.file_name()).map(|n| {
-                    format!("runs/{}", n.to_string_lossy())
-                }),
+                dir: finished
+                    .dir
+                    .as_deref()
+                    .and_then(|d| d.file_name())
+                    .map(|n| format!("runs/{}", n.to_string_lossy())),
                 record: slim(finished.record),
             };
             progress.finished(&run, &done.output);
@@ -359,7 +365,10 @@ fn write_grade(dir: &mut RunDir, summary: &GradeSummary, g: &Grading) -> Result<
         "gradebook.md",
         book::markdown(&summary.students, &grade_facts(summary)),
     )?;
-    dir.write("summary.json", serde_json::to_string_pretty(summary)? + "\n")
+    dir.write(
+        "summary.json",
+        serde_json::to_string_pretty(summary)? + "\n",
+    )
 }
 
 /// The line under the gradebook's title: how it was graded.

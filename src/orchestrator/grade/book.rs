@@ -147,7 +147,11 @@ pub fn report(s: &StudentGrade) -> String {
 }
 
 fn evidence(out: &mut String, s: &StudentGrade) {
-    for r in s.items.iter().filter(|r| !r.evidence.is_empty() || !r.notes.is_empty()) {
+    for r in s
+        .items
+        .iter()
+        .filter(|r| !r.evidence.is_empty() || !r.notes.is_empty())
+    {
         let _ = writeln!(
             out,
             "## {} Item {} ({})\n",
@@ -326,7 +330,9 @@ mod tests {
     #[test]
     fn the_csv_has_the_seeds_columns_and_safe_fields() {
         use Cell::*;
-        let cells = [Pass, Pass, Pass, Pass, Fail, Pass, Pass, Pass, Pass, Pass, Review, Review];
+        let cells = [
+            Pass, Pass, Pass, Pass, Fail, Pass, Pass, Pass, Pass, Pass, Review, Review,
+        ];
         let csv = csv(&[grade("carol", cells), grade("=evil,\"x\"", cells)]);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
@@ -337,13 +343,19 @@ mod tests {
             lines[1],
             "carol,65,100,pass,pass,pass,pass,fail,pass,pass,pass,pass,pass,review,review"
         );
-        assert!(lines[2].starts_with("\"'=evil,\"\"x\"\"\",65,100,"), "{}", lines[2]);
+        assert!(
+            lines[2].starts_with("\"'=evil,\"\"x\"\"\",65,100,"),
+            "{}",
+            lines[2]
+        );
     }
 
     #[test]
     fn gradescope_results_follow_its_format() {
         use Cell::*;
-        let cells = [Pass, Pass, Pass, Pass, Fail, Pass, Pass, Pass, Pass, Pass, Review, Review];
+        let cells = [
+            Pass, Pass, Pass, Pass, Fail, Pass, Pass, Pass, Pass, Pass, Review, Review,
+        ];
         let doc: serde_json::Value =
             serde_json::from_str(&gradescope(&grade("carol", cells), "visible")).unwrap();
         assert_eq!(doc["score"], 65.0);

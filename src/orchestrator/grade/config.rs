@@ -194,8 +194,9 @@ mod tests {
 
     #[test]
     fn overrides_and_refusals() {
-        let g = parse("server_cmd: java Server {port}\npoints: {11: 15}\nlimits: {memory_mib: 512}\n")
-            .unwrap();
+        let g =
+            parse("server_cmd: java Server {port}\npoints: {11: 15}\nlimits: {memory_mib: 512}\n")
+                .unwrap();
         assert_eq!(g.server_cmd, ["java", "Server", "{port}"]);
         assert_eq!(g.points[10], 15.0);
         assert_eq!(g.limits.address_space, 512 * 1024 * 1024);

@@ -77,7 +77,8 @@ const CASES: [Case; 6] = [
     Case {
         name: "case1",
         names: ("Alice", "Bob"),
-        steps: "[ {connect: a}, {sleep_ms: 250}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]",
+        steps:
+            "[ {connect: a}, {sleep_ms: 250}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]",
     },
     Case {
         name: "case2",
@@ -109,7 +110,14 @@ const CASES: [Case; 6] = [
 /// Which cases each pairing runs.
 fn cases_of(pairing: Pairing) -> &'static [&'static str] {
     match pairing {
-        Pairing::Server => &["case1", "case2", "reversed", "simultaneous", "long-gap", "spaces"],
+        Pairing::Server => &[
+            "case1",
+            "case2",
+            "reversed",
+            "simultaneous",
+            "long-gap",
+            "spaces",
+        ],
         Pairing::Clients => &["case2", "spaces"],
         Pairing::Pair => &["case2"],
     }
@@ -189,7 +197,9 @@ pub fn items(subs: &[Submission], g: &Grading) -> Result<Vec<(Item, GradeRun)>> 
                 let text = scenario_text(sub, pairing, case, g);
                 // The file's directory is the submission's: that is where
                 // its programs' relative paths point (the sandbox's copy).
-                let file = sub.dir.join(format!("{}-{}.yaml", pairing.word(), case.name));
+                let file = sub
+                    .dir
+                    .join(format!("{}-{}.yaml", pairing.word(), case.name));
                 let scenario = scenario::parse(&file, text.as_bytes(), Capabilities::detect())
                     .map_err(|e| anyhow!("the grading scenario for {}: {e}", sub.student))?;
                 let mut item = grading_item(out.len(), scenario, sub, pairing, case.name);
@@ -305,7 +315,11 @@ pub fn top_comment(source: &str) -> Option<String> {
     } else if let Some(quote) = ["\"\"\"", "'''"].into_iter().find(|q| first.starts_with(q)) {
         let body: String = lines.collect::<Vec<_>>().join("\n");
         let body = body.trim_start().trim_start_matches(quote);
-        body.split(quote).next().unwrap_or_default().trim().to_string()
+        body.split(quote)
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
     } else {
         return None;
     };

@@ -30,18 +30,66 @@ pub struct Item {
 
 /// The seed's twelve items (points come from the grading config).
 pub const ITEMS: [Item; 12] = [
-    Item { number: 1, whose: "client", title: "Uses TCP sockets: the client establishes a connection first" },
-    Item { number: 2, whose: "client", title: "Clients send their connection requests one at a time" },
-    Item { number: 3, whose: "server", title: "The server accepts both connections before receiving a message" },
-    Item { number: 4, whose: "server", title: "The first client to connect is X, the second Y" },
-    Item { number: 5, whose: "server", title: "Once both are connected, the server greets each: \"Client X connected\"" },
-    Item { number: 6, whose: "server", title: "The server receives both messages, in any order, and establishes the first" },
-    Item { number: 7, whose: "server", title: "The server sends both the acknowledgement: \"X: … received before Y: …\"" },
-    Item { number: 8, whose: "server", title: "The acknowledgement follows arrival order, not connect order" },
-    Item { number: 9, whose: "both", title: "Each program prints the messages it received" },
-    Item { number: 10, whose: "pair", title: "The programs run on Mininet" },
-    Item { number: 11, whose: "source", title: "A comment at the top of the server explains why multithreading is needed" },
-    Item { number: 12, whose: "source", title: "The programs are readable and documented; the files are in order" },
+    Item {
+        number: 1,
+        whose: "client",
+        title: "Uses TCP sockets: the client establishes a connection first",
+    },
+    Item {
+        number: 2,
+        whose: "client",
+        title: "Clients send their connection requests one at a time",
+    },
+    Item {
+        number: 3,
+        whose: "server",
+        title: "The server accepts both connections before receiving a message",
+    },
+    Item {
+        number: 4,
+        whose: "server",
+        title: "The first client to connect is X, the second Y",
+    },
+    Item {
+        number: 5,
+        whose: "server",
+        title: "Once both are connected, the server greets each: \"Client X connected\"",
+    },
+    Item {
+        number: 6,
+        whose: "server",
+        title: "The server receives both messages, in any order, and establishes the first",
+    },
+    Item {
+        number: 7,
+        whose: "server",
+        title: "The server sends both the acknowledgement: \"X: … received before Y: …\"",
+    },
+    Item {
+        number: 8,
+        whose: "server",
+        title: "The acknowledgement follows arrival order, not connect order",
+    },
+    Item {
+        number: 9,
+        whose: "both",
+        title: "Each program prints the messages it received",
+    },
+    Item {
+        number: 10,
+        whose: "pair",
+        title: "The programs run on Mininet",
+    },
+    Item {
+        number: 11,
+        whose: "source",
+        title: "A comment at the top of the server explains why multithreading is needed",
+    },
+    Item {
+        number: 12,
+        whose: "source",
+        title: "The programs are readable and documented; the files are in order",
+    },
 ];
 
 /// A cell of the gradebook.
@@ -159,7 +207,11 @@ fn failures(
 fn notes(runs: &[StudentRun], pairing: Pairing, checks: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in runs.iter().filter(|r| r.pairing == pairing) {
-        for v in r.verdicts.iter().filter(|v| v.passed && is_one_of(v, checks)) {
+        for v in r
+            .verdicts
+            .iter()
+            .filter(|v| v.passed && is_one_of(v, checks))
+        {
             if let Some(n) = &v.note {
                 let line = format!("{} ({}): {n}", v.id, r.label);
                 if !out.contains(&line) {
@@ -243,17 +295,39 @@ fn judge_item(number: u8, rule: &Rule, runs: &[StudentRun], points: &[f64; 12]) 
         ),
         8 => (
             failures(runs, Pairing::Server, &["ack.order"], true, unreadable),
-            failures(runs, Pairing::Server, &["ack.order"], true, |r| !unreadable(r)),
+            failures(runs, Pairing::Server, &["ack.order"], true, |r| {
+                !unreadable(r)
+            }),
         ),
         _ => (
-            failures(runs, Pairing::Server, rule.server, rule.slips_count, |_| false),
-            failures(runs, Pairing::Server, rule.server_review, rule.slips_count, |_| false),
+            failures(runs, Pairing::Server, rule.server, rule.slips_count, |_| {
+                false
+            }),
+            failures(
+                runs,
+                Pairing::Server,
+                rule.server_review,
+                rule.slips_count,
+                |_| false,
+            ),
         ),
     };
     let mut fail = server_fail;
-    fail.extend(failures(runs, Pairing::Clients, rule.clients, rule.slips_count, |_| false));
+    fail.extend(failures(
+        runs,
+        Pairing::Clients,
+        rule.clients,
+        rule.slips_count,
+        |_| false,
+    ));
     let mut review = server_review;
-    review.extend(failures(runs, Pairing::Clients, rule.clients_review, rule.slips_count, |_| false));
+    review.extend(failures(
+        runs,
+        Pairing::Clients,
+        rule.clients_review,
+        rule.slips_count,
+        |_| false,
+    ));
     let max = points[number as usize - 1];
     let mut all_notes = notes(runs, Pairing::Server, rule.server);
     all_notes.extend(notes(runs, Pairing::Clients, rule.clients));
