@@ -65,7 +65,7 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         MessageReader::new(stream.try_clone()?, Timing::with_idle(config.reply_timeout));
 
     let greeting = reader
-        .next_message(|_| {})
+        .next_message_or_complete(is_whole_greeting, |_| {})
         .context("while waiting for the server's greeting")?
         .ok_or_else(|| anyhow!("the server closed the connection before greeting us"))?;
     say(&format!("{FROM_SERVER} {greeting}"));
@@ -119,6 +119,18 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
         ),
     }
     Ok(())
+}
+
+/// Whether the server's first bytes are a whole greeting already: the
+/// seed's, or one with a slip that cannot go on (words after it could).
+/// Such a greeting is taken at once; anything else waits for its line end
+/// or the quiet period.
+fn is_whole_greeting(text: &str) -> bool {
+    protocol::read_greeting(text, Framing::Message).is_some_and(|r| {
+        !r.deviations
+            .iter()
+            .any(|d| matches!(d, protocol::Deviation::Suffix(_)))
+    })
 }
 
 /// Our letter, from the server's first message: its greeting, read past
@@ -223,6 +235,33 @@ fn prompt_for_name(input: &mut dyn BufRead) -> Result<String> {
         let name = line.trim();
         if !name.is_empty() {
             return Ok(name.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_whole_greeting;
+
+    #[test]
+    fn a_greeting_is_whole_when_nothing_could_follow_it() {
+        for whole in [
+            "Client X connected",
+            "Client Y connected",
+            "client x Connected",
+            "Client X connected.",
+            "From Server: Client Y connected",
+            "\"Client X connected\"",
+        ] {
+            assert!(is_whole_greeting(whole), "{whole:?}");
+        }
+        for partial in [
+            "Client X",
+            "Client X conn",
+            "Client X connected, waiting for",
+            "Hello",
+        ] {
+            assert!(!is_whole_greeting(partial), "{partial:?}");
         }
     }
 }

@@ -722,6 +722,13 @@ impl Framer {
         !self.buf.is_empty()
     }
 
+    /// The unfinished message so far, as text (`None`: none, or not yet
+    /// valid UTF-8), without the `\r` a line end would strip.
+    pub fn partial_text(&self) -> Option<&str> {
+        let text = std::str::from_utf8(&self.buf).ok()?;
+        Some(text.trim_end_matches('\r')).filter(|t| !t.trim().is_empty())
+    }
+
     /// Takes the unfinished message as complete (quiet period or EOF).
     pub fn take_partial(&mut self) -> Result<Option<String>, FrameError> {
         decode(std::mem::take(&mut self.buf))

@@ -75,6 +75,20 @@ impl MessageReader {
     /// the socket stamps arrivals: that instant is the message's arrival.
     pub fn next_message(
         &mut self,
+        on_first_byte: impl FnMut(Option<Duration>),
+    ) -> Result<Option<String>, WireError> {
+        self.next_message_or_complete(|_| false, on_first_byte)
+    }
+
+    /// [`MessageReader::next_message`], where a message without a line end
+    /// is also complete the moment `complete` says its bytes so far are a
+    /// whole message (a greeting the client can recognise), without waiting
+    /// for the quiet period. A peer that sends a message in one write has
+    /// it arrive whole; only one split inside a recognisable message would
+    /// be cut at the split.
+    pub fn next_message_or_complete(
+        &mut self,
+        complete: impl Fn(&str) -> bool,
         mut on_first_byte: impl FnMut(Option<Duration>),
     ) -> Result<Option<String>, WireError> {
         if let Some(m) = self.pending.pop_front() {
@@ -124,6 +138,9 @@ impl MessageReader {
                         let first = lines.remove(0);
                         self.pending.extend(lines);
                         return Ok(Some(first));
+                    }
+                    if self.framer.partial_text().is_some_and(&complete) {
+                        return Ok(self.framer.take_partial()?);
                     }
                 }
                 Err(e) if is_timeout(&e) => {
@@ -263,6 +280,44 @@ mod tests {
             std::thread::sleep(Duration::from_millis(5));
         }
         panic!("no SO_TIMESTAMPNS stamp came with the bytes");
+    }
+
+    fn reader(stream: TcpStream, quiet: Duration) -> MessageReader {
+        let timing = Timing {
+            idle: Some(Duration::from_secs(60)),
+            quiet,
+            deadline: Duration::from_secs(120),
+        };
+        MessageReader::new(stream, timing)
+    }
+
+    #[test]
+    fn a_partial_message_the_caller_recognises_is_complete_without_the_quiet_period() {
+        let (mut client, server) = pair();
+        // A quiet period far longer than the test may take: only the
+        // predicate can end the first message.
+        let mut r = reader(server, Duration::from_secs(60));
+        client.write_all(b"Client X connected").unwrap();
+        let started = Instant::now();
+        let first = r.next_message_or_complete(|t| t == "Client X connected", |_| {});
+        assert_eq!(first.unwrap().as_deref(), Some("Client X connected"));
+        assert!(started.elapsed() < Duration::from_secs(30));
+        // What follows is a message of its own.
+        client.write_all(b"Y: Bob received before X: Alice\n").unwrap();
+        let next = r.next_message(|_| {}).unwrap();
+        assert_eq!(next.as_deref(), Some("Y: Bob received before X: Alice"));
+    }
+
+    #[test]
+    fn a_partial_message_the_caller_does_not_recognise_waits_for_the_quiet_period() {
+        let (mut client, server) = pair();
+        let quiet = Duration::from_millis(300);
+        let mut r = reader(server, quiet);
+        client.write_all(b"Client X conn").unwrap();
+        let started = Instant::now();
+        let first = r.next_message_or_complete(|t| t == "Client X connected", |_| {});
+        assert_eq!(first.unwrap().as_deref(), Some("Client X conn"));
+        assert!(started.elapsed() >= quiet);
     }
 
     #[test]
