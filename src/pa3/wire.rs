@@ -303,7 +303,9 @@ mod tests {
         assert_eq!(first.unwrap().as_deref(), Some("Client X connected"));
         assert!(started.elapsed() < Duration::from_secs(30));
         // What follows is a message of its own.
-        client.write_all(b"Y: Bob received before X: Alice\n").unwrap();
+        client
+            .write_all(b"Y: Bob received before X: Alice\n")
+            .unwrap();
         let next = r.next_message(|_| {}).unwrap();
         assert_eq!(next.as_deref(), Some("Y: Bob received before X: Alice"));
     }

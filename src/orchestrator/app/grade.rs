@@ -305,14 +305,7 @@ fn judge_student(sub: &Submission, g: &Grading, ran: &[Ran]) -> StudentGrade {
         })
         .collect();
     let mut items = rubric::judge(&student_runs, &g.points, &source);
-    if !sub.missing.is_empty() {
-        for item in items.iter_mut().take(10) {
-            item.cell = rubric::Cell::NotApplicable;
-            item.points = 0.0;
-            item.why = format!("nothing could be run: {} missing", sub.missing.join(", "));
-            item.evidence.clear();
-        }
-    }
+    rubric::fail_what_is_missing(&mut items, sub.lacks_server(g), sub.lacks_client(g), g);
     StudentGrade {
         student: sub.student.clone(),
         score: items.iter().map(|i| i.points).sum(),

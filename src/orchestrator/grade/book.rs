@@ -117,12 +117,17 @@ pub fn report(s: &StudentGrade) -> String {
     if !s.missing.is_empty() {
         let _ = writeln!(
             out,
-            "> **Nothing could be run:** the submission lacks {}.\n",
+            "> **Missing:** the submission lacks {}: {}.\n",
             s.missing
                 .iter()
                 .map(|m| code_in_table(m))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(" and "),
+            if s.runs.is_empty() {
+                "nothing could be run"
+            } else {
+                "the items of what is missing fail; the others were judged from the runs of the program that is there"
+            }
         );
     }
     out.push_str("| | Item | Points | Why |\n|---|---|---:|---|\n");

@@ -38,6 +38,31 @@ pub struct Submission {
     pub missing: Vec<String>,
 }
 
+impl Submission {
+    /// Whether the submission lacks its server program.
+    pub fn lacks_server(&self, g: &Grading) -> bool {
+        self.missing.contains(&g.server_file)
+    }
+
+    /// Whether the submission lacks its client program.
+    pub fn lacks_client(&self, g: &Grading) -> bool {
+        self.missing.contains(&g.client_file)
+    }
+
+    /// The pairings its files allow: without a server, only our server
+    /// with its clients; without a client, only its server with ours.
+    pub fn runnable(&self, g: &Grading) -> Vec<Pairing> {
+        [Pairing::Server, Pairing::Clients, Pairing::Pair]
+            .into_iter()
+            .filter(|p| match p {
+                Pairing::Server => !self.lacks_server(g),
+                Pairing::Clients => !self.lacks_client(g),
+                Pairing::Pair => self.missing.is_empty(),
+            })
+            .collect()
+    }
+}
+
 /// The folders of `dir` (not hidden), in name order.
 pub fn submissions(dir: &Path, grading: &Grading) -> Result<Vec<Submission>> {
     let entries = std::fs::read_dir(dir)
@@ -188,10 +213,7 @@ pub struct GradeRun {
 pub fn items(subs: &[Submission], g: &Grading) -> Result<Vec<(Item, GradeRun)>> {
     let mut out = Vec::new();
     for (i, sub) in subs.iter().enumerate() {
-        if !sub.missing.is_empty() {
-            continue;
-        }
-        for pairing in [Pairing::Server, Pairing::Clients, Pairing::Pair] {
+        for pairing in sub.runnable(g) {
             for name in cases_of(pairing) {
                 let case = CASES.iter().find(|c| c.name == *name).expect("a case");
                 let text = scenario_text(sub, pairing, case, g);
@@ -376,5 +398,31 @@ mod tests {
         let subs = submissions(dir.path(), &Grading::default()).unwrap();
         assert_eq!(subs.len(), 1);
         assert_eq!(subs[0].missing, ["client.py"]);
+    }
+
+    #[test]
+    fn a_folder_with_one_program_runs_the_pairing_that_program_is_in() {
+        let dir = tempfile::tempdir().unwrap();
+        for (student, file) in [("ann", "server.py"), ("ben", "client.py")] {
+            std::fs::create_dir(dir.path().join(student)).unwrap();
+            std::fs::write(dir.path().join(student).join(file), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("cat")).unwrap();
+        let g = Grading::default();
+        let subs = submissions(dir.path(), &g).unwrap();
+        let runnable: Vec<Vec<Pairing>> = subs.iter().map(|s| s.runnable(&g)).collect();
+        assert_eq!(
+            runnable,
+            [vec![Pairing::Server], vec![Pairing::Clients], vec![]]
+        );
+        let keys: Vec<String> = items(&subs, &g)
+            .unwrap()
+            .into_iter()
+            .map(|(i, _)| i.key)
+            .collect();
+        assert_eq!(keys.len(), 6 + 2, "{keys:?}");
+        assert!(keys
+            .iter()
+            .all(|k| k.starts_with("ann/server/") || k.starts_with("ben/clients/")));
     }
 }

@@ -280,6 +280,45 @@ pub fn judge(runs: &[StudentRun], points: &[f64; 12], source: &SourceEvidence) -
     results
 }
 
+/// A program the submission lacks fails its items (and those of both
+/// programs, and the pair's): there is nothing that could have done them.
+/// The other program's items stand as its own runs judged them.
+pub fn fail_what_is_missing(
+    items: &mut [ItemResult],
+    lacks_server: bool,
+    lacks_client: bool,
+    g: &super::config::Grading,
+) {
+    let missing: Vec<&str> = [
+        (lacks_server, &g.server_file),
+        (lacks_client, &g.client_file),
+    ]
+    .into_iter()
+    .filter_map(|(lacks, f)| lacks.then_some(f.as_str()))
+    .collect();
+    for (item, result) in ITEMS.iter().zip(items.iter_mut()) {
+        let charged = match item.whose {
+            "server" => lacks_server,
+            "client" => lacks_client,
+            "both" | "pair" => lacks_server || lacks_client,
+            _ => false,
+        };
+        if item.number == 11 && lacks_server {
+            result.why = format!(
+                "the submission has no {}: no comment to read",
+                g.server_file
+            );
+        }
+        if charged {
+            result.cell = Cell::Fail;
+            result.points = 0.0;
+            result.why = format!("the submission has no {}", missing.join(" and no "));
+            result.evidence.clear();
+            result.notes.clear();
+        }
+    }
+}
+
 fn judge_item(number: u8, rule: &Rule, runs: &[StudentRun], points: &[f64; 12]) -> ItemResult {
     // An unreadable reply says nothing of the order: item 6 is then judged
     // by what the server printed, item 8 goes to a person.
@@ -428,5 +467,189 @@ fn review(item: u8, max: f64, why: String) -> ItemResult {
         why,
         evidence: Vec::new(),
         notes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orchestrator::grade::config::Grading;
+
+    const POINTS: [f64; 12] = [5., 5., 5., 5., 5., 5., 10., 10., 10., 10., 20., 10.];
+
+    /// Every check a run of `pairing` judges, passed, except `failed`.
+    fn verdicts(failed: &[&str]) -> Vec<Verdict> {
+        let ids = [
+            "steps",
+            "greeting.a",
+            "greeting.b",
+            "greeting.after_both",
+            "server.messages",
+            "server.sent_ack",
+            "ack.same",
+            "ack.names",
+            "ack.order",
+        ];
+        ids.iter()
+            .map(|id| Verdict::new(*id, *id, !failed.contains(id), "want", "got", Vec::new()))
+            .collect()
+    }
+
+    fn run(pairing: Pairing, verdicts: &[Verdict]) -> StudentRun<'_> {
+        StudentRun {
+            pairing,
+            label: format!("{} / case2", pairing.word()),
+            dir: None,
+            verdicts,
+            unreadable_reply: false,
+            mininet: true,
+        }
+    }
+
+    /// The cells of a student whose server runs failed `server` and whose
+    /// client runs failed `clients`.
+    fn cells(server: &[&str], clients: &[&str]) -> Vec<Cell> {
+        let (s, c, p) = (verdicts(server), verdicts(clients), verdicts(&[]));
+        let runs = [
+            run(Pairing::Server, &s),
+            run(Pairing::Clients, &c),
+            run(Pairing::Pair, &p),
+        ];
+        judge(&runs, &POINTS, &SourceEvidence::default())
+            .iter()
+            .map(|r| r.cell)
+            .collect()
+    }
+
+    use Cell::{Fail as F, Pass as P, Review as R};
+
+    #[test]
+    fn a_student_whose_runs_all_pass_gets_every_automatic_item() {
+        let runs_v = verdicts(&[]);
+        let runs: Vec<StudentRun> = [Pairing::Server, Pairing::Clients, Pairing::Pair]
+            .into_iter()
+            .map(|p| run(p, &runs_v))
+            .collect();
+        let items = judge(&runs, &POINTS, &SourceEvidence::default());
+        let cells: Vec<Cell> = items.iter().map(|i| i.cell).collect();
+        assert_eq!(cells, [P, P, P, P, P, P, P, P, P, P, R, R]);
+        let score: f64 = items.iter().map(|i| i.points).sum();
+        assert_eq!(score, 70.0);
+    }
+
+    #[test]
+    fn each_failed_check_lands_on_its_item_of_the_program_that_has_it() {
+        assert_eq!(
+            cells(&["ack.order"], &[]),
+            [P, P, P, P, P, F, P, F, P, P, R, R]
+        );
+        assert_eq!(
+            cells(&["greeting.after_both"], &[]),
+            [P, P, P, P, F, P, P, P, P, P, R, R]
+        );
+        assert_eq!(
+            cells(&["greeting.a"], &[]),
+            [P, P, P, F, F, P, P, P, P, P, R, R]
+        );
+        assert_eq!(cells(&["steps"], &[]), [P, P, F, P, P, P, P, P, P, P, R, R]);
+        assert_eq!(
+            cells(&["server.sent_ack"], &[]),
+            [P, P, P, P, P, P, R, P, P, P, R, R]
+        );
+        assert_eq!(
+            cells(&["ack.same"], &[]),
+            [P, P, P, P, P, P, F, P, P, P, R, R]
+        );
+        assert_eq!(
+            cells(&["server.messages"], &[]),
+            [P, P, P, P, P, F, P, P, F, P, R, R]
+        );
+        // The same checks failing with the student's clients are the clients'.
+        assert_eq!(cells(&[], &["steps"]), [F, F, P, P, P, P, P, P, P, P, R, R]);
+        assert_eq!(
+            cells(&[], &["greeting.b"]),
+            [F, P, P, P, P, P, P, P, P, P, R, R]
+        );
+        assert_eq!(
+            cells(&[], &["ack.same"]),
+            [P, P, P, P, P, P, P, P, F, P, R, R]
+        );
+        assert_eq!(
+            cells(&[], &["server.messages"]),
+            [P, P, P, P, P, P, P, P, R, P, R, R]
+        );
+        assert_eq!(
+            cells(&[], &["ack.order"]),
+            [P, P, P, P, P, P, P, P, P, P, R, R]
+        );
+    }
+
+    #[test]
+    fn a_slip_failed_only_by_strict_fails_its_item_but_not_which_letter_was_given() {
+        let mut s = verdicts(&["greeting.a"]);
+        s[1].note = Some("failed by --strict: `Client X Connected`".into());
+        let (c, p) = (verdicts(&[]), verdicts(&[]));
+        let runs = [
+            run(Pairing::Server, &s),
+            run(Pairing::Clients, &c),
+            run(Pairing::Pair, &p),
+        ];
+        let cells: Vec<Cell> = judge(&runs, &POINTS, &SourceEvidence::default())
+            .iter()
+            .map(|r| r.cell)
+            .collect();
+        assert_eq!(cells, [P, P, P, P, F, P, P, P, P, P, R, R]);
+    }
+
+    #[test]
+    fn an_unreadable_reply_sends_the_order_to_a_person() {
+        let (s, c, p) = (verdicts(&["ack.order"]), verdicts(&[]), verdicts(&[]));
+        let mut server = run(Pairing::Server, &s);
+        server.unreadable_reply = true;
+        let runs = [server, run(Pairing::Clients, &c), run(Pairing::Pair, &p)];
+        let cells: Vec<Cell> = judge(&runs, &POINTS, &SourceEvidence::default())
+            .iter()
+            .map(|r| r.cell)
+            .collect();
+        assert_eq!(cells, [P, P, P, P, P, P, P, R, P, P, R, R]);
+    }
+
+    #[test]
+    fn item_10_needs_the_pair_on_mininet_through_its_steps() {
+        let ok = verdicts(&[]);
+        let stuck = verdicts(&["steps"]);
+        let mut loopback = run(Pairing::Pair, &ok);
+        loopback.mininet = false;
+        assert_eq!(item10(&[run(Pairing::Pair, &ok)], 10.).cell, P);
+        assert_eq!(item10(&[run(Pairing::Pair, &stuck)], 10.).cell, R);
+        assert_eq!(item10(&[loopback], 10.).cell, R);
+        assert_eq!(item10(&[], 10.).cell, R);
+        assert_eq!(item10(&[run(Pairing::Pair, &ok)], 10.).points, 10.);
+    }
+
+    #[test]
+    fn a_missing_program_fails_its_items_and_the_pairs() {
+        let g = Grading::default();
+        let all_pass = || {
+            let v = verdicts(&[]);
+            let runs = [
+                run(Pairing::Server, &v),
+                run(Pairing::Clients, &v),
+                run(Pairing::Pair, &v),
+            ];
+            judge(&runs, &POINTS, &SourceEvidence::default())
+        };
+        let cells = |lacks_server, lacks_client| {
+            let mut items = all_pass();
+            fail_what_is_missing(&mut items, lacks_server, lacks_client, &g);
+            assert!(items
+                .iter()
+                .all(|i| (i.cell == P) == (i.points == i.max_points)));
+            items.iter().map(|i| i.cell).collect::<Vec<_>>()
+        };
+        assert_eq!(cells(true, false), [P, P, F, F, F, F, F, F, F, F, R, R]);
+        assert_eq!(cells(false, true), [F, F, P, P, P, P, P, P, F, F, R, R]);
+        assert_eq!(cells(true, true), [F, F, F, F, F, F, F, F, F, F, R, R]);
+        assert_eq!(cells(false, false), [P, P, P, P, P, P, P, P, P, P, R, R]);
     }
 }
