@@ -12,6 +12,7 @@ mod batch;
 mod class;
 mod cli;
 mod deploy;
+mod grade;
 mod misbehaving;
 mod orchestrate;
 mod pa3;

@@ -15,7 +15,10 @@ use clap::Args;
 use time::OffsetDateTime;
 
 use super::progress::Progress;
-use super::{bin_dir, install_signal_handler, interrupted, EXIT_INVALID, EXIT_OK, INTERRUPTED};
+use super::{
+    bin_dir, install_signal_handler, interrupted, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
+    INTERRUPTED,
+};
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::batch::pool::{self, Done, Live, Next};
@@ -213,7 +216,11 @@ fn run_class(
     owner.state.incomplete_dir = None;
     owner.release();
     print_gradebook(&summary, &path, color);
-    Ok(EXIT_OK)
+    Ok(if summary.interrupted {
+        EXIT_INTERRUPTED
+    } else {
+        EXIT_OK
+    })
 }
 
 fn on_done(
