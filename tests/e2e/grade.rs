@@ -255,7 +255,7 @@ fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
     );
 
     let (header, rows) = gradebook(&dir);
-    let mut want_header = vec!["student", "score", "max_score"].join(",");
+    let mut want_header = "student,score,max_score".to_string();
     (1..=12).for_each(|i| want_header.push_str(&format!(",item{i}")));
     assert_eq!(header.join(","), want_header);
     let graded: Vec<&str> = rows.iter().map(|r| r["student"].as_str()).collect();
@@ -382,4 +382,75 @@ fn a_submission_without_a_program_is_graded_on_the_program_it_has() {
     assert_eq!(cells("nothing"), "f f f f f f f f f f r r");
     let report = std::fs::read_to_string(dir.join("no-server/report.md")).unwrap();
     assert!(report.contains("lacks `server.py`"), "{report}");
+}
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn a_class_graded_in_shards_and_merged_is_the_class_graded_whole() {
+    require_mininet();
+    let (class, results) = (tempdir(), tempdir());
+    let students = ["alice-correct", "bob-connect-order", "carol-early-greeting"];
+    copy_class(class.path(), Some(&students));
+    let whole = results.path().join("whole");
+    let out = grade(class.path(), &whole, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let shards: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let dir = results.path().join(format!("shard-{k}"));
+            let out = grade(class.path(), &dir, &["--shard", &format!("{k}/2")]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            dir
+        })
+        .collect();
+
+    let merge = |out_dir: &Path, shards: &[&Path]| {
+        orchestrate()
+            .args(["merge", "--out"])
+            .arg(out_dir)
+            .args(shards)
+            .output()
+            .unwrap()
+    };
+    let merged = results.path().join("merged");
+    let out = merge(&merged, &[&shards[1], &shards[0]]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("gradebook: {}", merged.join("gradebook.md").display()).as_str())
+    );
+
+    // The same gradebook, row by row; every student's files, with links
+    // that reach the runs in the shard that ran them.
+    let whole_dir = latest(&whole);
+    let csv = |d: &Path| std::fs::read_to_string(d.join("gradebook.csv")).unwrap();
+    assert_eq!(csv(&merged), csv(&whole_dir));
+    let (_, rows) = gradebook(&merged);
+    for row in &rows {
+        assert_row_consistent(&merged, row);
+    }
+    let summary = read_json(&merged.join("summary.json"));
+    assert_eq!(summary["kind"], "grade");
+    assert_eq!(summary["shards"], serde_json::json!(["2/2", "1/2"]));
+
+    // Refused, exit 2, nothing written: a shard missing, one given twice,
+    // a grade's shard with a batch's.
+    let refused = results.path().join("refused");
+    for (shards, why) in [
+        (vec![shards[0].as_path()], "shard 2/2 missing"),
+        (vec![&shards[0], &shards[0]], "given twice"),
+    ] {
+        let out = merge(&refused, &shards);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(why),
+            "{}",
+            text(&out)
+        );
+        assert!(
+            !refused.exists(),
+            "a refused merge wrote {}",
+            refused.display()
+        );
+    }
 }

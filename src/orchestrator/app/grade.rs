@@ -204,9 +204,10 @@ fn run_class(
         shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
         plan_size,
         interrupted: interrupted(),
+        visibility: grading.visibility.clone(),
         students,
     };
-    write_grade(&mut dir, &summary, grading)?;
+    write_grade(&mut dir, &summary)?;
     let how = if summary.interrupted {
         Finish::Interrupted
     } else {
@@ -350,25 +351,14 @@ fn graded_run(r: &Ran) -> GradedRun {
 }
 
 /// Everything the grade writes into its directory.
-fn write_grade(dir: &mut RunDir, summary: &GradeSummary, g: &Grading) -> Result<()> {
-    for s in &summary.students {
-        let student_dir = dir.path().join(&s.student);
-        std::fs::create_dir_all(&student_dir)?;
-        std::fs::write(student_dir.join("report.md"), book::report(s))?;
-        std::fs::write(
-            student_dir.join("results.json"),
-            book::gradescope(s, &g.visibility),
-        )?;
+fn write_grade(dir: &mut RunDir, summary: &GradeSummary) -> Result<()> {
+    for (file, contents) in book::files(summary, &grade_facts(summary)) {
+        if let Some((student, _)) = file.split_once('/') {
+            std::fs::create_dir_all(dir.path().join(student))?;
+        }
+        dir.write(&file, contents)?;
     }
-    dir.write("gradebook.csv", book::csv(&summary.students))?;
-    dir.write(
-        "gradebook.md",
-        book::markdown(&summary.students, &grade_facts(summary)),
-    )?;
-    dir.write(
-        "summary.json",
-        serde_json::to_string_pretty(summary)? + "\n",
-    )
+    Ok(())
 }
 
 /// The line under the gradebook's title: how it was graded.
@@ -396,7 +386,7 @@ pub(super) fn grade_facts(summary: &GradeSummary) -> String {
 }
 
 /// The gradebook on the terminal: a row per student, the path last.
-fn print_gradebook(summary: &GradeSummary, path: &Path, color: bool) {
+pub(super) fn print_gradebook(summary: &GradeSummary, path: &Path, color: bool) {
     let paint = Paint { color };
     let width = summary
         .students

@@ -2,7 +2,9 @@
 //! batch (`--shard K/N`, run on other machines or as array tasks) combined
 //! into one batch: one `index.md`, `junit.xml` and `summary.json` whose run
 //! links point into the shards' directories. Every shard must be there,
-//! each once.
+//! each once. The shards of a grade (`grade --shard K/N`) merge into one
+//! grade: `gradebook.csv`, `gradebook.md`, each student's `report.md` and
+//! `results.json`, and `summary.json`.
 
 use std::path::PathBuf;
 
@@ -12,6 +14,7 @@ use clap::Args;
 use super::EXIT_OK;
 use crate::orchestrator::batch::summary;
 use crate::orchestrator::console::stdout_wants_color;
+use crate::orchestrator::grade::{self, GradeSummary};
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results;
@@ -42,7 +45,78 @@ fn merged(args: &MergeArgs) -> Result<summary::BatchSummary> {
     summary::merge(shards, &args.out)
 }
 
+/// The kind of results the shards are (`batch` or `grade`): the first's,
+/// which every other must share.
+fn kind_of_shards(args: &MergeArgs) -> Result<String> {
+    let mut kinds = Vec::new();
+    for dir in &args.shards {
+        match summary::find_results(dir)? {
+            Some((_, kind)) if kind == "batch" || kind == "grade" => kinds.push((dir, kind)),
+            _ => anyhow::bail!(
+                "{}: no batch or grade here (neither it nor its `latest` holds one's summary.json)",
+                dir.display()
+            ),
+        }
+    }
+    let (first_dir, first) = &kinds[0];
+    if let Some((dir, kind)) = kinds.iter().find(|(_, k)| k != first) {
+        anyhow::bail!(
+            "{} is a {kind}'s results and {} a {first}'s: merge needs shards of one",
+            dir.display(),
+            first_dir.display()
+        );
+    }
+    Ok(first.clone())
+}
+
+/// The shards of a grade, merged: one gradebook, every student's report
+/// and results.json, written to `--out`.
+fn merge_grade(args: &MergeArgs) -> Result<i32> {
+    let read_all = || -> Result<GradeSummary> {
+        let mut shards = Vec::new();
+        for dir in &args.shards {
+            let (found, _) = summary::find_results(dir)?.expect("a grade, as kind_of_shards found");
+            shards.push((found.clone(), grade::merge::read(&found)?));
+        }
+        grade::merge::merge(shards, &args.out)
+    };
+    let merged = match read_all() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(super::EXIT_INVALID);
+        }
+    };
+    for (file, contents) in grade::book::files(&merged, &super::grade::grade_facts(&merged)) {
+        let path = args.out.join(&file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        results::write_atomic(&path, contents)?;
+    }
+    results::give_to_invoking_user(&args.out);
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&merged)?);
+    } else {
+        super::grade::print_gradebook(&merged, &args.out, stdout_wants_color());
+    }
+    Ok(if merged.interrupted {
+        super::EXIT_ERROR
+    } else {
+        EXIT_OK
+    })
+}
+
 pub(super) fn merge(args: &MergeArgs) -> Result<i32> {
+    match kind_of_shards(args) {
+        Ok(kind) if kind == "grade" => return merge_grade(args),
+        Ok(_) => {}
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return Ok(super::EXIT_INVALID);
+        }
+    }
     let merged = match merged(args) {
         Ok(m) => m,
         Err(e) => {

@@ -233,20 +233,29 @@ fn phase_stats(records: &[&RunRecord]) -> Vec<PhaseStats> {
 /// batch directory holds `summary.json` of kind `batch`; a results
 /// directory's `latest` points at one.
 pub fn find_batch(dir: &Path) -> Result<PathBuf> {
+    match find_results(dir)? {
+        Some((found, kind)) if kind == "batch" => Ok(found),
+        _ => bail!(
+            "{}: no batch here (neither it nor its `latest` holds a batch's summary.json)",
+            dir.display()
+        ),
+    }
+}
+
+/// The directory of results `dir` is, or its `latest` points at, with the
+/// `kind` its `summary.json` says (`batch`, `grade`, `run`); `None` when
+/// neither holds a summary.json.
+pub fn find_results(dir: &Path) -> Result<Option<(PathBuf, String)>> {
     for candidate in [dir.to_path_buf(), dir.join("latest")] {
         let file = candidate.join("summary.json");
         if let Ok(text) = std::fs::read_to_string(&file) {
             let value: serde_json::Value = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not JSON", file.display()))?;
-            if value["kind"] == "batch" {
-                return Ok(candidate);
-            }
+            let kind = value["kind"].as_str().unwrap_or("run").to_string();
+            return Ok(Some((candidate, kind)));
         }
     }
-    bail!(
-        "{}: no batch here (neither it nor its `latest` holds a batch's summary.json)",
-        dir.display()
-    )
+    Ok(None)
 }
 
 /// Reads a batch's `summary.json`.
@@ -297,13 +306,7 @@ pub fn merge(shards: Vec<(PathBuf, BatchSummary)>, out: &Path) -> Result<BatchSu
     for (dir, summary) in shards {
         let dir_abs = absolute(&dir);
         for mut run in summary.runs {
-            run.dir = run.dir.map(|d| {
-                let target = dir_abs.join(d);
-                pathdiff::diff_paths(&target, &out_abs)
-                    .unwrap_or(target)
-                    .to_string_lossy()
-                    .into_owned()
-            });
+            run.dir = run.dir.map(|d| rebase(&d, &dir_abs, &out_abs));
             merged.runs.push(run);
         }
     }
@@ -321,8 +324,6 @@ fn check_shards(shards: &[(PathBuf, BatchSummary)]) -> Result<()> {
     let Some((_, first)) = shards.first() else {
         bail!("no shard to merge");
     };
-    let mut seen: BTreeMap<u32, PathBuf> = BTreeMap::new();
-    let mut count = None;
     for (dir, s) in shards {
         if s.backend != first.backend || s.repeat != first.repeat || s.plan_size != first.plan_size
         {
@@ -332,7 +333,19 @@ fn check_shards(shards: &[(PathBuf, BatchSummary)]) -> Result<()> {
                 shards[0].0.display()
             );
         }
-        for shard in &s.shards {
+    }
+    check_coverage(shards.iter().map(|(d, s)| (d.as_path(), &s.shards[..])))
+}
+
+/// That the shards given (each directory with the `K/N`s it holds) are
+/// every shard of one N, each once.
+pub fn check_coverage<'a>(
+    shards: impl IntoIterator<Item = (&'a Path, &'a [String])>,
+) -> Result<()> {
+    let mut seen: BTreeMap<u32, PathBuf> = BTreeMap::new();
+    let mut count = None;
+    for (dir, held) in shards {
+        for shard in held {
             let (k, n) = shard
                 .split_once('/')
                 .and_then(|(k, n)| Some((k.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
@@ -343,7 +356,7 @@ fn check_shards(shards: &[(PathBuf, BatchSummary)]) -> Result<()> {
                     dir.display()
                 );
             }
-            if let Some(other) = seen.insert(k, dir.clone()) {
+            if let Some(other) = seen.insert(k, dir.to_path_buf()) {
                 bail!(
                     "shard {k}/{n} is given twice: {} and {}",
                     other.display(),
@@ -367,7 +380,17 @@ fn check_shards(shards: &[(PathBuf, BatchSummary)]) -> Result<()> {
     Ok(())
 }
 
-fn absolute(p: &Path) -> PathBuf {
+/// A path `dir` relative to a shard's directory (`shard`, absolute),
+/// made relative to the merge's `out` (absolute).
+pub fn rebase(dir: &str, shard: &Path, out: &Path) -> String {
+    let target = shard.join(dir);
+    pathdiff::diff_paths(&target, out)
+        .unwrap_or(target)
+        .to_string_lossy()
+        .into_owned()
+}
+
+pub fn absolute(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| {
         std::env::current_dir()
             .map(|d| d.join(p))

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::rubric::{Cell, Evidence, ItemResult, ITEMS};
+use super::GradeSummary;
 use super::StudentGrade;
 use crate::orchestrator::report::markdown::{code_in_table, link, md_text};
 
@@ -101,6 +102,27 @@ pub fn markdown(students: &[StudentGrade], facts: &str) -> String {
         .collect();
     out.push_str(&items.join(" · "));
     out.push('\n');
+    out
+}
+
+/// Every file of a grade's directory but its runs: each student's
+/// `report.md` and `results.json`, the gradebook (CSV, Markdown) and
+/// `summary.json` — paths relative to the directory.
+pub fn files(summary: &GradeSummary, facts: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for s in &summary.students {
+        out.push((format!("{}/report.md", s.student), report(s)));
+        out.push((
+            format!("{}/results.json", s.student),
+            gradescope(s, &summary.visibility),
+        ));
+    }
+    out.push(("gradebook.csv".into(), csv(&summary.students)));
+    out.push(("gradebook.md".into(), markdown(&summary.students, facts)));
+    out.push((
+        "summary.json".into(),
+        serde_json::to_string_pretty(summary).expect("JSON serialises") + "\n",
+    ));
     out
 }
 

@@ -9,12 +9,14 @@
 //!   pairings (see [`Pairing`]);
 //! - [`rubric`]: the twelve items and how the checks decide them;
 //! - [`book`]: the gradebook (CSV, Markdown), each student's report and
-//!   Gradescope `results.json`.
+//!   Gradescope `results.json`;
+//! - [`merge`]: the shards of a class (`--shard K/N`) as one grade.
 
 use serde::{Deserialize, Serialize};
 
 pub mod book;
 pub mod config;
+pub mod merge;
 pub mod plan;
 pub mod rubric;
 
@@ -93,7 +95,14 @@ pub struct GradeSummary {
     /// Students in the whole class, every shard's together.
     pub plan_size: usize,
     pub interrupted: bool,
+    /// Gradescope's visibility of each student's results.json.
+    #[serde(default = "visible")]
+    pub visibility: String,
     pub students: Vec<StudentGrade>,
+}
+
+fn visible() -> String {
+    "visible".into()
 }
 
 /// Bumped when a field of [`GradeSummary`] changes meaning or is removed.
