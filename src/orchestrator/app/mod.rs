@@ -7,7 +7,8 @@
 //! - [`run`]: running scenarios (one run, or a batch) and writing results;
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
-//! - [`up`]: a network kept up for running the programs by hand.
+//! - [`up`]: a network kept up for running the programs by hand;
+//! - [`bench`]: the benchmark (`orchestrate bench`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,7 @@ use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
+mod bench;
 mod merge;
 mod progress;
 mod run;
@@ -76,6 +78,10 @@ enum Command {
     },
     /// Combine the results of shards (`--shard K/N`) into one batch.
     Merge(merge::MergeArgs),
+    /// Measure: Mininet's floor, a fresh and a reused network, loopback,
+    /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
+    /// and writes JSON.
+    Bench(bench::BenchArgs),
     /// Remove what dead orchestrator runs left behind (only that), and the
     /// captured output of interrupted runs kept in the results directory.
     Clean {
@@ -181,6 +187,7 @@ fn main_inner() -> i32 {
         Some(Command::Topo { path }) => topo(&path),
         Some(Command::Up { path, cli }) => up::up(&path, cli),
         Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
     match result {

@@ -22,13 +22,27 @@
 //! - [`stats`], [`report`]: medians and percentiles; the JSON and the table (pure).
 
 pub mod analyse;
+pub mod bare;
+pub mod children;
+pub mod load;
 pub mod report;
 pub mod scenarios;
+pub mod sections;
 pub mod stats;
 
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
+use anyhow::Result;
+use time::OffsetDateTime;
+
+use crate::orchestrator::results;
+use crate::orchestrator::sys;
+use children::Tools;
+use report::{BenchReport, Machine, BENCH_SCHEMA_VERSION, TARGET_ORDER_GAP_MS};
 use scenarios::SWEEP_GAPS_MS;
+use sections::Ctx;
 
 /// The scenario of the fresh-network and reused-network sections.
 pub const SCENARIO: &str = "experiments/simultaneous.yaml";
@@ -126,6 +140,134 @@ impl Plan {
         } else {
             "local"
         }
+    }
+}
+
+/// Runs the plan; `say` tells a person what is going on.
+pub fn run(
+    plan: &Plan,
+    tools: &Tools,
+    interrupted: &AtomicBool,
+    say: &dyn Fn(&str),
+) -> Result<BenchReport> {
+    let started = OffsetDateTime::now_utc();
+    let t0 = Instant::now();
+    let mut machine = machine();
+    let ctx = Ctx {
+        plan,
+        tools,
+        interrupted,
+        say,
+    };
+    let mut notes = Vec::new();
+    if cfg!(debug_assertions) {
+        notes.push(
+            "a debug build was measured: build with --release for figures that mean something"
+                .into(),
+        );
+    }
+    let mut report = BenchReport {
+        schema_version: BENCH_SCHEMA_VERSION,
+        kind: "bench".into(),
+        mode: plan.mode().into(),
+        backend: plan.backend().into(),
+        started_utc: results::rfc3339(started),
+        duration_s: 0.0,
+        machine: Machine::default(),
+        fresh: None,
+        reused: Vec::new(),
+        fidelity: None,
+        jobs: Vec::new(),
+        throughput: None,
+        definitions: report::definitions(),
+        notes: Vec::new(),
+    };
+    if plan.mininet {
+        report.fresh = Some(sections::fresh(&ctx)?);
+        let up = bare::UpNetwork::start(
+            &tools.orchestrate,
+            &tools.repo,
+            std::path::Path::new(SCENARIO),
+        )?;
+        report
+            .reused
+            .push(sections::reused(&ctx, "mininet", &up.net)?);
+        drop(up);
+    } else {
+        notes.push(
+            "--backend local: Mininet's floor, the fresh network and the reused Mininet network \
+             were not measured; the sweep and --jobs ran on loopback"
+                .into(),
+        );
+    }
+    report
+        .reused
+        .push(sections::reused(&ctx, "local", &bare::BareNet::local())?);
+    let (fidelity, more) = sections::fidelity(&ctx)?;
+    notes.extend(more);
+    let fewest = fidelity.gaps.iter().map(|g| g.runs).min().unwrap_or(0);
+    if fewest < 1000 {
+        notes.push(format!(
+            "fidelity: {fewest} runs per gap (the targets are stated for 1000 runs)"
+        ));
+    }
+    for g in &fidelity.gaps {
+        if (g.gap_ms - TARGET_ORDER_GAP_MS).abs() < 1e-9 && g.send_order < g.runs {
+            let mut note = format!(
+                "gap {} ms: {} of {} acks reversed the send order (fidelity.gaps[].reversed_runs in the JSON lists some)",
+                event_millis(g.gap_ms),
+                g.runs - g.send_order,
+                g.runs
+            );
+            if let Some(rt) = &fidelity.realtime {
+                note.push_str(&format!(
+                    "; with every program at real-time priority {} of {} followed it{}",
+                    rt.send_order,
+                    rt.runs,
+                    if rt.send_order == rt.runs {
+                        ": the reversals come from CPU contention, which delays the first client's wake-up past the gap"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            notes.push(note);
+        }
+    }
+    report.fidelity = Some(fidelity);
+    report.jobs = sections::jobs(&ctx)?;
+    let (throughput, more) = sections::throughput(&ctx)?;
+    report.throughput = Some(throughput);
+    notes.extend(more);
+    machine.cpu_pressure_end = sys::cpu_pressure();
+    machine.load_average_end = sys::load_average();
+    report.machine = machine;
+    report.notes = notes;
+    report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
+    Ok(report)
+}
+
+fn event_millis(ms: f64) -> String {
+    crate::orchestrator::event::millis(ms)
+}
+
+/// The machine as the benchmark starts.
+fn machine() -> Machine {
+    Machine {
+        kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|k| format!("Linux {}", k.trim()))
+            .unwrap_or_else(|_| "Linux".into()),
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        build: if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+        .into(),
+        cpu_pressure_start: sys::cpu_pressure(),
+        cpu_pressure_end: None,
+        load_average_start: sys::load_average(),
+        load_average_end: None,
     }
 }
 
