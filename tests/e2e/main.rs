@@ -8,6 +8,7 @@
 //! the reason, where the machine cannot).
 
 mod bad_scenarios;
+mod bench;
 mod misbehaving;
 mod orchestrate;
 mod pa3;
