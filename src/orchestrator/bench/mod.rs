@@ -119,7 +119,7 @@ impl Plan {
             jobs_batches,
             jobs_rounds: if quick { 1 } else { 2 },
             pairs: if quick { 300 } else { 2000 },
-            pair_runs: if quick { 2 } else { 5 },
+            pair_runs: if quick { 2 } else { 7 },
             warmup: if quick { 20 } else { 100 },
             keep_runs: None,
         }
@@ -221,15 +221,21 @@ pub fn run(
             );
             if let Some(rt) = &fidelity.realtime {
                 note.push_str(&format!(
-                    "; with every program at real-time priority {} of {} followed it{}",
-                    rt.send_order,
-                    rt.runs,
-                    if rt.send_order == rt.runs {
-                        ": the reversals come from CPU contention, which delays the first client's wake-up past the gap"
-                    } else {
-                        ""
-                    }
+                    "; with every program at real-time priority {} of {} followed it",
+                    rt.send_order, rt.runs
                 ));
+                if rt.send_order > g.send_order {
+                    note.push_str(
+                        ": the reversals come from CPU contention, which delays the wake-up of the client typed first past the gap",
+                    );
+                }
+                if rt.reversed > 0 {
+                    note.push_str(&format!(
+                        " (in the {} left, that client still took up to {} to send)",
+                        rt.reversed,
+                        report::ms(rt.first_reply_ms_reversed.max)
+                    ));
+                }
             }
             notes.push(note);
         }
