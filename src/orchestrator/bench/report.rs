@@ -584,6 +584,15 @@ fn throughput_lines(t: &Throughput, lines: &mut Vec<Line>) {
         String::new(),
         String::new(),
     ]));
+    let ceiling =
+        |s: &ServerFigures| format!("{:.0}", 1e6 / s.generator_cpu_us_per_pair.median.max(1e-9));
+    lines.push(Line::Row([
+        "  its ceiling, pairs/s (1 s / its CPU per pair)".into(),
+        cell(&ceiling),
+        ceiling(o),
+        String::new(),
+        String::new(),
+    ]));
     lines.push(Line::Row([
         "pair latency p50 / p99".into(),
         cell(&|s| {

@@ -233,6 +233,8 @@ fn the_table_puts_baseline_next_to_subject_with_ratio_and_target() {
         rate.contains("2539") && rate.contains("3791") && rate.contains("1.49×"),
         "{rate}"
     );
+    let ceiling = line("its ceiling, pairs/s");
+    assert!(ceiling.contains("25000"), "1 s / 40 µs: {ceiling}");
     let rss = line("peak RSS");
     assert!(rss.contains("14.9 MB") && rss.contains("4.0 MB"), "{rss}");
     assert!(text.contains("Notes:\n  - gap 0.2 ms: 3 of 1000"), "{text}");
