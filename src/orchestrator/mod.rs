@@ -18,9 +18,11 @@
 //!   a user per job slot, resource limits, a private copy, hidden paths;
 //! - [`state`] — what a run owns, so that nothing is left behind;
 //!   [`sys`] — every signal, process-group and `/proc` call it takes;
-//! - [`app`] — the `orchestrate` command's logic behind its thin binary.
+//! - [`app`] — the `orchestrate` command's logic behind its thin binary;
+//!   [`bench`] — `orchestrate bench`, which measures all of the above.
 pub mod app;
 pub mod batch;
+pub mod bench;
 pub mod capture;
 pub mod check;
 pub mod console;

@@ -9,6 +9,7 @@
 
 mod bad_scenarios;
 mod batch;
+mod bench;
 mod class;
 mod cli;
 mod deploy;

@@ -7,7 +7,8 @@
 //! - [`run`]: running scenarios (one run, or a batch) and writing results;
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
-//! - [`up`]: a network kept up for running the programs by hand.
+//! - [`up`]: a network kept up for running the programs by hand;
+//! - [`bench`]: the benchmark (`orchestrate bench`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +41,7 @@ macro_rules! out {
     }};
 }
 
+mod bench;
 mod grade;
 mod merge;
 mod progress;
@@ -106,6 +108,10 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Combine the results of shards (`--shard K/N`) into one batch.
     Merge(merge::MergeArgs),
+    /// Measure: Mininet's floor, a fresh and a reused network, loopback,
+    /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
+    /// and writes JSON.
+    Bench(bench::BenchArgs),
     /// Remove what dead orchestrator runs left behind (only that), and the
     /// captured output of interrupted runs kept in the results directory.
     Clean {
@@ -255,6 +261,7 @@ fn main_inner() -> i32 {
         Some(Command::Up { path, cli }) => up::up(&path, cli),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
     match result {

@@ -1,0 +1,341 @@
+//! The bare exchange: the scenario `simultaneous` (connect a, connect b,
+//! type both names at once) driven by the benchmark itself with nothing
+//! but what the exchange needs — start a program, wait for the line that
+//! says it may go on, write a client's stdin, wait for the exits. No
+//! checks, no records, no reports: what is left is the programs' own work
+//! (their startup, through `mnexec` on Mininet, the connections, the
+//! exchange, their lines through the pipes), the baseline the
+//! orchestrator's per-run wall is compared with.
+//!
+//! On Mininet it runs on a network kept up by `orchestrate up`, whose
+//! hosts it reads from what `up` prints.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+
+use super::analyse::Milestones;
+use crate::orchestrator::sys::{self, Signal};
+use crate::pa3::protocol;
+
+/// How long any one thing of an exchange may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where a program of the exchange runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BareHost {
+    pub ip: String,
+    /// What runs a program there: nothing locally, `mnexec -a PID` on Mininet.
+    pub prefix: Vec<String>,
+}
+
+/// The server's host and the two clients'.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BareNet {
+    pub server: BareHost,
+    pub clients: [BareHost; 2],
+}
+
+impl BareNet {
+    /// Loopback.
+    pub fn local() -> BareNet {
+        let host = BareHost {
+            ip: "127.0.0.1".into(),
+            prefix: Vec::new(),
+        };
+        BareNet {
+            server: host.clone(),
+            clients: [host.clone(), host],
+        }
+    }
+
+    /// The network `orchestrate up` describes: `server_host` and the two
+    /// clients' hosts, from its lines `  h1     10.0.0.1     namespace of pid 4242`.
+    pub fn from_up_output(text: &str, hosts: [&str; 3], mnexec: &str) -> Option<BareNet> {
+        let re = Regex::new(r"^\s+(\S+)\s+(\d+\.\d+\.\d+\.\d+)\s+namespace of pid (\d+)\s*$")
+            .expect("a valid regex");
+        let find = |name: &str| {
+            text.lines().find_map(|l| {
+                let c = re.captures(l)?;
+                (&c[1] == name).then(|| BareHost {
+                    ip: c[2].to_string(),
+                    prefix: vec![mnexec.to_string(), "-a".into(), c[3].to_string()],
+                })
+            })
+        };
+        Some(BareNet {
+            server: find(hosts[0])?,
+            clients: [find(hosts[1])?, find(hosts[2])?],
+        })
+    }
+}
+
+/// A network kept up by `orchestrate up` for bare exchanges; taken down
+/// (SIGINT, as Ctrl-C would) when dropped.
+pub struct UpNetwork {
+    child: Child,
+    pub net: BareNet,
+}
+
+impl UpNetwork {
+    /// Runs `orchestrate up SCENARIO` and waits until it says the network is up.
+    pub fn start(orchestrate: &Path, cwd: &Path, scenario: &Path) -> Result<UpNetwork> {
+        let mut child = Command::new(orchestrate)
+            .arg("up")
+            .arg(scenario)
+            .current_dir(cwd)
+            .env_remove("CARGO")
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start `orchestrate up`")?;
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut text = String::new();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut up = UpNetwork {
+            child,
+            net: BareNet::local(),
+        };
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let done = line.starts_with("Press Ctrl-C");
+                    text.push_str(&line);
+                    text.push('\n');
+                    if done {
+                        break;
+                    }
+                }
+                Err(_) => bail!("`orchestrate up` did not bring the network up:\n{text}"),
+            }
+        }
+        let mnexec = crate::orchestrator::net::find_program("mnexec")
+            .unwrap_or_else(|| PathBuf::from("mnexec"));
+        up.net = BareNet::from_up_output(&text, ["h1", "h2", "h3"], &mnexec.to_string_lossy())
+            .with_context(|| format!("cannot read the hosts from `orchestrate up`:\n{text}"))?;
+        Ok(up)
+    }
+}
+
+impl Drop for UpNetwork {
+    fn drop(&mut self) {
+        sys::kill(self.child.id(), Signal::SIGINT);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        sys::kill(self.child.id(), Signal::SIGTERM);
+        let _ = self.child.wait();
+    }
+}
+
+/// A line a program printed: which program, when it was read, the text.
+type Line = (usize, Instant, String);
+
+/// The programs of one exchange; whatever still runs is killed on drop.
+struct Programs {
+    children: Vec<Child>,
+    stdins: Vec<Option<ChildStdin>>,
+    lines: Vec<Line>,
+    rx: Receiver<Line>,
+    tx: Sender<Line>,
+}
+
+impl Programs {
+    fn spawn(&mut self, prefix: &[String], program: &Path, args: &[String]) -> Result<usize> {
+        let idx = self.children.len();
+        let mut argv: Vec<String> = prefix.to_vec();
+        argv.push(program.to_string_lossy().into_owned());
+        argv.extend_from_slice(args);
+        let mut child = Command::new(&argv[0])
+            .args(&argv[1..])
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", argv.join(" ")))?;
+        let stdout = child.stdout.take().expect("piped");
+        let tx = self.tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send((idx, Instant::now(), line)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.stdins.push(child.stdin.take());
+        self.children.push(child);
+        Ok(idx)
+    }
+
+    /// Waits until a line (of any program so far) satisfies `pred`.
+    fn wait_line(&mut self, what: &str, pred: impl Fn(usize, &str) -> bool) -> Result<String> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        loop {
+            if let Some((_, _, l)) = self.lines.iter().find(|(i, _, l)| pred(*i, l)) {
+                return Ok(l.clone());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => self.lines.push(line),
+                Err(_) => bail!("waited {STEP_TIMEOUT:?} for {what}"),
+            }
+        }
+    }
+
+    fn type_line(&mut self, idx: usize, text: &str) -> Result<()> {
+        let stdin = self.stdins[idx].as_mut().context("stdin closed")?;
+        stdin.write_all(format!("{text}\n").as_bytes())?;
+        stdin.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for Programs {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            if let Ok(None) = c.try_wait() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
+/// One exchange; returns its milestones (ms from starting the server), its
+/// `end` being its wall time, to the last exit.
+pub fn exchange(net: &BareNet, bin_dir: &Path) -> Result<Milestones> {
+    let (tx, rx) = mpsc::channel();
+    let mut p = Programs {
+        children: Vec::new(),
+        stdins: Vec::new(),
+        lines: Vec::new(),
+        rx,
+        tx,
+    };
+    let t0 = Instant::now();
+    let server = p.spawn(
+        &net.server.prefix,
+        &bin_dir.join("server"),
+        &[
+            "--bind".into(),
+            net.server.ip.clone(),
+            "--port".into(),
+            "0".into(),
+        ],
+    )?;
+    let listening = p.wait_line("the server to listen", |i, l| {
+        i == server && l.starts_with("listening on ")
+    })?;
+    let port = listening
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        .with_context(|| format!("no port in {listening:?}"))?;
+    let mut clients = Vec::new();
+    for (host, letter) in net.clients.iter().zip(["X", "Y"]) {
+        let idx = p.spawn(
+            &host.prefix,
+            &bin_dir.join("client"),
+            &[
+                "--server".into(),
+                net.server.ip.clone(),
+                "--port".into(),
+                port.to_string(),
+            ],
+        )?;
+        let accepted = format!("as Client {letter}");
+        p.wait_line(&format!("the server to accept Client {letter}"), |i, l| {
+            i == server && l.starts_with("Accepted connection") && l.ends_with(&accepted)
+        })?;
+        clients.push(idx);
+    }
+    for &c in &clients {
+        p.wait_line("a greeting", |i, l| {
+            i == c && protocol::parse_greeting(l).is_some()
+        })?;
+    }
+    let mut typed = None;
+    for (&c, name) in clients.iter().zip(["Alice", "Bob"]) {
+        p.type_line(c, name)?;
+        typed.get_or_insert_with(Instant::now);
+    }
+    for s in &mut p.stdins {
+        *s = None;
+    }
+    for (i, child) in p.children.iter_mut().enumerate() {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("program {i} of the bare exchange exited with {status}");
+        }
+    }
+    let end = t0.elapsed();
+    // What the programs printed after the waits, too.
+    while let Ok(line) = p.rx.try_recv() {
+        p.lines.push(line);
+    }
+    let at = |i: Instant| i.saturating_duration_since(t0).as_secs_f64() * 1e3;
+    let of = |idx: usize| -> Vec<(f64, &str)> {
+        p.lines
+            .iter()
+            .filter(|(i, _, _)| *i == idx)
+            .map(|(_, t, l)| (at(*t), l.as_str()))
+            .collect()
+    };
+    let server_lines = of(server);
+    let client_lines: Vec<Vec<(f64, &str)>> = clients.iter().map(|&c| of(c)).collect();
+    let refs: Vec<&[(f64, &str)]> = client_lines.iter().map(Vec::as_slice).collect();
+    let end_ms = end.as_secs_f64() * 1e3;
+    Ok(Milestones::from_lines(
+        &server_lines,
+        &refs,
+        typed.map(at),
+        Some(end_ms),
+        Some(end_ms),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hosts_are_read_from_what_up_prints() {
+        let text = "Network up (3 hosts on Linux bridge s4242):\n  \
+                    h1     10.0.0.1     namespace of pid 101\n  \
+                    h2     10.0.0.2     namespace of pid 102\n  \
+                    h3     10.0.0.3     namespace of pid 103\n\n\
+                    Run the programs by hand, each in its own terminal (as root):\n";
+        let net = BareNet::from_up_output(text, ["h1", "h2", "h3"], "/usr/bin/mnexec").unwrap();
+        assert_eq!(net.server.ip, "10.0.0.1");
+        assert_eq!(net.server.prefix, ["/usr/bin/mnexec", "-a", "101"]);
+        assert_eq!(net.clients[1].ip, "10.0.0.3");
+        assert_eq!(net.clients[1].prefix[2], "103");
+        assert_eq!(
+            BareNet::from_up_output(text, ["h1", "h2", "h9"], "mnexec"),
+            None
+        );
+    }
+}

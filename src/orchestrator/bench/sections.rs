@@ -1,0 +1,590 @@
+//! One function per section of the benchmark; each measures its subject
+//! alternately with its baseline and returns its part of the report.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use super::analyse::{self, ReusedBatch};
+use super::bare::{self, BareNet};
+use super::children::{self, Tools};
+use super::load::{self, LoadRun, ServerProc};
+use super::report::{
+    Fidelity, Fresh, GapResult, Jobs, PhaseMedian, Reused, Reversal, ServerFigures, Stretch,
+    Throughput, TARGET_JOBS_SPEEDUP, TARGET_LOCAL_OVERHEAD_MS, TARGET_MININET_OVERHEAD_MS,
+    TARGET_ORDER_GAP_MS,
+};
+use super::scenarios::Gap;
+use super::stats::{self, median, round3, Samples, Spread};
+use super::{Plan, SCENARIO};
+use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys;
+
+/// The Python baseline server, written out next to the servers' output.
+const PYTHON_SERVER: &str = include_str!("../../../scripts/bench_server.py");
+/// Reversed runs kept in the report, per gap.
+const REVERSALS_KEPT: usize = 20;
+
+/// What every section needs.
+pub struct Ctx<'a> {
+    pub plan: &'a Plan,
+    pub tools: &'a Tools,
+    pub interrupted: &'a AtomicBool,
+    /// Says what is going on (stderr).
+    pub say: &'a dyn Fn(&str),
+}
+
+impl Ctx<'_> {
+    fn go_on(&self) -> Result<()> {
+        if self.interrupted.load(Ordering::SeqCst) {
+            bail!("interrupted");
+        }
+        Ok(())
+    }
+}
+
+/// Mininet's floor and one run of the scenario on a fresh network,
+/// alternately (ABBA, so that a drift in load hits both alike).
+pub fn fresh(ctx: &Ctx) -> Result<Fresh> {
+    let mut floor = Vec::new();
+    let mut run = Vec::new();
+    let mut records = Vec::new();
+    for round in 0..ctx.plan.fresh_rounds {
+        for subject in [round % 2 == 1, round % 2 == 0] {
+            ctx.go_on()?;
+            if subject {
+                let inv = ctx.tools.orchestrate("fresh", &[SCENARIO.into()])?;
+                let record = children::run_record(&inv.results)?;
+                ctx.tools.done_with(&inv);
+                run.push(inv.wall_ms);
+                records.push(record);
+            } else {
+                floor.push(children::mininet_floor()?);
+            }
+        }
+        (ctx.say)(&format!(
+            "fresh network {}/{}: floor {:.0} ms, one run {:.0} ms",
+            round + 1,
+            ctx.plan.fresh_rounds,
+            floor.last().copied().unwrap_or(0.0),
+            run.last().copied().unwrap_or(0.0)
+        ));
+    }
+    let (floor_ms, run_ms) = (Samples::of(&floor), Samples::of(&run));
+    Ok(Fresh {
+        scenario: SCENARIO.into(),
+        floor_command: children::floor_command(),
+        ratio: round3(run_ms.median / floor_ms.median.max(1e-9)),
+        floor_ms,
+        run_ms,
+        phases: phase_medians(&records),
+    })
+}
+
+/// The scenario repeated on a reused network (`backend`), each batch
+/// followed by bare exchanges on `net`.
+pub fn reused(ctx: &Ctx, backend: &str, net: &BareNet) -> Result<Reused> {
+    let plan = ctx.plan;
+    let mut batches: Vec<ReusedBatch> = Vec::new();
+    let mut bare_means = Vec::new();
+    let mut bare_stretches: Vec<Vec<f64>> = Vec::new();
+    let mut cpu = Vec::new();
+    let mut bare_cpu = Vec::new();
+    // One run on its own (network built, one run, network down): what a
+    // batch costs besides its runs after the first.
+    let one = ctx.tools.orchestrate(
+        &format!("one-{backend}"),
+        &["--backend".into(), backend.into(), SCENARIO.into()],
+    )?;
+    ctx.tools.done_with(&one);
+    for b in 0..plan.reused_batches {
+        ctx.go_on()?;
+        let inv = ctx.tools.orchestrate(
+            &format!("reused-{backend}"),
+            &[
+                "--backend".into(),
+                backend.into(),
+                "--repeat".into(),
+                plan.reused_repeat.to_string(),
+                SCENARIO.into(),
+            ],
+        )?;
+        let (summary, records) = children::batch(&inv.results)?;
+        ctx.tools.done_with(&inv);
+        cpu.push((inv.cpu_ms - one.cpu_ms) / f64::from(plan.reused_repeat - 1).max(1.0));
+        let figures = analyse::reused_batch(&summary, &records)
+            .context("the batch has too few runs to measure")?;
+        let mut bare_runs = Vec::new();
+        let cpu0 = sys::waited_children_cpu_time().unwrap_or_default();
+        for _ in 0..plan.bare_exchanges {
+            ctx.go_on()?;
+            bare_runs.push(bare::exchange(net, &ctx.tools.bin_dir)?);
+        }
+        let spent = sys::waited_children_cpu_time()
+            .unwrap_or_default()
+            .saturating_sub(cpu0);
+        bare_cpu.push(spent.as_secs_f64() * 1e3 / plan.bare_exchanges.max(1) as f64);
+        let bare: Vec<f64> = bare_runs.iter().filter_map(|m| m.end).collect();
+        bare_stretches.push(analyse::mean_stretches(&bare_runs));
+        (ctx.say)(&format!(
+            "reused {backend} {}/{}: {:.1} ms per run (scenario {:.1} ms), bare exchange {:.1} ms",
+            b + 1,
+            plan.reused_batches,
+            figures.per_run_ms,
+            figures.scenario_mean_ms,
+            stats::mean(&bare)
+        ));
+        bare_means.push(stats::mean(&bare));
+        batches.push(figures);
+    }
+    let m = |f: &dyn Fn(&ReusedBatch) -> f64| {
+        round3(median(&batches.iter().map(f).collect::<Vec<_>>()))
+    };
+    let bare_ms = (!bare_means.is_empty()).then(|| Samples::of(&bare_means));
+    let per_run_ms = m(&|b| b.per_run_ms);
+    let stretches: Vec<Stretch> = analyse::STRETCHES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| Stretch {
+            name: (*name).into(),
+            bare_ms: round3(median(
+                &bare_stretches
+                    .iter()
+                    .filter_map(|s| s.get(i).copied())
+                    .collect::<Vec<_>>(),
+            )),
+            orchestrated_ms: m(&|b| b.stretches_ms.get(i).copied().unwrap_or(0.0)),
+        })
+        .collect();
+    Ok(Reused {
+        backend: backend.into(),
+        scenario: SCENARIO.into(),
+        repeat: plan.reused_repeat,
+        batches: batches.len(),
+        runs: batches.iter().map(|b| b.runs).sum(),
+        passed: batches.iter().map(|b| b.passed).sum(),
+        batch_ms: m(&|b| b.batch_ms),
+        first_run_ms: m(&|b| b.first_run_ms),
+        per_run_after_first_ms: m(&|b| b.per_run_after_first_ms),
+        per_run_ms,
+        per_run_samples_ms: batches.iter().map(|b| round3(b.per_run_ms)).collect(),
+        scenario_p50_ms: m(&|b| b.scenario_p50_ms),
+        scenario_mean_ms: m(&|b| b.scenario_mean_ms),
+        outside_ms: m(&|b| b.outside_ms()),
+        listening_ms: m(&|b| b.listening_ms),
+        connected_ms: m(&|b| b.connected_ms),
+        typed_ms: m(&|b| b.typed_ms),
+        exit_ms: m(&|b| b.exit_ms),
+        reactions_ms: m(&|b| b.reactions_ms),
+        sleeps_ms: m(&|b| b.sleeps_ms),
+        programs_ms: m(&|b| b.programs_ms()),
+        overhead_ms: m(&|b| b.overhead_ms()),
+        overhead_samples_ms: batches.iter().map(|b| round3(b.overhead_ms())).collect(),
+        target_ms: if backend == "local" {
+            TARGET_LOCAL_OVERHEAD_MS
+        } else {
+            TARGET_MININET_OVERHEAD_MS
+        },
+        overhead_vs_bare_ms: bare_ms.as_ref().map(|b| round3(per_run_ms - b.median)),
+        stretches,
+        cpu_per_run_ms: round3(median(&cpu)),
+        bare_cpu_ms: (!bare_cpu.is_empty()).then(|| round3(median(&bare_cpu))),
+        bare_ms,
+        bare_exchanges: plan.bare_exchanges,
+    })
+}
+
+/// The generated scenarios of the sweep, each repeated on a reused network;
+/// then, if the target gap reversed some acks, that gap again with every
+/// program at real-time priority. Returns the figures and notes.
+pub fn fidelity(ctx: &Ctx) -> Result<(Fidelity, Vec<String>)> {
+    let dir = ctx.tools.work.join("sweep");
+    std::fs::create_dir_all(&dir)?;
+    let mut gaps = Vec::new();
+    let mut notes = Vec::new();
+    for &(ms, runs) in &ctx.plan.sweep {
+        ctx.go_on()?;
+        let result = sweep_gap(ctx, &dir, Gap { ms }, runs, &[])?;
+        gaps.push(result);
+    }
+    let mut realtime = None;
+    let reversed = gaps
+        .iter()
+        .find(|g| (g.gap_ms - TARGET_ORDER_GAP_MS).abs() < 1e-9 && g.send_order < g.runs);
+    if let Some(g) = reversed {
+        match find_program("chrt") {
+            Some(chrt) if sys::is_root() => {
+                ctx.go_on()?;
+                let prefix = [chrt.to_string_lossy().into_owned(), "--rr".into(), "1".into()];
+                let gap = Gap { ms: g.gap_ms };
+                realtime = Some(sweep_gap(ctx, &dir, gap, g.runs as u32, &prefix)?);
+            }
+            _ => notes.push(format!(
+                "gap {} reversed acks, and was not run again at real-time priority (that needs root and chrt)",
+                Gap { ms: g.gap_ms }
+            )),
+        }
+    }
+    Ok((
+        Fidelity {
+            backend: ctx.plan.backend().into(),
+            gaps,
+            realtime,
+        },
+        notes,
+    ))
+}
+
+/// One gap of the sweep: its scenario written into `dir`, run `runs`
+/// times under `prefix`.
+fn sweep_gap(ctx: &Ctx, dir: &Path, gap: Gap, runs: u32, prefix: &[String]) -> Result<GapResult> {
+    let file = dir.join(format!("{}.yaml", gap.name()));
+    std::fs::write(&file, gap.yaml())?;
+    let t0 = Instant::now();
+    let what = if prefix.is_empty() {
+        gap.name()
+    } else {
+        format!("{}-realtime", gap.name())
+    };
+    let inv = ctx.tools.orchestrate_under(
+        prefix,
+        &what,
+        &[
+            "--backend".into(),
+            ctx.plan.backend().into(),
+            "--repeat".into(),
+            runs.to_string(),
+            file.to_string_lossy().into_owned(),
+        ],
+    )?;
+    let (summary, records) = children::batch(&inv.results)?;
+    ctx.tools.done_with(&inv);
+    let names: Vec<String> = summary.runs.iter().filter_map(|r| r.dir.clone()).collect();
+    let result = gap_result(
+        gap,
+        &records,
+        &names,
+        summary.totals.passed,
+        t0.elapsed().as_secs_f64(),
+    );
+    (ctx.say)(&format!(
+        "fidelity {gap}{}: {} runs, send order {}, server agrees {} ({:.0} s)",
+        if prefix.is_empty() {
+            ""
+        } else {
+            " at real-time priority"
+        },
+        result.runs,
+        result.send_order,
+        result.server_agrees,
+        result.wall_s
+    ));
+    Ok(result)
+}
+
+/// The figures of one gap from its runs' records (`names`: their run
+/// directories, in the same order).
+pub fn gap_result(
+    gap: Gap,
+    records: &[crate::orchestrator::record::RunRecord],
+    names: &[String],
+    passed: usize,
+    wall_s: f64,
+) -> GapResult {
+    let timings: Vec<analyse::SendTiming> = records.iter().map(analyse::send_timing).collect();
+    let reversed: Vec<(usize, &analyse::SendTiming)> = timings
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !gap.together() && t.ack.is_some() && !t.follows_send_order())
+        .collect();
+    let typed: Vec<f64> = timings.iter().filter_map(|t| t.typed_gap_ms).collect();
+    let replies: Vec<f64> = timings.iter().flat_map(|t| t.reply_ms.clone()).collect();
+    let first_reply = |reversed: bool| -> Vec<f64> {
+        timings
+            .iter()
+            .filter(|t| t.ack.is_some() && t.follows_send_order() != reversed)
+            .filter_map(|t| t.reply_ms.first().copied())
+            .collect()
+    };
+    GapResult {
+        gap_ms: gap.ms,
+        steps: gap.steps_text(),
+        runs: records.len(),
+        passed,
+        send_order: timings.iter().filter(|t| t.follows_send_order()).count(),
+        server_agrees: timings.iter().filter(|t| t.server_agrees()).count(),
+        x_first: timings
+            .iter()
+            .filter(|t| t.ack.as_deref().is_some_and(|a| a.starts_with("X:")))
+            .count(),
+        typed_gap_ms: Spread::of(&typed),
+        reply_ms: Spread::of(&replies),
+        first_reply_ms_reversed: Spread::of(&first_reply(true)),
+        first_reply_ms_in_order: Spread::of(&first_reply(false)),
+        reversed: reversed.len(),
+        reversed_sent_first: reversed
+            .iter()
+            .filter(|(_, t)| t.sent_gap_ms.is_some_and(|g| g < 0.0))
+            .count(),
+        reversed_runs: reversed
+            .iter()
+            .take(REVERSALS_KEPT)
+            .map(|(i, t)| Reversal {
+                run: names.get(*i).cloned().unwrap_or_default(),
+                typed_gap_ms: t.typed_gap_ms.map(round3),
+                sent_gap_ms: t.sent_gap_ms.map(round3),
+                reply_ms: t.reply_ms.iter().map(|v| round3(*v)).collect(),
+            })
+            .collect(),
+        wall_s: round3(wall_s),
+    }
+}
+
+/// Each batch of the plan serially and with `--jobs N`, alternately.
+pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
+    let backend = ctx.plan.backend();
+    let mut out = Vec::new();
+    for batch in &ctx.plan.jobs_batches {
+        let mut serial = Vec::new();
+        let mut parallel = Vec::new();
+        let mut serial_cpu = Vec::new();
+        let mut parallel_cpu = Vec::new();
+        let mut bounds = Vec::new();
+        let mut runs = 0;
+        for round in 0..ctx.plan.jobs_rounds {
+            for with_jobs in [round % 2 == 1, round % 2 == 0] {
+                ctx.go_on()?;
+                let jobs = if with_jobs { ctx.plan.jobs } else { 1 };
+                let mut args: Vec<String> = vec![
+                    "--backend".into(),
+                    backend.into(),
+                    "--repeat".into(),
+                    batch.repeat.to_string(),
+                    "--jobs".into(),
+                    jobs.to_string(),
+                ];
+                args.extend(batch.paths.iter().cloned());
+                let inv = ctx.tools.orchestrate(&format!("jobs{jobs}"), &args)?;
+                let (summary, _) = children::batch(&inv.results)?;
+                ctx.tools.done_with(&inv);
+                runs = summary.totals.runs;
+                if with_jobs {
+                    parallel.push(inv.wall_ms);
+                    parallel_cpu.push(inv.cpu_ms);
+                } else {
+                    serial.push(inv.wall_ms);
+                    serial_cpu.push(inv.cpu_ms);
+                    let durations: Vec<f64> =
+                        summary.runs.iter().map(|r| r.record.duration_ms).collect();
+                    let makespan = stats::list_schedule(&durations, ctx.plan.jobs as usize);
+                    bounds.push(durations.iter().sum::<f64>() / makespan.max(1e-9));
+                }
+            }
+            (ctx.say)(&format!(
+                "--jobs {}/{} on {}: serial {:.1} s, --jobs {} {:.1} s",
+                round + 1,
+                ctx.plan.jobs_rounds,
+                batch.label,
+                serial.last().copied().unwrap_or(0.0) / 1e3,
+                ctx.plan.jobs,
+                parallel.last().copied().unwrap_or(0.0) / 1e3
+            ));
+        }
+        let (serial_ms, parallel_ms) = (Samples::of(&serial), Samples::of(&parallel));
+        out.push(Jobs {
+            backend: backend.into(),
+            batch: batch.label.clone(),
+            runs,
+            jobs: ctx.plan.jobs,
+            speedup: round3(serial_ms.median / parallel_ms.median.max(1e-9)),
+            serial_ms,
+            parallel_ms,
+            schedule_bound: round3(median(&bounds)),
+            serial_cpu_ms: Samples::of(&serial_cpu),
+            parallel_cpu_ms: Samples::of(&parallel_cpu),
+            target: TARGET_JOBS_SPEEDUP,
+        });
+    }
+    Ok(out)
+}
+
+/// What one server's runs gave.
+#[derive(Default)]
+struct Side {
+    rates: Vec<f64>,
+    server_cpu: Vec<f64>,
+    generator_cpu: Vec<f64>,
+    latencies: Vec<f64>,
+    failed: usize,
+    first_error: Option<String>,
+}
+
+impl Side {
+    fn measure(&mut self, server: &ServerProc, pairs: u32) {
+        let before = server.cpu();
+        let run: LoadRun = load::drive(server.addr, pairs);
+        let cpu = server.cpu().saturating_sub(before);
+        let per_pair = |d: std::time::Duration| d.as_secs_f64() * 1e6 / f64::from(pairs);
+        self.rates.push(run.pairs_per_s());
+        self.server_cpu.push(per_pair(cpu));
+        self.generator_cpu.push(per_pair(run.generator_cpu));
+        self.latencies.extend(run.latencies_us);
+        self.failed += run.failed as usize;
+        if self.first_error.is_none() {
+            self.first_error = run.first_error;
+        }
+    }
+
+    fn figures(self, command: String, server: &ServerProc) -> ServerFigures {
+        ServerFigures {
+            command,
+            pairs_per_s: Samples::of(&self.rates),
+            server_cpu_us_per_pair: Samples::of(&self.server_cpu),
+            generator_cpu_us_per_pair: Samples::of(&self.generator_cpu),
+            pair_latency_us: Spread::of(&self.latencies),
+            peak_rss_kib: server.peak_rss_kib(),
+            failed_pairs: self.failed,
+            first_error: self.first_error,
+        }
+    }
+}
+
+/// `server --rounds 0` and the Python baseline, alternately, under the
+/// Rust load generator. Returns the figures and notes (a missing Python).
+pub fn throughput(ctx: &Ctx) -> Result<(Throughput, Vec<String>)> {
+    let plan = ctx.plan;
+    let dir = ctx.tools.work.join("throughput");
+    std::fs::create_dir_all(&dir)?;
+    let mut notes = Vec::new();
+    let server_bin = ctx.tools.bin_dir.join("server");
+    let ours_argv: Vec<OsString> = vec![
+        server_bin.clone().into(),
+        "--rounds".into(),
+        "0".into(),
+        "--bind".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        "0".into(),
+    ];
+    let ours = ServerProc::start(&ours_argv, &dir, "ours")?;
+    let python = match find_program("python3") {
+        Some(py) => {
+            let script = dir.join("bench_server.py");
+            std::fs::write(&script, PYTHON_SERVER)?;
+            let argv: Vec<OsString> = vec![
+                py.into(),
+                script.into(),
+                "--bind".into(),
+                "127.0.0.1".into(),
+                "--port".into(),
+                "0".into(),
+            ];
+            Some(ServerProc::start(&argv, &dir, "python")?)
+        }
+        None => {
+            notes.push("python3 not found: the Python baseline server was not measured".into());
+            None
+        }
+    };
+    let servers: Vec<&ServerProc> = std::iter::once(&ours).chain(python.as_ref()).collect();
+    for s in &servers {
+        load::drive(s.addr, plan.warmup);
+    }
+    let mut sides: Vec<Side> = servers.iter().map(|_| Side::default()).collect();
+    for round in 0..plan.pair_runs {
+        let mut order: Vec<usize> = (0..servers.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            ctx.go_on()?;
+            sides[i].measure(servers[i], plan.pairs);
+        }
+        (ctx.say)(&format!(
+            "server {}/{}: ours {:.0} pairs/s{}",
+            round + 1,
+            plan.pair_runs,
+            sides[0].rates.last().copied().unwrap_or(0.0),
+            sides
+                .get(1)
+                .map(|p| format!(
+                    ", python {:.0} pairs/s",
+                    p.rates.last().copied().unwrap_or(0.0)
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    let expected = (plan.warmup + plan.pairs * plan.pair_runs as u32) as usize;
+    for (s, side) in servers.iter().zip(&sides) {
+        let acked = s.acks_sent();
+        if acked + side.failed != expected {
+            notes.push(format!(
+                "a server printed {acked} `Sent acknowledgment` lines for {expected} pairs ({} failed)",
+                side.failed
+            ));
+        }
+    }
+    let mut sides = sides.into_iter();
+    let ours_figures = sides
+        .next()
+        .expect("ours")
+        .figures(shown(&ours_argv), &ours);
+    let python_figures = python.as_ref().map(|p| {
+        sides.next().expect("python").figures(
+            "python3 scripts/bench_server.py --bind 127.0.0.1 --port 0".to_string(),
+            p,
+        )
+    });
+    let ratio = python_figures
+        .as_ref()
+        .map(|p| round3(ours_figures.pairs_per_s.median / p.pairs_per_s.median.max(1e-9)));
+    Ok((
+        Throughput {
+            pairs: plan.pairs,
+            runs: plan.pair_runs,
+            warmup: plan.warmup,
+            ours: ours_figures,
+            python: python_figures,
+            ratio,
+        },
+        notes,
+    ))
+}
+
+/// `server --rounds 0 …` as a person writes it.
+fn shown(argv: &[OsString]) -> String {
+    let mut parts: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some(name) = Path::new(&parts[0]).file_name() {
+        parts[0] = name.to_string_lossy().into_owned();
+    }
+    parts.join(" ")
+}
+
+/// The median of each named phase over several records, in the order
+/// they first appear. Pure; for the fresh section's tests.
+pub fn phase_medians(records: &[crate::orchestrator::record::RunRecord]) -> Vec<PhaseMedian> {
+    let mut order = Vec::new();
+    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in records {
+        for p in &r.phases {
+            if !values.contains_key(&p.name) {
+                order.push(p.name.clone());
+            }
+            values.entry(p.name.clone()).or_default().push(p.ms);
+        }
+    }
+    order
+        .into_iter()
+        .map(|name| PhaseMedian {
+            median_ms: round3(median(&values[&name])),
+            name,
+        })
+        .collect()
+}
