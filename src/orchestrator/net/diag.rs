@@ -65,11 +65,22 @@ impl SocketTable {
     /// The sockets whose local port is `port`.
     pub fn port(&self, port: u16) -> PortSockets {
         if let Some(socket) = &self.netlink {
-            if let Ok(sockets) = dump(socket, Some(port)) {
-                return count(&sockets);
+            if let Ok(sockets) = port_sockets(socket, port) {
+                return sockets;
             }
         }
         crate::orchestrator::sys::proc_sockets(self.ns_pid, port)
+    }
+
+    /// How many sockets listen on `port`: the listening table alone, which
+    /// the kernel walks without the (machine-sized) established table.
+    pub fn listening(&self, port: u16) -> usize {
+        if let Some(socket) = &self.netlink {
+            if let Ok(sockets) = dump(socket, Some(port), StateFlags::LISTEN, &FAMILIES) {
+                return sockets.len();
+            }
+        }
+        crate::orchestrator::sys::proc_sockets(self.ns_pid, port).listening
     }
 
     /// Destroys every socket whose local port is `port` (what a finished
@@ -88,7 +99,7 @@ impl SocketTable {
         let Some(socket) = &self.netlink else {
             return Err(io::Error::other("sock_diag is not available"));
         };
-        let sockets = dump(socket, port)?;
+        let sockets = dump(socket, port, StateFlags::all(), &FAMILIES)?;
         for (family, _, id) in &sockets {
             destroy(socket, *family, id)?;
         }
@@ -128,17 +139,42 @@ fn in_namespace_of<T: Send + 'static>(pid: u32, make: fn() -> io::Result<T>) -> 
     .map_err(|_| io::Error::other("the namespace thread panicked"))?
 }
 
-/// Dumps the TCP sockets of both families; gives those of local port
-/// `port` (all of them for `None`) as (family, state, id).
-fn dump(socket: &Socket, port: Option<u16>) -> io::Result<Vec<(u8, u8, SocketId)>> {
+const FAMILIES: [u8; 2] = [AF_INET, AF_INET6];
+
+/// The sockets of `port`. Every dump of a state other than LISTEN walks the
+/// whole established table of the namespace, once per family: in the
+/// machine's own namespace (the local backend) about a millisecond each.
+/// So the listeners come first (cheap), and while there are some, the
+/// other states are asked of their families only — a connection to a
+/// listener is of the listener's family (a dual-stack listener's v4 peers
+/// are v4-mapped v6 sockets).
+fn port_sockets(socket: &Socket, port: u16) -> io::Result<PortSockets> {
+    let listeners = dump(socket, Some(port), StateFlags::LISTEN, &FAMILIES)?;
+    let families: Vec<u8> = FAMILIES
+        .into_iter()
+        .filter(|f| listeners.is_empty() || listeners.iter().any(|(lf, _, _)| lf == f))
+        .collect();
+    let mut sockets = dump(socket, Some(port), !StateFlags::LISTEN, &families)?;
+    sockets.extend(listeners);
+    Ok(count(&sockets))
+}
+
+/// Dumps the TCP sockets in `states` of `families`; gives those of local
+/// port `port` (all of them for `None`) as (family, state, id).
+fn dump(
+    socket: &Socket,
+    port: Option<u16>,
+    states: StateFlags,
+    families: &[u8],
+) -> io::Result<Vec<(u8, u8, SocketId)>> {
     let mut found = Vec::new();
-    for family in [AF_INET, AF_INET6] {
+    for &family in families {
         let socket_id = if family == AF_INET {
             SocketId::new_v4()
         } else {
             SocketId::new_v6()
         };
-        send(socket, family, socket_id, None)?;
+        send(socket, family, socket_id, None, states)?;
         read_replies(socket, |state, id| {
             if port.is_none_or(|p| id.source_port == p) {
                 found.push((family, state, id.clone()));
@@ -150,7 +186,13 @@ fn dump(socket: &Socket, port: Option<u16>) -> io::Result<Vec<(u8, u8, SocketId)
 
 /// Destroys one socket (it may be gone already: that is fine).
 fn destroy(socket: &Socket, family: u8, id: &SocketId) -> io::Result<()> {
-    send(socket, family, id.clone(), Some(SOCK_DESTROY))?;
+    send(
+        socket,
+        family,
+        id.clone(),
+        Some(SOCK_DESTROY),
+        StateFlags::all(),
+    )?;
     match read_replies(socket, |_, _| {}) {
         Err(e) if e.raw_os_error() == Some(libc_enoent()) => Ok(()),
         other => other,
@@ -169,6 +211,7 @@ fn send(
     family: u8,
     socket_id: SocketId,
     message_type: Option<u16>,
+    states: StateFlags,
 ) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
     header.flags = match message_type {
@@ -181,7 +224,7 @@ fn send(
             family,
             protocol: IPPROTO_TCP,
             extensions: ExtensionFlags::empty(),
-            states: StateFlags::all(),
+            states,
             socket_id,
         })
         .into(),
@@ -240,6 +283,7 @@ mod tests {
         let table = SocketTable::open(None);
         assert!(table.netlink.is_some(), "sock_diag is available here");
         assert_eq!(table.port(port).listening, 1);
+        assert_eq!(table.listening(port), 1);
         let _client = TcpStream::connect(("127.0.0.1", port)).unwrap();
         let (_served, _) = listener.accept().unwrap();
         let counts = table.port(port);
@@ -251,6 +295,27 @@ mod tests {
             crate::orchestrator::sys::proc_sockets(std::process::id(), port),
             counts
         );
+    }
+
+    #[test]
+    fn a_dual_stack_listener_and_its_v4_peer_are_counted_in_its_family() {
+        // A v6 listener on every address takes v4 connections as
+        // v4-mapped v6 sockets: asked of the listener's family only, they
+        // are all found.
+        let Ok(listener) = TcpListener::bind("[::]:0") else {
+            return; // no IPv6 on this machine: nothing to count
+        };
+        let port = listener.local_addr().unwrap().port();
+        let table = SocketTable::open(None);
+        assert_eq!(table.listening(port), 1);
+        let _v4 = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (_served, _) = listener.accept().unwrap();
+        let counts = table.port(port);
+        assert_eq!((counts.listening, counts.established), (1, 1));
+        drop(listener);
+        // Without a listener both families are asked (what lingers).
+        assert_eq!(table.listening(port), 0);
+        assert_eq!(table.port(port).established, 1);
     }
 
     #[test]

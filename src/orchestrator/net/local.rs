@@ -77,6 +77,10 @@ impl Network for Local {
         self.sockets.port(port)
     }
 
+    fn listening(&self, _host: &str, port: u16) -> usize {
+        self.sockets.listening(port)
+    }
+
     fn clear_sockets(&self) -> Result<usize> {
         // Only a namespace of our own holds nothing but our runs' sockets.
         if self.isolated {

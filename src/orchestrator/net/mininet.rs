@@ -379,6 +379,13 @@ impl Network for Mininet {
         }
     }
 
+    fn listening(&self, host: &str, port: u16) -> usize {
+        match self.hosts.iter().position(|h| h.name == host) {
+            Some(i) => self.sockets[i].listening(port),
+            None => 0,
+        }
+    }
+
     fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String> {
         let pid = self.host(host).map(|h| h.ns_pid).unwrap_or(0);
         let mut out = vec![self.mnexec.clone(), "-a".to_string(), pid.to_string()];

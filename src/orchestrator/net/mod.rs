@@ -33,6 +33,11 @@ pub trait Network {
     fn host(&self, name: &str) -> Option<&Host>;
     /// The TCP sockets of `host` with local port `port`.
     fn port_sockets(&self, host: &str, port: u16) -> PortSockets;
+    /// How many sockets of `host` listen on `port` (cheaper to ask than
+    /// [`Network::port_sockets`]).
+    fn listening(&self, host: &str, port: u16) -> usize {
+        self.port_sockets(host, port).listening
+    }
     /// The command line that runs `argv` on `host`.
     fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String>;
     /// The port the server should listen on, given the scenario's port and

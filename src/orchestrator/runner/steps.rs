@@ -61,7 +61,7 @@ impl Runner<'_> {
         let port = self.port;
         let what = format!("the server to listen on port {port}");
         self.wait(&what, STEP_TIMEOUT, &mut |r| {
-            if r.server_sockets().listening > 0 {
+            if r.net.listening(&r.scenario.server.host, port) > 0 {
                 return Ok(true);
             }
             r.gone(server)?;
