@@ -121,7 +121,44 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
 /// `/proc/PID/task/*/syscall` shows): the program waits for what a person
 /// would type.
 pub fn reads_stdin(pid: u32) -> bool {
-    let reads = [libc::SYS_read, libc::SYS_readv].map(|n| format!("{n} 0x0 "));
+    let mut reads = false;
+    each_thread_call(pid, |call| {
+        reads |= is_stdin_read(call);
+        !reads
+    });
+    reads
+}
+
+/// Whether every thread of process `pid` and of the processes it started
+/// is blocked in a system call, and none of them reads its stdin: a client
+/// that was typed into has done what the line made it do (sent its
+/// message) and waits for something else (the reply). A thread running,
+/// or preempted outside a system call, is not settled yet.
+pub fn settled_off_stdin(pid: u32) -> bool {
+    let mut settled = true;
+    let mut threads = 0;
+    each_thread_call(pid, |call| {
+        threads += 1;
+        let blocked = call
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<i64>().ok())
+            .is_some_and(|n| n >= 0);
+        settled &= blocked && !is_stdin_read(call);
+        settled
+    });
+    settled && threads > 0
+}
+
+fn is_stdin_read(call: &str) -> bool {
+    [libc::SYS_read, libc::SYS_readv]
+        .iter()
+        .any(|n| call.starts_with(&format!("{n} 0x0 ")))
+}
+
+/// Calls `each` with `/proc/PID/task/TID/syscall` of every thread of `pid`
+/// and of its descendants (up to 64 processes), while it returns true.
+fn each_thread_call(pid: u32, mut each: impl FnMut(&str) -> bool) {
     let mut pending = vec![pid];
     let mut seen = 0;
     while let Some(pid) = pending.pop() {
@@ -130,9 +167,11 @@ pub fn reads_stdin(pid: u32) -> bool {
             continue;
         };
         for task in tasks.flatten() {
-            let call = std::fs::read_to_string(task.path().join("syscall")).unwrap_or_default();
-            if reads.iter().any(|r| call.starts_with(r.as_str())) {
-                return true;
+            let Ok(call) = std::fs::read_to_string(task.path().join("syscall")) else {
+                continue;
+            };
+            if !each(&call) {
+                return;
             }
             let children =
                 std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
@@ -145,7 +184,6 @@ pub fn reads_stdin(pid: u32) -> bool {
             }
         }
     }
-    false
 }
 
 /// Whether any process (a zombie included) has process group `pgid`:

@@ -226,6 +226,13 @@ impl Runner<'_> {
         p.running && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
     }
 
+    /// Whether program `idx`, typed into, has settled elsewhere than its
+    /// stdin (see [`sys::settled_off_stdin`]).
+    pub(super) fn settled_off_stdin(&self, idx: usize) -> bool {
+        let p = &self.procs[idx];
+        !p.running || p.group.is_some_and(|g| sys::settled_off_stdin(g.pid))
+    }
+
     /// Types one line into program `idx`'s stdin.
     pub(super) fn type_line(&mut self, idx: usize, text: &str) -> Result<(), RunError> {
         let label = self.procs[idx].info.label();

@@ -16,6 +16,9 @@ const SHORT_SLEEP: Duration = Duration::from_millis(5);
 /// How long a greeted client may take to start reading its stdin before
 /// it is typed into anyway.
 const STDIN_WAIT: Duration = Duration::from_millis(500);
+/// How long a client typed into may take to send before the next step
+/// goes on anyway.
+const SENT_WAIT: Duration = Duration::from_millis(100);
 
 impl Runner<'_> {
     /// Starts the server, then carries out every step in order.
@@ -83,7 +86,7 @@ impl Runner<'_> {
         let what = format!("client {client} to connect");
         loop {
             self.wait(&what, STEP_TIMEOUT, &mut |r| {
-                if r.server_sockets().established >= want {
+                if r.has_connected(idx, want) {
                     return Ok(true);
                 }
                 r.gone(idx)?;
@@ -91,7 +94,7 @@ impl Runner<'_> {
                 // A client that asks for its name before it connects.
                 Ok(!r.procs[idx].name_typed && r.reads_stdin(idx))
             })?;
-            if self.server_sockets().established >= want {
+            if self.has_connected(idx, want) {
                 break;
             }
             self.type_name(c, idx)?;
@@ -101,6 +104,18 @@ impl Runner<'_> {
             connections: want,
         });
         Ok(())
+    }
+
+    /// Whether the server's host has `want` connections on its port — or
+    /// client `idx` printed a greeting, which it can only have been sent
+    /// over a connection: a pair that needs nothing typed may finish its
+    /// whole round (and the server close every connection) between two
+    /// looks at the sockets.
+    fn has_connected(&self, idx: usize, want: usize) -> bool {
+        self.server_sockets().established >= want
+            || self.printed(idx, |l| {
+                protocol::read_greeting(l, protocol::Framing::Printed).is_some()
+            })
     }
 
     /// Types client `c`'s name (once), announced by a `sending` step.
@@ -158,7 +173,29 @@ impl Runner<'_> {
             return Ok(());
         }
         self.until_it_reads(idx)?;
-        self.type_name(c, idx)
+        self.type_name(c, idx)?;
+        self.until_it_sent(idx)
+    }
+
+    /// Waits, a little, until client `idx`, typed into, has sent: it is
+    /// blocked elsewhere than on its stdin (on the reply, as a rule). A
+    /// step after a send then starts from the message's departure, not
+    /// from the typing: a gap of 0.2 ms between two sends is 0.2 ms
+    /// between the messages even when the first client is woken late on a
+    /// busy machine. One that never settles (it spins) is waited for a
+    /// little only.
+    fn until_it_sent(&mut self, idx: usize) -> Result<(), RunError> {
+        if self.settled_off_stdin(idx) {
+            return Ok(());
+        }
+        let what = format!("{} to send", self.procs[idx].info.label());
+        self.poll = Duration::from_micros(200);
+        let waited = self.wait(&what, SENT_WAIT, &mut |r| Ok(r.settled_off_stdin(idx)));
+        self.poll = super::POLL;
+        match waited {
+            Err(RunError::TimedOut { .. }) => Ok(()),
+            other => other,
+        }
     }
 
     /// `send: [a, b]`: once both have been greeted and wait for their
