@@ -23,6 +23,7 @@ use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::batch::pool::{self, Done, Live, Next};
 use crate::orchestrator::batch::summary::{slim, BatchRun};
+use crate::orchestrator::check;
 use crate::orchestrator::console::stdout_wants_color;
 use crate::orchestrator::event::{ms, EventKind};
 use crate::orchestrator::grade::config::Grading;
@@ -79,7 +80,19 @@ struct Ran {
     what: GradeRun,
     run: BatchRun,
     unreadable_reply: bool,
+    /// The attempts before it, which failed a check that timing decides.
+    earlier: Vec<Attempt>,
 }
+
+/// An attempt at a run that failed only where timing decides.
+struct Attempt {
+    dir: Option<String>,
+    failed: Vec<String>,
+}
+
+/// How many times a run that fails where timing decides is run in all
+/// (see [`crate::orchestrator::check::Check::timing`]).
+const ATTEMPTS: usize = 3;
 
 pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
     let config = args
@@ -179,15 +192,15 @@ fn run_class(
         color,
     };
     let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
-    let mut ran: Vec<Ran> = Vec::new();
-    let mut fatal = None;
+    let mut taken = Taken::default();
     pool::run(
         &batch_items,
         &ctx,
         args.jobs as usize,
         live,
-        &mut |done: Done| on_done(done, &items, &progress, &mut ran, &mut fatal),
+        &mut |done: Done| on_done(done, &items, &progress, &mut taken),
     )?;
+    let Taken { ran, fatal, .. } = taken;
     progress.done();
     drop(pool);
     if let Some(e) = fatal {
@@ -224,41 +237,75 @@ fn run_class(
     })
 }
 
+/// What the runs of a grade have brought back so far.
+#[derive(Default)]
+struct Taken {
+    ran: Vec<Ran>,
+    /// Failed attempts of runs under way, by position.
+    attempts: BTreeMap<usize, Vec<Attempt>>,
+    fatal: Option<anyhow::Error>,
+}
+
 fn on_done(
     done: Done,
     items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
     progress: &Progress,
-    ran: &mut Vec<Ran>,
-    fatal: &mut Option<anyhow::Error>,
+    taken: &mut Taken,
 ) -> Next {
     let (item, what) = &items[done.position];
-    match done.result {
-        Ok(finished) => {
-            let unreadable_reply = unreadable_reply(&finished.record);
-            let run = BatchRun {
-                index: item.index,
-                key: item.key.clone(),
-                label: item.label.clone(),
-                dir: finished
-                    .dir
-                    .as_deref()
-                    .and_then(|d| d.file_name())
-                    .map(|n| format!("runs/{}", n.to_string_lossy())),
-                record: slim(finished.record),
-            };
-            progress.finished(&run, &done.output);
-            ran.push(Ran {
-                what: what.clone(),
-                run,
-                unreadable_reply,
-            });
-            Next::Go
-        }
+    let finished = match done.result {
+        Ok(finished) => finished,
         Err(e) => {
-            fatal.get_or_insert(e.context(format!("the run {} failed", item.label)));
-            Next::Stop
+            let e = e.context(format!("the run {} failed", item.label));
+            taken.fatal.get_or_insert(e);
+            return Next::Stop;
         }
+    };
+    let unreadable_reply = unreadable_reply(&finished.record);
+    let run = BatchRun {
+        index: item.index,
+        key: item.key.clone(),
+        label: item.label.clone(),
+        dir: finished
+            .dir
+            .as_deref()
+            .and_then(|d| d.file_name())
+            .map(|n| format!("runs/{}", n.to_string_lossy())),
+        record: slim(finished.record),
+    };
+    let earlier = taken.attempts.entry(done.position).or_default();
+    let on_timing = run.record.verdicts.iter().any(check::failed_on_timing);
+    if on_timing && earlier.len() + 1 < ATTEMPTS && !interrupted() {
+        let why = format!(
+            "        AGAIN {} failed where timing decides: attempt {} of {ATTEMPTS}",
+            item.label,
+            earlier.len() + 2
+        );
+        progress.retried(&run, &done.output, &why);
+        earlier.push(Attempt {
+            dir: run.dir.clone(),
+            failed: failed_ids(&run.record),
+        });
+        return Next::Again;
     }
+    progress.finished(&run, &done.output);
+    let earlier = taken.attempts.remove(&done.position).unwrap_or_default();
+    taken.ran.push(Ran {
+        what: what.clone(),
+        run,
+        unreadable_reply,
+        earlier,
+    });
+    Next::Go
+}
+
+fn failed_ids(record: &RunRecord) -> Vec<String> {
+    record
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .map(|v| v.id.clone())
+        .collect()
 }
 
 /// Whether one of our clients printed a reply from the server that is
@@ -335,6 +382,9 @@ fn graded_run(r: &Ran) -> GradedRun {
     if let Some(e) = &record.error {
         notes.push(e.clone());
     }
+    if !r.earlier.is_empty() {
+        notes.push(attempts_note(r));
+    }
     GradedRun {
         pairing: r.what.pairing,
         case: r.what.case.to_string(),
@@ -347,6 +397,34 @@ fn graded_run(r: &Ran) -> GradedRun {
             .map(|v| v.id.clone())
             .collect(),
         notes,
+    }
+}
+
+/// What a run's earlier attempts say: it failed a check that timing
+/// decides, and was run again.
+fn attempts_note(r: &Ran) -> String {
+    let earlier: Vec<String> = r
+        .earlier
+        .iter()
+        .map(|a| {
+            format!(
+                "{} failed {}",
+                a.dir.as_deref().unwrap_or("an attempt"),
+                a.failed.join(", ")
+            )
+        })
+        .collect();
+    let n = r.earlier.len() + 1;
+    if r.run.record.passed() {
+        format!(
+            "passed on attempt {n} ({}): timing decides the checks that failed — a program woken late on a busy machine, or a race in the program",
+            earlier.join("; ")
+        )
+    } else {
+        format!(
+            "failed all {n} attempts ({}): not the machine's timing",
+            earlier.join("; ")
+        )
     }
 }
 

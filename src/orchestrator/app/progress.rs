@@ -65,6 +65,18 @@ impl Progress {
         }
     }
 
+    /// A run that will be run again: its lines and why, and the bar stays
+    /// where it is (the run is not done yet).
+    pub fn retried(&self, run: &BatchRun, output: &[String], why: &str) {
+        if self.lines {
+            for line in output {
+                self.say(line);
+            }
+            self.say(&status_line(run, self.paint));
+            self.say(why);
+        }
+    }
+
     /// The batch ended: the bar goes.
     pub fn done(&self) {
         if let Some(bar) = &self.bar {

@@ -48,6 +48,8 @@ pub enum Next {
     Go,
     /// Take no new item (`--fail-fast`); runs under way finish.
     Stop,
+    /// Run the same item again, on the same worker, before any other.
+    Again,
 }
 
 /// Runs `items` on `jobs` workers; calls `done` for each run as it ends.
@@ -120,11 +122,15 @@ fn worker(
         Live::Print { quiet, verbose } => Term::new(quiet, verbose),
         Live::Keep { verbose, color, .. } => Term::keeping(verbose, color),
     };
+    let mut again = None;
     loop {
         if stop.load(Ordering::SeqCst) || ctx.interrupted.load(Ordering::SeqCst) {
             break;
         }
-        let Some(position) = queue.lock().expect("queue").pop_front() else {
+        let next = again
+            .take()
+            .or_else(|| queue.lock().expect("queue").pop_front());
+        let Some(position) = next else {
             break;
         };
         let result = run_item(&items[position], &mut session, ctx, &term);
@@ -143,8 +149,13 @@ fn worker(
         // The answer comes once the caller has taken the run in, and with
         // it whether to go on: only then is the queue looked at again.
         let (answer, answered) = mpsc::sync_channel(1);
-        if tx.send((done, answer)).is_err() || answered.recv() != Ok(Next::Go) {
+        if tx.send((done, answer)).is_err() {
             break;
+        }
+        match answered.recv() {
+            Ok(Next::Go) => {}
+            Ok(Next::Again) => again = Some(position),
+            Ok(Next::Stop) | Err(_) => break,
         }
     }
     Ok(session.close())

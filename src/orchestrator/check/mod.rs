@@ -63,6 +63,10 @@ pub struct Check {
     pub title: &'static str,
     /// Judges a run; returns this row's verdicts (none when it does not apply).
     pub judge: fn(&Run) -> Vec<Verdict>,
+    /// Whether its verdict rests on when things happened, so that a
+    /// program woken late on a busy machine can fail it: grading runs a
+    /// run such a verdict failed again before charging it.
+    pub timing: bool,
 }
 
 /// Every check, in the order its verdicts are reported.
@@ -71,58 +75,75 @@ pub const CHECKS: &[Check] = &[
         id: "steps",
         title: "Every step of the scenario was carried out",
         judge: programs::steps,
+        timing: false,
     },
     Check {
         id: "greeting",
         title: "Each client was greeted as the letter of its connect position",
         judge: greeting::letters,
+        timing: false,
     },
     Check {
         id: "greeting.after_both",
         title: "No client was greeted before both clients had connected",
         judge: greeting::after_both,
+        timing: true,
     },
     Check {
         id: "ack.same",
         title: "Both clients received the same acknowledgment",
         judge: ack::same,
+        timing: false,
     },
     Check {
         id: "ack.names",
         title: "The acknowledgment pairs each letter with that client's name",
         judge: ack::names,
+        timing: false,
     },
     Check {
         id: "ack.order",
         title: "The acknowledgment reports the arrival order",
         judge: ack::order,
+        timing: true,
     },
     Check {
         id: "server.messages",
         title: "The server printed both clients' messages",
         judge: server::messages,
+        timing: false,
     },
     Check {
         id: "server.sent_ack",
         title: "The server printed that it sent the acknowledgment to both",
         judge: server::sent_ack,
+        timing: false,
     },
     Check {
         id: "exit",
         title: "Every program exited with code 0 on its own and left nothing running",
         judge: programs::exits,
+        timing: false,
     },
     Check {
         id: "output",
         title: "No program printed more than the orchestrator keeps",
         judge: programs::output,
+        timing: false,
     },
     Check {
         id: "line",
         title: "The scenario's own expected lines (expect.lines)",
         judge: programs::lines,
+        timing: false,
     },
 ];
+
+/// Whether a failed verdict is one that timing can decide (see
+/// [`Check::timing`]).
+pub fn failed_on_timing(v: &Verdict) -> bool {
+    !v.passed && check(&v.check).is_some_and(|c| c.timing)
+}
 
 /// The row with this id.
 pub fn check(id: &str) -> Option<&'static Check> {
