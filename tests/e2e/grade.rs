@@ -301,10 +301,18 @@ fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
     // A failed item cites its evidence: the run, and what was observed.
     let bob = std::fs::read_to_string(dir.join("bob-connect-order/report.md")).unwrap();
     assert!(bob.contains("ack.order"), "{bob}");
+    // A check that timing decides is run again before it is charged: the
+    // report cites the last attempt and names the earlier ones.
     assert!(
-        bob.contains("runs/bob-connect-order-server-case2/report.md"),
+        bob.contains("runs/bob-connect-order-server-case2-3/report.md"),
         "{bob}"
     );
+    assert!(
+        bob.contains("failed all 3 attempts (runs/bob-connect-order-server-case2 failed ack.order"),
+        "{bob}"
+    );
+    let alice = std::fs::read_to_string(dir.join("alice-correct/report.md")).unwrap();
+    assert!(!alice.contains("failed all"), "{alice}");
 
     // The sandbox held: the class is as it was (oscar wrote into a
     // sibling's folder, peggy into her own), nothing reached /etc.
