@@ -27,8 +27,10 @@ use predicates::str::contains;
 
 use crate::support::{bin, manifest_dir};
 
-/// The longest any single wait in these tests may take.
-const WAIT: Duration = Duration::from_secs(20);
+/// The longest any single wait in these tests may take. Every line they
+/// wait for comes within milliseconds, so a server or client that has
+/// gone wrong fails its test within seconds, not minutes.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// The margin between one client's message leaving and the next client
 /// being told to type. The server stamps a message's arrival when its
