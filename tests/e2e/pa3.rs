@@ -10,7 +10,7 @@
 //! everything the process printed so far, and every child is killed when
 //! its [`Proc`] guard is dropped, so a failing test leaves nothing behind.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
@@ -39,6 +39,11 @@ const WAIT: Duration = Duration::from_secs(10);
 /// unambiguous. It is the point of the case 1 / case 2 tests, not a guess
 /// at how long something takes.
 const ORDER_GAP: Duration = Duration::from_millis(150);
+
+/// How long X, connected alone, must hear nothing (rubric item 5: the
+/// greetings come only once both clients are connected). A server that
+/// greets on accept does so within a millisecond of accepting.
+const ALONE: Duration = Duration::from_millis(500);
 
 /// How long the "person" at a stdin client takes to type their name.
 const TYPING_DELAY: Duration = Duration::from_secs(1);
@@ -389,7 +394,7 @@ impl Peer {
         let mut buf = Vec::new();
         match self.reader.read_to_end(&mut buf) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
             Err(e) => panic!(
                 "the server did not close the connection ({e}); got {:?}",
                 String::from_utf8_lossy(&buf)
@@ -400,6 +405,25 @@ impl Peer {
 
     fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("send to the server");
+    }
+
+    /// Asserts that the server sends nothing, and keeps the connection
+    /// open, for `quiet`.
+    fn assert_silent_for(&mut self, quiet: Duration) {
+        self.stream.set_read_timeout(Some(quiet)).unwrap();
+        let heard = self.reader.fill_buf().map(<[u8]>::to_vec);
+        self.stream.set_read_timeout(Some(WAIT)).unwrap();
+        match heard {
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Ok(bytes) if bytes.is_empty() => {
+                panic!("the server closed the connection within {quiet:?}")
+            }
+            Ok(bytes) => panic!(
+                "the server sent {:?} within {quiet:?}, when it should have said nothing",
+                String::from_utf8_lossy(&bytes)
+            ),
+            Err(e) => panic!("reading from the server failed: {e}"),
+        }
     }
 }
 
@@ -430,6 +454,26 @@ fn case1_x_connects_first_and_sends_first() {
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
     assert_server_ok(&mut server, "Client X: Alice", "Client Y: Bob", ack);
+}
+
+/// Rubric item 5: the server greets the clients only once both are
+/// connected. X, accepted and alone (the server has printed so), hears
+/// nothing; once Y connects, each is told its letter.
+#[test]
+fn x_hears_nothing_until_y_has_connected() {
+    let (mut server, port) = server(&[]);
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    x.assert_silent_for(ALONE);
+    let mut y = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client X: Alice\n");
+    thread::sleep(ORDER_GAP);
+    y.send(b"Client Y: Bob\n");
+    assert_eq!(x.line(), "X: Alice received before Y: Bob");
+    server.finish().assert().success();
 }
 
 #[test]
