@@ -573,6 +573,39 @@ fn newline_less_bare_name_is_attributed_to_its_connection() {
         .stderr(contains("Client Y sent a bare message \"Bob\""));
 }
 
+/// A prefix naming the other letter (`Client Y: Alice` on X's connection)
+/// counts for the connection it came on, and the server notes it; a
+/// message with its own letter is taken without a note.
+#[test]
+fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
+    let (mut server, port) = server(&[]);
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client Y: Alice\n");
+    thread::sleep(ORDER_GAP);
+    y.send(b"Client Y: Bob\n");
+    let ack = "X: Alice received before Y: Bob";
+    assert_eq!(x.line(), ack);
+    assert_eq!(y.line(), ack);
+    server
+        .finish()
+        .assert()
+        .success()
+        .stdout(
+            contains("Arrived 1st: Client X: Alice").and(contains("Arrived 2nd: Client Y: Bob")),
+        )
+        .stderr(
+            contains("note: Client X (127.0.0.1:")
+                .and(contains(
+                    "wrote \"Client Y: Alice\", naming Y; it connected as X, so it counts as X's",
+                ))
+                .and(contains("\"Client Y: Bob\"").not()),
+        );
+}
+
 // ---------------------------------------------------------------------------
 // The stdin client and serving more than one pair.
 
@@ -622,6 +655,45 @@ fn two_rounds_serve_two_pairs_in_turn() {
         .assert()
         .success()
         .stdout(contains("Sent acknowledgment to both X and Y").count(2));
+}
+
+/// `--rounds 0` is the seed's "infinite loop": pair after pair, and a pair
+/// that fails (X leaves without a word) is reported, not the end of the
+/// server.
+#[test]
+fn rounds_0_serves_pair_after_pair_and_outlives_a_failed_one() {
+    let (mut server, port) = server(&["--rounds", "0"]);
+    let x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    server.out("as Client Y");
+    drop(x); // X leaves before sending anything: round 1 fails
+    server.err("error: round 1 failed: ");
+    y.rest(); // and Y is let go
+    for round in 2..=3 {
+        let (ack_x, ack_y) = raw_round(&mut server, port);
+        assert_eq!(ack_x, ack_y, "round {round}");
+        server.out("Sent acknowledgment to both X and Y");
+    }
+    assert!(
+        matches!(server.child.try_wait(), Ok(None)),
+        "the server stopped after three pairs\n{}",
+        server.transcript()
+    );
+}
+
+/// One round of two raw peers: X connects (the server accepts it), then
+/// Y; both are greeted; X writes `Client X: Alice`, Y `Client Y: Bob`
+/// right after. Returns the ack each received.
+fn raw_round(server: &mut Proc, port: u16) -> (String, String) {
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client X: Alice\n");
+    y.send(b"Client Y: Bob\n");
+    (x.line(), y.line())
 }
 
 // ---------------------------------------------------------------------------
