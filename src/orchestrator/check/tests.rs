@@ -328,3 +328,54 @@ fn a_greeting_when_the_second_client_never_started_fails_after_both() {
     let o = observed(&j, "greeting.after_both");
     assert_eq!(o, "client a was greeted, and client b was never started");
 }
+
+#[test]
+fn lines_the_clients_printed_do_not_count_as_the_servers() {
+    // A server that prints nothing of what it received: the clients' own
+    // "Sent to Server: Client X: Alice" lines are not the server's.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| {
+        !(e.process == "server" && e.output().is_some_and(|(_, t)| t.starts_with("Arrived")))
+    });
+    events.push(out(30.5, "b", "Sent to Server: Client Y: Bob"));
+    events.push(out(230.5, "a", "Sent to Server: Client X: Alice"));
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let s = scenario("expect:\n  lines:\n    - { process: server, contains: 'Client X: Alice' }\n");
+    let j = judge(&s, &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["server.messages", "line.1"]);
+    assert_eq!(
+        observed(&j, "server.messages"),
+        "Client X: Alice: missing; Client Y: Bob: missing"
+    );
+}
+
+#[test]
+fn a_failed_exit_quotes_its_own_last_stderr_line_not_another_programs() {
+    // Y leaves without a word: the server says so and exits 1, then X,
+    // left without an ack, says so on its own stderr and exits 1.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| e.t_ms < 30.0);
+    events.push(err(
+        40.0,
+        "server",
+        "error: Client Y (10.0.0.3:40000) disconnected before sending its message",
+    ));
+    events.push(out(41.0, "server", "closing"));
+    events.push(err(
+        42.0,
+        "a",
+        "error: the server closed the connection before acknowledging our message",
+    ));
+    let mut p = procs();
+    p[0] = proc("server", 1);
+    p[1] = proc("a", 1);
+    let j = judge(&scenario(""), &p, &events, Some("b never sent"));
+    assert_eq!(
+        observed(&j, "exit.server"),
+        "exited with code 1 (its last line on stderr: \"error: Client Y (10.0.0.3:40000) disconnected before sending its message\")"
+    );
+    assert_eq!(
+        observed(&j, "exit.a"),
+        "exited with code 1 (its last line on stderr: \"error: the server closed the connection before acknowledging our message\")"
+    );
+}
