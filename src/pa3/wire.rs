@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags};
 use nix::sys::time::TimeSpec;
 
-use super::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
+use super::protocol::{FrameError, Framer, MAX_MESSAGE_BYTES, MESSAGE_DEADLINE, QUIET_PERIOD};
 
 /// Why no message could be read.
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +59,17 @@ pub struct MessageReader {
 }
 
 impl MessageReader {
+    /// A reader of messages up to [`MAX_MESSAGE_BYTES`] (the server's).
     pub fn new(stream: TcpStream, timing: Timing) -> MessageReader {
+        MessageReader::with_limit(stream, timing, MAX_MESSAGE_BYTES)
+    }
+
+    /// A reader of lines up to `limit` bytes (a client's: an ack holds
+    /// two names, see [`MAX_ACK_BYTES`](super::protocol::MAX_ACK_BYTES)).
+    pub fn with_limit(stream: TcpStream, timing: Timing, limit: usize) -> MessageReader {
         MessageReader {
             stream,
-            framer: Framer::new(),
+            framer: Framer::with_limit(limit),
             pending: VecDeque::new(),
             eof: false,
             timing,

@@ -881,6 +881,49 @@ fn client_without_a_server_gives_up_after_its_connect_timeout() {
     );
 }
 
+/// The longest message the server takes (`MAX_MESSAGE_BYTES`, its line
+/// end not counted) is one the client sends; and the ack that names two
+/// such names, twice as long, reaches both clients whole.
+#[test]
+fn the_client_sends_the_longest_message_the_server_takes() {
+    let room = MAX_MESSAGE_BYTES - "Client X: ".len();
+    let (a, b) = ("a".repeat(room), "b".repeat(room));
+    let (mut server, port) = server(&[]);
+    let mut x = connect(&mut server, "x", port, Some(&a), 'X');
+    let mut y = connect(&mut server, "y", port, Some(&b), 'Y');
+    let first = server.out("Arrived 1st: Client ");
+    let ack = if first.contains("Client X") {
+        format!("X: {a} received before Y: {b}")
+    } else {
+        format!("Y: {b} received before X: {a}")
+    };
+    assert_client_ok(&mut x, &format!("Client X: {a}"), &ack);
+    assert_client_ok(&mut y, &format!("Client Y: {b}"), &ack);
+    server.finish().assert().success();
+}
+
+/// A name that would make the message one byte longer than the server
+/// takes is refused by the client itself, saying why, before anything
+/// is sent.
+#[test]
+fn the_client_refuses_a_message_longer_than_the_server_takes() {
+    let too_long = "b".repeat(MAX_MESSAGE_BYTES - "Client X: ".len() + 1);
+    let (mut server, port) = server(&[]);
+    let mut x = connect(&mut server, "x", port, Some(&too_long), 'X');
+    let _y = Peer::connect(port);
+    x.finish()
+        .assert()
+        .code(1)
+        .stdout(contains("Sent to Server:").not())
+        .stderr(contains(format!(
+            "error: the message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
+            MAX_MESSAGE_BYTES + 1
+        )));
+    server.finish().assert().code(1).stderr(
+        contains("Client X (127.0.0.1:").and(contains("disconnected before sending its message")),
+    );
+}
+
 #[test]
 fn client_whose_stdin_closes_before_a_name_fails() {
     let (mut server, port) = server(&[]);
