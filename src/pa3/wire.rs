@@ -272,6 +272,28 @@ mod tests {
         panic!("no SO_TIMESTAMPNS stamp came with the bytes");
     }
 
+    /// A socket that fails (here: one that was never connected) is
+    /// reported at once as the error it is, not waited on as a silent peer.
+    #[test]
+    fn a_failing_socket_is_an_error_at_once_not_silence() {
+        use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+        let fd = socket(
+            AddressFamily::Inet,
+            SockType::Stream,
+            SockFlag::empty(),
+            None,
+        )
+        .unwrap();
+        let idle = Duration::from_secs(2);
+        let mut reader = MessageReader::new(TcpStream::from(fd), Timing::with_idle(Some(idle)));
+        let started = Instant::now();
+        match reader.next_message(|_| {}) {
+            Err(WireError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::NotConnected),
+            other => panic!("expected ENOTCONN, got {other:?}"),
+        }
+        assert!(started.elapsed() < idle / 2, "took {:?}", started.elapsed());
+    }
+
     #[test]
     fn an_unstamped_socket_reads_bytes_without_a_stamp() {
         let (mut client, server) = pair();

@@ -714,6 +714,26 @@ fn early_disconnect_fails_the_round_naming_the_client() {
     bob.finish().assert().code(1).stderr(contains("error:"));
 }
 
+/// A client that dies after its greeting arrived, without reading it, is
+/// gone with a reset rather than a clean close (the kernel resets a
+/// connection closed with data unread): that too is a client that
+/// disconnected before sending its message.
+#[test]
+fn a_client_gone_with_a_reset_is_reported_as_disconnected() {
+    let (mut server, port) = server(&[]);
+    let x = Peer::connect(port);
+    server.out("as Client X");
+    let _y = Peer::connect(port);
+    server.out("Sent greetings");
+    let mut byte = [0u8; 1];
+    x.stream.peek(&mut byte).expect("the greeting arrives"); // there, unread
+    drop(x);
+    server.finish().assert().code(1).stderr(
+        contains("error: Client X (127.0.0.1:")
+            .and(contains("disconnected before sending its message")),
+    );
+}
+
 #[test]
 fn third_client_is_turned_away_and_the_round_succeeds() {
     let (mut server, port, mut alice, mut bob) = greeted_pair("alice", "bob");
