@@ -4,6 +4,7 @@ use crate::orchestrator::event::{EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::Role;
 use crate::orchestrator::scenario::{parse, Capabilities};
 use crate::orchestrator::sys::Signal;
+use crate::pa3::protocol::SENT_ACK;
 use std::path::Path;
 
 const CASE2: &str = "\
@@ -378,4 +379,139 @@ fn a_failed_exit_quotes_its_own_last_stderr_line_not_another_programs() {
         observed(&j, "exit.a"),
         "exited with code 1 (its last line on stderr: \"error: the server closed the connection before acknowledging our message\")"
     );
+}
+
+#[test]
+fn an_ack_with_one_name_wrong_fails_ack_names_and_says_which() {
+    // A server that mangles one name: Y's is right, X's is not.
+    let bad = "Y: Bob received before X: Carol";
+    let j = judge(&scenario(""), &procs(), &recorded(bad, bad, 200.0), None);
+    assert_eq!(failed(&j), vec!["ack.names", "ack.order"]);
+    assert_eq!(observed(&j, "ack.names"), "X: Carol, Y: Bob");
+}
+
+#[test]
+fn far_apart_sends_decide_the_order_whatever_the_server_claims() {
+    // Y typed 200 ms before X (the margin is 100 ms), yet the server
+    // claims, and told both clients, that X's message came first.
+    let xay = "X: Alice received before Y: Bob";
+    let mut events = recorded(xay, xay, 200.0);
+    for e in &mut events {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            if text.starts_with("Acknowledgment: ") {
+                *text = format!("Acknowledgment: {xay}");
+            }
+        }
+    }
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["ack.order"]);
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(
+        v.title
+            .contains("the sends were 200 ms apart (≥ 100 ms), so arrival follows send order"),
+        "{}",
+        v.title
+    );
+    // The evidence: both sends, the server's claim, both clients' acks.
+    let shown: Vec<(&str, String)> = v
+        .evidence
+        .iter()
+        .map(|e| (e.process.as_str(), e.kind.to_string()))
+        .collect();
+    for (p, text) in [
+        ("b", "Bob"),
+        ("a", "Alice"),
+        ("server", "Acknowledgment: X: Alice"),
+        ("a", "From Server: X: Alice"),
+        ("b", "From Server: X: Alice"),
+    ] {
+        assert!(
+            shown.iter().any(|(q, t)| *q == p && t.contains(text)),
+            "no {p} event with {text:?} in the evidence: {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn sub_millisecond_gaps_are_told_to_the_microsecond() {
+    let j = judge(&scenario(""), &procs(), &recorded(YBX, YBX, 0.25), None);
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(
+        v.title
+            .contains("the sends were only 0.25 ms apart (< 100 ms)"),
+        "{}",
+        v.title
+    );
+}
+
+#[test]
+fn without_typed_sends_the_order_of_the_send_steps_decides() {
+    // Clients that sent on their own (given their names): nothing was
+    // typed, and the steps' send order (b, then a) is what is expected.
+    let xay = "X: Alice received before Y: Bob";
+    let mut events = recorded(xay, xay, 200.0);
+    events.retain(|e| !matches!(e.kind, EventKind::Typed { .. }));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["ack.order"]);
+    assert_eq!(j.ack_expected.as_deref(), Some(YBX));
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(v.title.contains("(from the send order)"), "{}", v.title);
+}
+
+#[test]
+fn clients_greeted_with_each_others_letters_fail_their_greeting_checks() {
+    // A server that calls the first client to connect Y.
+    let mut events = recorded(YBX, YBX, 200.0);
+    for e in &mut events {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            *text = match text.as_str() {
+                "From Server: Client X connected" => "From Server: Client Y connected".into(),
+                "From Server: Client Y connected" => "From Server: Client X connected".into(),
+                _ => continue,
+            };
+        }
+    }
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["greeting.a", "greeting.b"]);
+    assert_eq!(observed(&j, "greeting.a"), "Client Y connected");
+}
+
+#[test]
+fn a_greeting_in_the_same_microsecond_as_the_last_start_is_not_early() {
+    // The check fails a server only on proof: a greeting stamped in the
+    // very microsecond the last client was started cannot be told from a
+    // right one.
+    let mut events = recorded(YBX, YBX, 200.0);
+    for e in &mut events {
+        if e.process == "a" && e.output().is_some_and(|(_, t)| t.contains("connected")) {
+            e.t_ms = 12.0; // b was started at t = 12 ms
+        }
+    }
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+}
+
+#[test]
+fn a_program_that_exits_0_is_not_quoted_for_what_it_said_on_stderr() {
+    // Our server notes a bare message on stderr and goes on to succeed.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(err(
+        299.0,
+        "server",
+        "note: Client Y sent a bare message \"Bob\"; taking it as Client Y's",
+    ));
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(observed(&j, "exit.server"), "exited with code 0");
+}
+
+#[test]
+fn a_server_that_never_says_it_sent_the_ack_fails_server_sent_ack() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| e.output().is_none_or(|(_, t)| t != SENT_ACK));
+    let j = judge(&scenario(""), &procs(), &events, None);
+    assert_eq!(failed(&j), vec!["server.sent_ack"]);
+    assert_eq!(observed(&j, "server.sent_ack"), "not printed");
 }
