@@ -61,8 +61,11 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     say(&format!(
         "{CONNECTED} {peer}; waiting for the server's greeting"
     ));
-    let mut reader =
-        MessageReader::new(stream.try_clone()?, Timing::with_idle(config.reply_timeout));
+    let mut reader = MessageReader::with_limit(
+        stream.try_clone()?,
+        Timing::with_idle(config.reply_timeout),
+        protocol::MAX_ACK_BYTES,
+    );
 
     let greeting = reader
         .next_message_or_complete(is_whole_greeting, |_| {})

@@ -31,6 +31,12 @@ pub const DEFAULT_PORT: u16 = 12000;
 /// input is an error, not a reason to grow a buffer without bound.
 pub const MAX_MESSAGE_BYTES: usize = 1024;
 
+/// The longest acknowledgement the server can send: both names as long as
+/// a message allows (`X: <name> received before Y: <name>`). A client
+/// takes lines from the server up to this long.
+pub const MAX_ACK_BYTES: usize =
+    2 * (MAX_MESSAGE_BYTES - "Client X: ".len()) + "X:  received before Y: ".len();
+
 /// How long a partial message (bytes without a line end) may stay quiet
 /// before we take it as complete. Classic peers never send `\n`.
 pub const QUIET_PERIOD: Duration = Duration::from_millis(200);
@@ -685,14 +691,31 @@ pub enum FrameError {
 /// Splits a byte stream into messages: at `\n`, with `\r` stripped and empty
 /// lines skipped. What is left without a line end stays buffered until more
 /// comes or the caller decides it is complete ([`Framer::take_partial`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Framer {
     buf: Vec<u8>,
+    /// The longest line taken, in bytes, without its line end.
+    limit: usize,
+}
+
+impl Default for Framer {
+    fn default() -> Framer {
+        Framer::with_limit(MAX_MESSAGE_BYTES)
+    }
 }
 
 impl Framer {
+    /// A framer of messages up to [`MAX_MESSAGE_BYTES`].
     pub fn new() -> Framer {
         Framer::default()
+    }
+
+    /// A framer of lines up to `limit` bytes.
+    pub fn with_limit(limit: usize) -> Framer {
+        Framer {
+            buf: Vec::new(),
+            limit,
+        }
     }
 
     /// Feeds bytes; returns the messages they completed, in order.
@@ -705,11 +728,9 @@ impl Framer {
                     out.push(text);
                 }
             } else {
-                if self.buf.len() >= MAX_MESSAGE_BYTES {
+                if self.buf.len() >= self.limit {
                     self.buf.clear();
-                    return Err(FrameError::TooLong {
-                        limit: MAX_MESSAGE_BYTES,
-                    });
+                    return Err(FrameError::TooLong { limit: self.limit });
                 }
                 self.buf.push(b);
             }
@@ -1236,6 +1257,30 @@ mod tests {
         let mut ok = vec![b'a'; MAX_MESSAGE_BYTES];
         ok.push(b'\n');
         assert_eq!(f.push(&ok).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_longest_ack_is_exactly_what_a_client_framer_takes() {
+        let longest = "n".repeat(MAX_MESSAGE_BYTES - "Client X: ".len());
+        assert_eq!(client_message(Letter::Y, &longest).len(), MAX_MESSAGE_BYTES);
+        let ack = Ack {
+            first: Letter::Y,
+            first_name: longest.clone(),
+            second_name: longest,
+        }
+        .line();
+        assert_eq!(ack.len(), MAX_ACK_BYTES);
+        let mut f = Framer::with_limit(MAX_ACK_BYTES);
+        assert_eq!(
+            f.push(format!("{ack}\n").as_bytes()).unwrap(),
+            vec![ack.clone()]
+        );
+        assert_eq!(
+            f.push(format!("{ack}!").as_bytes()),
+            Err(FrameError::TooLong {
+                limit: MAX_ACK_BYTES
+            })
+        );
     }
 
     #[test]

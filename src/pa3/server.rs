@@ -335,3 +335,43 @@ fn turn_away(stream: TcpStream, peer: SocketAddr) {
     );
     let _ = stream.shutdown(Shutdown::Both);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Arrivals the kernel stamped and arrivals it did not (timed by the
+    /// reader thread with [`now`]) are ordered on one clock: the stamp of
+    /// bytes sent between two readings of `now()` lies between them.
+    #[test]
+    fn the_fallback_clock_is_the_clock_of_the_kernels_stamps() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        wire::enable_arrival_stamps(&listener).unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        let mut reader =
+            MessageReader::new(server, Timing::with_idle(Some(Duration::from_secs(5))));
+        // Clocks read microseconds apart may round differently.
+        let slack = Duration::from_millis(1);
+        // The kernel may leave the first segments unstamped while it
+        // switches stamping on (see wire's tests).
+        for _ in 0..200 {
+            let before = now();
+            client.write_all(b"Client X: Alice\n").unwrap();
+            let mut stamp = None;
+            let message = reader.next_message(|s| stamp = s).unwrap();
+            let after = now();
+            assert_eq!(message.as_deref(), Some("Client X: Alice"));
+            if let Some(stamp) = stamp {
+                assert!(
+                    before <= stamp + slack && stamp <= after + slack,
+                    "stamp {stamp:?} is not between {before:?} and {after:?}"
+                );
+                return;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        panic!("no SO_TIMESTAMPNS stamp came with the bytes");
+    }
+}

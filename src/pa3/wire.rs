@@ -13,7 +13,7 @@ use nix::errno::Errno;
 use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags};
 use nix::sys::time::TimeSpec;
 
-use super::protocol::{FrameError, Framer, MESSAGE_DEADLINE, QUIET_PERIOD};
+use super::protocol::{FrameError, Framer, MAX_MESSAGE_BYTES, MESSAGE_DEADLINE, QUIET_PERIOD};
 
 /// Why no message could be read.
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +59,17 @@ pub struct MessageReader {
 }
 
 impl MessageReader {
+    /// A reader of messages up to [`MAX_MESSAGE_BYTES`] (the server's).
     pub fn new(stream: TcpStream, timing: Timing) -> MessageReader {
+        MessageReader::with_limit(stream, timing, MAX_MESSAGE_BYTES)
+    }
+
+    /// A reader of lines up to `limit` bytes (a client's: an ack holds
+    /// two names, see [`MAX_ACK_BYTES`](super::protocol::MAX_ACK_BYTES)).
+    pub fn with_limit(stream: TcpStream, timing: Timing, limit: usize) -> MessageReader {
         MessageReader {
             stream,
-            framer: Framer::new(),
+            framer: Framer::with_limit(limit),
             pending: VecDeque::new(),
             eof: false,
             timing,
@@ -320,6 +327,28 @@ mod tests {
         let first = r.next_message_or_complete(|t| t == "Client X connected", |_| {});
         assert_eq!(first.unwrap().as_deref(), Some("Client X conn"));
         assert!(started.elapsed() >= quiet);
+    }
+
+    /// A socket that fails (here: one that was never connected) is
+    /// reported at once as the error it is, not waited on as a silent peer.
+    #[test]
+    fn a_failing_socket_is_an_error_at_once_not_silence() {
+        use nix::sys::socket::{socket, AddressFamily, SockFlag, SockType};
+        let fd = socket(
+            AddressFamily::Inet,
+            SockType::Stream,
+            SockFlag::empty(),
+            None,
+        )
+        .unwrap();
+        let idle = Duration::from_secs(2);
+        let mut reader = MessageReader::new(TcpStream::from(fd), Timing::with_idle(Some(idle)));
+        let started = Instant::now();
+        match reader.next_message(|_| {}) {
+            Err(WireError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::NotConnected),
+            other => panic!("expected ENOTCONN, got {other:?}"),
+        }
+        assert!(started.elapsed() < idle / 2, "took {:?}", started.elapsed());
     }
 
     #[test]

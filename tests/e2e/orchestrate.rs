@@ -5,7 +5,7 @@
 //! Tests on Mininet are `#[ignore = "needs root and Mininet"]` (see
 //! `support`); `sudo cargo test -- --include-ignored` runs them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::prelude::*;
@@ -176,6 +176,91 @@ fn a_wrong_expectation_exits_3_on_local() {
 fn a_wrong_expectation_exits_3_on_mininet() {
     require_mininet();
     wrong_expectation_exits_3("mininet");
+}
+
+/// A scenario in which X connects 300 ms before Y, run by a student-style
+/// server that greets each client the moment it connects (rubric item 5's
+/// fault): `tests/peers/early_greeting_server.py`.
+fn early_greeting_scenario() -> PathBuf {
+    manifest_dir().join("tests/scenarios/faulty/early-greeting-server.yaml")
+}
+
+/// The early-greeting server fails `greeting.after_both`, and only that:
+/// X was greeted before Y was even started. Exit code 3.
+fn early_greeting_fails_after_both(backend: &str) {
+    let results = tempdir();
+    orchestrate()
+        .args(["--backend", backend, "--quiet", "--results"])
+        .arg(results.path())
+        .arg(early_greeting_scenario())
+        .env("NO_COLOR", "1")
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("✗ greeting.after_both"))
+        .stdout(predicate::str::contains("FAIL early-greeting-server"));
+    let s = summary(results.path());
+    assert_eq!(failed_verdicts(&s), vec!["greeting.after_both"]);
+    assert_eq!(s["exit_code"], 3);
+    let v = verdict(&s, "greeting.after_both").unwrap();
+    let observed = v["observed"].as_str().unwrap();
+    assert!(
+        observed.starts_with("client a was greeted at t=")
+            && observed.contains("ms, before client b was started (t="),
+        "{observed}"
+    );
+}
+
+/// Our server in the same scenario (the same steps; only `cmd:` is gone)
+/// passes every check, `greeting.after_both` among them.
+fn our_server_greets_after_both(backend: &str) {
+    let dir = tempdir();
+    let text = std::fs::read_to_string(early_greeting_scenario()).unwrap();
+    let ours: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("cmd:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let file = write_scenario(dir.path(), "ours.yaml", &ours);
+    let results = dir.path().join("results");
+    orchestrate()
+        .args(["--backend", backend, "--quiet", "--results"])
+        .arg(&results)
+        .arg(&file)
+        .assert()
+        .success();
+    let s = summary(&results);
+    assert_eq!(failed_verdicts(&s), Vec::<String>::new());
+    assert_eq!(
+        verdict(&s, "greeting.after_both").unwrap()["passed"],
+        true,
+        "{s}"
+    );
+}
+
+#[test]
+fn an_early_greeting_server_fails_greeting_after_both_on_local() {
+    early_greeting_fails_after_both("local");
+}
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn an_early_greeting_server_fails_greeting_after_both_on_mininet() {
+    require_mininet();
+    let before = interfaces();
+    early_greeting_fails_after_both("mininet");
+    assert_no_interface_of_a_finished_run(&before);
+}
+
+#[test]
+fn our_server_passes_greeting_after_both_on_local() {
+    our_server_greets_after_both("local");
+}
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn our_server_passes_greeting_after_both_on_mininet() {
+    require_mininet();
+    our_server_greets_after_both("mininet");
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! everything the process printed so far, and every child is killed when
 //! its [`Proc`] guard is dropped, so a failing test leaves nothing behind.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
@@ -27,8 +27,10 @@ use predicates::str::contains;
 
 use crate::support::{bin, manifest_dir};
 
-/// The longest any single wait in these tests may take.
-const WAIT: Duration = Duration::from_secs(20);
+/// The longest any single wait in these tests may take. Every line they
+/// wait for comes within milliseconds, so a server or client that has
+/// gone wrong fails its test within seconds, not minutes.
+const WAIT: Duration = Duration::from_secs(10);
 
 /// The margin between one client's message leaving and the next client
 /// being told to type. The server stamps a message's arrival when its
@@ -37,6 +39,11 @@ const WAIT: Duration = Duration::from_secs(20);
 /// unambiguous. It is the point of the case 1 / case 2 tests, not a guess
 /// at how long something takes.
 const ORDER_GAP: Duration = Duration::from_millis(150);
+
+/// How long X, connected alone, must hear nothing (rubric item 5: the
+/// greetings come only once both clients are connected). A server that
+/// greets on accept does so within a millisecond of accepting.
+const ALONE: Duration = Duration::from_millis(500);
 
 /// How long the "person" at a stdin client takes to type their name.
 const TYPING_DELAY: Duration = Duration::from_secs(1);
@@ -387,7 +394,7 @@ impl Peer {
         let mut buf = Vec::new();
         match self.reader.read_to_end(&mut buf) {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
             Err(e) => panic!(
                 "the server did not close the connection ({e}); got {:?}",
                 String::from_utf8_lossy(&buf)
@@ -398,6 +405,25 @@ impl Peer {
 
     fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("send to the server");
+    }
+
+    /// Asserts that the server sends nothing, and keeps the connection
+    /// open, for `quiet`.
+    fn assert_silent_for(&mut self, quiet: Duration) {
+        self.stream.set_read_timeout(Some(quiet)).unwrap();
+        let heard = self.reader.fill_buf().map(<[u8]>::to_vec);
+        self.stream.set_read_timeout(Some(WAIT)).unwrap();
+        match heard {
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Ok(bytes) if bytes.is_empty() => {
+                panic!("the server closed the connection within {quiet:?}")
+            }
+            Ok(bytes) => panic!(
+                "the server sent {:?} within {quiet:?}, when it should have said nothing",
+                String::from_utf8_lossy(&bytes)
+            ),
+            Err(e) => panic!("reading from the server failed: {e}"),
+        }
     }
 }
 
@@ -428,6 +454,26 @@ fn case1_x_connects_first_and_sends_first() {
     assert_client_ok(&mut alice, "Client X: Alice", ack);
     assert_client_ok(&mut bob, "Client Y: Bob", ack);
     assert_server_ok(&mut server, "Client X: Alice", "Client Y: Bob", ack);
+}
+
+/// Rubric item 5: the server greets the clients only once both are
+/// connected. X, accepted and alone (the server has printed so), hears
+/// nothing; once Y connects, each is told its letter.
+#[test]
+fn x_hears_nothing_until_y_has_connected() {
+    let (mut server, port) = server(&[]);
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    x.assert_silent_for(ALONE);
+    let mut y = Peer::connect(port);
+    server.out("as Client Y");
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client X: Alice\n");
+    thread::sleep(ORDER_GAP);
+    y.send(b"Client Y: Bob\n");
+    assert_eq!(x.line(), "X: Alice received before Y: Bob");
+    server.finish().assert().success();
 }
 
 #[test]
@@ -527,6 +573,39 @@ fn newline_less_bare_name_is_attributed_to_its_connection() {
         .stderr(contains("Client Y sent a bare message \"Bob\""));
 }
 
+/// A prefix naming the other letter (`Client Y: Alice` on X's connection)
+/// counts for the connection it came on, and the server notes it; a
+/// message with its own letter is taken without a note.
+#[test]
+fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
+    let (mut server, port) = server(&[]);
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client Y: Alice\n");
+    thread::sleep(ORDER_GAP);
+    y.send(b"Client Y: Bob\n");
+    let ack = "X: Alice received before Y: Bob";
+    assert_eq!(x.line(), ack);
+    assert_eq!(y.line(), ack);
+    server
+        .finish()
+        .assert()
+        .success()
+        .stdout(
+            contains("Arrived 1st: Client X: Alice").and(contains("Arrived 2nd: Client Y: Bob")),
+        )
+        .stderr(
+            contains("note: Client X (127.0.0.1:")
+                .and(contains(
+                    "wrote \"Client Y: Alice\", naming Y; it connected as X, so it counts as X's",
+                ))
+                .and(contains("\"Client Y: Bob\"").not()),
+        );
+}
+
 // ---------------------------------------------------------------------------
 // The stdin client and serving more than one pair.
 
@@ -578,6 +657,45 @@ fn two_rounds_serve_two_pairs_in_turn() {
         .stdout(contains("Sent acknowledgment to both X and Y").count(2));
 }
 
+/// `--rounds 0` is the seed's "infinite loop": pair after pair, and a pair
+/// that fails (X leaves without a word) is reported, not the end of the
+/// server.
+#[test]
+fn rounds_0_serves_pair_after_pair_and_outlives_a_failed_one() {
+    let (mut server, port) = server(&["--rounds", "0"]);
+    let x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    server.out("as Client Y");
+    drop(x); // X leaves before sending anything: round 1 fails
+    server.err("error: round 1 failed: ");
+    y.rest(); // and Y is let go
+    for round in 2..=3 {
+        let (ack_x, ack_y) = raw_round(&mut server, port);
+        assert_eq!(ack_x, ack_y, "round {round}");
+        server.out("Sent acknowledgment to both X and Y");
+    }
+    assert!(
+        matches!(server.child.try_wait(), Ok(None)),
+        "the server stopped after three pairs\n{}",
+        server.transcript()
+    );
+}
+
+/// One round of two raw peers: X connects (the server accepts it), then
+/// Y; both are greeted; X writes `Client X: Alice`, Y `Client Y: Bob`
+/// right after. Returns the ack each received.
+fn raw_round(server: &mut Proc, port: u16) -> (String, String) {
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"Client X: Alice\n");
+    y.send(b"Client Y: Bob\n");
+    (x.line(), y.line())
+}
+
 // ---------------------------------------------------------------------------
 // Bad peers: one clear message, a non-zero exit or a refused connection,
 // within bounded time.
@@ -594,6 +712,26 @@ fn early_disconnect_fails_the_round_naming_the_client() {
             .and(contains("disconnected before sending its message")),
     );
     bob.finish().assert().code(1).stderr(contains("error:"));
+}
+
+/// A client that dies after its greeting arrived, without reading it, is
+/// gone with a reset rather than a clean close (the kernel resets a
+/// connection closed with data unread): that too is a client that
+/// disconnected before sending its message.
+#[test]
+fn a_client_gone_with_a_reset_is_reported_as_disconnected() {
+    let (mut server, port) = server(&[]);
+    let x = Peer::connect(port);
+    server.out("as Client X");
+    let _y = Peer::connect(port);
+    server.out("Sent greetings");
+    let mut byte = [0u8; 1];
+    x.stream.peek(&mut byte).expect("the greeting arrives"); // there, unread
+    drop(x);
+    server.finish().assert().code(1).stderr(
+        contains("error: Client X (127.0.0.1:")
+            .and(contains("disconnected before sending its message")),
+    );
 }
 
 #[test]
@@ -760,6 +898,49 @@ fn client_without_a_server_gives_up_after_its_connect_timeout() {
     assert!(
         took >= Duration::from_secs(1) && took < Duration::from_secs(10),
         "gave up after {took:?}"
+    );
+}
+
+/// The longest message the server takes (`MAX_MESSAGE_BYTES`, its line
+/// end not counted) is one the client sends; and the ack that names two
+/// such names, twice as long, reaches both clients whole.
+#[test]
+fn the_client_sends_the_longest_message_the_server_takes() {
+    let room = MAX_MESSAGE_BYTES - "Client X: ".len();
+    let (a, b) = ("a".repeat(room), "b".repeat(room));
+    let (mut server, port) = server(&[]);
+    let mut x = connect(&mut server, "x", port, Some(&a), 'X');
+    let mut y = connect(&mut server, "y", port, Some(&b), 'Y');
+    let first = server.out("Arrived 1st: Client ");
+    let ack = if first.contains("Client X") {
+        format!("X: {a} received before Y: {b}")
+    } else {
+        format!("Y: {b} received before X: {a}")
+    };
+    assert_client_ok(&mut x, &format!("Client X: {a}"), &ack);
+    assert_client_ok(&mut y, &format!("Client Y: {b}"), &ack);
+    server.finish().assert().success();
+}
+
+/// A name that would make the message one byte longer than the server
+/// takes is refused by the client itself, saying why, before anything
+/// is sent.
+#[test]
+fn the_client_refuses_a_message_longer_than_the_server_takes() {
+    let too_long = "b".repeat(MAX_MESSAGE_BYTES - "Client X: ".len() + 1);
+    let (mut server, port) = server(&[]);
+    let mut x = connect(&mut server, "x", port, Some(&too_long), 'X');
+    let _y = Peer::connect(port);
+    x.finish()
+        .assert()
+        .code(1)
+        .stdout(contains("Sent to Server:").not())
+        .stderr(contains(format!(
+            "error: the message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
+            MAX_MESSAGE_BYTES + 1
+        )));
+    server.finish().assert().code(1).stderr(
+        contains("Client X (127.0.0.1:").and(contains("disconnected before sending its message")),
     );
 }
 

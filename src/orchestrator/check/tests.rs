@@ -4,6 +4,7 @@ use crate::orchestrator::event::{EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::Role;
 use crate::orchestrator::scenario::{parse, Capabilities};
 use crate::orchestrator::sys::Signal;
+use crate::pa3::protocol::SENT_ACK;
 use std::path::Path;
 
 const CASE2: &str = "\
@@ -650,6 +651,144 @@ fn a_failed_verdict_notes_its_slip_too() {
 }
 
 #[test]
+fn lines_the_clients_printed_do_not_count_as_the_servers() {
+    // A server that prints nothing of what it received: the clients' own
+    // "Sent to Server: Client X: Alice" lines are not the server's.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| {
+        !(e.process == "server" && e.output().is_some_and(|(_, t)| t.starts_with("Arrived")))
+    });
+    events.push(out(30.5, "b", "Sent to Server: Client Y: Bob"));
+    events.push(out(230.5, "a", "Sent to Server: Client X: Alice"));
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let s = scenario("expect:\n  lines:\n    - { process: server, contains: 'Client X: Alice' }\n");
+    let j = judge(&s, &procs(), &events, None, JudgeOptions::default());
+    assert_eq!(failed(&j), vec!["server.messages", "line.1"]);
+    assert_eq!(
+        observed(&j, "server.messages"),
+        "Client X: Alice: missing; Client Y: Bob: missing"
+    );
+}
+
+#[test]
+fn a_failed_exit_quotes_its_own_last_stderr_line_not_another_programs() {
+    // Y leaves without a word: the server says so and exits 1, then X,
+    // left without an ack, says so on its own stderr and exits 1.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| e.t_ms < 30.0);
+    events.push(err(
+        40.0,
+        "server",
+        "error: Client Y (10.0.0.3:40000) disconnected before sending its message",
+    ));
+    events.push(out(41.0, "server", "closing"));
+    events.push(err(
+        42.0,
+        "a",
+        "error: the server closed the connection before acknowledging our message",
+    ));
+    let mut p = procs();
+    p[0] = proc("server", 1);
+    p[1] = proc("a", 1);
+    let j = judge(
+        &scenario(""),
+        &p,
+        &events,
+        Some("b never sent"),
+        JudgeOptions::default(),
+    );
+    assert_eq!(
+        observed(&j, "exit.server"),
+        "exited with code 1 (its last line on stderr: \"error: Client Y (10.0.0.3:40000) disconnected before sending its message\")"
+    );
+    assert_eq!(
+        observed(&j, "exit.a"),
+        "exited with code 1 (its last line on stderr: \"error: the server closed the connection before acknowledging our message\")"
+    );
+}
+
+#[test]
+fn an_ack_with_one_name_wrong_fails_ack_names_and_says_which() {
+    // A server that mangles one name: Y's is right, X's is not.
+    let bad = "Y: Bob received before X: Carol";
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(bad, bad, 200.0),
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), vec!["ack.names", "ack.order"]);
+    assert_eq!(observed(&j, "ack.names"), "X: Carol, Y: Bob");
+}
+
+#[test]
+fn far_apart_sends_decide_the_order_whatever_the_server_claims() {
+    // Y typed 200 ms before X (the margin is 100 ms), yet the server
+    // claims, and told both clients, that X's message came first.
+    let xay = "X: Alice received before Y: Bob";
+    let mut events = recorded(xay, xay, 200.0);
+    for e in &mut events {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            if text.starts_with("Acknowledgment: ") {
+                *text = format!("Acknowledgment: {xay}");
+            }
+        }
+    }
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), vec!["ack.order"]);
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(
+        v.title
+            .contains("the sends were 200 ms apart (≥ 100 ms), so arrival follows send order"),
+        "{}",
+        v.title
+    );
+    // The evidence: both sends, the server's claim, both clients' acks.
+    let shown: Vec<(&str, String)> = v
+        .evidence
+        .iter()
+        .map(|e| (e.process.as_str(), e.kind.to_string()))
+        .collect();
+    for (p, text) in [
+        ("b", "Bob"),
+        ("a", "Alice"),
+        ("server", "Acknowledgment: X: Alice"),
+        ("a", "From Server: X: Alice"),
+        ("b", "From Server: X: Alice"),
+    ] {
+        assert!(
+            shown.iter().any(|(q, t)| *q == p && t.contains(text)),
+            "no {p} event with {text:?} in the evidence: {shown:?}"
+        );
+    }
+}
+
+#[test]
+fn sub_millisecond_gaps_are_told_to_the_microsecond() {
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(YBX, YBX, 0.25),
+        None,
+        JudgeOptions::default(),
+    );
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(
+        v.title
+            .contains("the sends were only 0.25 ms apart (< 100 ms)"),
+        "{}",
+        v.title
+    );
+}
+
+#[test]
 fn an_ack_that_keeps_client_is_not_the_server_printing_the_messages() {
     // The server printed only its ack, `Client Y: Bob received before
     // Client X: Alice`: both strings are in it, but no message was printed.
@@ -719,4 +858,111 @@ fn a_server_that_keeps_serving_passes_where_the_scenario_allows_it() {
         observed(&j, "exit.server"),
         "still serving 1000 ms after the clients ended, as the scenario allows (server.keeps_running): stopped"
     );
+}
+
+#[test]
+fn without_typed_sends_the_order_of_the_send_steps_decides() {
+    // Clients that sent on their own (given their names): nothing was
+    // typed, and the steps' send order (b, then a) is what is expected.
+    let xay = "X: Alice received before Y: Bob";
+    let mut events = recorded(xay, xay, 200.0);
+    events.retain(|e| !matches!(e.kind, EventKind::Typed { .. }));
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), vec!["ack.order"]);
+    assert_eq!(j.ack_expected.as_deref(), Some(YBX));
+    let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
+    assert!(v.title.contains("(from the send order)"), "{}", v.title);
+}
+
+#[test]
+fn clients_greeted_with_each_others_letters_fail_their_greeting_checks() {
+    // A server that calls the first client to connect Y.
+    let mut events = recorded(YBX, YBX, 200.0);
+    for e in &mut events {
+        if let EventKind::Output { text, .. } = &mut e.kind {
+            *text = match text.as_str() {
+                "From Server: Client X connected" => "From Server: Client Y connected".into(),
+                "From Server: Client Y connected" => "From Server: Client X connected".into(),
+                _ => continue,
+            };
+        }
+    }
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    // And the server's lines, which name a's message `Client X: Alice`,
+    // are not what a client greeted as Y sends (`Client Y: Alice`).
+    assert_eq!(
+        failed(&j),
+        vec!["greeting.a", "greeting.b", "server.messages"]
+    );
+    assert_eq!(observed(&j, "greeting.a"), "Client Y connected");
+}
+
+#[test]
+fn a_greeting_in_the_same_microsecond_as_the_last_start_is_not_early() {
+    // The check fails a server only on proof: a greeting stamped in the
+    // very microsecond the last client was started cannot be told from a
+    // right one.
+    let mut events = recorded(YBX, YBX, 200.0);
+    for e in &mut events {
+        if e.process == "a" && e.output().is_some_and(|(_, t)| t.contains("connected")) {
+            e.t_ms = 12.0; // b was started at t = 12 ms
+        }
+    }
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+}
+
+#[test]
+fn a_program_that_exits_0_is_not_quoted_for_what_it_said_on_stderr() {
+    // Our server notes a bare message on stderr and goes on to succeed.
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(err(
+        299.0,
+        "server",
+        "note: Client Y sent a bare message \"Bob\"; taking it as Client Y's",
+    ));
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), Vec::<&str>::new());
+    assert_eq!(observed(&j, "exit.server"), "exited with code 0");
+}
+
+#[test]
+fn a_server_that_never_says_it_sent_the_ack_fails_server_sent_ack() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.retain(|e| e.output().is_none_or(|(_, t)| t != SENT_ACK));
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert_eq!(failed(&j), vec!["server.sent_ack"]);
+    assert_eq!(observed(&j, "server.sent_ack"), "not printed");
 }
