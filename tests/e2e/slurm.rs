@@ -254,3 +254,73 @@ fn a_failed_check_fails_its_task_and_a_resubmitted_task_replaces_only_its_shard(
     assert_eq!(job.processes_left(), vec![]);
     assert_eq!(again.processes_left(), vec![]);
 }
+
+#[test]
+#[ignore = "needs root, Mininet and Slurm"]
+fn a_class_graded_by_an_array_merges_into_the_gradebook_graded_whole() {
+    require_mininet();
+    require_slurm();
+    let scratch = shared_tempdir();
+    let class = scratch.path().join("class");
+    for student in ["alice-correct", "bob-connect-order", "carol-early-greeting"] {
+        let from = crate::support::manifest_dir()
+            .join("tests/class")
+            .join(student);
+        std::fs::create_dir_all(class.join(student)).unwrap();
+        for file in ["server.py", "client.py"] {
+            std::fs::copy(from.join(file), class.join(student).join(file)).unwrap();
+        }
+    }
+    let results = scratch.path().join("results");
+    let before = interfaces();
+    let output = format!("--output={}/slurm-%A_%a.out", scratch.path().display());
+    let class_arg = class.to_string_lossy().into_owned();
+    let job = SlurmJob::submit(
+        &["--array=1-2", &output],
+        &["grade", &class_arg],
+        &[
+            ("PA3_RESULTS", &results),
+            ("PA3_ORCHESTRATE", &bin("orchestrate")),
+        ],
+    );
+    let shards = shard_dirs(&results, 2);
+    let merged = results.join("merged");
+    let merge = merge_after(&job, &merged, &shards);
+    let logs = task_logs(scratch.path());
+    assert!(
+        merge.status.success(),
+        "the merge failed ({}):\n{}{}\n{logs}",
+        merge.status,
+        String::from_utf8_lossy(&merge.stdout),
+        String::from_utf8_lossy(&merge.stderr)
+    );
+    let ok = |task| SlurmTask {
+        task,
+        state: "COMPLETED".into(),
+        exit_code: "0:0".into(),
+    };
+    assert_eq!(job.tasks(), vec![ok(1), ok(2)], "{logs}");
+    job.wait();
+    assert_eq!(job.processes_left(), vec![], "processes of job {}", job.id);
+    assert_no_interface_of_a_finished_run(&before);
+
+    let whole = scratch.path().join("whole");
+    let out = orchestrate()
+        .args(["grade", "--quiet", "--results"])
+        .arg(&whole)
+        .arg(&class)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = |dir: &Path| std::fs::read_to_string(dir.join("gradebook.csv")).unwrap();
+    assert_eq!(csv(&merged), csv(&whole.join("latest")));
+    assert_eq!(csv(&merged).lines().count(), 1 + 3);
+    let m = read_json(&merged.join("summary.json"));
+    assert_eq!(m["kind"], "grade");
+    assert_eq!(m["shards"].as_array().map(Vec::len), Some(2));
+}
