@@ -1154,6 +1154,7 @@ mod tests {
             describe(&[Case, Recieved, p("From Server:"), punct(".")]),
             "letters in another case; `recieved` for `received`; `From Server:` before it; `.` after it"
         );
+        assert_eq!(punct("").to_string(), "its punctuation dropped");
     }
 
     #[test]

@@ -337,11 +337,17 @@ fn greeted_pair(x: &str, y: &str) -> (Proc, u16, Proc, Proc) {
     (server, port, cx, cy)
 }
 
-/// Asserts a client exited 0 after sending `sent` and printing `ack`.
+/// Asserts a client exited 0 after sending `sent` and printing `ack`,
+/// with no note on stderr (our server's strings are the seed's).
 fn assert_client_ok(c: &mut Proc, sent: &str, ack: &str) {
-    c.finish().assert().success().stdout(
-        contains(format!("Sent to Server: {sent}")).and(contains(format!("From Server: {ack}"))),
-    );
+    c.finish()
+        .assert()
+        .success()
+        .stdout(
+            contains(format!("Sent to Server: {sent}"))
+                .and(contains(format!("From Server: {ack}"))),
+        )
+        .stderr(contains("note:").not());
 }
 
 /// Asserts the server printed both messages in arrival order, the ack and
@@ -1133,4 +1139,19 @@ fn back_to_back_sends_are_ordered_by_arrival_every_time() {
         assert_eq!(y.line(), "X: Alice received before Y: Bob");
     }
     server.finish().assert().success();
+}
+
+/// A client started before its server says so once, then keeps trying
+/// until its connect timeout.
+#[test]
+fn a_client_says_once_that_it_is_retrying() {
+    let t = Instant::now();
+    Command::new(bin("client"))
+        .args(["--server", "127.0.0.1", "--port", "1", "--connect-timeout", "1", "--name", "Alice"])
+        .assert()
+        .code(1)
+        .stderr(
+            "cannot connect to 127.0.0.1:1 yet (Connection refused (os error 111)); retrying for up to 1 s (is the server running?)\nerror: cannot connect to 127.0.0.1:1 within 1s: Connection refused (os error 111)\n",
+        );
+    assert!(t.elapsed() < Duration::from_secs(5));
 }

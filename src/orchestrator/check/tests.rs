@@ -966,3 +966,34 @@ fn a_server_that_never_says_it_sent_the_ack_fails_server_sent_ack() {
     assert_eq!(failed(&j), vec!["server.sent_ack"]);
     assert_eq!(observed(&j, "server.sent_ack"), "not printed");
 }
+
+#[test]
+fn only_a_failed_verdict_of_a_timing_row_is_a_failure_on_timing() {
+    // The ack names X first although Y sent 200 ms earlier: ack.order fails
+    // (a row timing decides); ack.same passes.
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &recorded(
+            "X: Alice received before Y: Bob",
+            "X: Alice received before Y: Bob",
+            200.0,
+        ),
+        None,
+        JudgeOptions::default(),
+    );
+    let order = verdict(&j, "ack.order");
+    assert!(!order.passed);
+    assert!(crate::orchestrator::check::failed_on_timing(order));
+    let same = verdict(&j, "ack.same");
+    assert!(same.passed);
+    assert!(!crate::orchestrator::check::failed_on_timing(same));
+    // A failed verdict of a row timing does not decide is not one.
+    let mut wrong = same.clone();
+    wrong.passed = false;
+    assert!(!crate::orchestrator::check::failed_on_timing(&wrong));
+    // Nor a passed one of a timing row.
+    let mut right = order.clone();
+    right.passed = true;
+    assert!(!crate::orchestrator::check::failed_on_timing(&right));
+}
