@@ -74,6 +74,32 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
     say(&format!("{FROM_SERVER} {greeting}"));
     let letter = learn_letter(&greeting);
 
+    let message = our_message(config, letter, input)?;
+    wire::send_message(&stream, &message, !config.no_newline).context("cannot send our message")?;
+    say(&format!("{SENT} {message}"));
+
+    let reply = reader
+        .reply()
+        .context("while waiting for the server's acknowledgment")?;
+    if reply.is_empty() {
+        bail!("the server closed the connection before acknowledging our message");
+    }
+    let reply = protocol::fold_lines(&reply);
+    for line in &reply {
+        say(&format!("{FROM_SERVER} {line}"));
+    }
+    note_reply(&reply);
+    Ok(())
+}
+
+/// The message we send: `Client X: <name>` with our letter, else the name
+/// alone. The name is `--name`, else the line [`prompt_for_name`] reads
+/// from `input` now.
+fn our_message(
+    config: &ClientConfig,
+    letter: Option<Letter>,
+    input: &mut dyn BufRead,
+) -> Result<String> {
     let name = match &config.name {
         Some(n) => n.trim().to_string(),
         None => prompt_for_name(input)?,
@@ -94,19 +120,12 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
             message.len()
         );
     }
-    wire::send_message(&stream, &message, !config.no_newline).context("cannot send our message")?;
-    say(&format!("{SENT} {message}"));
+    Ok(message)
+}
 
-    let reply = reader
-        .reply()
-        .context("while waiting for the server's acknowledgment")?;
-    if reply.is_empty() {
-        bail!("the server closed the connection before acknowledging our message");
-    }
-    let reply = protocol::fold_lines(&reply);
-    for line in &reply {
-        say(&format!("{FROM_SERVER} {line}"));
-    }
+/// A note on stderr when the server's reply holds no ack written as the
+/// seed's: the slips of the ack it holds, or that it holds none.
+fn note_reply(reply: &[String]) {
     match reply
         .iter()
         .find_map(|l| protocol::read_ack(l, Framing::Message))
@@ -121,7 +140,6 @@ pub fn run(config: &ClientConfig, input: &mut dyn BufRead) -> Result<()> {
             "note: the server's reply is not an acknowledgment (expected `X: … received before Y: …`); printed as it came"
         ),
     }
-    Ok(())
 }
 
 /// Whether the server's first bytes are a whole greeting already: the

@@ -21,7 +21,7 @@ use std::fmt;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use regex::Regex;
+use regex::{Captures, Regex};
 use serde::{Deserialize, Serialize};
 
 /// The port of the assignment.
@@ -389,25 +389,10 @@ pub fn read_greeting(text: &str, framing: Framing) -> Option<Reading<Letter>> {
 /// it stays in the name: [`compare_name`] judges it. Not: the same letter
 /// twice, `received after`, names without letters.
 pub fn read_ack(text: &str, framing: Framing) -> Option<Reading<Ack>> {
-    static START: OnceLock<Regex> = OnceLock::new();
-    static CORE: OnceLock<Regex> = OnceLock::new();
     static CLIENT_BEFORE: OnceLock<Regex> = OnceLock::new();
-    let start = START.get_or_init(|| Regex::new(r"(?i)\b[xy]\s*:").unwrap());
-    let core = CORE.get_or_init(|| {
-        Regex::new(
-            r"(?i)^([xy])(\s*):(\s*)(\S.*?)(\s+)(received|recieved)(\s+)(before)(\s+)(client\s*)?([xy])(\s*):(\s*)(\S.*?)\s*$",
-        )
-        .unwrap()
-    });
     let client_before = CLIENT_BEFORE.get_or_init(|| Regex::new(r"(?i)\bclient\s*$").unwrap());
     let line = text.trim();
-    // The last letter from which an ack reads: in `Sent to X: X: Alice
-    // received before Y: Bob` that is the second `X`, not the label's.
-    let starts: Vec<usize> = start.find_iter(line).map(|m| m.start()).collect();
-    let (at, c) = starts
-        .iter()
-        .rev()
-        .find_map(|&s| core.captures(&line[s..]).map(|c| (s, c)))?;
+    let (at, c) = find_ack(line)?;
     let first = Letter::from_str_exact(&c[1])?;
     let second = Letter::from_str_exact(&c[11])?;
     if first == second {
@@ -419,27 +404,7 @@ pub fn read_ack(text: &str, framing: Framing) -> Option<Reading<Ack>> {
         begin = m.start();
         client_word = true;
     }
-    let received = c[6].to_lowercase();
-    let mut deviations = case_and_spacing(
-        &[
-            (&c[1], &first.to_string()),
-            (&c[6], &received),
-            (&c[8], "before"),
-            (&c[11], &second.to_string()),
-        ],
-        &[
-            (&c[2], ""),
-            (&c[3], " "),
-            (&c[5], " "),
-            (&c[7], " "),
-            (&c[9], " "),
-            (&c[12], ""),
-            (&c[13], " "),
-        ],
-    );
-    if c[6].eq_ignore_ascii_case("recieved") {
-        deviations.push(Deviation::Recieved);
-    }
+    let mut deviations = ack_slips(&c, first, second);
     if client_word {
         deviations.push(Deviation::ClientInAck);
     }
@@ -475,6 +440,54 @@ pub fn read_ack(text: &str, framing: Framing) -> Option<Reading<Ack>> {
         text,
         deviations,
     })
+}
+
+/// Where an ack reads from in `line`: the last letter from which the
+/// ack's pattern matches to the end of the line (in `Sent to X: X: Alice
+/// received before Y: Bob` that is the second `X`, not the label's), and
+/// the pattern's groups there.
+fn find_ack(line: &str) -> Option<(usize, Captures<'_>)> {
+    static START: OnceLock<Regex> = OnceLock::new();
+    static CORE: OnceLock<Regex> = OnceLock::new();
+    let start = START.get_or_init(|| Regex::new(r"(?i)\b[xy]\s*:").unwrap());
+    let core = CORE.get_or_init(|| {
+        Regex::new(
+            r"(?i)^([xy])(\s*):(\s*)(\S.*?)(\s+)(received|recieved)(\s+)(before)(\s+)(client\s*)?([xy])(\s*):(\s*)(\S.*?)\s*$",
+        )
+        .unwrap()
+    });
+    let starts: Vec<usize> = start.find_iter(line).map(|m| m.start()).collect();
+    starts
+        .iter()
+        .rev()
+        .find_map(|&s| core.captures(&line[s..]).map(|c| (s, c)))
+}
+
+/// The slips in the words and spaces of an ack [`find_ack`] found (its
+/// letters `first` and `second`): case, spacing, `recieved`.
+fn ack_slips(c: &Captures, first: Letter, second: Letter) -> Vec<Deviation> {
+    let received = c[6].to_lowercase();
+    let mut deviations = case_and_spacing(
+        &[
+            (&c[1], &first.to_string()),
+            (&c[6], &received),
+            (&c[8], "before"),
+            (&c[11], &second.to_string()),
+        ],
+        &[
+            (&c[2], ""),
+            (&c[3], " "),
+            (&c[5], " "),
+            (&c[7], " "),
+            (&c[9], " "),
+            (&c[12], ""),
+            (&c[13], " "),
+        ],
+    );
+    if c[6].eq_ignore_ascii_case("recieved") {
+        deviations.push(Deviation::Recieved);
+    }
+    deviations
 }
 
 /// Reads the server's closing line, `Sent acknowledgment to both X and Y`,

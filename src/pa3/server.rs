@@ -28,7 +28,7 @@
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -123,80 +123,14 @@ fn spawn_acceptor(listener: TcpListener) -> Result<Receiver<(TcpStream, SocketAd
 }
 
 fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConfig) -> Result<()> {
-    let mut clients: Vec<(TcpStream, SocketAddr)> = Vec::with_capacity(2);
-    while clients.len() < 2 {
-        let (stream, peer) = incoming
-            .recv()
-            .map_err(|_| anyhow!("the listening socket stopped accepting"))?;
-        let letter = Letter::from_connect_index(clients.len()).expect("two letters");
-        say(&format!(
-            "Accepted connection from {peer} as Client {letter}"
-        ));
-        clients.push((stream, peer));
-    }
-
+    let clients = accept_pair(incoming)?;
     let shared: Shared = Arc::new((Mutex::new(Round::default()), Condvar::new()));
     // Readers first, greetings second: each reader is already blocked on
     // its socket when its client learns it may send, so the arrival it
     // records is as close as possible to the moment the bytes came in.
-    let mut readers = Vec::with_capacity(2);
-    for (index, (stream, peer)) in clients.iter().enumerate() {
-        let letter = Letter::from_connect_index(index).expect("two letters");
-        let stream = stream.try_clone()?;
-        let shared = Arc::clone(&shared);
-        let timing = Timing::with_idle(config.idle_timeout);
-        let peer = *peer;
-        readers.push(
-            thread::Builder::new()
-                .name(format!("client-{letter}"))
-                .spawn(move || read_client(letter, peer, stream, timing, &shared))?,
-        );
-    }
-    let mut greeted = true;
-    for (index, (stream, peer)) in clients.iter().enumerate() {
-        let letter = Letter::from_connect_index(index).expect("two letters");
-        if let Err(e) = wire::send_message(stream, &protocol::greeting(letter), true) {
-            let mut round = shared.0.lock().expect("round lock");
-            round
-                .failure
-                .get_or_insert(format!("cannot greet Client {letter} ({peer}): {e}"));
-            greeted = false;
-            break;
-        }
-    }
-    if greeted {
-        say("Sent greetings: Client X connected, Client Y connected");
-    }
-
-    // Wait for both messages (or a failure) while turning away latecomers.
-    let outcome = {
-        let (lock, cvar) = &*shared;
-        let mut round = lock.lock().expect("round lock");
-        loop {
-            if round.failure.is_some() || round.names.iter().all(Option::is_some) {
-                break;
-            }
-            let (guard, _) = cvar
-                .wait_timeout(round, Duration::from_millis(50))
-                .expect("round lock");
-            round = guard;
-            while let Ok((stream, peer)) = incoming.try_recv() {
-                turn_away(stream, peer);
-            }
-        }
-        match round.failure.take() {
-            Some(f) => Err(f),
-            None => {
-                // Arrival order: by stamp; two equal stamps keep the order in
-                // which their threads recorded them.
-                let mut by_time = round.arrivals.clone();
-                by_time.sort_by_key(|&(at, _)| at);
-                let order: Vec<Letter> = by_time.into_iter().map(|(_, l)| l).collect();
-                Ok((order, round.names.clone()))
-            }
-        }
-    };
-
+    let readers = spawn_readers(&clients, &shared, config)?;
+    greet(&clients, &shared);
+    let outcome = wait_for_messages(&shared, incoming);
     let result = match outcome {
         Err(failure) => {
             // Wake the other reader and tell both peers the round is over.
@@ -214,6 +148,101 @@ fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConf
         let _ = stream.shutdown(Shutdown::Both);
     }
     result
+}
+
+/// Waits for the round's two clients: the first to connect is X.
+fn accept_pair(
+    incoming: &Receiver<(TcpStream, SocketAddr)>,
+) -> Result<Vec<(TcpStream, SocketAddr)>> {
+    let mut clients: Vec<(TcpStream, SocketAddr)> = Vec::with_capacity(2);
+    while clients.len() < 2 {
+        let (stream, peer) = incoming
+            .recv()
+            .map_err(|_| anyhow!("the listening socket stopped accepting"))?;
+        let letter = Letter::from_connect_index(clients.len()).expect("two letters");
+        say(&format!(
+            "Accepted connection from {peer} as Client {letter}"
+        ));
+        clients.push((stream, peer));
+    }
+    Ok(clients)
+}
+
+/// A thread per client, blocked on its socket until its message is in
+/// ([`read_client`]).
+fn spawn_readers(
+    clients: &[(TcpStream, SocketAddr)],
+    shared: &Shared,
+    config: &ServerConfig,
+) -> Result<Vec<JoinHandle<()>>> {
+    let mut readers = Vec::with_capacity(2);
+    for (index, (stream, peer)) in clients.iter().enumerate() {
+        let letter = Letter::from_connect_index(index).expect("two letters");
+        let stream = stream.try_clone()?;
+        let shared = Arc::clone(shared);
+        let timing = Timing::with_idle(config.idle_timeout);
+        let peer = *peer;
+        readers.push(
+            thread::Builder::new()
+                .name(format!("client-{letter}"))
+                .spawn(move || read_client(letter, peer, stream, timing, &shared))?,
+        );
+    }
+    Ok(readers)
+}
+
+/// Greets each client with its letter. A client that cannot be greeted
+/// fails the round, and the clients after it are not greeted.
+fn greet(clients: &[(TcpStream, SocketAddr)], shared: &Shared) {
+    let mut greeted = true;
+    for (index, (stream, peer)) in clients.iter().enumerate() {
+        let letter = Letter::from_connect_index(index).expect("two letters");
+        if let Err(e) = wire::send_message(stream, &protocol::greeting(letter), true) {
+            let mut round = shared.0.lock().expect("round lock");
+            round
+                .failure
+                .get_or_insert(format!("cannot greet Client {letter} ({peer}): {e}"));
+            greeted = false;
+            break;
+        }
+    }
+    if greeted {
+        say("Sent greetings: Client X connected, Client Y connected");
+    }
+}
+
+/// Waits for both messages (or a failure) while turning away latecomers:
+/// the letters in order of arrival and each client's message by letter
+/// index, or what failed the round.
+fn wait_for_messages(
+    shared: &Shared,
+    incoming: &Receiver<(TcpStream, SocketAddr)>,
+) -> Result<(Vec<Letter>, [Option<String>; 2]), String> {
+    let (lock, cvar) = &**shared;
+    let mut round = lock.lock().expect("round lock");
+    loop {
+        if round.failure.is_some() || round.names.iter().all(Option::is_some) {
+            break;
+        }
+        let (guard, _) = cvar
+            .wait_timeout(round, Duration::from_millis(50))
+            .expect("round lock");
+        round = guard;
+        while let Ok((stream, peer)) = incoming.try_recv() {
+            turn_away(stream, peer);
+        }
+    }
+    match round.failure.take() {
+        Some(f) => Err(f),
+        None => {
+            // Arrival order: by stamp; two equal stamps keep the order in
+            // which their threads recorded them.
+            let mut by_time = round.arrivals.clone();
+            by_time.sort_by_key(|&(at, _)| at);
+            let order: Vec<Letter> = by_time.into_iter().map(|(_, l)| l).collect();
+            Ok((order, round.names.clone()))
+        }
+    }
 }
 
 fn finish_round(

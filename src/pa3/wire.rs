@@ -47,6 +47,52 @@ impl Timing {
             deadline: MESSAGE_DEADLINE,
         }
     }
+
+    /// How long the next read of a message may wait: before its first
+    /// byte, what is left of the idle time since `started` (for ever
+    /// without one); after it (read at `first_byte_at`), a quiet period,
+    /// or what is left of the message deadline if that is shorter. An
+    /// error once the idle time or the deadline has run out.
+    fn next_wait(
+        &self,
+        started: Instant,
+        first_byte_at: Option<Instant>,
+    ) -> Result<Wait, WireError> {
+        let mut whole_quiet = true;
+        let timeout = match first_byte_at {
+            Some(t) => {
+                let left = self.deadline.checked_sub(t.elapsed());
+                match left {
+                    Some(left) if !left.is_zero() => {
+                        whole_quiet = left >= self.quiet;
+                        Some(left.min(self.quiet))
+                    }
+                    _ => return Err(WireError::TooSlow(self.deadline)),
+                }
+            }
+            None => match self.idle {
+                Some(idle) => match idle.checked_sub(started.elapsed()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Err(WireError::Silent(idle)),
+                },
+                None => None,
+            },
+        };
+        Ok(Wait {
+            timeout,
+            whole_quiet,
+        })
+    }
+}
+
+/// How long one read may wait for bytes.
+struct Wait {
+    /// The read's timeout (`None`: for ever).
+    timeout: Option<Duration>,
+    /// Whether this read, if it times out, will have waited a whole quiet
+    /// period (the message is complete) or only the rest of the message
+    /// deadline (the peer is too slow).
+    whole_quiet: bool,
 }
 
 /// Reads messages from a stream, one at a time.
@@ -108,30 +154,8 @@ impl MessageReader {
             if self.eof {
                 return Ok(self.framer.take_partial()?);
             }
-            // Whether this read, if it times out, will have waited a whole
-            // quiet period (the message is complete) or only the rest of the
-            // message deadline (the peer is too slow).
-            let mut waits_whole_quiet = true;
-            let timeout = match first_byte_at {
-                Some(t) => {
-                    let left = self.timing.deadline.checked_sub(t.elapsed());
-                    match left {
-                        Some(left) if !left.is_zero() => {
-                            waits_whole_quiet = left >= self.timing.quiet;
-                            Some(left.min(self.timing.quiet))
-                        }
-                        _ => return Err(WireError::TooSlow(self.timing.deadline)),
-                    }
-                }
-                None => match self.timing.idle {
-                    Some(idle) => match idle.checked_sub(started.elapsed()) {
-                        Some(left) if !left.is_zero() => Some(left),
-                        _ => return Err(WireError::Silent(idle)),
-                    },
-                    None => None,
-                },
-            };
-            self.stream.set_read_timeout(timeout)?;
+            let wait = self.timing.next_wait(started, first_byte_at)?;
+            self.stream.set_read_timeout(wait.timeout)?;
             match recv_stamped(&self.stream, &mut buf) {
                 Ok((0, _)) => self.eof = true,
                 Ok((n, stamp)) => {
@@ -151,7 +175,7 @@ impl MessageReader {
                     }
                 }
                 Err(e) if is_timeout(&e) => {
-                    if first_byte_at.is_some() && !waits_whole_quiet {
+                    if first_byte_at.is_some() && !wait.whole_quiet {
                         return Err(WireError::TooSlow(self.timing.deadline));
                     }
                     if let Some(m) = self.framer.take_partial()? {

@@ -164,17 +164,13 @@ fn run_class(
 ) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = RunDir::create(&args.results, "grade", started)?;
-    let mut owner = StateFile::create("grade")?;
-    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
-    owner.save()?;
+    let (dir, owner) = open_grade_dir(&args.results, started)?;
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
     let pool = Pool::new(grading.limits.clone(), &hidden)?;
     let items = plan::items(&subs, grading)?;
     let color = stdout_wants_color();
-    let progress = Progress::new(items.len(), !args.quiet, Paint { color });
     let ctx = RunContext {
         backend: args.backend,
         bin_dir: bin,
@@ -186,27 +182,9 @@ fn run_class(
         sandbox: Some(&pool),
         isolate_local: args.backend == Backend::Local,
     };
-    let live = Live::Keep {
-        keep: args.verbose,
-        verbose: args.verbose,
-        color,
-    };
-    let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
-    let mut taken = Taken::default();
-    pool::run(
-        &batch_items,
-        &ctx,
-        args.jobs as usize,
-        live,
-        &mut |done: Done| on_done(done, &items, &progress, &mut taken),
-    )?;
-    let Taken { ran, fatal, .. } = taken;
-    progress.done();
+    let ran = run_items(args, &ctx, &items, color);
     drop(pool);
-    if let Some(e) = fatal {
-        return Err(e);
-    }
-    let students = judge_class(&subs, grading, ran);
+    let students = judge_class(&subs, grading, ran?);
     let summary = GradeSummary {
         schema_version: GRADE_SCHEMA_VERSION,
         kind: "grade".into(),
@@ -220,7 +198,61 @@ fn run_class(
         visibility: grading.visibility.clone(),
         students,
     };
-    write_grade(&mut dir, &summary)?;
+    finish_grade(dir, owner, &summary, color)
+}
+
+/// The grade's directory under `results`, written down as this process's
+/// until it is finished (so that a grade that dies leaves nothing).
+fn open_grade_dir(results: &Path, started: OffsetDateTime) -> Result<(RunDir, StateFile)> {
+    let dir = RunDir::create(results, "grade", started)?;
+    let mut owner = StateFile::create("grade")?;
+    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
+    owner.save()?;
+    Ok((dir, owner))
+}
+
+/// Runs the class's items on `ctx`, `--jobs` at once, showing each as it
+/// ends; a run that failed where timing decides is run again (see
+/// [`on_done`]). What came back, or the error that stopped the runs.
+fn run_items(
+    args: &GradeArgs,
+    ctx: &RunContext,
+    items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
+    color: bool,
+) -> Result<Vec<Ran>> {
+    let progress = Progress::new(items.len(), !args.quiet, Paint { color });
+    let live = Live::Keep {
+        keep: args.verbose,
+        verbose: args.verbose,
+        color,
+    };
+    let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
+    let mut taken = Taken::default();
+    pool::run(
+        &batch_items,
+        ctx,
+        args.jobs as usize,
+        live,
+        &mut |done: Done| on_done(done, items, &progress, &mut taken),
+    )?;
+    let Taken { ran, fatal, .. } = taken;
+    progress.done();
+    match fatal {
+        Some(e) => Err(e),
+        None => Ok(ran),
+    }
+}
+
+/// Writes the grade into its directory and puts it in place (`latest`
+/// points at it), lets go of it, and prints the gradebook; returns the
+/// exit code.
+fn finish_grade(
+    mut dir: RunDir,
+    mut owner: StateFile,
+    summary: &GradeSummary,
+    color: bool,
+) -> Result<i32> {
+    write_grade(&mut dir, summary)?;
     let how = if summary.interrupted {
         Finish::Interrupted
     } else {
@@ -229,7 +261,7 @@ fn run_class(
     let path = dir.finish(how)?;
     owner.state.incomplete_dir = None;
     owner.release();
-    print_gradebook(&summary, &path, color);
+    print_gradebook(summary, &path, color);
     Ok(if summary.interrupted {
         EXIT_INTERRUPTED
     } else {

@@ -78,13 +78,7 @@ pub fn run_item(
     let s = item.scenario.as_ref();
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = if ctx.alone {
-        RunDir::create(ctx.root, &s.slug, started)?
-    } else {
-        RunDir::create_named(ctx.root, &item.dir_name)?
-    };
-    dir.write("topo.py", topology::python(s))?;
-    dir.write("scenario.yaml", &s.source)?;
+    let mut dir = open_run_dir(item, ctx, started)?;
     session.begin_run(dir.path())?;
     let topo_py = dir.path().join("topo.py");
     let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
@@ -99,37 +93,8 @@ pub fn run_item(
         Err(BuildError::Failed(e)) if ctx.alone => return Err(e),
         Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
     };
-    let copy = match (&item.submission, ctx.sandbox) {
-        (Some(submission), Some(pool)) => Some(pool.prepare(submission)?),
-        (Some(_), None) => bail!(
-            "{}: a submission's programs run only in the sandbox",
-            item.label
-        ),
-        (None, _) => None,
-    };
-    let opts = RunOptions {
-        bin_dir: ctx.bin_dir.to_path_buf(),
-        cwd: scenario_dir(s),
-        capture: ctx.pcap.then(|| dir.path().join("capture.pcap")),
-        console,
-        interrupted: ctx.interrupted,
-        t0,
-        sandbox: copy.as_ref(),
-    };
-    let (net, state) = session.parts();
-    let mut outcome = runner::run(s, net, &opts, state);
-    let captured = opts.capture.is_some();
-    drop(opts);
-    if let Some(copy) = copy {
-        sweep_sandbox(s, copy, &mut outcome)?;
-    }
-    let mut leftovers = session.end_run();
-    let closed = if ctx.alone {
-        session.close_network()
-    } else {
-        Closed::default()
-    };
-    leftovers.extend(closed.leftovers.iter().cloned());
+    let mut outcome = run_programs(item, session, ctx, console, &dir, t0)?;
+    let (closed, leftovers) = close_run(session, ctx);
     let (port, capture_log) = (outcome.port, std::mem::take(&mut outcome.capture_log));
     let interrupted = outcome.interrupted() || ctx.interrupted.load(Ordering::SeqCst);
     phases.push(Phase {
@@ -150,7 +115,7 @@ pub fn run_item(
         record.error = Some("interrupted (Ctrl-C): what was captured until then".into());
     }
     write_logs(&mut dir, &record, &closed)?;
-    if captured {
+    if ctx.pcap {
         record.capture = capture_stats(&mut dir, port, &capture_log)?;
     }
     record.duration_ms = ms(t0.elapsed());
@@ -166,6 +131,71 @@ pub fn run_item(
         record,
         dir: Some(path),
     })
+}
+
+/// The item's run directory (named by time for a run of its own), with
+/// the topology and the scenario it runs.
+fn open_run_dir(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Result<RunDir> {
+    let s = item.scenario.as_ref();
+    let mut dir = if ctx.alone {
+        RunDir::create(ctx.root, &s.slug, started)?
+    } else {
+        RunDir::create_named(ctx.root, &item.dir_name)?
+    };
+    dir.write("topo.py", topology::python(s))?;
+    dir.write("scenario.yaml", &s.source)?;
+    Ok(dir)
+}
+
+/// Carries out the item's steps on the session's network, its programs
+/// in the sandbox when they are a submission's; the capture (`--pcap`)
+/// goes into `dir`.
+fn run_programs(
+    item: &Item,
+    session: &mut Session,
+    ctx: &RunContext,
+    console: &dyn Console,
+    dir: &RunDir,
+    t0: Instant,
+) -> Result<Outcome> {
+    let s = item.scenario.as_ref();
+    let copy = match (&item.submission, ctx.sandbox) {
+        (Some(submission), Some(pool)) => Some(pool.prepare(submission)?),
+        (Some(_), None) => bail!(
+            "{}: a submission's programs run only in the sandbox",
+            item.label
+        ),
+        (None, _) => None,
+    };
+    let opts = RunOptions {
+        bin_dir: ctx.bin_dir.to_path_buf(),
+        cwd: scenario_dir(s),
+        capture: ctx.pcap.then(|| dir.path().join("capture.pcap")),
+        console,
+        interrupted: ctx.interrupted,
+        t0,
+        sandbox: copy.as_ref(),
+    };
+    let (net, state) = session.parts();
+    let mut outcome = runner::run(s, net, &opts, state);
+    drop(opts);
+    if let Some(copy) = copy {
+        sweep_sandbox(s, copy, &mut outcome)?;
+    }
+    Ok(outcome)
+}
+
+/// Ends the run on the session and, for a run of its own, tears its
+/// network down: how that went, and every leftover either had to remove.
+fn close_run(session: &mut Session, ctx: &RunContext) -> (Closed, Vec<String>) {
+    let mut leftovers = session.end_run();
+    let closed = if ctx.alone {
+        session.close_network()
+    } else {
+        Closed::default()
+    };
+    leftovers.extend(closed.leftovers.iter().cloned());
+    (closed, leftovers)
 }
 
 /// Ends a run's sandbox: whatever the submission's user still runs (a

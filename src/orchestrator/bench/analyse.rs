@@ -90,22 +90,35 @@ pub fn phase_ms(record: &RunRecord, name: &str) -> Option<f64> {
 /// anyway), so that no stretch of time is counted twice.
 pub fn reactions(record: &RunRecord) -> Reactions {
     let events = &record.events;
-    let step_at = |pred: &dyn Fn(&EventKind) -> bool| {
-        events
-            .iter()
-            .find(|e| e.is_step() && pred(&e.kind))
-            .map(|e| e.t_ms)
-    };
     let server_started = events
         .iter()
         .find(|e| e.process == "server" && matches!(e.kind, EventKind::Started { .. }))
         .map(|e| e.t_ms);
-    let listening_line = first_line(events, "server", |l| l.starts_with("listening on"));
-    let listening_step = step_at(&|k| matches!(k, EventKind::Listening { .. }));
-    let listening = listening_line
-        .zip(listening_step)
-        .map(|(l, s)| s - l.max(server_started.unwrap_or(l)));
+    Reactions {
+        listening: listening_reaction(events, server_started),
+        connected: connected_reaction(events),
+        typed: typed_reaction(events),
+        exit: exit_reaction(record, server_started),
+    }
+}
 
+/// The server's `listening on` line (or its start, if later) → the
+/// `listening` step.
+fn listening_reaction(events: &[Event], server_started: Option<f64>) -> Option<f64> {
+    let listening_line = first_line(events, "server", |l| l.starts_with("listening on"));
+    let listening_step = events
+        .iter()
+        .find(|e| e.is_step() && matches!(e.kind, EventKind::Listening { .. }))
+        .map(|e| e.t_ms);
+    listening_line
+        .zip(listening_step)
+        .map(|(l, s)| s - l.max(server_started.unwrap_or(l)))
+}
+
+/// Each `Accepted connection` line of the server (or the client's start,
+/// if later) → the `connected` step of that connection, summed; `None`
+/// unless every connect step has its line.
+fn connected_reaction(events: &[Event]) -> Option<f64> {
     let accepted: Vec<f64> = stdout_lines(events, "server")
         .filter(|(_, l)| l.starts_with("Accepted connection"))
         .map(|(t, _)| t)
@@ -122,7 +135,7 @@ pub fn reactions(record: &RunRecord) -> Reactions {
             _ => {}
         }
     }
-    let connected = (!connects.is_empty()
+    (!connects.is_empty()
         && connects
             .iter()
             .all(|(n, _, _)| *n >= 1 && *n <= accepted.len()))
@@ -131,48 +144,48 @@ pub fn reactions(record: &RunRecord) -> Reactions {
             .iter()
             .map(|(n, from, at)| (at - accepted[n - 1].max(*from)).max(0.0))
             .sum()
-    });
+    })
+}
 
-    let typed = events
+/// The later greeting of the clients of the first send (or the previous
+/// step, if later) → the first line typed into a client.
+fn typed_reaction(events: &[Event]) -> Option<f64> {
+    let first = events
         .iter()
-        .position(|e| matches!(e.kind, EventKind::Typed { .. }))
-        .and_then(|first| {
-            let before = &events[..first];
-            // The clients of the first send: announced by a `sending` step
-            // before the first line was typed.
-            let greetings: Option<Vec<f64>> = before
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Sending { client } => Some(client.as_str()),
-                    _ => None,
-                })
-                .map(|c| first_line(events, c, |l| protocol::parse_greeting(l).is_some()))
-                .collect();
-            let previous_step = before
-                .iter()
-                .filter(|e| e.is_step() && !matches!(e.kind, EventKind::Sending { .. }))
-                .map(|e| e.t_ms);
-            let from = greetings?
-                .into_iter()
-                .chain(previous_step)
-                .reduce(f64::max)?;
-            Some(events[first].t_ms - from)
-        });
+        .position(|e| matches!(e.kind, EventKind::Typed { .. }))?;
+    let before = &events[..first];
+    // The clients of the first send: announced by a `sending` step
+    // before the first line was typed.
+    let greetings: Option<Vec<f64>> = before
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Sending { client } => Some(client.as_str()),
+            _ => None,
+        })
+        .map(|c| first_line(events, c, |l| protocol::parse_greeting(l).is_some()))
+        .collect();
+    let previous_step = before
+        .iter()
+        .filter(|e| e.is_step() && !matches!(e.kind, EventKind::Sending { .. }))
+        .map(|e| e.t_ms);
+    let from = greetings?
+        .into_iter()
+        .chain(previous_step)
+        .reduce(f64::max)?;
+    Some(events[first].t_ms - from)
+}
 
-    let last_exit = events
+/// The last program's exit → the end of the scenario phase.
+fn exit_reaction(record: &RunRecord, server_started: Option<f64>) -> Option<f64> {
+    let last_exit = record
+        .events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Exited { .. }))
         .map(|e| e.t_ms)
         .reduce(f64::max);
-    let exit = match (server_started, last_exit, phase_ms(record, "scenario")) {
+    match (server_started, last_exit, phase_ms(record, "scenario")) {
         (Some(s), Some(x), Some(scenario)) => Some(s + scenario - x),
         _ => None,
-    };
-    Reactions {
-        listening,
-        connected,
-        typed,
-        exit,
     }
 }
 

@@ -154,6 +154,8 @@ type Line = (usize, Instant, String);
 
 /// The programs of one exchange; whatever still runs is killed on drop.
 struct Programs {
+    /// When the exchange started: what its times are measured from.
+    t0: Instant,
     children: Vec<Child>,
     stdins: Vec<Option<ChildStdin>>,
     lines: Vec<Line>,
@@ -162,6 +164,19 @@ struct Programs {
 }
 
 impl Programs {
+    /// No program yet; the exchange starts now.
+    fn new() -> Programs {
+        let (tx, rx) = mpsc::channel();
+        Programs {
+            t0: Instant::now(),
+            children: Vec::new(),
+            stdins: Vec::new(),
+            lines: Vec::new(),
+            rx,
+            tx,
+        }
+    }
+
     fn spawn(&mut self, prefix: &[String], program: &Path, args: &[String]) -> Result<usize> {
         let idx = self.children.len();
         let mut argv: Vec<String> = prefix.to_vec();
@@ -211,6 +226,55 @@ impl Programs {
         stdin.flush()?;
         Ok(())
     }
+
+    /// Closes every program's stdin and waits for each to exit; an error
+    /// for the first that failed.
+    fn wait_exits(&mut self) -> Result<()> {
+        for s in &mut self.stdins {
+            *s = None;
+        }
+        for (i, child) in self.children.iter_mut().enumerate() {
+            let status = child.wait()?;
+            if !status.success() {
+                bail!("program {i} of the bare exchange exited with {status}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The exchange's milestones, read from every line its programs
+    /// printed (those still in the pipes too); `end` is its wall time.
+    fn milestones(
+        &mut self,
+        server: usize,
+        clients: &[usize],
+        typed: Option<Instant>,
+        end: Duration,
+    ) -> Milestones {
+        while let Ok(line) = self.rx.try_recv() {
+            self.lines.push(line);
+        }
+        let t0 = self.t0;
+        let at = |i: Instant| i.saturating_duration_since(t0).as_secs_f64() * 1e3;
+        let of = |idx: usize| -> Vec<(f64, &str)> {
+            self.lines
+                .iter()
+                .filter(|(i, _, _)| *i == idx)
+                .map(|(_, t, l)| (at(*t), l.as_str()))
+                .collect()
+        };
+        let server_lines = of(server);
+        let client_lines: Vec<Vec<(f64, &str)>> = clients.iter().map(|&c| of(c)).collect();
+        let refs: Vec<&[(f64, &str)]> = client_lines.iter().map(Vec::as_slice).collect();
+        let end_ms = end.as_secs_f64() * 1e3;
+        Milestones::from_lines(
+            &server_lines,
+            &refs,
+            typed.map(at),
+            Some(end_ms),
+            Some(end_ms),
+        )
+    }
 }
 
 impl Drop for Programs {
@@ -227,15 +291,7 @@ impl Drop for Programs {
 /// One exchange; returns its milestones (ms from starting the server), its
 /// `end` being its wall time, to the last exit.
 pub fn exchange(net: &BareNet, bin_dir: &Path) -> Result<Milestones> {
-    let (tx, rx) = mpsc::channel();
-    let mut p = Programs {
-        children: Vec::new(),
-        stdins: Vec::new(),
-        lines: Vec::new(),
-        rx,
-        tx,
-    };
-    let t0 = Instant::now();
+    let mut p = Programs::new();
     let server = p.spawn(
         &net.server.prefix,
         &bin_dir.join("server"),
@@ -246,19 +302,50 @@ pub fn exchange(net: &BareNet, bin_dir: &Path) -> Result<Milestones> {
             "0".into(),
         ],
     )?;
+    let port = listening_port(&mut p, server)?;
+    let clients = connect_clients(&mut p, net, &bin_dir.join("client"), server, port)?;
+    for &c in &clients {
+        p.wait_line("a greeting", |i, l| {
+            i == c && protocol::parse_greeting(l).is_some()
+        })?;
+    }
+    let mut typed = None;
+    for (&c, name) in clients.iter().zip(["Alice", "Bob"]) {
+        p.type_line(c, name)?;
+        typed.get_or_insert_with(Instant::now);
+    }
+    p.wait_exits()?;
+    let end = p.t0.elapsed();
+    Ok(p.milestones(server, &clients, typed, end))
+}
+
+/// The port the server says it listens on.
+fn listening_port(p: &mut Programs, server: usize) -> Result<u16> {
     let listening = p.wait_line("the server to listen", |i, l| {
         i == server && l.starts_with("listening on ")
     })?;
-    let port = listening
+    listening
         .rsplit(':')
         .next()
         .and_then(|p| p.trim().parse::<u16>().ok())
-        .with_context(|| format!("no port in {listening:?}"))?;
+        .with_context(|| format!("no port in {listening:?}"))
+}
+
+/// Starts the two clients (the program `client`) on their hosts, X then
+/// Y, waiting after each until the server has accepted it; returns their
+/// programs' indices.
+fn connect_clients(
+    p: &mut Programs,
+    net: &BareNet,
+    client: &Path,
+    server: usize,
+    port: u16,
+) -> Result<Vec<usize>> {
     let mut clients = Vec::new();
     for (host, letter) in net.clients.iter().zip(["X", "Y"]) {
         let idx = p.spawn(
             &host.prefix,
-            &bin_dir.join("client"),
+            client,
             &[
                 "--server".into(),
                 net.server.ip.clone(),
@@ -272,49 +359,7 @@ pub fn exchange(net: &BareNet, bin_dir: &Path) -> Result<Milestones> {
         })?;
         clients.push(idx);
     }
-    for &c in &clients {
-        p.wait_line("a greeting", |i, l| {
-            i == c && protocol::parse_greeting(l).is_some()
-        })?;
-    }
-    let mut typed = None;
-    for (&c, name) in clients.iter().zip(["Alice", "Bob"]) {
-        p.type_line(c, name)?;
-        typed.get_or_insert_with(Instant::now);
-    }
-    for s in &mut p.stdins {
-        *s = None;
-    }
-    for (i, child) in p.children.iter_mut().enumerate() {
-        let status = child.wait()?;
-        if !status.success() {
-            bail!("program {i} of the bare exchange exited with {status}");
-        }
-    }
-    let end = t0.elapsed();
-    // What the programs printed after the waits, too.
-    while let Ok(line) = p.rx.try_recv() {
-        p.lines.push(line);
-    }
-    let at = |i: Instant| i.saturating_duration_since(t0).as_secs_f64() * 1e3;
-    let of = |idx: usize| -> Vec<(f64, &str)> {
-        p.lines
-            .iter()
-            .filter(|(i, _, _)| *i == idx)
-            .map(|(_, t, l)| (at(*t), l.as_str()))
-            .collect()
-    };
-    let server_lines = of(server);
-    let client_lines: Vec<Vec<(f64, &str)>> = clients.iter().map(|&c| of(c)).collect();
-    let refs: Vec<&[(f64, &str)]> = client_lines.iter().map(Vec::as_slice).collect();
-    let end_ms = end.as_secs_f64() * 1e3;
-    Ok(Milestones::from_lines(
-        &server_lines,
-        &refs,
-        typed.map(at),
-        Some(end_ms),
-        Some(end_ms),
-    ))
+    Ok(clients)
 }
 
 #[cfg(test)]

@@ -40,7 +40,10 @@ use time::OffsetDateTime;
 use crate::orchestrator::results;
 use crate::orchestrator::sys;
 use children::Tools;
-use report::{BenchReport, Machine, BENCH_SCHEMA_VERSION, TARGET_ORDER_GAP_MS};
+use report::{
+    BenchReport, Fidelity, Fresh, GapResult, Machine, Reused, BENCH_SCHEMA_VERSION,
+    TARGET_ORDER_GAP_MS,
+};
 use scenarios::SWEEP_GAPS_MS;
 use sections::Ctx;
 
@@ -166,7 +169,40 @@ pub fn run(
                 .into(),
         );
     }
-    let mut report = BenchReport {
+    let mut report = empty_report(plan, started);
+    if plan.mininet {
+        let (fresh, reused) = mininet_sections(&ctx)?;
+        report.fresh = Some(fresh);
+        report.reused.push(reused);
+    } else {
+        notes.push(
+            "--backend local: Mininet's floor, the fresh network and the reused Mininet network \
+             were not measured; the sweep and --jobs ran on loopback"
+                .into(),
+        );
+    }
+    report
+        .reused
+        .push(sections::reused(&ctx, "local", &bare::BareNet::local())?);
+    let (fidelity, more) = sections::fidelity(&ctx)?;
+    notes.extend(more);
+    notes.extend(fidelity_notes(&fidelity));
+    report.fidelity = Some(fidelity);
+    report.jobs = sections::jobs(&ctx)?;
+    let (throughput, more) = sections::throughput(&ctx)?;
+    report.throughput = Some(throughput);
+    notes.extend(more);
+    machine.cpu_pressure_end = sys::cpu_pressure();
+    machine.load_average_end = sys::load_average();
+    report.machine = machine;
+    report.notes = notes;
+    report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
+    Ok(report)
+}
+
+/// The report of a plan started at `started`, before any section has run.
+fn empty_report(plan: &Plan, started: OffsetDateTime) -> BenchReport {
+    BenchReport {
         schema_version: BENCH_SCHEMA_VERSION,
         kind: "bench".into(),
         mode: plan.mode().into(),
@@ -181,30 +217,28 @@ pub fn run(
         throughput: None,
         definitions: report::definitions(),
         notes: Vec::new(),
-    };
-    if plan.mininet {
-        report.fresh = Some(sections::fresh(&ctx)?);
-        let up = bare::UpNetwork::start(
-            &tools.orchestrate,
-            &tools.repo,
-            std::path::Path::new(SCENARIO),
-        )?;
-        report
-            .reused
-            .push(sections::reused(&ctx, "mininet", &up.net)?);
-        drop(up);
-    } else {
-        notes.push(
-            "--backend local: Mininet's floor, the fresh network and the reused Mininet network \
-             were not measured; the sweep and --jobs ran on loopback"
-                .into(),
-        );
     }
-    report
-        .reused
-        .push(sections::reused(&ctx, "local", &bare::BareNet::local())?);
-    let (fidelity, more) = sections::fidelity(&ctx)?;
-    notes.extend(more);
+}
+
+/// The sections that need Mininet: the fresh network, and the reused one
+/// next to bare exchanges on a network `orchestrate up` keeps up meanwhile.
+fn mininet_sections(ctx: &Ctx) -> Result<(Fresh, Reused)> {
+    let fresh = sections::fresh(ctx)?;
+    let tools = ctx.tools;
+    let up = bare::UpNetwork::start(
+        &tools.orchestrate,
+        &tools.repo,
+        std::path::Path::new(SCENARIO),
+    )?;
+    let reused = sections::reused(ctx, "mininet", &up.net)?;
+    drop(up);
+    Ok((fresh, reused))
+}
+
+/// What the sweep's figures call for saying: fewer runs than its targets
+/// are stated for, and the acks the target gap reversed.
+fn fidelity_notes(fidelity: &Fidelity) -> Vec<String> {
+    let mut notes = Vec::new();
     let fewest = fidelity.gaps.iter().map(|g| g.runs).min().unwrap_or(0);
     if fewest < 1000 {
         notes.push(format!(
@@ -213,44 +247,40 @@ pub fn run(
     }
     for g in &fidelity.gaps {
         if (g.gap_ms - TARGET_ORDER_GAP_MS).abs() < 1e-9 && g.send_order < g.runs {
-            let mut note = format!(
-                "gap {} ms: {} of {} acks reversed the send order (fidelity.gaps[].reversed_runs in the JSON lists some)",
-                event_millis(g.gap_ms),
-                g.runs - g.send_order,
-                g.runs
-            );
-            if let Some(rt) = &fidelity.realtime {
-                note.push_str(&format!(
-                    "; with every program at real-time priority {} of {} followed it",
-                    rt.send_order, rt.runs
-                ));
-                if rt.send_order > g.send_order {
-                    note.push_str(
-                        ": the reversals come from CPU contention, which delays the wake-up of the client typed first past the gap",
-                    );
-                }
-                if rt.reversed > 0 {
-                    note.push_str(&format!(
-                        " (in the {} left, that client still took up to {} to send)",
-                        rt.reversed,
-                        report::ms(rt.first_reply_ms_reversed.max)
-                    ));
-                }
-            }
-            notes.push(note);
+            notes.push(reversal_note(g, fidelity.realtime.as_ref()));
         }
     }
-    report.fidelity = Some(fidelity);
-    report.jobs = sections::jobs(&ctx)?;
-    let (throughput, more) = sections::throughput(&ctx)?;
-    report.throughput = Some(throughput);
-    notes.extend(more);
-    machine.cpu_pressure_end = sys::cpu_pressure();
-    machine.load_average_end = sys::load_average();
-    report.machine = machine;
-    report.notes = notes;
-    report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
-    Ok(report)
+    notes
+}
+
+/// The target gap `g` reversed some acks: how many, and what `realtime`
+/// (the gap again at real-time priority, if it ran) made of them.
+fn reversal_note(g: &GapResult, realtime: Option<&GapResult>) -> String {
+    let mut note = format!(
+        "gap {} ms: {} of {} acks reversed the send order (fidelity.gaps[].reversed_runs in the JSON lists some)",
+        event_millis(g.gap_ms),
+        g.runs - g.send_order,
+        g.runs
+    );
+    if let Some(rt) = realtime {
+        note.push_str(&format!(
+            "; with every program at real-time priority {} of {} followed it",
+            rt.send_order, rt.runs
+        ));
+        if rt.send_order > g.send_order {
+            note.push_str(
+                ": the reversals come from CPU contention, which delays the wake-up of the client typed first past the gap",
+            );
+        }
+        if rt.reversed > 0 {
+            note.push_str(&format!(
+                " (in the {} left, that client still took up to {} to send)",
+                rt.reversed,
+                report::ms(rt.first_reply_ms_reversed.max)
+            ));
+        }
+    }
+    note
 }
 
 fn event_millis(ms: f64) -> String {

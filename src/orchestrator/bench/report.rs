@@ -412,24 +412,42 @@ fn reused_lines(u: &Reused, lines: &mut Vec<Line>) {
         "target",
     ]));
     let bare = u.bare_ms.as_ref().map(|b| b.median);
-    let diff = |d: f64| format!("{}{}", if d >= 0.0 { "+" } else { "−" }, ms(d.abs()));
-    let target = |v: f64| format!("≤ {:.0} ms {}", u.target_ms, check(v <= u.target_ms));
     lines.push(Line::Row([
         "wall per scenario".into(),
         bare.map_or("—".into(), ms),
         ms(u.per_run_ms),
-        u.overhead_vs_bare_ms.map_or(String::new(), diff),
-        u.overhead_vs_bare_ms.map_or(String::new(), target),
+        u.overhead_vs_bare_ms.map_or(String::new(), difference),
+        u.overhead_vs_bare_ms
+            .map_or(String::new(), |v| overhead_target(u, v)),
     ]));
     for s in &u.stretches {
         lines.push(Line::Row([
             format!("  {}", s.name),
             bare.map_or("—".into(), |_| ms(s.bare_ms)),
             ms(s.orchestrated_ms),
-            bare.map_or(String::new(), |_| diff(s.orchestrated_ms - s.bare_ms)),
+            bare.map_or(String::new(), |_| difference(s.orchestrated_ms - s.bare_ms)),
             String::new(),
         ]));
     }
+    overhead_lines(u, lines);
+    lines.push(Line::Row([
+        "CPU per scenario".into(),
+        u.bare_cpu_ms.map_or("—".into(), ms),
+        ms(u.cpu_per_run_ms),
+        u.bare_cpu_ms
+            .map_or(String::new(), |b| difference(u.cpu_per_run_ms - b)),
+        String::new(),
+    ]));
+    lines.push(Line::Note(format!(
+        "{} of {} runs passed; CPU per run = (a batch's CPU − one run's on its own) / (N − 1)",
+        u.passed, u.runs
+    )));
+}
+
+/// Where an orchestrated scenario's time goes: outside the scenario phase,
+/// the reactions inside it, the programs' own work; and the orchestration
+/// overhead against its target.
+fn overhead_lines(u: &Reused, lines: &mut Vec<Line>) {
     let sub = |label: &str, v: f64| {
         Line::Row([
             format!("  {label}"),
@@ -454,7 +472,7 @@ fn reused_lines(u: &Reused, lines: &mut Vec<Line>) {
         String::new(),
         ms(u.overhead_ms),
         String::new(),
-        target(u.overhead_ms),
+        overhead_target(u, u.overhead_ms),
     ]));
     lines.push(Line::Note(format!(
         "scenario phase: mean {}, p50 {} · (batch − first run) / (N − 1) = {} (holds the final teardown) · first run {}",
@@ -463,18 +481,16 @@ fn reused_lines(u: &Reused, lines: &mut Vec<Line>) {
         ms(u.per_run_after_first_ms),
         ms(u.first_run_ms),
     )));
-    lines.push(Line::Row([
-        "CPU per scenario".into(),
-        u.bare_cpu_ms.map_or("—".into(), ms),
-        ms(u.cpu_per_run_ms),
-        u.bare_cpu_ms
-            .map_or(String::new(), |b| diff(u.cpu_per_run_ms - b)),
-        String::new(),
-    ]));
-    lines.push(Line::Note(format!(
-        "{} of {} runs passed; CPU per run = (a batch's CPU − one run's on its own) / (N − 1)",
-        u.passed, u.runs
-    )));
+}
+
+/// A difference in ms with its sign: `+1.2 ms`, `−0.4 ms`.
+fn difference(d: f64) -> String {
+    format!("{}{}", if d >= 0.0 { "+" } else { "−" }, ms(d.abs()))
+}
+
+/// The overhead target of `u`, and whether `v` meets it.
+fn overhead_target(u: &Reused, v: f64) -> String {
+    format!("≤ {:.0} ms {}", u.target_ms, check(v <= u.target_ms))
 }
 
 fn fidelity_lines(f: &Fidelity, lines: &mut Vec<Line>) {
@@ -490,42 +506,7 @@ fn fidelity_lines(f: &Fidelity, lines: &mut Vec<Line>) {
         "target",
     ]));
     for g in &f.gaps {
-        let together = g.gap_ms == 0.0;
-        let target = if together {
-            format!(
-                "server {} {}",
-                count(g.runs, g.runs),
-                check(g.server_agrees == g.runs)
-            )
-        } else if (g.gap_ms - TARGET_ORDER_GAP_MS).abs() < 1e-9 {
-            format!(
-                "order {} {}",
-                count(g.runs, g.runs),
-                check(g.send_order == g.runs)
-            )
-        } else {
-            String::new()
-        };
-        lines.push(Line::Row([
-            format!("{} ms", crate::orchestrator::event::millis(g.gap_ms)),
-            count(g.server_agrees, g.runs),
-            if together {
-                format!("either (X first {})", g.x_first)
-            } else {
-                count(g.send_order, g.runs)
-            },
-            ms(g.typed_gap_ms.p50),
-            target,
-        ]));
-        if g.reversed > 0 && !together {
-            lines.push(Line::Note(format!(
-                "{} reversed: there the client typed first took {} (p50) from being typed into to its `Sent to Server` line, against {} in the runs in order; in {} its line came after the other client's",
-                g.reversed,
-                ms(g.first_reply_ms_reversed.p50),
-                ms(g.first_reply_ms_in_order.p50),
-                g.reversed_sent_first
-            )));
-        }
+        gap_lines(g, lines);
     }
     if let Some(g) = &f.realtime {
         lines.push(Line::Row([
@@ -546,6 +527,47 @@ fn fidelity_lines(f: &Fidelity, lines: &mut Vec<Line>) {
             "`chrt --rr 1 orchestrate …`: typed → `Sent to Server` p50 {} p99 {} (the same without it: see above)",
             ms(g.reply_ms.p50),
             ms(g.reply_ms.p99)
+        )));
+    }
+}
+
+/// One gap of the sweep: its row (with its target, for the gaps that
+/// have one), and what its reversed runs show.
+fn gap_lines(g: &GapResult, lines: &mut Vec<Line>) {
+    let together = g.gap_ms == 0.0;
+    let target = if together {
+        format!(
+            "server {} {}",
+            count(g.runs, g.runs),
+            check(g.server_agrees == g.runs)
+        )
+    } else if (g.gap_ms - TARGET_ORDER_GAP_MS).abs() < 1e-9 {
+        format!(
+            "order {} {}",
+            count(g.runs, g.runs),
+            check(g.send_order == g.runs)
+        )
+    } else {
+        String::new()
+    };
+    lines.push(Line::Row([
+        format!("{} ms", crate::orchestrator::event::millis(g.gap_ms)),
+        count(g.server_agrees, g.runs),
+        if together {
+            format!("either (X first {})", g.x_first)
+        } else {
+            count(g.send_order, g.runs)
+        },
+        ms(g.typed_gap_ms.p50),
+        target,
+    ]));
+    if g.reversed > 0 && !together {
+        lines.push(Line::Note(format!(
+            "{} reversed: there the client typed first took {} (p50) from being typed into to its `Sent to Server` line, against {} in the runs in order; in {} its line came after the other client's",
+            g.reversed,
+            ms(g.first_reply_ms_reversed.p50),
+            ms(g.first_reply_ms_in_order.p50),
+            g.reversed_sent_first
         )));
     }
 }

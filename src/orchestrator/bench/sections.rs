@@ -89,11 +89,6 @@ pub fn fresh(ctx: &Ctx) -> Result<Fresh> {
 /// followed by bare exchanges on `net`.
 pub fn reused(ctx: &Ctx, backend: &str, net: &BareNet) -> Result<Reused> {
     let plan = ctx.plan;
-    let mut batches: Vec<ReusedBatch> = Vec::new();
-    let mut bare_means = Vec::new();
-    let mut bare_stretches: Vec<Vec<f64>> = Vec::new();
-    let mut cpu = Vec::new();
-    let mut bare_cpu = Vec::new();
     // One run on its own (network built, one run, network down): what a
     // batch costs besides its runs after the first.
     let one = ctx.tools.orchestrate(
@@ -101,77 +96,112 @@ pub fn reused(ctx: &Ctx, backend: &str, net: &BareNet) -> Result<Reused> {
         &["--backend".into(), backend.into(), SCENARIO.into()],
     )?;
     ctx.tools.done_with(&one);
+    let mut rounds = Vec::new();
     for b in 0..plan.reused_batches {
         ctx.go_on()?;
-        let inv = ctx.tools.orchestrate(
-            &format!("reused-{backend}"),
-            &[
-                "--backend".into(),
-                backend.into(),
-                "--repeat".into(),
-                plan.reused_repeat.to_string(),
-                SCENARIO.into(),
-            ],
-        )?;
-        let (summary, records) = children::batch(&inv.results)?;
-        ctx.tools.done_with(&inv);
-        cpu.push((inv.cpu_ms - one.cpu_ms) / f64::from(plan.reused_repeat - 1).max(1.0));
-        let figures = analyse::reused_batch(&summary, &records)
-            .context("the batch has too few runs to measure")?;
-        let mut bare_runs = Vec::new();
-        let cpu0 = sys::waited_children_cpu_time().unwrap_or_default();
-        for _ in 0..plan.bare_exchanges {
-            ctx.go_on()?;
-            bare_runs.push(bare::exchange(net, &ctx.tools.bin_dir)?);
-        }
-        let spent = sys::waited_children_cpu_time()
-            .unwrap_or_default()
-            .saturating_sub(cpu0);
-        bare_cpu.push(spent.as_secs_f64() * 1e3 / plan.bare_exchanges.max(1) as f64);
-        let bare: Vec<f64> = bare_runs.iter().filter_map(|m| m.end).collect();
-        bare_stretches.push(analyse::mean_stretches(&bare_runs));
+        let (batch, cpu_ms) = reused_batch(ctx, backend, one.cpu_ms)?;
+        let bare = bare_round(ctx, net)?;
         (ctx.say)(&format!(
             "reused {backend} {}/{}: {:.1} ms per run (scenario {:.1} ms), bare exchange {:.1} ms",
             b + 1,
             plan.reused_batches,
-            figures.per_run_ms,
-            figures.scenario_mean_ms,
-            stats::mean(&bare)
+            batch.per_run_ms,
+            batch.scenario_mean_ms,
+            bare.mean_ms
         ));
-        bare_means.push(stats::mean(&bare));
-        batches.push(figures);
+        rounds.push(ReusedRound {
+            batch,
+            cpu_ms,
+            bare,
+        });
     }
+    Ok(reused_figures(backend, plan, &rounds))
+}
+
+/// One batch on a reused network and the bare exchanges after it.
+struct ReusedRound {
+    batch: ReusedBatch,
+    /// The batch's CPU per run after the first.
+    cpu_ms: f64,
+    bare: BareRound,
+}
+
+/// The bare exchanges after a batch.
+struct BareRound {
+    /// Their mean wall time.
+    mean_ms: f64,
+    /// The mean of each of [`analyse::STRETCHES`].
+    stretches_ms: Vec<f64>,
+    /// The CPU of one exchange.
+    cpu_ms: f64,
+}
+
+/// One batch of the scenario repeated on a reused network: its figures,
+/// and its CPU per run after the first (`one_cpu_ms`: a run's on its own).
+fn reused_batch(ctx: &Ctx, backend: &str, one_cpu_ms: f64) -> Result<(ReusedBatch, f64)> {
+    let repeat = ctx.plan.reused_repeat;
+    let inv = ctx.tools.orchestrate(
+        &format!("reused-{backend}"),
+        &[
+            "--backend".into(),
+            backend.into(),
+            "--repeat".into(),
+            repeat.to_string(),
+            SCENARIO.into(),
+        ],
+    )?;
+    let (summary, records) = children::batch(&inv.results)?;
+    ctx.tools.done_with(&inv);
+    let cpu_ms = (inv.cpu_ms - one_cpu_ms) / f64::from(repeat - 1).max(1.0);
+    let figures = analyse::reused_batch(&summary, &records)
+        .context("the batch has too few runs to measure")?;
+    Ok((figures, cpu_ms))
+}
+
+/// The plan's bare exchanges on `net`, one after the other.
+fn bare_round(ctx: &Ctx, net: &BareNet) -> Result<BareRound> {
+    let exchanges = ctx.plan.bare_exchanges;
+    let mut runs = Vec::new();
+    let cpu0 = sys::waited_children_cpu_time().unwrap_or_default();
+    for _ in 0..exchanges {
+        ctx.go_on()?;
+        runs.push(bare::exchange(net, &ctx.tools.bin_dir)?);
+    }
+    let spent = sys::waited_children_cpu_time()
+        .unwrap_or_default()
+        .saturating_sub(cpu0);
+    let walls: Vec<f64> = runs.iter().filter_map(|m| m.end).collect();
+    Ok(BareRound {
+        mean_ms: stats::mean(&walls),
+        stretches_ms: analyse::mean_stretches(&runs),
+        cpu_ms: spent.as_secs_f64() * 1e3 / exchanges.max(1) as f64,
+    })
+}
+
+/// The section's figures: the median over the rounds of each.
+fn reused_figures(backend: &str, plan: &Plan, rounds: &[ReusedRound]) -> Reused {
     let m = |f: &dyn Fn(&ReusedBatch) -> f64| {
-        round3(median(&batches.iter().map(f).collect::<Vec<_>>()))
+        round3(median(
+            &rounds.iter().map(|r| f(&r.batch)).collect::<Vec<_>>(),
+        ))
     };
+    let bare_means: Vec<f64> = rounds.iter().map(|r| r.bare.mean_ms).collect();
+    let bare_cpu: Vec<f64> = rounds.iter().map(|r| r.bare.cpu_ms).collect();
+    let cpu: Vec<f64> = rounds.iter().map(|r| r.cpu_ms).collect();
     let bare_ms = (!bare_means.is_empty()).then(|| Samples::of(&bare_means));
     let per_run_ms = m(&|b| b.per_run_ms);
-    let stretches: Vec<Stretch> = analyse::STRETCHES
-        .iter()
-        .enumerate()
-        .map(|(i, name)| Stretch {
-            name: (*name).into(),
-            bare_ms: round3(median(
-                &bare_stretches
-                    .iter()
-                    .filter_map(|s| s.get(i).copied())
-                    .collect::<Vec<_>>(),
-            )),
-            orchestrated_ms: m(&|b| b.stretches_ms.get(i).copied().unwrap_or(0.0)),
-        })
-        .collect();
-    Ok(Reused {
+    Reused {
         backend: backend.into(),
         scenario: SCENARIO.into(),
         repeat: plan.reused_repeat,
-        batches: batches.len(),
-        runs: batches.iter().map(|b| b.runs).sum(),
-        passed: batches.iter().map(|b| b.passed).sum(),
+        batches: rounds.len(),
+        runs: rounds.iter().map(|r| r.batch.runs).sum(),
+        passed: rounds.iter().map(|r| r.batch.passed).sum(),
         batch_ms: m(&|b| b.batch_ms),
         first_run_ms: m(&|b| b.first_run_ms),
         per_run_after_first_ms: m(&|b| b.per_run_after_first_ms),
         per_run_ms,
-        per_run_samples_ms: batches.iter().map(|b| round3(b.per_run_ms)).collect(),
+        per_run_samples_ms: rounds.iter().map(|r| round3(r.batch.per_run_ms)).collect(),
         scenario_p50_ms: m(&|b| b.scenario_p50_ms),
         scenario_mean_ms: m(&|b| b.scenario_mean_ms),
         outside_ms: m(&|b| b.outside_ms()),
@@ -183,19 +213,46 @@ pub fn reused(ctx: &Ctx, backend: &str, net: &BareNet) -> Result<Reused> {
         sleeps_ms: m(&|b| b.sleeps_ms),
         programs_ms: m(&|b| b.programs_ms()),
         overhead_ms: m(&|b| b.overhead_ms()),
-        overhead_samples_ms: batches.iter().map(|b| round3(b.overhead_ms())).collect(),
+        overhead_samples_ms: rounds
+            .iter()
+            .map(|r| round3(r.batch.overhead_ms()))
+            .collect(),
         target_ms: if backend == "local" {
             TARGET_LOCAL_OVERHEAD_MS
         } else {
             TARGET_MININET_OVERHEAD_MS
         },
         overhead_vs_bare_ms: bare_ms.as_ref().map(|b| round3(per_run_ms - b.median)),
-        stretches,
+        stretches: stretches(rounds),
         cpu_per_run_ms: round3(median(&cpu)),
         bare_cpu_ms: (!bare_cpu.is_empty()).then(|| round3(median(&bare_cpu))),
         bare_ms,
         bare_exchanges: plan.bare_exchanges,
-    })
+    }
+}
+
+/// Each stretch of the exchange: its median over the rounds, bare and
+/// orchestrated.
+fn stretches(rounds: &[ReusedRound]) -> Vec<Stretch> {
+    analyse::STRETCHES
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let bare: Vec<f64> = rounds
+                .iter()
+                .filter_map(|r| r.bare.stretches_ms.get(i).copied())
+                .collect();
+            let orchestrated: Vec<f64> = rounds
+                .iter()
+                .map(|r| r.batch.stretches_ms.get(i).copied().unwrap_or(0.0))
+                .collect();
+            Stretch {
+                name: (*name).into(),
+                bare_ms: round3(median(&bare)),
+                orchestrated_ms: round3(median(&orchestrated)),
+            }
+        })
+        .collect()
 }
 
 /// The generated scenarios of the sweep, each repeated on a reused network;
@@ -460,9 +517,8 @@ pub fn throughput(ctx: &Ctx) -> Result<(Throughput, Vec<String>)> {
     let dir = ctx.tools.work.join("throughput");
     std::fs::create_dir_all(&dir)?;
     let mut notes = Vec::new();
-    let server_bin = ctx.tools.bin_dir.join("server");
     let ours_argv: Vec<OsString> = vec![
-        server_bin.clone().into(),
+        ctx.tools.bin_dir.join("server").into(),
         "--rounds".into(),
         "0".into(),
         "--bind".into(),
@@ -471,27 +527,64 @@ pub fn throughput(ctx: &Ctx) -> Result<(Throughput, Vec<String>)> {
         "0".into(),
     ];
     let ours = ServerProc::start(&ours_argv, &dir, "ours")?;
-    let python = match find_program("python3") {
-        Some(py) => {
-            let script = dir.join("bench_server.py");
-            std::fs::write(&script, PYTHON_SERVER)?;
-            let argv: Vec<OsString> = vec![
-                py.into(),
-                script.into(),
-                "--bind".into(),
-                "127.0.0.1".into(),
-                "--port".into(),
-                "0".into(),
-            ];
-            Some(ServerProc::start(&argv, &dir, "python")?)
-        }
-        None => {
-            notes.push("python3 not found: the Python baseline server was not measured".into());
-            None
-        }
-    };
+    let python = start_python(&dir)?;
+    if python.is_none() {
+        notes.push("python3 not found: the Python baseline server was not measured".into());
+    }
     let servers: Vec<&ServerProc> = std::iter::once(&ours).chain(python.as_ref()).collect();
-    for s in &servers {
+    let sides = measure_servers(ctx, &servers)?;
+    notes.extend(unacked_notes(plan, &servers, &sides));
+    let mut sides = sides.into_iter();
+    let ours_figures = sides
+        .next()
+        .expect("ours")
+        .figures(shown(&ours_argv), &ours);
+    let python_figures = python.as_ref().map(|p| {
+        sides.next().expect("python").figures(
+            "python3 scripts/bench_server.py --bind 127.0.0.1 --port 0".to_string(),
+            p,
+        )
+    });
+    let ratio = python_figures
+        .as_ref()
+        .map(|p| round3(ours_figures.pairs_per_s.median / p.pairs_per_s.median.max(1e-9)));
+    Ok((
+        Throughput {
+            pairs: plan.pairs,
+            runs: plan.pair_runs,
+            warmup: plan.warmup,
+            ours: ours_figures,
+            python: python_figures,
+            ratio,
+        },
+        notes,
+    ))
+}
+
+/// The Python baseline server, started from its script written into
+/// `dir`; `None` without a `python3`.
+fn start_python(dir: &Path) -> Result<Option<ServerProc>> {
+    let Some(py) = find_program("python3") else {
+        return Ok(None);
+    };
+    let script = dir.join("bench_server.py");
+    std::fs::write(&script, PYTHON_SERVER)?;
+    let argv: Vec<OsString> = vec![
+        py.into(),
+        script.into(),
+        "--bind".into(),
+        "127.0.0.1".into(),
+        "--port".into(),
+        "0".into(),
+    ];
+    Ok(Some(ServerProc::start(&argv, dir, "python")?))
+}
+
+/// Warms each server up, then measures them in turn, the order reversed
+/// every other round: what each server's runs gave, in `servers`' order.
+fn measure_servers(ctx: &Ctx, servers: &[&ServerProc]) -> Result<Vec<Side>> {
+    let plan = ctx.plan;
+    for s in servers {
         load::drive(s.addr, plan.warmup);
     }
     let mut sides: Vec<Side> = servers.iter().map(|_| Side::default()).collect();
@@ -518,8 +611,15 @@ pub fn throughput(ctx: &Ctx) -> Result<(Throughput, Vec<String>)> {
                 .unwrap_or_default()
         ));
     }
+    Ok(sides)
+}
+
+/// A note for each server whose `Sent acknowledgment` lines do not add
+/// up, with its failed pairs, to the pairs it was driven with.
+fn unacked_notes(plan: &Plan, servers: &[&ServerProc], sides: &[Side]) -> Vec<String> {
     let expected = (plan.warmup + plan.pairs * plan.pair_runs as u32) as usize;
-    for (s, side) in servers.iter().zip(&sides) {
+    let mut notes = Vec::new();
+    for (s, side) in servers.iter().zip(sides) {
         let acked = s.acks_sent();
         if acked + side.failed != expected {
             notes.push(format!(
@@ -528,31 +628,7 @@ pub fn throughput(ctx: &Ctx) -> Result<(Throughput, Vec<String>)> {
             ));
         }
     }
-    let mut sides = sides.into_iter();
-    let ours_figures = sides
-        .next()
-        .expect("ours")
-        .figures(shown(&ours_argv), &ours);
-    let python_figures = python.as_ref().map(|p| {
-        sides.next().expect("python").figures(
-            "python3 scripts/bench_server.py --bind 127.0.0.1 --port 0".to_string(),
-            p,
-        )
-    });
-    let ratio = python_figures
-        .as_ref()
-        .map(|p| round3(ours_figures.pairs_per_s.median / p.pairs_per_s.median.max(1e-9)));
-    Ok((
-        Throughput {
-            pairs: plan.pairs,
-            runs: plan.pair_runs,
-            warmup: plan.warmup,
-            ours: ours_figures,
-            python: python_figures,
-            ratio,
-        },
-        notes,
-    ))
+    notes
 }
 
 /// `server --rounds 0 …` as a person writes it.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use super::{GradeSummary, GRADE_SCHEMA_VERSION};
+use super::{GradeSummary, StudentGrade, GRADE_SCHEMA_VERSION};
 use crate::orchestrator::batch::summary::{absolute, check_coverage, rebase};
 
 /// Reads a grade's `summary.json` from its directory.
@@ -70,18 +70,31 @@ pub fn merge(shards: Vec<(PathBuf, GradeSummary)>, out: &Path) -> Result<GradeSu
     for (dir, summary) in shards {
         let dir_abs = absolute(&dir);
         for mut student in summary.students {
-            for run in &mut student.runs {
-                run.dir = run.dir.take().map(|d| rebase(&d, &dir_abs, &out_abs));
-            }
-            for item in &mut student.items {
-                for e in &mut item.evidence {
-                    e.dir = e.dir.take().map(|d| rebase(&d, &dir_abs, &out_abs));
-                }
-            }
+            rebase_student(&mut student, &dir_abs, &out_abs);
             merged.students.push(student);
         }
     }
     merged.students.sort_by(|a, b| a.student.cmp(&b.student));
+    check_students(&merged)?;
+    Ok(merged)
+}
+
+/// Makes a student's run directories, relative to its shard's directory
+/// `dir_abs`, relative to the merged one `out_abs`.
+fn rebase_student(student: &mut StudentGrade, dir_abs: &Path, out_abs: &Path) {
+    for run in &mut student.runs {
+        run.dir = run.dir.take().map(|d| rebase(&d, dir_abs, out_abs));
+    }
+    for item in &mut student.items {
+        for e in &mut item.evidence {
+            e.dir = e.dir.take().map(|d| rebase(&d, dir_abs, out_abs));
+        }
+    }
+}
+
+/// Refuses merged students (in name order) that hold a student twice, or,
+/// unless the grading was interrupted, not the whole class.
+fn check_students(merged: &GradeSummary) -> Result<()> {
     if let Some(w) = merged
         .students
         .windows(2)
@@ -99,7 +112,7 @@ pub fn merge(shards: Vec<(PathBuf, GradeSummary)>, out: &Path) -> Result<GradeSu
             merged.plan_size
         );
     }
-    Ok(merged)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! line with the overall result and the ack. Colour only when asked for (the caller
 //! knows whether stdout is a terminal and whether `NO_COLOR` is set).
 
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::{RunRecord, Verdict};
 
 use super::style::{Paint, BOLD_GREEN, BOLD_RED, DIM, GREEN, RED, YELLOW};
 use super::text::{clean, leniently, outcome, tally};
@@ -21,33 +21,7 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
         .unwrap_or(0);
     let mut out = String::new();
     for v in &record.verdicts {
-        let id = clean(&v.id);
-        let pad = " ".repeat(width - id.chars().count());
-        let (mark, style) = if v.passed {
-            ("✓", GREEN)
-        } else {
-            ("✗", RED)
-        };
-        out.push_str(&format!(
-            "  {} {}{pad}  {}\n",
-            p.paint(style, mark),
-            p.paint(DIM, &id),
-            clean(&v.title)
-        ));
-        let indent = " ".repeat(4 + width + 2);
-        if !v.passed {
-            out.push_str(&format!("{indent}expected: {}\n", clean(&v.expected)));
-            out.push_str(&format!(
-                "{indent}observed: {}\n",
-                p.paint(RED, &clean(&v.observed))
-            ));
-        }
-        if let Some(note) = &v.note {
-            out.push_str(&format!(
-                "{indent}note: {}\n",
-                p.paint(YELLOW, &clean(note))
-            ));
-        }
+        out.push_str(&verdict_lines(v, width, p));
     }
     if let Some(error) = &record.error {
         out.push_str(&format!(
@@ -59,7 +33,45 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
             )
         ));
     }
+    out.push_str(&overall_line(record, p));
+    out
+}
 
+/// One verdict's line (its id padded to `width`), then what was expected
+/// and observed if it failed, and its note if it has one.
+fn verdict_lines(v: &Verdict, width: usize, p: Paint) -> String {
+    let id = clean(&v.id);
+    let pad = " ".repeat(width - id.chars().count());
+    let (mark, style) = if v.passed {
+        ("✓", GREEN)
+    } else {
+        ("✗", RED)
+    };
+    let mut out = format!(
+        "  {} {}{pad}  {}\n",
+        p.paint(style, mark),
+        p.paint(DIM, &id),
+        clean(&v.title)
+    );
+    let indent = " ".repeat(4 + width + 2);
+    if !v.passed {
+        out.push_str(&format!("{indent}expected: {}\n", clean(&v.expected)));
+        out.push_str(&format!(
+            "{indent}observed: {}\n",
+            p.paint(RED, &clean(&v.observed))
+        ));
+    }
+    if let Some(note) = &v.note {
+        out.push_str(&format!(
+            "{indent}note: {}\n",
+            p.paint(YELLOW, &clean(note))
+        ));
+    }
+    out
+}
+
+/// The last line: the overall result, the checks passed, and the ack.
+fn overall_line(record: &RunRecord, p: Paint) -> String {
     let (passed, total) = tally(record);
     let result = outcome(record);
     let style = if record.passed() {
@@ -80,12 +92,11 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
     } else {
         format!("{passed}/{total} checks passed{}", leniently(record))
     };
-    out.push_str(&format!(
+    format!(
         "{} {}: {checked} · {ack}\n",
         p.paint(style, result),
         clean(&record.scenario)
-    ));
-    out
+    )
 }
 
 #[cfg(test)]

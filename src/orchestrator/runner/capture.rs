@@ -28,20 +28,7 @@ impl Runner<'_> {
     /// event saying why) when it cannot start.
     pub(super) fn start_capture(&mut self, path: &Path) -> Option<Capture> {
         let host = self.net.host(&self.scenario.server.host)?.clone();
-        let argv = vec![
-            "tcpdump".to_string(),
-            "-i".into(),
-            host.intf.clone(),
-            "-U".into(),
-            // Without it a short run captures nothing.
-            "--immediate-mode".into(),
-            "-n".into(),
-            "-w".into(),
-            path.to_string_lossy().to_string(),
-            "tcp".into(),
-            "port".into(),
-            self.port.to_string(),
-        ];
+        let argv = tcpdump_argv(&host.intf, path, self.port);
         let wrapped = self.net.wrap(&host.name, argv);
         let log = Arc::new(Mutex::new(Vec::new()));
         let (in_r, _in_w) = os_pipe::pipe().ok()?;
@@ -66,19 +53,7 @@ impl Runner<'_> {
         if let Some(pid) = pid {
             self.state.add_group(pid);
         }
-        let (ready_tx, ready_rx) = mpsc::channel();
-        {
-            let log = Arc::clone(&log);
-            std::thread::spawn(move || {
-                for line in BufReader::new(err_r).lines() {
-                    let Ok(line) = line else { break };
-                    if line.contains("listening on") {
-                        let _ = ready_tx.send(());
-                    }
-                    log.lock().expect("capture log").push(line);
-                }
-            });
-        }
+        let ready_rx = follow_log(err_r, Arc::clone(&log));
         if ready_rx.recv_timeout(LISTEN_TIMEOUT).is_err() {
             let why = format!(
                 "tcpdump did not start listening within {} s",
@@ -108,4 +83,38 @@ impl Runner<'_> {
         let lines = c.log.lock().expect("capture log").clone();
         lines
     }
+}
+
+/// tcpdump capturing TCP `port` on `intf` into `path`.
+fn tcpdump_argv(intf: &str, path: &Path, port: u16) -> Vec<String> {
+    vec![
+        "tcpdump".to_string(),
+        "-i".into(),
+        intf.to_string(),
+        "-U".into(),
+        // Without it a short run captures nothing.
+        "--immediate-mode".into(),
+        "-n".into(),
+        "-w".into(),
+        path.to_string_lossy().to_string(),
+        "tcp".into(),
+        "port".into(),
+        port.to_string(),
+    ]
+}
+
+/// Reads tcpdump's stderr (`err`) into `log` until it closes; the
+/// receiver hears when tcpdump says it is listening.
+fn follow_log(err: os_pipe::PipeReader, log: Arc<Mutex<Vec<String>>>) -> mpsc::Receiver<()> {
+    let (ready_tx, ready_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("listening on") {
+                let _ = ready_tx.send(());
+            }
+            log.lock().expect("capture log").push(line);
+        }
+    });
+    ready_rx
 }

@@ -387,6 +387,46 @@ impl Keeper<'_> {
     }
 }
 
+/// Splits a program's output into lines as it is read, and hands each to
+/// its [`Keeper`].
+struct Splitter<'a> {
+    keeper: Keeper<'a>,
+    /// The line being read, at most [`MAX_LINE_BYTES`] of it.
+    line: Vec<u8>,
+    /// When its first byte was read.
+    started: Option<Instant>,
+    /// Whether it lost bytes past [`MAX_LINE_BYTES`].
+    cut: bool,
+}
+
+impl Splitter<'_> {
+    /// Takes bytes read at `now`: each `\n` ends a line.
+    fn push(&mut self, mut rest: &[u8], now: Instant) {
+        while !rest.is_empty() {
+            let at = *self.started.get_or_insert(now);
+            let end = rest.iter().position(|&b| b == b'\n');
+            let part = &rest[..end.unwrap_or(rest.len())];
+            let room = MAX_LINE_BYTES.saturating_sub(self.line.len());
+            self.cut |= part.len() > room;
+            self.line.extend_from_slice(&part[..part.len().min(room)]);
+            match end {
+                Some(i) => {
+                    self.end_line(at);
+                    rest = &rest[i + 1..];
+                }
+                None => rest = &[],
+            }
+        }
+    }
+
+    /// Ends the line being read, dated `at`.
+    fn end_line(&mut self, at: Instant) {
+        self.keeper.emit(&mut self.line, self.cut, at);
+        self.cut = false;
+        self.started = None;
+    }
+}
+
 /// Sends each line of `reader` (at most [`MAX_LINE_BYTES`] of it, `\r`
 /// stripped, invalid UTF-8 replaced) until EOF, keeping at most
 /// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
@@ -400,19 +440,20 @@ fn read_lines(
     tx: &Sender<Msg>,
 ) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    let mut line: Vec<u8> = Vec::with_capacity(256);
-    let mut started: Option<Instant> = None;
-    let mut keeper = Keeper {
-        proc,
-        stream,
-        tx,
-        kept: 0,
-        kept_bytes: 0,
-        full: false,
-        dropped: 0,
+    let mut lines = Splitter {
+        keeper: Keeper {
+            proc,
+            stream,
+            tx,
+            kept: 0,
+            kept_bytes: 0,
+            full: false,
+            dropped: 0,
+        },
+        line: Vec::with_capacity(256),
+        started: None,
+        cut: false,
     };
-    // Whether the line being read lost bytes past MAX_LINE_BYTES.
-    let mut cut = false;
     // How many lines had been typed into the program when its last bytes
     // were read.
     let mut typed_seen = typed.load(Ordering::SeqCst);
@@ -425,42 +466,24 @@ fn read_lines(
         };
         let now = Instant::now();
         let typed_now = typed.load(Ordering::SeqCst);
-        if typed_now != typed_seen && !line.is_empty() {
+        if typed_now != typed_seen && !lines.line.is_empty() {
             // A prompt printed without a newline (`Enter your name: `) ends
             // where the program was typed into: what it prints after the
             // answer is another line, at its own time.
-            keeper.emit(&mut line, cut, started.take().unwrap_or(now));
-            cut = false;
+            lines.end_line(lines.started.unwrap_or(now));
         }
         typed_seen = typed_now;
         let n = buf.len();
-        let mut rest = buf;
-        while !rest.is_empty() {
-            let at = *started.get_or_insert(now);
-            let end = rest.iter().position(|&b| b == b'\n');
-            let part = &rest[..end.unwrap_or(rest.len())];
-            let room = MAX_LINE_BYTES.saturating_sub(line.len());
-            cut |= part.len() > room;
-            line.extend_from_slice(&part[..part.len().min(room)]);
-            match end {
-                Some(i) => {
-                    keeper.emit(&mut line, cut, at);
-                    cut = false;
-                    started = None;
-                    rest = &rest[i + 1..];
-                }
-                None => rest = &[],
-            }
-        }
+        lines.push(buf, now);
         reader.consume(n);
     }
-    if !line.is_empty() {
-        keeper.emit(&mut line, cut, started.unwrap_or_else(Instant::now));
+    if !lines.line.is_empty() {
+        lines.end_line(lines.started.unwrap_or_else(Instant::now));
     }
-    if keeper.dropped > 0 {
+    if lines.keeper.dropped > 0 {
         let _ = tx.send(Msg::Dropped {
             proc,
-            lines: keeper.dropped,
+            lines: lines.keeper.dropped,
         });
     }
     let _ = tx.send(Msg::Eof { proc });

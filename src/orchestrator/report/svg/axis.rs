@@ -31,69 +31,9 @@ impl Axis {
     /// than half the run and than a second (a server waiting out its
     /// timeout), so that a scenario's sleep between two sends stays to scale.
     pub(super) fn new(times: &[f64], end: f64) -> Axis {
-        let mut points: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
-        points.push(0.0);
-        points.push(end);
-        points.sort_by(f64::total_cmp);
-        let gaps: Vec<(f64, f64)> = points.windows(2).map(|w| (w[0], w[1])).collect();
-        let last = gaps.len().saturating_sub(1);
-        let is_edge = |i: usize| i == 0 || i == last;
-        let middle = (end / 2.0).max(1000.0);
-        let middle_break = |i: usize, (a, b): (f64, f64)| !is_edge(i) && b - a > middle;
-        // the edges are weighed against what is left once the middle breaks
-        // are out, so a short setup before a long wait still counts as long
-        let kept: f64 = end
-            - gaps
-                .iter()
-                .enumerate()
-                .filter(|(i, g)| middle_break(*i, **g))
-                .map(|(_, (a, b))| b - a)
-                .sum::<f64>();
-        let edge = (kept / 4.0).max(100.0);
-        let mut spans: Vec<(f64, f64, bool)> = Vec::new();
-        let mut start = 0.0;
-        for (i, &(a, b)) in gaps.iter().enumerate() {
-            let idle = if is_edge(i) {
-                b - a > edge
-            } else {
-                middle_break(i, (a, b))
-            };
-            if points.len() > 2 && idle {
-                if a > start {
-                    spans.push((start, a, false));
-                }
-                spans.push((a, b, true));
-                start = b;
-            }
+        Axis {
+            segments: lay_out(spans(times, end)),
         }
-        if end > start || spans.is_empty() {
-            spans.push((start, end.max(start), false));
-        }
-        let breaks = spans.iter().filter(|s| s.2).count() as f64;
-        let linear_ms: f64 = spans.iter().filter(|s| !s.2).map(|s| s.1 - s.0).sum();
-        let linear_px = PLOT_RIGHT - PLOT_LEFT - breaks * BREAK_W;
-        let scale = if linear_ms > 0.0 {
-            linear_px / linear_ms
-        } else {
-            0.0
-        };
-        let mut x = PLOT_LEFT;
-        let segments = spans
-            .into_iter()
-            .map(|(t0, t1, idle)| {
-                let w = if idle { BREAK_W } else { (t1 - t0) * scale };
-                let s = Segment {
-                    t0,
-                    t1,
-                    x0: x,
-                    x1: x + w,
-                    idle,
-                };
-                x += w;
-                s
-            })
-            .collect();
-        Axis { segments }
     }
 
     pub(super) fn x(&self, t: f64) -> f64 {
@@ -131,6 +71,79 @@ impl Axis {
         }
         (ticks, step)
     }
+}
+
+/// `[0, end]` cut into spans `(from, to, idle)`: the stretches without
+/// events that [`Axis::new`] draws as breaks, and the linear ones between.
+fn spans(times: &[f64], end: f64) -> Vec<(f64, f64, bool)> {
+    let mut points: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+    points.push(0.0);
+    points.push(end);
+    points.sort_by(f64::total_cmp);
+    let gaps: Vec<(f64, f64)> = points.windows(2).map(|w| (w[0], w[1])).collect();
+    let last = gaps.len().saturating_sub(1);
+    let is_edge = |i: usize| i == 0 || i == last;
+    let middle = (end / 2.0).max(1000.0);
+    let middle_break = |i: usize, (a, b): (f64, f64)| !is_edge(i) && b - a > middle;
+    // the edges are weighed against what is left once the middle breaks
+    // are out, so a short setup before a long wait still counts as long
+    let kept: f64 = end
+        - gaps
+            .iter()
+            .enumerate()
+            .filter(|(i, g)| middle_break(*i, **g))
+            .map(|(_, (a, b))| b - a)
+            .sum::<f64>();
+    let edge = (kept / 4.0).max(100.0);
+    let mut spans: Vec<(f64, f64, bool)> = Vec::new();
+    let mut start = 0.0;
+    for (i, &(a, b)) in gaps.iter().enumerate() {
+        let idle = if is_edge(i) {
+            b - a > edge
+        } else {
+            middle_break(i, (a, b))
+        };
+        if points.len() > 2 && idle {
+            if a > start {
+                spans.push((start, a, false));
+            }
+            spans.push((a, b, true));
+            start = b;
+        }
+    }
+    if end > start || spans.is_empty() {
+        spans.push((start, end.max(start), false));
+    }
+    spans
+}
+
+/// The spans side by side over the plot: each break [`BREAK_W`] wide,
+/// the linear spans sharing the rest in proportion to their length.
+fn lay_out(spans: Vec<(f64, f64, bool)>) -> Vec<Segment> {
+    let breaks = spans.iter().filter(|s| s.2).count() as f64;
+    let linear_ms: f64 = spans.iter().filter(|s| !s.2).map(|s| s.1 - s.0).sum();
+    let linear_px = PLOT_RIGHT - PLOT_LEFT - breaks * BREAK_W;
+    let scale = if linear_ms > 0.0 {
+        linear_px / linear_ms
+    } else {
+        0.0
+    };
+    let mut x = PLOT_LEFT;
+    spans
+        .into_iter()
+        .map(|(t0, t1, idle)| {
+            let w = if idle { BREAK_W } else { (t1 - t0) * scale };
+            let s = Segment {
+                t0,
+                t1,
+                x0: x,
+                x1: x + w,
+                idle,
+            };
+            x += w;
+            s
+        })
+        .collect()
 }
 
 /// 1, 2 or 5 times a power of ten, at least `raw`.
