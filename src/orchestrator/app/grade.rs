@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
-    INTERRUPTED,
+    bin_dir, install_signal_handler, interrupted, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID,
+    EXIT_OK, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
@@ -261,6 +261,17 @@ fn on_done(
             return Next::Stop;
         }
     };
+    // A run that could not be carried out (its network was not built) has
+    // no verdicts: nothing the student did failed, so every item would
+    // pass. The grade stops instead of giving points nobody earned.
+    if let Some(why) = not_carried_out(&finished.record) {
+        let e = anyhow::anyhow!(
+            "the run {} could not be carried out, so no grade was given: {why}",
+            item.label
+        );
+        taken.fatal.get_or_insert(e);
+        return Next::Stop;
+    }
     let unreadable_reply = unreadable_reply(&finished.record);
     let run = BatchRun {
         index: item.index,
@@ -297,6 +308,17 @@ fn on_done(
         earlier,
     });
     Next::Go
+}
+
+/// Why a run was not carried out — an error of the environment, and no
+/// verdict — or `None` for a run that was (an interrupted run is neither:
+/// the grade says it was interrupted).
+fn not_carried_out(record: &RunRecord) -> Option<&str> {
+    if record.exit_code == EXIT_ERROR && record.verdicts.is_empty() {
+        Some(record.error.as_deref().unwrap_or("no reason given"))
+    } else {
+        None
+    }
 }
 
 fn failed_ids(record: &RunRecord) -> Vec<String> {
@@ -493,4 +515,39 @@ pub(super) fn print_gradebook(summary: &GradeSummary, path: &Path, color: bool) 
         );
     }
     outln!("gradebook: {}", path.join("gradebook.md").display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orchestrator::record::Verdict;
+
+    fn record(exit_code: i32, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
+        let mut r: RunRecord = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "scenario": "s", "description": "", "file": "s.yaml",
+            "backend": "local", "started_utc": "", "duration_ms": 0.0, "phases": [],
+            "processes": [], "events": [], "verdicts": [], "ack_observed": null,
+            "ack_expected": null, "exit_code": exit_code, "error": error, "files": [],
+            "capture": null
+        }))
+        .unwrap();
+        r.verdicts = verdicts;
+        r
+    }
+
+    #[test]
+    fn a_run_whose_network_was_not_built_was_not_carried_out() {
+        let why = "cannot give this job a network namespace of its own";
+        assert_eq!(
+            not_carried_out(&record(EXIT_ERROR, Some(why), Vec::new())),
+            Some(why)
+        );
+        // A run that was carried out, whatever its end, was.
+        let failed = Verdict::new("steps", "steps", false, "x", "y", Vec::new());
+        let left = record(EXIT_ERROR, Some("had to remove leftovers"), vec![failed]);
+        assert_eq!(not_carried_out(&left), None);
+        assert_eq!(not_carried_out(&record(3, None, Vec::new())), None);
+        let interrupted = record(EXIT_INTERRUPTED, Some("interrupted"), Vec::new());
+        assert_eq!(not_carried_out(&interrupted), None);
+    }
 }
