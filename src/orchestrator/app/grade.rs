@@ -32,7 +32,7 @@ use crate::orchestrator::grade::rubric::{self, StudentRun};
 use crate::orchestrator::grade::{
     book, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
 };
-use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::net::{local, mininet, Backend};
 use crate::orchestrator::record::{Role, RunRecord};
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish, RunDir};
@@ -172,6 +172,18 @@ fn run_class(
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
     let pool = Pool::new(grading.limits.clone(), &hidden)?;
+    let (isolate_local, jobs) = match args.backend {
+        Backend::Local if !local::can_isolate() => {
+            eprintln!(
+                "note: no network namespace can be made here (root lacks CAP_SYS_ADMIN or \
+                 CAP_NET_ADMIN, as in an unprivileged container): the programs share this \
+                 machine's loopback, where 10.0.0.1 is not, one run at a time"
+            );
+            (false, 1)
+        }
+        Backend::Local => (true, args.jobs as usize),
+        Backend::Mininet => (false, args.jobs as usize),
+    };
     let items = plan::items(&subs, grading)?;
     let color = stdout_wants_color();
     let progress = Progress::new(items.len(), !args.quiet, Paint { color });
@@ -184,7 +196,7 @@ fn run_class(
         root: &runs_dir,
         alone: false,
         sandbox: Some(&pool),
-        isolate_local: args.backend == Backend::Local,
+        isolate_local,
     };
     let live = Live::Keep {
         keep: args.verbose,
@@ -193,13 +205,9 @@ fn run_class(
     };
     let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
     let mut taken = Taken::default();
-    pool::run(
-        &batch_items,
-        &ctx,
-        args.jobs as usize,
-        live,
-        &mut |done: Done| on_done(done, &items, &progress, &mut taken),
-    )?;
+    pool::run(&batch_items, &ctx, jobs, live, &mut |done: Done| {
+        on_done(done, &items, &progress, &mut taken)
+    })?;
     let Taken { ran, fatal, .. } = taken;
     progress.done();
     drop(pool);
