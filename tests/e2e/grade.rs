@@ -26,11 +26,11 @@ use crate::support::{
 /// The seed's points for items 1–12 ("Grading Criteria").
 const POINTS: [f64; 12] = [5., 5., 5., 5., 5., 5., 10., 10., 10., 10., 20., 10.];
 
-fn class_dir() -> PathBuf {
+pub(crate) fn class_dir() -> PathBuf {
     manifest_dir().join("tests/class")
 }
 
-fn expected() -> Yaml {
+pub(crate) fn expected() -> Yaml {
     let path = class_dir().join("expected.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -38,7 +38,7 @@ fn expected() -> Yaml {
 
 /// A student's twelve expected cells, with `rubric_strict` over them when
 /// `strict`.
-fn expected_cells(expected: &Yaml, student: &str, strict: bool) -> Vec<String> {
+pub(crate) fn expected_cells(expected: &Yaml, student: &str, strict: bool) -> Vec<String> {
     let s = &expected["students"][student];
     assert!(s.is_mapping(), "expected.yaml has no student {student}");
     let cell = |table: &str, i: u64| {
@@ -75,7 +75,7 @@ fn copy_class(into: &Path, students: Option<&[&str]>) -> Vec<String> {
     names
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let dest = to.join(e.file_name());

@@ -17,6 +17,7 @@ mod grade;
 mod misbehaving;
 mod orchestrate;
 mod pa3;
+mod recipes;
 mod sandbox;
 mod slurm;
 mod support;

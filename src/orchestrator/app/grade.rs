@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
-    INTERRUPTED,
+    bin_dir, install_signal_handler, interrupted, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID,
+    EXIT_OK, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
@@ -32,7 +32,7 @@ use crate::orchestrator::grade::rubric::{self, StudentRun};
 use crate::orchestrator::grade::{
     book, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
 };
-use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::net::{local, mininet, Backend};
 use crate::orchestrator::record::{Role, RunRecord};
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish, RunDir};
@@ -169,6 +169,18 @@ fn run_class(
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
     let pool = Pool::new(grading.limits.clone(), &hidden)?;
+    let (isolate_local, jobs) = match args.backend {
+        Backend::Local if !local::can_isolate() => {
+            eprintln!(
+                "note: no network namespace can be made here (root lacks CAP_SYS_ADMIN or \
+                 CAP_NET_ADMIN, as in an unprivileged container): the programs share this \
+                 machine's loopback, where 10.0.0.1 is not, one run at a time"
+            );
+            (false, 1)
+        }
+        Backend::Local => (true, args.jobs as usize),
+        Backend::Mininet => (false, args.jobs as usize),
+    };
     let items = plan::items(&subs, grading)?;
     let color = stdout_wants_color();
     let ctx = RunContext {
@@ -180,9 +192,9 @@ fn run_class(
         root: &runs_dir,
         alone: false,
         sandbox: Some(&pool),
-        isolate_local: args.backend == Backend::Local,
+        isolate_local,
     };
-    let ran = run_items(args, &ctx, &items, color);
+    let ran = run_items(args, &ctx, &items, jobs, color);
     drop(pool);
     let students = judge_class(&subs, grading, ran?);
     let summary = GradeSummary {
@@ -218,6 +230,7 @@ fn run_items(
     args: &GradeArgs,
     ctx: &RunContext,
     items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
+    jobs: usize,
     color: bool,
 ) -> Result<Vec<Ran>> {
     let progress = Progress::new(items.len(), !args.quiet, Paint { color });
@@ -231,7 +244,7 @@ fn run_items(
     pool::run(
         &batch_items,
         ctx,
-        args.jobs as usize,
+        jobs,
         live,
         &mut |done: Done| on_done(done, items, &progress, &mut taken),
     )?;
@@ -293,6 +306,17 @@ fn on_done(
             return Next::Stop;
         }
     };
+    // A run that could not be carried out (its network was not built) has
+    // no verdicts: nothing the student did failed, so every item would
+    // pass. The grade stops instead of giving points nobody earned.
+    if let Some(why) = not_carried_out(&finished.record) {
+        let e = anyhow::anyhow!(
+            "the run {} could not be carried out, so no grade was given: {why}",
+            item.label
+        );
+        taken.fatal.get_or_insert(e);
+        return Next::Stop;
+    }
     let unreadable_reply = unreadable_reply(&finished.record);
     let run = BatchRun {
         index: item.index,
@@ -329,6 +353,17 @@ fn on_done(
         earlier,
     });
     Next::Go
+}
+
+/// Why a run was not carried out — an error of the environment, and no
+/// verdict — or `None` for a run that was (an interrupted run is neither:
+/// the grade says it was interrupted).
+fn not_carried_out(record: &RunRecord) -> Option<&str> {
+    if record.exit_code == EXIT_ERROR && record.verdicts.is_empty() {
+        Some(record.error.as_deref().unwrap_or("no reason given"))
+    } else {
+        None
+    }
 }
 
 fn failed_ids(record: &RunRecord) -> Vec<String> {
@@ -525,4 +560,39 @@ pub(super) fn print_gradebook(summary: &GradeSummary, path: &Path, color: bool) 
         );
     }
     outln!("gradebook: {}", path.join("gradebook.md").display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orchestrator::record::Verdict;
+
+    fn record(exit_code: i32, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
+        let mut r: RunRecord = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "scenario": "s", "description": "", "file": "s.yaml",
+            "backend": "local", "started_utc": "", "duration_ms": 0.0, "phases": [],
+            "processes": [], "events": [], "verdicts": [], "ack_observed": null,
+            "ack_expected": null, "exit_code": exit_code, "error": error, "files": [],
+            "capture": null
+        }))
+        .unwrap();
+        r.verdicts = verdicts;
+        r
+    }
+
+    #[test]
+    fn a_run_whose_network_was_not_built_was_not_carried_out() {
+        let why = "cannot give this job a network namespace of its own";
+        assert_eq!(
+            not_carried_out(&record(EXIT_ERROR, Some(why), Vec::new())),
+            Some(why)
+        );
+        // A run that was carried out, whatever its end, was.
+        let failed = Verdict::new("steps", "steps", false, "x", "y", Vec::new());
+        let left = record(EXIT_ERROR, Some("had to remove leftovers"), vec![failed]);
+        assert_eq!(not_carried_out(&left), None);
+        assert_eq!(not_carried_out(&record(3, None, Vec::new())), None);
+        let interrupted = record(EXIT_INTERRUPTED, Some("interrupted"), Vec::new());
+        assert_eq!(not_carried_out(&interrupted), None);
+    }
 }

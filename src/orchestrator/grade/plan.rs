@@ -159,12 +159,15 @@ fn yaml_argv(argv: &[String]) -> String {
 
 /// The scenario text of one case in one pairing.
 fn scenario_text(sub: &Submission, pairing: Pairing, case: &Case, g: &Grading) -> String {
+    // Our server listens where the student's clients connect: their port,
+    // as the grading config gives it, never one the backend picks (`{port}`
+    // is a free port on loopback, and their clients hard-code theirs).
     let ours = vec![
         "server".to_string(),
         "--bind".into(),
         "0.0.0.0".into(),
         "--port".into(),
-        "{port}".into(),
+        g.port.to_string(),
         "--rounds".into(),
         "1".into(),
         "--idle-timeout".into(),
@@ -387,6 +390,30 @@ mod tests {
         assert!(item.scenario.server.keeps_running);
         assert_eq!(item.scenario.server.cmd.as_deref(), Some(&g.server_cmd[..]));
         assert_eq!(item.submission.as_deref(), Some(student.as_path()));
+    }
+
+    #[test]
+    fn our_server_listens_on_the_port_the_students_clients_connect_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let student = dir.path().join("ann");
+        std::fs::create_dir(&student).unwrap();
+        for f in ["server.py", "client.py"] {
+            std::fs::write(student.join(f), "").unwrap();
+        }
+        let g = Grading {
+            port: 12345,
+            ..Grading::default()
+        };
+        let subs = submissions(dir.path(), &g).unwrap();
+        let items = items(&subs, &g).unwrap();
+        let (ours, _) = items
+            .iter()
+            .find(|(_, r)| r.pairing == Pairing::Clients)
+            .unwrap();
+        let cmd = ours.scenario.server.cmd.as_deref().unwrap();
+        let port = cmd.iter().position(|a| a == "--port").unwrap();
+        assert_eq!(cmd[port + 1], "12345", "{cmd:?}");
+        assert_eq!(ours.scenario.server.port, 12345);
     }
 
     #[test]
