@@ -16,11 +16,9 @@ use std::process::Output;
 
 use serde_yaml::Value as Yaml;
 
-use pa3_mininet::orchestrator::sandbox::users::{self, processes_of};
-
 use crate::support::{
-    assert_no_interface_of_a_finished_run, interfaces, latest, manifest_dir, orchestrate,
-    read_json, require_mininet, tempdir,
+    assert_nothing_of_a_grade_left, interfaces, latest, manifest_dir, orchestrate, read_json,
+    require_mininet, tempdir,
 };
 
 /// The seed's points for items 1–12 ("Grading Criteria").
@@ -211,24 +209,6 @@ fn assert_row_consistent(dir: &Path, row: &BTreeMap<String, String>) {
     );
 }
 
-/// Nothing a grade started is left: no process of a sandbox user, no
-/// Mininet interface in the machine's namespace.
-fn assert_nothing_left(before: &[String]) {
-    for slot in 0..8 {
-        let Ok(uid) = nix::unistd::User::from_name(&users::user_name(slot)) else {
-            continue;
-        };
-        let Some(user) = uid else { continue };
-        let left = processes_of(user.uid.as_raw());
-        assert!(
-            left.is_empty(),
-            "sandbox user {} still runs {left:?}",
-            user.name
-        );
-    }
-    assert_no_interface_of_a_finished_run(before);
-}
-
 #[test]
 #[ignore = "needs root and Mininet"]
 fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
@@ -325,7 +305,7 @@ fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
         !Path::new("/etc/pa3-server.log").exists(),
         "oscar's server wrote to /etc"
     );
-    assert_nothing_left(&before_links);
+    assert_nothing_of_a_grade_left(&before_links);
 }
 
 #[test]

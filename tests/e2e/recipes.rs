@@ -25,12 +25,10 @@ use std::time::Duration;
 use serde_json::Value;
 use serde_yaml::Value as Yaml;
 
-use pa3_mininet::orchestrator::sandbox::users;
-
 use crate::grade::{class_dir, copy_dir, expected, expected_cells};
 use crate::support::{
-    assert_no_interface_of_a_finished_run, bin, interfaces, manifest_dir, output_within,
-    processes_whose_environment, read_json, require_mininet, require_root, tempdir,
+    assert_nothing_of_a_grade_left, bin, interfaces, manifest_dir, output_within, read_json,
+    require_mininet, require_root, tempdir,
 };
 
 const RUN_AUTOGRADER: &str = "deploy/gradescope/run_autograder";
@@ -56,49 +54,6 @@ fn text(out: &Output) -> String {
 
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-}
-
-/// The live processes of the sandbox's users carrying a run's mark
-/// (`PA3_RUN_ID=<pid>-<start>`, which the sandbox keeps) whose orchestrate
-/// has exited: what a finished grade left behind. The runs of other tests,
-/// under way at the same time as the same users, carry the marks of live
-/// orchestrates (and the tests that kill an orchestrate on purpose do not
-/// grade: their programs are root's).
-fn orphans_of_finished_runs() -> Vec<(u32, String)> {
-    let sandboxed: Vec<u32> = (0..users::MAX_SLOTS)
-        .filter_map(|slot| nix::unistd::User::from_name(&users::user_name(slot)).ok()?)
-        .flat_map(|u| users::processes_of(u.uid.as_raw()))
-        .map(|p| p.pid)
-        .collect();
-    processes_whose_environment(|var| {
-        let Some(mark) = var.strip_prefix(b"PA3_RUN_ID=") else {
-            return false;
-        };
-        let mark = String::from_utf8_lossy(mark);
-        let pid = mark.split('-').next().unwrap_or_default();
-        !Path::new("/proc").join(pid).exists()
-    })
-    .into_iter()
-    .filter(|(pid, _)| sandboxed.contains(pid))
-    .collect()
-}
-
-/// Nothing a finished grade started is left (within 3 s): no process of
-/// it, no Mininet interface in the machine's namespace.
-fn assert_nothing_left(before: &[String]) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(3);
-    loop {
-        let left = orphans_of_finished_runs();
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "left behind: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_no_interface_of_a_finished_run(before);
 }
 
 // ---------------------------------------------------------------------------
@@ -179,7 +134,7 @@ impl Autograder {
     /// Nothing of the grade is left: no process, no interface, no working
     /// folder under the root.
     fn assert_nothing_left(&self, before: &[String]) {
-        assert_nothing_left(before);
+        assert_nothing_of_a_grade_left(before);
         let left: Vec<String> = std::fs::read_dir(self.root())
             .unwrap()
             .flatten()
@@ -799,5 +754,5 @@ fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the
         .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].ends_with("-grade"), "{entries:?}");
-    assert_nothing_left(&before);
+    assert_nothing_of_a_grade_left(&before);
 }

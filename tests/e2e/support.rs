@@ -727,3 +727,51 @@ fn with_pa3_require_mininet_mininet_is_here_and_the_ignored_tests_run() {
         std::env::args().collect::<Vec<_>>()
     );
 }
+
+/// The live processes of the sandbox's users carrying a run's mark
+/// (`PA3_RUN_ID=<pid>-<start>`, which the sandbox keeps) whose orchestrate
+/// has exited: what a finished grade left behind. The runs of other tests,
+/// under way at the same time as the same users, carry the marks of live
+/// orchestrates (and the tests that kill an orchestrate on purpose do not
+/// grade: their programs are root's).
+pub fn orphans_of_finished_runs() -> Vec<(u32, String)> {
+    let sandboxed: Vec<u32> = (0..pa3_mininet::orchestrator::sandbox::users::MAX_SLOTS)
+        .filter_map(|slot| {
+            nix::unistd::User::from_name(&pa3_mininet::orchestrator::sandbox::users::user_name(
+                slot,
+            ))
+            .ok()?
+        })
+        .flat_map(|u| pa3_mininet::orchestrator::sandbox::users::processes_of(u.uid.as_raw()))
+        .map(|p| p.pid)
+        .collect();
+    processes_whose_environment(|var| {
+        let Some(mark) = var.strip_prefix(b"PA3_RUN_ID=") else {
+            return false;
+        };
+        let mark = String::from_utf8_lossy(mark);
+        let pid = mark.split('-').next().unwrap_or_default();
+        !Path::new("/proc").join(pid).exists()
+    })
+    .into_iter()
+    .filter(|(pid, _)| sandboxed.contains(pid))
+    .collect()
+}
+
+/// Nothing a finished grade started is left (within 3 s): no process of
+/// it, no Mininet interface in the machine's namespace.
+pub fn assert_nothing_of_a_grade_left(before: &[String]) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let left = orphans_of_finished_runs();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_no_interface_of_a_finished_run(before);
+}

@@ -241,13 +241,9 @@ fn run_items(
     };
     let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
     let mut taken = Taken::default();
-    pool::run(
-        &batch_items,
-        ctx,
-        jobs,
-        live,
-        &mut |done: Done| on_done(done, items, &progress, &mut taken),
-    )?;
+    pool::run(&batch_items, ctx, jobs, live, &mut |done: Done| {
+        on_done(done, items, &progress, &mut taken)
+    })?;
     let Taken { ran, fatal, .. } = taken;
     progress.done();
     match fatal {

@@ -198,10 +198,12 @@ const GRADE_HELP: &str = "Examples:
 A student is a folder holding server.py and client.py (grading.yaml in the
 class folder changes that, the commands, timeouts and points). Writes
 results/<time>-grade/: gradebook.csv, gradebook.md, <student>/report.md,
-<student>/results.json (Gradescope), runs/.
+<student>/results.json (Gradescope), runs/. On loopback, each run gets a
+network namespace of its own; where none can be made (an unprivileged
+container), the machine's loopback, one run at a time (a note says so).
 
 Exit codes: 0 graded (whatever the grades); 1 internal or environment error
-(no root: the sandbox needs it); 2 usage, or no student folder, or a bad
+(no root: the sandbox needs it; a run that could not be carried out); 2 usage, or no student folder, or a bad
 grading.yaml; 130 interrupted.";
 
 const VALIDATE_HELP: &str = "Examples:

@@ -29,6 +29,7 @@ pub mod report;
 pub mod scenarios;
 pub mod sections;
 pub mod stats;
+pub mod throughput;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -189,7 +190,7 @@ pub fn run(
     notes.extend(fidelity_notes(&fidelity));
     report.fidelity = Some(fidelity);
     report.jobs = sections::jobs(&ctx)?;
-    let (throughput, more) = sections::throughput(&ctx)?;
+    let (throughput, more) = throughput::throughput(&ctx)?;
     report.throughput = Some(throughput);
     notes.extend(more);
     machine.cpu_pressure_end = sys::cpu_pressure();
