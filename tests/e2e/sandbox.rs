@@ -22,7 +22,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use pa3_mininet::orchestrator::sandbox::users::{self, processes_of, MARKER};
-use pa3_mininet::orchestrator::sandbox::{ensure_users, Isolation, Limits, Pool, PreparedCopy};
+use pa3_mininet::orchestrator::sandbox::{
+    ensure_users, Isolation, Limits, Pool, PreparedCopy, SHARED_WRITABLE,
+};
 use pa3_mininet::orchestrator::sys::{self, ProcId, RUN_ID_VAR};
 
 use crate::support::{manifest_dir, require_root};
@@ -37,6 +39,19 @@ const BOTH: [Isolation; 2] = [Isolation::MountNamespace, Isolation::Permissions]
 
 struct Session {
     dir: tempfile::TempDir,
+}
+
+/// What a sandboxed program gets for a path hidden from it: in a mount
+/// namespace, a path under one of the places given a private tmpfs
+/// (`/tmp`, …: the tests' own files are there when the project is, as in
+/// a clone under /tmp) is not there at all (ENOENT); anywhere else the
+/// empty, unreadable mount over it, or its permissions, refuse it (EACCES).
+fn refused_as(path: &Path, isolation: Isolation) -> &'static str {
+    let private_tmp = SHARED_WRITABLE.iter().any(|d| path.starts_with(d));
+    match isolation {
+        Isolation::MountNamespace if private_tmp => "ENOENT",
+        _ => "EACCES",
+    }
 }
 
 impl Session {
@@ -448,9 +463,14 @@ attempt("shm", lambda: write("/dev/shm/pa3-sandbox-e2e-leak"))
             .finish(Duration::from_secs(10));
         assert_eq!(done.code, Some(0), "{}", done.stderr);
         assert_eq!(done.value("own"), "ok");
-        for target in ["etc", "root", "sibling", "submissions"] {
+        for target in ["etc", "root", "sibling"] {
             assert_eq!(done.value(target), "EACCES", "{target} ({isolation:?})");
         }
+        assert_eq!(
+            done.value("submissions"),
+            refused_as(&session.bob(), isolation),
+            "submissions ({isolation:?})"
+        );
         let leaked = Path::new("/tmp/pa3-sandbox-e2e-leak");
         match isolation {
             // Its own /tmp: the write lands there and vanishes with it.
@@ -514,7 +534,11 @@ attempt("write_results", lambda: open(os.path.join(sys.argv[1], "summary.json"),
         "read_bob",
         "write_results",
     ] {
-        assert_eq!(done.value(what), "EACCES", "{what}");
+        assert_eq!(
+            done.value(what),
+            refused_as(session.dir.path(), Isolation::MountNamespace),
+            "{what}"
+        );
     }
     // Without a mount namespace only permissions protect them, and these
     // are open to anyone: the pool says so.
@@ -876,6 +900,9 @@ attempt("results", lambda: os.listdir(sys.argv[1]))
     assert_eq!(done.value("cwd"), "/tmp/submission");
     assert_eq!(done.value("bind"), "ok");
     assert_eq!(done.value("etc"), "EACCES");
-    assert_eq!(done.value("results"), "EACCES");
+    assert_eq!(
+        done.value("results"),
+        refused_as(&session.results(), Isolation::MountNamespace)
+    );
     assert!(copy.finish().unwrap().killed.is_empty());
 }
