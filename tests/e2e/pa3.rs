@@ -612,6 +612,38 @@ fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
         );
 }
 
+/// A message with its own letter but slips of the seed's form (`client
+/// x:  Alice`) is taken for its connection, and the server tells its
+/// operator how it differed from `Client X: Alice`; the exact one beside it
+/// gets no note.
+#[test]
+fn a_message_with_slips_is_taken_and_noted() {
+    let (mut server, port) = server(&[]);
+    let mut x = Peer::connect(port);
+    server.out("as Client X");
+    let mut y = Peer::connect(port);
+    assert_eq!(x.line(), "Client X connected");
+    assert_eq!(y.line(), "Client Y connected");
+    x.send(b"client x:  Alice\n");
+    thread::sleep(ORDER_GAP);
+    y.send(b"Client Y: Bob\n");
+    let ack = "X: Alice received before Y: Bob";
+    assert_eq!(x.line(), ack);
+    assert_eq!(y.line(), ack);
+    server
+        .finish()
+        .assert()
+        .success()
+        .stdout(contains("Arrived 1st: Client X: Alice"))
+        .stderr(
+            contains(
+                "note: Client X's message \"client x:  Alice\" is not written as the seed's \
+                 `Client X: Alice`: letters in another case; spaces missing or extra",
+            )
+            .and(contains("\"Client Y: Bob\"").not()),
+        );
+}
+
 // ---------------------------------------------------------------------------
 // The stdin client and serving more than one pair.
 
