@@ -443,6 +443,77 @@ fn names_typed_before_the_greeting_leave_the_order_to_the_server() {
     );
 }
 
+/// `recorded` (acks in Y's favour) with b's name typed at 200 ms, client
+/// a's at `a_typed`, and a's greeting (at 20 ms) kept or dropped.
+fn a_typed_at(a_typed: f64, a_greeted: bool) -> Judgement {
+    let mut events = recorded(YBX, YBX, 0.0);
+    for e in &mut events {
+        if matches!(e.kind, EventKind::Typed { .. }) {
+            e.t_ms = if e.process == "a" { a_typed } else { 200.0 };
+        }
+    }
+    if !a_greeted {
+        events.retain(|e| e.stdout_of("a") != Some("From Server: Client X connected"));
+    }
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    )
+}
+
+#[test]
+fn one_name_typed_before_its_greeting_leaves_the_order_to_the_server() {
+    // Only a read its name before connecting (typed at 6 ms, greeted at
+    // 20): the run is judged by the server's order, and a alone is named.
+    let j = a_typed_at(6.0, true);
+    let v = verdict(&j, "ack.order");
+    assert!(v.passed, "{v:?}");
+    assert!(
+        v.title
+            .contains("client a asked for its name before it was greeted"),
+        "{}",
+        v.title
+    );
+    assert!(!v.title.contains("client b"), "{}", v.title);
+    assert_eq!(j.ack_expected.as_deref(), Some(YBX));
+}
+
+#[test]
+fn a_name_typed_to_a_client_never_greeted_was_not_timed_by_a_step() {
+    // a asked for its name before connecting and never printed a greeting
+    // (it failed its greeting check): its message did not leave at the
+    // send step either, so the send order says nothing.
+    let j = a_typed_at(6.0, false);
+    assert!(failed(&j).contains(&"greeting.a"), "{:?}", failed(&j));
+    let v = verdict(&j, "ack.order");
+    assert!(v.passed, "{v:?}");
+    assert!(
+        v.title
+            .contains("client a asked for its name before it was greeted"),
+        "{}",
+        v.title
+    );
+}
+
+#[test]
+fn a_name_typed_the_moment_of_the_greeting_is_a_timed_send() {
+    // Typed in the same instant as the greeting was seen: in answer to
+    // it (the runner types once it has seen the greeting), so the run is
+    // judged by the send order (the scenario's), not left to the server.
+    let j = a_typed_at(20.0, true);
+    let v = verdict(&j, "ack.order");
+    assert!(v.passed, "{v:?}");
+    assert!(
+        v.title.contains("the sends were 180 ms apart") && !v.title.contains("asked for"),
+        "{}",
+        v.title
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Lenient by default, strict on request.
 
