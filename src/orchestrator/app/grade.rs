@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID,
-    EXIT_OK, INTERRUPTED,
+    bin_dir, install_signal_handler, interrupted, open_owned_dir, EXIT_ERROR, EXIT_INTERRUPTED,
+    EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
@@ -164,7 +164,7 @@ fn run_class(
 ) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let (dir, owner) = open_grade_dir(&args.results, started)?;
+    let (dir, owner) = open_owned_dir(&args.results, "grade", "grade", started)?;
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
@@ -211,16 +211,6 @@ fn run_class(
         students,
     };
     finish_grade(dir, owner, &summary, color)
-}
-
-/// The grade's directory under `results`, written down as this process's
-/// until it is finished (so that a grade that dies leaves nothing).
-fn open_grade_dir(results: &Path, started: OffsetDateTime) -> Result<(RunDir, StateFile)> {
-    let dir = RunDir::create(results, "grade", started)?;
-    let mut owner = StateFile::create("grade")?;
-    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
-    owner.save()?;
-    Ok((dir, owner))
 }
 
 /// Runs the class's items on `ctx`, `--jobs` at once, showing each as it

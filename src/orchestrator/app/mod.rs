@@ -213,6 +213,22 @@ const VALIDATE_HELP: &str = "Examples:
 Exit codes: 0 every file is valid (warnings go to stderr); 2 an invalid file
 (each error as file:line:col: message) or usage.";
 
+/// A run directory `stem` under `results`, written down in a state file
+/// of `kind` as this process's until it is finished: removed whole if the
+/// process dies first.
+pub(super) fn open_owned_dir(
+    results: &Path,
+    stem: &str,
+    kind: &str,
+    started: time::OffsetDateTime,
+) -> Result<(results::RunDir, state::StateFile)> {
+    let dir = results::RunDir::create(results, stem, started)?;
+    let mut owner = state::StateFile::create(kind)?;
+    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
+    owner.save()?;
+    Ok((dir, owner))
+}
+
 /// Set by the signal handler; every wait of a run looks at it.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 

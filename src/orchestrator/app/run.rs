@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, load_all, RunArgs, EXIT_CHECK_FAILED, EXIT_ERROR,
-    EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, INTERRUPTED,
+    bin_dir, install_signal_handler, interrupted, load_all, open_owned_dir, RunArgs,
+    EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::{run_item, RunContext};
 use crate::orchestrator::batch::plan::{self, Item};
@@ -26,8 +26,8 @@ use crate::orchestrator::event::ms;
 use crate::orchestrator::net::{mininet, on_path, Backend};
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
-use crate::orchestrator::results::{self, Finish, RunDir};
-use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::results::{self, Finish};
+use crate::orchestrator::state;
 
 /// Runs what the arguments name; returns the exit code.
 pub(super) fn run(args: &RunArgs) -> Result<i32> {
@@ -147,15 +147,8 @@ fn batch_exit_code(summary: &BatchSummary) -> i32 {
 fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = RunDir::create(
-        &args.results,
-        &format!("batch-{}", std::process::id()),
-        started,
-    )?;
-    // Removed whole if this process dies before it finishes the batch.
-    let mut owner = StateFile::create("batch")?;
-    owner.state.incomplete_dir = Some(std::fs::canonicalize(dir.path())?);
-    owner.save()?;
+    let stem = format!("batch-{}", std::process::id());
+    let (mut dir, mut owner) = open_owned_dir(&args.results, &stem, "batch", started)?;
     let color = stdout_wants_color() && !args.json;
     let ctx = RunContext {
         backend: args.backend,
