@@ -209,6 +209,43 @@ pub fn in_own_group(expr: duct::Expression) -> duct::Expression {
     })
 }
 
+/// A network namespace to start programs in (a Mininet host's), opened
+/// once from `/proc/PID/ns/net`.
+#[derive(Debug)]
+pub struct Netns(std::fs::File);
+
+impl Netns {
+    /// The network namespace process `pid` is in.
+    pub fn of(pid: u32) -> std::io::Result<Netns> {
+        std::fs::File::open(format!("/proc/{pid}/ns/net")).map(Netns)
+    }
+
+    /// Calls `start` while the calling thread is in this namespace, then
+    /// moves the thread back: what `start` starts is born in it (a child
+    /// process has the namespaces of the thread that made it). What
+    /// `mnexec -a PID` does for a program, without a program of its own
+    /// to run first: one exec less for every program of a run. Threads
+    /// `start` makes stay in the namespace: it should make none.
+    pub fn enter<T>(&self, start: impl FnOnce() -> T) -> std::io::Result<T> {
+        use nix::sched::{setns, CloneFlags};
+        let ours = std::fs::File::open("/proc/thread-self/ns/net")?;
+        setns(&self.0, CloneFlags::CLONE_NEWNET)?;
+        /// Moves the thread back however `start` ends (a panic included).
+        struct Back(std::fs::File);
+        impl Drop for Back {
+            fn drop(&mut self) {
+                if let Err(e) = setns(&self.0, CloneFlags::CLONE_NEWNET) {
+                    // Left in a host's namespace, this thread would start
+                    // the next programs there: never go on so.
+                    panic!("cannot return to this thread's network namespace: {e}");
+                }
+            }
+        }
+        let _back = Back(ours);
+        Ok(start())
+    }
+}
+
 /// Sends `signal` to a process group (a driver we hold the handle of).
 /// Group 0 is no group: `killpg(0, …)` would signal our own; group 1 is
 /// init's, and `kill(-1, …)` would signal every process.
@@ -389,6 +426,50 @@ pub fn count_sockets(table: &[TcpNetEntry], port: u16) -> PortSockets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[ignore = "needs root (setns needs CAP_SYS_ADMIN)"]
+    fn a_program_started_in_a_netns_is_born_there_and_the_thread_comes_back() {
+        assert!(is_root(), "this test needs root (setns); run it as root");
+        let ns_of = |path: &str| std::fs::read_link(path).unwrap();
+        // A namespace of a thread's own, held open by a sleeping child.
+        let holder = std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            std::process::Command::new("sleep")
+                .arg("30")
+                .spawn()
+                .unwrap()
+        })
+        .join()
+        .unwrap();
+        let ns = Netns::of(holder.id()).unwrap();
+        let theirs = ns_of(&format!("/proc/{}/ns/net", holder.id()));
+        let ours = ns_of("/proc/thread-self/ns/net");
+        assert_ne!(theirs, ours);
+        let (inside, child) = ns
+            .enter(|| {
+                let inside = ns_of("/proc/thread-self/ns/net");
+                (
+                    inside,
+                    std::process::Command::new("sleep")
+                        .arg("30")
+                        .spawn()
+                        .unwrap(),
+                )
+            })
+            .unwrap();
+        assert_eq!(inside, theirs);
+        assert_eq!(ns_of(&format!("/proc/{}/ns/net", child.id())), theirs);
+        assert_eq!(
+            ns_of("/proc/thread-self/ns/net"),
+            ours,
+            "the thread came back"
+        );
+        for mut c in [child, holder] {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 
     #[test]
     fn a_program_blocked_on_its_stdin_is_seen_reading_it() {

@@ -7,7 +7,7 @@
 //!
 //! A run's `scenario` phase lasts from the server's start to the moment the
 //! runner has seen every program exit. Inside it are the programs' own work
-//! — starting (through `mnexec` on Mininet), connecting, the exchange, and
+//! — starting (in the hosts' namespaces on Mininet), connecting, the exchange, and
 //! printing their lines through the pipes — and four places where the
 //! orchestrator itself is the one being waited for; each is measured from
 //! the line that told the orchestrator it could go on (or from its own

@@ -3,7 +3,7 @@
 //! but what the exchange needs — start a program, wait for the line that
 //! says it may go on, write a client's stdin, wait for the exits. No
 //! checks, no records, no reports: what is left is the programs' own work
-//! (their startup, through `mnexec` on Mininet, the connections, the
+//! (their startup, in the hosts' namespaces on Mininet, the connections, the
 //! exchange, their lines through the pipes), the baseline the
 //! orchestrator's per-run wall is compared with.
 //!
@@ -11,7 +11,7 @@
 //! hosts it reads from what `up` prints.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use anyhow::{bail, Context, Result};
 use regex::Regex;
 
 use super::analyse::Milestones;
-use crate::orchestrator::sys::{self, Signal};
+use crate::orchestrator::sys::{self, Netns, Signal};
 use crate::pa3::protocol;
 
 /// How long any one thing of an exchange may take.
@@ -30,8 +30,9 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug, PartialEq)]
 pub struct BareHost {
     pub ip: String,
-    /// What runs a program there: nothing locally, `mnexec -a PID` on Mininet.
-    pub prefix: Vec<String>,
+    /// A process in the host's network namespace, where its programs start
+    /// (as the orchestrator starts them); `None`: here (loopback).
+    pub ns_pid: Option<u32>,
 }
 
 /// The server's host and the two clients'.
@@ -46,7 +47,7 @@ impl BareNet {
     pub fn local() -> BareNet {
         let host = BareHost {
             ip: "127.0.0.1".into(),
-            prefix: Vec::new(),
+            ns_pid: None,
         };
         BareNet {
             server: host.clone(),
@@ -56,7 +57,7 @@ impl BareNet {
 
     /// The network `orchestrate up` describes: `server_host` and the two
     /// clients' hosts, from its lines `  h1     10.0.0.1     namespace of pid 4242`.
-    pub fn from_up_output(text: &str, hosts: [&str; 3], mnexec: &str) -> Option<BareNet> {
+    pub fn from_up_output(text: &str, hosts: [&str; 3]) -> Option<BareNet> {
         let re = Regex::new(r"^\s+(\S+)\s+(\d+\.\d+\.\d+\.\d+)\s+namespace of pid (\d+)\s*$")
             .expect("a valid regex");
         let find = |name: &str| {
@@ -64,7 +65,7 @@ impl BareNet {
                 let c = re.captures(l)?;
                 (&c[1] == name).then(|| BareHost {
                     ip: c[2].to_string(),
-                    prefix: vec![mnexec.to_string(), "-a".into(), c[3].to_string()],
+                    ns_pid: c[3].parse().ok(),
                 })
             })
         };
@@ -126,9 +127,7 @@ impl UpNetwork {
                 Err(_) => bail!("`orchestrate up` did not bring the network up:\n{text}"),
             }
         }
-        let mnexec = crate::orchestrator::net::find_program("mnexec")
-            .unwrap_or_else(|| PathBuf::from("mnexec"));
-        up.net = BareNet::from_up_output(&text, ["h1", "h2", "h3"], &mnexec.to_string_lossy())
+        up.net = BareNet::from_up_output(&text, ["h1", "h2", "h3"])
             .with_context(|| format!("cannot read the hosts from `orchestrate up`:\n{text}"))?;
         Ok(up)
     }
@@ -177,20 +176,21 @@ impl Programs {
         }
     }
 
-    fn spawn(&mut self, prefix: &[String], program: &Path, args: &[String]) -> Result<usize> {
+    fn spawn(&mut self, ns_pid: Option<u32>, program: &Path, args: &[String]) -> Result<usize> {
         let idx = self.children.len();
-        let mut argv: Vec<String> = prefix.to_vec();
-        argv.push(program.to_string_lossy().into_owned());
-        argv.extend_from_slice(args);
-        let mut child = Command::new(&argv[0])
-            .args(&argv[1..])
+        let mut cmd = Command::new(program);
+        cmd.args(args)
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("cannot start {}", argv.join(" ")))?;
+            .stderr(Stdio::null());
+        let spawned = match ns_pid {
+            Some(pid) => Netns::of(pid).and_then(|ns| ns.enter(|| cmd.spawn())?),
+            None => cmd.spawn(),
+        };
+        let mut child = spawned
+            .with_context(|| format!("cannot start {} {}", program.display(), args.join(" ")))?;
         let stdout = child.stdout.take().expect("piped");
         let tx = self.tx.clone();
         std::thread::spawn(move || {
@@ -293,7 +293,7 @@ impl Drop for Programs {
 pub fn exchange(net: &BareNet, bin_dir: &Path) -> Result<Milestones> {
     let mut p = Programs::new();
     let server = p.spawn(
-        &net.server.prefix,
+        net.server.ns_pid,
         &bin_dir.join("server"),
         &[
             "--bind".into(),
@@ -344,7 +344,7 @@ fn connect_clients(
     let mut clients = Vec::new();
     for (host, letter) in net.clients.iter().zip(["X", "Y"]) {
         let idx = p.spawn(
-            &host.prefix,
+            host.ns_pid,
             client,
             &[
                 "--server".into(),
@@ -373,14 +373,11 @@ mod tests {
                     h2     10.0.0.2     namespace of pid 102\n  \
                     h3     10.0.0.3     namespace of pid 103\n\n\
                     Run the programs by hand, each in its own terminal (as root):\n";
-        let net = BareNet::from_up_output(text, ["h1", "h2", "h3"], "/usr/bin/mnexec").unwrap();
+        let net = BareNet::from_up_output(text, ["h1", "h2", "h3"]).unwrap();
         assert_eq!(net.server.ip, "10.0.0.1");
-        assert_eq!(net.server.prefix, ["/usr/bin/mnexec", "-a", "101"]);
+        assert_eq!(net.server.ns_pid, Some(101));
         assert_eq!(net.clients[1].ip, "10.0.0.3");
-        assert_eq!(net.clients[1].prefix[2], "103");
-        assert_eq!(
-            BareNet::from_up_output(text, ["h1", "h2", "h9"], "mnexec"),
-            None
-        );
+        assert_eq!(net.clients[1].ns_pid, Some(103));
+        assert_eq!(BareNet::from_up_output(text, ["h1", "h2", "h9"]), None);
     }
 }

@@ -12,9 +12,18 @@
 //! The same socket destroys what a finished run left on a port of a reused
 //! host (`SOCK_DESTROY`, what `ss -K` does, TIME_WAIT included), so that a
 //! next server can bind the port even if it does not set `SO_REUSEADDR`.
+//!
+//! Listing a namespace's connections walks its whole established-hash, and
+//! the machine's own namespace (the local backend's) has 262,144 buckets:
+//! about a millisecond of kernel time per look. [`SocketTable::counters`]
+//! is the cheap question asked first — the namespace's TCP counters, which
+//! move whenever a connection is opened or established — so that a wait
+//! for a connection looks often and lists the sockets only when something
+//! changed.
 
 use std::fs::File;
 use std::io;
+use std::os::unix::fs::FileExt;
 
 use netlink_packet_core::{
     NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_ACK, NLM_F_DUMP, NLM_F_REQUEST,
@@ -47,6 +56,19 @@ pub struct SocketTable {
     netlink: Option<Socket>,
     /// A process in the namespace, for the `/proc` fallback.
     ns_pid: u32,
+    /// The namespace's `/proc/…/net/snmp`, kept open: the file belongs to
+    /// the namespace it was opened in, whichever thread reads it later.
+    snmp: Option<File>,
+}
+
+/// TCP counters of a namespace that move whenever one of its connections is
+/// opened or established: `PassiveOpens` (connections accepted: monotonic)
+/// and `CurrEstab` (connections established now, which also moves at the
+/// instant an accepted connection becomes established).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpCounters {
+    pub passive_opens: u64,
+    pub curr_estab: u64,
 }
 
 impl SocketTable {
@@ -56,20 +78,54 @@ impl SocketTable {
             None => diag_socket().ok(),
             Some(pid) => in_namespace_of(pid, diag_socket).ok(),
         };
+        // `thread-self`: a job's thread may have a namespace of its own.
+        let snmp = match ns_pid {
+            None => File::open("/proc/thread-self/net/snmp"),
+            Some(pid) => File::open(format!("/proc/{pid}/net/snmp")),
+        };
         SocketTable {
             netlink,
             ns_pid: ns_pid.unwrap_or_else(std::process::id),
+            snmp: snmp.ok(),
         }
     }
 
     /// The sockets whose local port is `port`.
     pub fn port(&self, port: u16) -> PortSockets {
         if let Some(socket) = &self.netlink {
-            if let Ok(sockets) = port_sockets(socket, port) {
+            if let Ok(sockets) = port_sockets(socket, port, !StateFlags::LISTEN) {
                 return sockets;
             }
         }
         crate::orchestrator::sys::proc_sockets(self.ns_pid, port)
+    }
+
+    /// How many connections with local port `port` are established: as
+    /// [`SocketTable::port`], without listing what lingers (a machine's
+    /// loopback may hold thousands of TIME_WAIT sockets of past runs).
+    pub fn established(&self, port: u16) -> usize {
+        if let Some(socket) = &self.netlink {
+            if let Ok(sockets) = port_sockets(socket, port, StateFlags::ESTABLISHED) {
+                return sockets.established;
+            }
+        }
+        crate::orchestrator::sys::proc_sockets(self.ns_pid, port).established
+    }
+
+    /// The namespace's [`TcpCounters`] (a few microseconds to read; `None`
+    /// when they cannot be read).
+    pub fn counters(&self) -> Option<TcpCounters> {
+        let file = self.snmp.as_ref()?;
+        let mut text = Vec::with_capacity(4096);
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = file.read_at(&mut buf, text.len() as u64).ok()?;
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+        }
+        tcp_counters(std::str::from_utf8(&text).ok()?)
     }
 
     /// How many sockets listen on `port`: the listening table alone, which
@@ -107,6 +163,21 @@ impl SocketTable {
     }
 }
 
+/// `PassiveOpens` and `CurrEstab` of the `Tcp:` lines of an snmp file (a
+/// line of names, then a line of values).
+fn tcp_counters(snmp: &str) -> Option<TcpCounters> {
+    let mut tcp = snmp.lines().filter_map(|l| l.strip_prefix("Tcp:"));
+    let (names, values) = (tcp.next()?, tcp.next()?);
+    let value = |name: &str| {
+        let at = names.split_whitespace().position(|n| n == name)?;
+        values.split_whitespace().nth(at)?.parse::<i64>().ok()
+    };
+    Some(TcpCounters {
+        passive_opens: value("PassiveOpens")? as u64,
+        curr_estab: value("CurrEstab")? as u64,
+    })
+}
+
 fn count(sockets: &[(u8, u8, SocketId)]) -> PortSockets {
     let mut counts = PortSockets::default();
     for (_, state, _) in sockets {
@@ -141,20 +212,20 @@ fn in_namespace_of<T: Send + 'static>(pid: u32, make: fn() -> io::Result<T>) -> 
 
 const FAMILIES: [u8; 2] = [AF_INET, AF_INET6];
 
-/// The sockets of `port`. Every dump of a state other than LISTEN walks the
-/// whole established table of the namespace, once per family: in the
-/// machine's own namespace (the local backend) about a millisecond each.
-/// So the listeners come first (cheap), and while there are some, the
-/// other states are asked of their families only — a connection to a
-/// listener is of the listener's family (a dual-stack listener's v4 peers
-/// are v4-mapped v6 sockets).
-fn port_sockets(socket: &Socket, port: u16) -> io::Result<PortSockets> {
+/// The sockets of `port`: its listeners and those in `others` states. Every
+/// dump of a state other than LISTEN walks the whole established table of
+/// the namespace, once per family: in the machine's own namespace (the
+/// local backend) about a millisecond each. So the listeners come first
+/// (cheap), and while there are some, the other states are asked of their
+/// families only — a connection to a listener is of the listener's family
+/// (a dual-stack listener's v4 peers are v4-mapped v6 sockets).
+fn port_sockets(socket: &Socket, port: u16, others: StateFlags) -> io::Result<PortSockets> {
     let listeners = dump(socket, Some(port), StateFlags::LISTEN, &FAMILIES)?;
     let families: Vec<u8> = FAMILIES
         .into_iter()
         .filter(|f| listeners.is_empty() || listeners.iter().any(|(lf, _, _)| lf == f))
         .collect();
-    let mut sockets = dump(socket, Some(port), !StateFlags::LISTEN, &families)?;
+    let mut sockets = dump(socket, Some(port), others, &families)?;
     sockets.extend(listeners);
     Ok(count(&sockets))
 }
@@ -295,6 +366,48 @@ mod tests {
             crate::orchestrator::sys::proc_sockets(std::process::id(), port),
             counts
         );
+    }
+
+    #[test]
+    fn a_connection_moves_the_counters_and_is_counted_established() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let table = SocketTable::open(None);
+        let before = table.counters().expect("/proc/thread-self/net/snmp");
+        assert_eq!(table.established(port), 0);
+        let client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (served, _) = listener.accept().unwrap();
+        let after = table.counters().unwrap();
+        assert!(
+            after.passive_opens > before.passive_opens,
+            "{before:?} {after:?}"
+        );
+        assert_eq!(table.established(port), 1);
+        // Once the server's end has closed first, it lingers (TIME_WAIT or
+        // FIN_WAIT): no longer established, and not counted as such.
+        drop(served);
+        drop(client);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while table.established(port) != 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(table.established(port), 0);
+    }
+
+    #[test]
+    fn the_tcp_counters_are_read_by_name() {
+        let snmp = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
+                    Tcp: RtoAlgorithm ActiveOpens PassiveOpens CurrEstab\n\
+                    Tcp: 1 7 42 3\nUdp: InDatagrams\nUdp: 9\n";
+        assert_eq!(
+            tcp_counters(snmp),
+            Some(TcpCounters {
+                passive_opens: 42,
+                curr_estab: 3
+            })
+        );
+        assert_eq!(tcp_counters("Tcp: PassiveOpens\n"), None);
+        assert_eq!(tcp_counters("Tcp: CurrEstab\nTcp: 1\n"), None);
     }
 
     #[test]

@@ -16,8 +16,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::{bail, Context, Result};
 
-use super::{free_port, Host, Network, PortSockets, SocketTable};
+use super::{free_port, Host, Network, PortSockets, SocketTable, TcpCounters};
 use crate::orchestrator::record::Phase;
+use crate::orchestrator::sys::Netns;
 
 pub struct Local {
     hosts: Vec<Host>,
@@ -97,6 +98,14 @@ impl Network for Local {
         self.sockets.listening(port)
     }
 
+    fn established(&self, _host: &str, port: u16) -> usize {
+        self.sockets.established(port)
+    }
+
+    fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {
+        self.sockets.counters()
+    }
+
     fn clear_sockets(&self) -> Result<usize> {
         // Only a namespace of our own holds nothing but our runs' sockets.
         if self.isolated {
@@ -106,8 +115,9 @@ impl Network for Local {
         }
     }
 
-    fn wrap(&self, _host: &str, argv: Vec<String>) -> Vec<String> {
-        argv
+    fn netns(&self, _host: &str) -> Result<Option<&Netns>, String> {
+        // The thread's own: the machine's, or the job's (`isolated`).
+        Ok(None)
     }
 
     fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16 {

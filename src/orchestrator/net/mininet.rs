@@ -1,8 +1,12 @@
 //! The Mininet backend. Runs the generated topology program as a *driver*:
 //! it builds the net (Linux bridge, no controller), prints the hosts' names,
 //! addresses and shell pids, and waits for its stdin to close before it
-//! stops the net. Programs run on a host through `mnexec -a PID`, which
-//! joins that host's namespaces and passes pipes and exit codes through.
+//! stops the net. A program runs on a host by being started from a thread
+//! that has joined the host's network namespace ([`Netns::enter`]): what
+//! `mnexec -a PID` does, one exec fewer per program. (`mnexec -a` also
+//! joins the host's mount namespace, whose only difference is a `/sys`
+//! that lists the host's interfaces; a thread of a process with several
+//! cannot join a mount namespace, and no PA3 program reads `/sys`.)
 //!
 //! Teardown order matters: our programs first (the runner kills their
 //! process groups; `net.stop()` would not), then the driver's stdin is
@@ -23,11 +27,11 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
-use super::{find_program, on_path, Host, Network, PortSockets, SocketTable};
+use super::{on_path, Host, Network, PortSockets, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::state::{self, StateFile};
-use crate::orchestrator::sys::{self, ProcId, Signal};
+use crate::orchestrator::sys::{self, Netns, ProcId, Signal};
 use crate::orchestrator::topology::DRIVER_PREFIX;
 
 /// How long building the net may take.
@@ -42,8 +46,8 @@ pub struct Mininet {
     driver_pid: Option<u32>,
     stdin: Option<PipeWriter>,
     hosts: Vec<Host>,
-    /// `mnexec`, found once (a PATH search costs a failed exec per directory).
-    mnexec: String,
+    /// Each host's network namespace, by the host's index.
+    netns: Vec<Netns>,
     /// Each host's TCP sockets, by the host's index.
     sockets: Vec<SocketTable>,
     switch: String,
@@ -217,9 +221,7 @@ impl Mininet {
             driver_pid: driver.pid,
             stdin: Some(driver.stdin),
             hosts: Vec::new(),
-            mnexec: find_program("mnexec")
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "mnexec".into()),
+            netns: Vec::new(),
             sockets: Vec::new(),
             switch: switch.to_string(),
             switch_intfs: Vec::new(),
@@ -306,6 +308,9 @@ impl Mininet {
                 self.shells.push(p);
             }
             self.sockets.push(SocketTable::open(Some(h.pid)));
+            let netns = Netns::of(h.pid)
+                .with_context(|| format!("cannot open the network namespace of {}", h.name))?;
+            self.netns.push(netns);
             self.hosts.push(Host {
                 name: h.name,
                 ip,
@@ -331,6 +336,14 @@ impl Mininet {
             std::thread::sleep(Duration::from_millis(10));
         }
         true
+    }
+}
+
+impl Mininet {
+    /// The socket table of host `name`.
+    fn table(&self, name: &str) -> Option<&SocketTable> {
+        let i = self.hosts.iter().position(|h| h.name == name)?;
+        self.sockets.get(i)
     }
 }
 
@@ -373,24 +386,28 @@ impl Network for Mininet {
     }
 
     fn port_sockets(&self, host: &str, port: u16) -> PortSockets {
-        match self.hosts.iter().position(|h| h.name == host) {
-            Some(i) => self.sockets[i].port(port),
-            None => PortSockets::default(),
-        }
+        self.table(host)
+            .map_or_else(PortSockets::default, |t| t.port(port))
     }
 
     fn listening(&self, host: &str, port: u16) -> usize {
-        match self.hosts.iter().position(|h| h.name == host) {
-            Some(i) => self.sockets[i].listening(port),
-            None => 0,
-        }
+        self.table(host).map_or(0, |t| t.listening(port))
     }
 
-    fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String> {
-        let pid = self.host(host).map(|h| h.ns_pid).unwrap_or(0);
-        let mut out = vec![self.mnexec.clone(), "-a".to_string(), pid.to_string()];
-        out.extend(argv);
-        out
+    fn established(&self, host: &str, port: u16) -> usize {
+        self.table(host).map_or(0, |t| t.established(port))
+    }
+
+    fn tcp_counters(&self, host: &str) -> Option<TcpCounters> {
+        self.table(host)?.counters()
+    }
+
+    fn netns(&self, host: &str) -> Result<Option<&Netns>, String> {
+        let i = self.hosts.iter().position(|h| h.name == host);
+        match i.and_then(|i| self.netns.get(i)) {
+            Some(ns) => Ok(Some(ns)),
+            None => Err(format!("the network has no host {host}")),
+        }
     }
 
     fn server_port(&self, scenario_port: u16, _port_is_ours: bool) -> u16 {

@@ -1,6 +1,6 @@
 //! Where the programs of a scenario run. Two backends behind one trait:
 //! [`mininet`] (the default: a real emulated network built by the generated
-//! Python topology, programs started on its hosts with `mnexec`) and
+//! Python topology, programs started in its hosts' network namespaces) and
 //! [`local`] (loopback, no root, for quick work).
 
 use std::net::IpAddr;
@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::orchestrator::record::Phase;
+use crate::orchestrator::sys::Netns;
 
 pub mod diag;
 pub mod local;
 pub mod mininet;
 
-pub use diag::{PortSockets, SocketTable};
+pub use diag::{PortSockets, SocketTable, TcpCounters};
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -38,8 +39,21 @@ pub trait Network {
     fn listening(&self, host: &str, port: u16) -> usize {
         self.port_sockets(host, port).listening
     }
-    /// The command line that runs `argv` on `host`.
-    fn wrap(&self, host: &str, argv: Vec<String>) -> Vec<String>;
+    /// How many connections of `host` with local port `port` are
+    /// established (without listing what lingers).
+    fn established(&self, host: &str, port: u16) -> usize {
+        self.port_sockets(host, port).established
+    }
+    /// `host`'s TCP counters ([`TcpCounters`]): while they stay the same,
+    /// no connection of the host was opened or established, and there is
+    /// no need to list its sockets again. `None`: not known.
+    fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {
+        None
+    }
+    /// Where a program of `host` starts: `Ok(None)` in the namespace of
+    /// the thread that starts it (loopback), `Ok(Some(ns))` in the host's
+    /// own; an error names a host the network does not have.
+    fn netns(&self, host: &str) -> Result<Option<&Netns>, String>;
     /// The port the server should listen on, given the scenario's port and
     /// whether the server's command takes the port from us.
     fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16;

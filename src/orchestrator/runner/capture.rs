@@ -29,18 +29,22 @@ impl Runner<'_> {
     pub(super) fn start_capture(&mut self, path: &Path) -> Option<Capture> {
         let host = self.net.host(&self.scenario.server.host)?.clone();
         let argv = tcpdump_argv(&host.intf, path, self.port);
-        let wrapped = self.net.wrap(&host.name, argv);
         let log = Arc::new(Mutex::new(Vec::new()));
         let (in_r, _in_w) = os_pipe::pipe().ok()?;
         let (err_r, err_w) = os_pipe::pipe().ok()?;
-        let expr = duct::cmd(&wrapped[0], &wrapped[1..])
+        let expr = duct::cmd(&argv[0], &argv[1..])
             .stdin_file(in_r)
             .stdout_null()
             .stderr_file(err_w)
             .env(RUN_ID_VAR, &self.mark)
             .unchecked();
         let expr = sys::in_own_group(expr);
-        let handle = match expr.start() {
+        let started = match self.net.netns(&host.name) {
+            Ok(Some(ns)) => ns.enter(|| expr.start()).and_then(|r| r),
+            Ok(None) => expr.start(),
+            Err(why) => Err(std::io::Error::other(why)),
+        };
+        let handle = match started {
             Ok(h) => h,
             Err(e) => {
                 let why = format!("tcpdump not started: {e}");

@@ -16,7 +16,7 @@ use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTE
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::scenario::ProcessRef;
-use crate::orchestrator::sys::{self, ProcId};
+use crate::orchestrator::sys::{self, Netns, ProcId};
 
 /// What a program's threads report.
 pub(super) enum Msg {
@@ -179,8 +179,13 @@ impl Runner<'_> {
     /// Starts a program of the scenario; returns its index.
     pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<usize, RunError> {
         let (argv, info) = self.command_for(p);
-        let wrapped = self.net.wrap(&info.host, argv);
         let label = info.label();
+        let cannot_start = |why: String| RunError::CannotStart {
+            program: label.clone(),
+            command: argv[0].clone(),
+            why,
+        };
+        let netns = self.net.netns(&info.host).map_err(&cannot_start)?;
         let idx = self.procs.len();
         let started = Event::new(
             self.now_ms(),
@@ -204,12 +209,16 @@ impl Runner<'_> {
         });
         self.record(label.clone(), started);
         let typed = Arc::clone(&self.procs[idx].typed);
-        let spawned = spawn_piped(&wrapped, &self.opts.cwd, &self.mark, idx, typed, &self.tx)
-            .map_err(|e| RunError::CannotStart {
-                program: label,
-                command: wrapped[0].clone(),
-                why: e.to_string(),
-            })?;
+        let spawned = spawn_piped(
+            &argv,
+            netns,
+            &self.opts.cwd,
+            &self.mark,
+            idx,
+            typed,
+            &self.tx,
+        )
+        .map_err(|e| cannot_start(e.to_string()))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
         proc.stdin = Some(spawned.stdin);
@@ -283,6 +292,7 @@ fn shown_argv(argv: &[String]) -> Vec<String> {
 /// piped; reader threads send its lines, a waiter thread its exit.
 fn spawn_piped(
     argv: &[String],
+    netns: Option<&Netns>,
     cwd: &Path,
     run_id: &str,
     idx: usize,
@@ -313,7 +323,10 @@ fn spawn_piped(
         .stderr_file(err_w)
         .unchecked();
     let expr = sys::in_own_group(expr);
-    let handle = expr.start()?;
+    let handle = match netns {
+        Some(ns) => ns.enter(|| expr.start())??,
+        None => expr.start()?,
+    };
     // The expression holds the pipes' write ends: without dropping it our
     // readers would never see EOF.
     drop(expr);

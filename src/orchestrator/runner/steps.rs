@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
-use crate::orchestrator::net::PortSockets;
+use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::pa3::protocol;
 
@@ -19,6 +19,49 @@ const STDIN_WAIT: Duration = Duration::from_millis(500);
 /// How long a client typed into may take to send before the next step
 /// goes on anyway.
 const SENT_WAIT: Duration = Duration::from_millis(100);
+
+/// How often a `connect` step looks at the server host's counters.
+const CONNECT_POLL: Duration = Duration::from_micros(250);
+
+/// [`Runner::has_connected`], asked often but answered cheaply: the server
+/// host's sockets (a walk of its TCP hash table: about a millisecond in
+/// the machine's own namespace) are listed again only when its TCP
+/// counters moved since the last listing, or a [`super::POLL`] has passed
+/// (a backend without counters: every time).
+struct ConnectionWatch {
+    /// When the sockets were last listed (or the watch began), and the
+    /// counters read just before.
+    listed: Instant,
+    counters: Option<TcpCounters>,
+}
+
+impl From<Option<TcpCounters>> for ConnectionWatch {
+    /// A watch that begins with `counters`, read before the client started:
+    /// the sockets are listed once they move (or after a poll).
+    fn from(counters: Option<TcpCounters>) -> ConnectionWatch {
+        ConnectionWatch {
+            listed: Instant::now(),
+            counters,
+        }
+    }
+}
+
+impl ConnectionWatch {
+    fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
+        let counters = r.net.tcp_counters(&r.scenario.server.host);
+        let due =
+            counters.is_none() || counters != self.counters || self.listed.elapsed() >= super::POLL;
+        if due {
+            // The counters are read before the listing: a connection
+            // established while it walks moves them again.
+            (self.listed, self.counters) = (Instant::now(), counters);
+            if r.server_established() >= want {
+                return true;
+            }
+        }
+        r.greeted_already(idx)
+    }
+}
 
 impl Runner<'_> {
     /// Starts the server, then carries out every step in order.
@@ -53,11 +96,6 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// The server host's sockets on the run's port.
-    fn server_sockets(&self) -> PortSockets {
-        self.net.port_sockets(&self.scenario.server.host, self.port)
-    }
-
     /// Starts the server and waits until its port listens.
     fn start_server(&mut self) -> Result<usize, RunError> {
         let server = self.spawn(ProcessRef::Server)?;
@@ -82,23 +120,35 @@ impl Runner<'_> {
         self.step(EventKind::Connecting {
             client: client.clone(),
         });
+        // Counted before the client starts: it cannot have connected yet,
+        // and its connection moves them.
+        let mut watch = ConnectionWatch::from(self.net.tcp_counters(&self.scenario.server.host));
         let idx = self.spawn(ProcessRef::Client(c))?;
         let what = format!("client {client} to connect");
-        loop {
-            self.wait(&what, STEP_TIMEOUT, &mut |r| {
-                if r.has_connected(idx, want) {
+        // The counters are cheap to look at: look often.
+        self.poll = CONNECT_POLL;
+        let connected = loop {
+            let waited = self.wait(&what, STEP_TIMEOUT, &mut |r| {
+                if watch.connected(r, idx, want) {
                     return Ok(true);
                 }
                 r.gone(idx)?;
                 r.gone(server)?;
                 // A client that asks for its name before it connects.
                 Ok(!r.procs[idx].name_typed && r.reads_stdin(idx))
-            })?;
-            if self.has_connected(idx, want) {
-                break;
+            });
+            if let Err(e) = waited {
+                break Err(e);
             }
-            self.type_name(c, idx)?;
-        }
+            if self.has_connected(idx, want) {
+                break Ok(());
+            }
+            if let Err(e) = self.type_name(c, idx) {
+                break Err(e);
+            }
+        };
+        self.poll = super::POLL;
+        connected?;
         self.step(EventKind::Connected {
             client,
             connections: want,
@@ -112,10 +162,20 @@ impl Runner<'_> {
     /// whole round (and the server close every connection) between two
     /// looks at the sockets.
     fn has_connected(&self, idx: usize, want: usize) -> bool {
-        self.server_sockets().established >= want
-            || self.printed(idx, |l| {
-                protocol::read_greeting(l, protocol::Framing::Printed).is_some()
-            })
+        self.server_established() >= want || self.greeted_already(idx)
+    }
+
+    /// How many connections the server's host has established on the
+    /// run's port.
+    fn server_established(&self) -> usize {
+        self.net.established(&self.scenario.server.host, self.port)
+    }
+
+    /// Whether client `idx` printed a greeting already.
+    fn greeted_already(&self, idx: usize) -> bool {
+        self.printed(idx, |l| {
+            protocol::read_greeting(l, protocol::Framing::Printed).is_some()
+        })
     }
 
     /// Types client `c`'s name (once), announced by a `sending` step.
@@ -152,7 +212,7 @@ impl Runner<'_> {
     fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
         // A blocked read is seen by looking: look often, it is cheap.
-        self.poll = Duration::from_millis(1);
+        self.poll = Duration::from_micros(250);
         let waited = self.wait(&what, STDIN_WAIT, &mut |r| {
             r.gone(idx)?;
             Ok(r.reads_stdin(idx))
