@@ -61,7 +61,7 @@ pub fn run(
     live: Live,
     done: &mut dyn FnMut(Done) -> Next,
 ) -> Result<Vec<Closed>> {
-    let queue = Mutex::new((0..items.len()).collect::<VecDeque<usize>>());
+    let queue = Mutex::new(dispatch_order(items, jobs));
     let stop = AtomicBool::new(false);
     let (tx, rx) = mpsc::channel::<(Done, mpsc::SyncSender<Next>)>();
     let jobs = jobs.clamp(1, items.len().max(1));
@@ -100,6 +100,19 @@ pub fn run(
         }
         Ok(closed)
     })
+}
+
+/// The order the workers take the items in. One worker takes them as
+/// planned. Several take the longest first — by the scenario's scripted
+/// sleeps, what a run surely lasts; ties in plan order — so that a long
+/// run does not start last while the other workers idle (`experiments/`
+/// × 3 on 2 workers: the shape allows 1.74× in plan order, 1.95× so).
+fn dispatch_order(items: &[Item], jobs: usize) -> VecDeque<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    if jobs > 1 {
+        order.sort_by_key(|&i| std::cmp::Reverse(items[i].scenario.scripted()));
+    }
+    order.into()
 }
 
 /// One worker: opens its session, runs items until the queue is empty or
@@ -159,4 +172,39 @@ fn worker(
         }
     }
     Ok(session.close())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::orchestrator::scenario::{self, Capabilities};
+
+    /// An item of a scenario that sleeps `ms` between its two sends.
+    fn item(index: usize, ms: u32) -> Item {
+        let text = format!(
+            "name: s{index}\n\
+             topology: {{ hosts: [h1, h2, h3], switch: s1 }}\n\
+             server: {{ host: h1, port: 12000 }}\n\
+             clients: [{{id: a, host: h2, name: Alice}}, {{id: b, host: h3, name: Bob}}]\n\
+             steps: [connect: a, connect: b, send: a, sleep_ms: {ms}, send: b]\n"
+        );
+        let caps = Capabilities { netem: false };
+        let s = scenario::parse(Path::new("s.yaml"), text.as_bytes(), caps).unwrap();
+        Item::of(index, Arc::new(s), 1, 1)
+    }
+
+    #[test]
+    fn several_workers_take_the_longest_runs_first_ties_in_plan_order() {
+        let items: Vec<Item> = [10, 4000, 10, 300, 4000]
+            .iter()
+            .enumerate()
+            .map(|(i, &ms)| item(i, ms))
+            .collect();
+        assert_eq!(dispatch_order(&items, 2), [1, 4, 3, 0, 2]);
+        // One worker keeps the plan's order.
+        assert_eq!(dispatch_order(&items, 1), [0, 1, 2, 3, 4]);
+    }
 }

@@ -430,8 +430,15 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
                 } else {
                     serial.push(inv.wall_ms);
                     serial_cpu.push(inv.cpu_ms);
-                    let durations: Vec<f64> =
-                        summary.runs.iter().map(|r| r.record.duration_ms).collect();
+                    // Dealt as `--jobs` deals them: the longest scripted
+                    // first, ties in plan order.
+                    let mut runs: Vec<(f64, f64)> = summary
+                        .runs
+                        .iter()
+                        .map(|r| (analyse::sleeps_ms(&r.record), r.record.duration_ms))
+                        .collect();
+                    runs.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let durations: Vec<f64> = runs.iter().map(|r| r.1).collect();
                     let makespan = stats::list_schedule(&durations, ctx.plan.jobs as usize);
                     bounds.push(durations.iter().sum::<f64>() / makespan.max(1e-9));
                 }

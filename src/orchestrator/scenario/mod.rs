@@ -161,6 +161,17 @@ impl ValidScenario {
     pub fn client_by_letter(&self, letter: Letter) -> Option<&ValidClient> {
         self.clients.iter().find(|c| c.letter == letter)
     }
+
+    /// The scripted sleeps, added up: at least how long a run lasts.
+    pub fn scripted(&self) -> Duration {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                ValidStep::Sleep(d) => *d,
+                _ => Duration::ZERO,
+            })
+            .sum()
+    }
 }
 
 /// What the machine can emulate, which validation needs to know.

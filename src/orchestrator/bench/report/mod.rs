@@ -203,7 +203,8 @@ pub struct Jobs {
     /// median serial / median parallel: the throughput ratio.
     pub speedup: f64,
     /// The most the batch's shape allows: the serial runs' durations dealt
-    /// in plan order to N workers, as if CPUs were free.
+    /// to N workers in the order `--jobs` takes them (the longest scripted
+    /// first), as if CPUs were free.
     pub schedule_bound: f64,
     /// CPU time of each batch (it and everything it ran).
     pub serial_cpu_ms: Samples,
