@@ -12,7 +12,7 @@
 //! largest of it and the programs it ran, and the orchestrator's own
 //! VmHWM sampled while it runs; the kept output within the runner's caps);
 //! and with nothing left behind: no process carrying the case's marker
-//! (programs started through `mnexec` included), no process the run's
+//! (programs started in a Mininet host included), no process the run's
 //! state file ever named (programs, Mininet's driver and host shells), no
 //! interface of the run's switch `s<pid>`, no state file.
 //!

@@ -6,8 +6,8 @@
 //! # How a program is wrapped
 //!
 //! [`Sandbox::wrap`] is a pure function from a program's argv to the argv
-//! that runs it sandboxed; on Mininet it goes *inside* the host wrapper
-//! (`mnexec -a PID <sandbox…> python3 server.py`). Every step is a
+//! that runs it sandboxed; on Mininet that argv is started in the host's
+//! network namespace (`<sandbox…> python3 server.py`). Every step is a
 //! standard tool that `exec`s the next, so the program keeps the pid the
 //! runner started (and its process group), its three pipes and its exit
 //! status:

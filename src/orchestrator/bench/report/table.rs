@@ -73,9 +73,15 @@ pub fn table(r: &BenchReport) -> String {
                 format!("≥ {:.1}× {}", j.target, check(j.speedup >= j.target)),
             ]));
             lines.push(Line::Note(format!(
-                "the batch's shape allows {} (its serial runs dealt to {} workers) · CPU used: serial {}, --jobs {}",
+                "the batch's shape allows {} (its serial runs dealt to {} workers, longest first) · \
+                 its CPU allows {} (serial wall / (--jobs CPU / {}))",
                 ratio(j.schedule_bound),
                 j.jobs,
+                ratio(cpu_bound(j)),
+                j.jobs,
+            )));
+            lines.push(Line::Note(format!(
+                "CPU used: serial {}, --jobs {}",
                 ms(j.serial_cpu_ms.median),
                 ms(j.parallel_cpu_ms.median)
             )));
@@ -419,4 +425,11 @@ fn render(lines: &[Line]) -> String {
         }
     }
     out
+}
+
+/// The most `--jobs` could gain with the CPU its batch used: its N workers
+/// cannot take less wall than that CPU time spread over N CPUs (the bench
+/// runs N workers on a machine of N CPUs).
+pub fn cpu_bound(j: &Jobs) -> f64 {
+    j.serial_ms.median * f64::from(j.jobs) / j.parallel_cpu_ms.median.max(1e-9)
 }

@@ -223,6 +223,8 @@ fn the_table_puts_baseline_next_to_subject_with_ratio_and_target() {
         "{rt}"
     );
     assert!(text.contains("the batch's shape allows 1.95×"), "{text}");
+    // 21 s serial; the --jobs batch used 9.5 s of CPU over 2 CPUs.
+    assert!(text.contains("its CPU allows 4.42×"), "{text}");
     let jobs = line("experiments/ × 3 (24 runs)");
     assert!(
         jobs.contains("21.00 s") && jobs.contains("1.88×") && jobs.contains("≥ 1.7× ✓"),
