@@ -421,7 +421,7 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
                 ];
                 args.extend(batch.paths.iter().cloned());
                 let inv = ctx.tools.orchestrate(&format!("jobs{jobs}"), &args)?;
-                let (summary, _) = children::batch(&inv.results)?;
+                let (summary, records) = children::batch(&inv.results)?;
                 ctx.tools.done_with(&inv);
                 runs = summary.totals.runs;
                 if with_jobs {
@@ -432,10 +432,10 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
                     serial_cpu.push(inv.cpu_ms);
                     // Dealt as `--jobs` deals them: the longest scripted
                     // first, ties in plan order.
-                    let mut runs: Vec<(f64, f64)> = summary
-                        .runs
+                    // (The full records: the summary's have no events.)
+                    let mut runs: Vec<(f64, f64)> = records
                         .iter()
-                        .map(|r| (analyse::sleeps_ms(&r.record), r.record.duration_ms))
+                        .map(|r| (analyse::sleeps_ms(r), r.duration_ms))
                         .collect();
                     runs.sort_by(|a, b| b.0.total_cmp(&a.0));
                     let durations: Vec<f64> = runs.iter().map(|r| r.1).collect();
