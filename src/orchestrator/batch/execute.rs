@@ -90,10 +90,21 @@ pub fn run_item(
                 dir: None,
             });
         }
-        Err(BuildError::Failed(e)) if ctx.alone => return Err(e),
+        Err(BuildError::Failed(e)) if ctx.alone => {
+            session.end_run();
+            return Err(e);
+        }
         Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
     };
-    let mut outcome = run_programs(item, session, ctx, console, &dir, t0)?;
+    let mut outcome = match run_programs(item, session, ctx, console, &dir, t0) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            // The sandbox could not be prepared (or swept): the run ends
+            // here, its programs (if any started) stopped by the runner.
+            session.end_run();
+            return Err(e);
+        }
+    };
     let (closed, leftovers) = close_run(session, ctx);
     let (port, capture_log) = (outcome.port, std::mem::take(&mut outcome.capture_log));
     let interrupted = outcome.interrupted() || ctx.interrupted.load(Ordering::SeqCst);
