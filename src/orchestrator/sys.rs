@@ -246,6 +246,14 @@ impl Netns {
     }
 }
 
+/// Starts `expr` in `netns` ([`Netns::enter`]), or where this thread is.
+pub fn start_in(netns: Option<&Netns>, expr: &duct::Expression) -> std::io::Result<duct::Handle> {
+    match netns {
+        Some(ns) => ns.enter(|| expr.start())?,
+        None => expr.start(),
+    }
+}
+
 /// Sends `signal` to a process group (a driver we hold the handle of).
 /// Group 0 is no group: `killpg(0, …)` would signal our own; group 1 is
 /// init's, and `kill(-1, …)` would signal every process.

@@ -90,20 +90,13 @@ pub fn run_item(
                 dir: None,
             });
         }
-        Err(BuildError::Failed(e)) if ctx.alone => {
-            session.end_run();
-            return Err(e);
-        }
+        Err(BuildError::Failed(e)) if ctx.alone => return ended(session, e),
         Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
     };
     let mut outcome = match run_programs(item, session, ctx, console, &dir, t0) {
         Ok(outcome) => outcome,
-        Err(e) => {
-            // The sandbox could not be prepared (or swept): the run ends
-            // here, its programs (if any started) stopped by the runner.
-            session.end_run();
-            return Err(e);
-        }
+        // The sandbox could not be prepared (or swept): the run ends here.
+        Err(e) => return ended(session, e),
     };
     let (closed, leftovers) = close_run(session, ctx);
     let (port, capture_log) = (outcome.port, std::mem::take(&mut outcome.capture_log));
@@ -142,6 +135,12 @@ pub fn run_item(
         record,
         dir: Some(path),
     })
+}
+
+/// Ends the run on the session, and fails with `e`.
+fn ended<T>(session: &mut Session, e: anyhow::Error) -> Result<T> {
+    session.end_run();
+    Err(e)
 }
 
 /// The item's run directory (named by time for a run of its own), with

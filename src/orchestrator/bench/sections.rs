@@ -430,17 +430,7 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
                 } else {
                     serial.push(inv.wall_ms);
                     serial_cpu.push(inv.cpu_ms);
-                    // Dealt as `--jobs` deals them: the longest scripted
-                    // first, ties in plan order.
-                    // (The full records: the summary's have no events.)
-                    let mut runs: Vec<(f64, f64)> = records
-                        .iter()
-                        .map(|r| (analyse::sleeps_ms(r), r.duration_ms))
-                        .collect();
-                    runs.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    let durations: Vec<f64> = runs.iter().map(|r| r.1).collect();
-                    let makespan = stats::list_schedule(&durations, ctx.plan.jobs as usize);
-                    bounds.push(durations.iter().sum::<f64>() / makespan.max(1e-9));
+                    bounds.push(shape_bound(&records, ctx.plan.jobs as usize));
                 }
             }
             (ctx.say)(&format!(
@@ -469,6 +459,20 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
         });
     }
     Ok(out)
+}
+
+/// What a batch's shape allows `jobs` workers: its serial runs (the full
+/// records: the summary's have no events) dealt as `--jobs` deals them,
+/// the longest scripted first, ties in plan order.
+fn shape_bound(records: &[crate::orchestrator::record::RunRecord], jobs: usize) -> f64 {
+    let mut runs: Vec<(f64, f64)> = records
+        .iter()
+        .map(|r| (analyse::sleeps_ms(r), r.duration_ms))
+        .collect();
+    runs.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let durations: Vec<f64> = runs.iter().map(|r| r.1).collect();
+    let makespan = stats::list_schedule(&durations, jobs);
+    durations.iter().sum::<f64>() / makespan.max(1e-9)
 }
 
 /// The median of each named phase over several records, in the order

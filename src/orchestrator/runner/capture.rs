@@ -40,8 +40,7 @@ impl Runner<'_> {
             .unchecked();
         let expr = sys::in_own_group(expr);
         let started = match self.net.netns(&host.name) {
-            Ok(Some(ns)) => ns.enter(|| expr.start()).and_then(|r| r),
-            Ok(None) => expr.start(),
+            Ok(netns) => sys::start_in(netns, &expr),
             Err(why) => Err(std::io::Error::other(why)),
         };
         let handle = match started {

@@ -323,10 +323,7 @@ fn spawn_piped(
         .stderr_file(err_w)
         .unchecked();
     let expr = sys::in_own_group(expr);
-    let handle = match netns {
-        Some(ns) => ns.enter(|| expr.start())??,
-        None => expr.start()?,
-    };
+    let handle = sys::start_in(netns, &expr)?;
     // The expression holds the pipes' write ends: without dropping it our
     // readers would never see EOF.
     drop(expr);
