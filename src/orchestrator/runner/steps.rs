@@ -211,8 +211,12 @@ impl Runner<'_> {
     /// polls its stdin, say) is typed into anyway.
     fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
-        // A blocked read is seen by looking: look often, it is cheap.
-        self.poll = Duration::from_micros(250);
+        // A blocked read is seen by looking: look often, it is cheap — but
+        // not more often than every millisecond: what the program printed
+        // before it read (its prompt) must be read from the pipe by then,
+        // and dated before what is typed. (At 250 µs a loaded machine's
+        // reader thread was seen to date a prompt after the typed name.)
+        self.poll = Duration::from_millis(1);
         let waited = self.wait(&what, STDIN_WAIT, &mut |r| {
             r.gone(idx)?;
             Ok(r.reads_stdin(idx))
