@@ -33,6 +33,8 @@ struct ConnectionWatch {
     /// counters read just before.
     listed: Instant,
     counters: Option<TcpCounters>,
+    /// Since when the client has been seen reading its stdin.
+    reading_since: Option<Instant>,
 }
 
 impl From<Option<TcpCounters>> for ConnectionWatch {
@@ -42,11 +44,24 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
         ConnectionWatch {
             listed: Instant::now(),
             counters,
+            reading_since: None,
         }
     }
 }
 
 impl ConnectionWatch {
+    /// Whether client `idx` has been reading its stdin for a millisecond
+    /// (the looks come every 250 µs: a program's reader thread, on a busy
+    /// machine, may not have read its prompt yet at the first).
+    fn reading_a_while(&mut self, r: &Runner, idx: usize) -> bool {
+        if !r.reads_stdin(idx) {
+            self.reading_since = None;
+            return false;
+        }
+        let since = *self.reading_since.get_or_insert_with(Instant::now);
+        since.elapsed() >= Duration::from_millis(1)
+    }
+
     fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
         let counters = r.net.tcp_counters(&r.scenario.server.host);
         let due =
@@ -134,8 +149,10 @@ impl Runner<'_> {
                 }
                 r.gone(idx)?;
                 r.gone(server)?;
-                // A client that asks for its name before it connects.
-                Ok(!r.procs[idx].name_typed && r.reads_stdin(idx))
+                // A client that asks for its name before it connects: once
+                // it has waited on its stdin for a while (what it printed
+                // first is read from the pipe, and dated, by then).
+                Ok(!r.procs[idx].name_typed && watch.reading_a_while(r, idx))
             });
             if let Err(e) = waited {
                 break Err(e);
