@@ -107,6 +107,23 @@ def own_namespace_setup():
     subprocess.run(["ip", "link", "del", "pa3pad0"], stderr=subprocess.DEVNULL)
 
 
+def stop(net, private):
+    """Stops the net. In a network namespace of our own (--private-netns)
+    the kernel removes every interface and the bridge as the namespaces go,
+    the hosts' with their shells and ours with this process: so the shells
+    are ended (and waited for) instead of net.stop() deleting each link and
+    interface with a command of its own (about 150 ms)."""
+    if not private:
+        net.stop()
+        return
+    shells = [n.shell for n in net.hosts + net.switches if n.shell]
+    for shell in shells:
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGHUP)
+    for shell in shells:
+        shell.wait()
+
+
 def drive(argv):
     global QUIET
     spec = dict(SPEC)
@@ -154,7 +171,7 @@ def drive(argv):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         emit("stopping")
-        net.stop()
+        stop(net, "--private-netns" in argv)
         emit("stopped")
 
 
