@@ -579,26 +579,31 @@ fn newline_less_bare_name_is_attributed_to_its_connection() {
         .stderr(contains("Client Y sent a bare message \"Bob\""));
 }
 
-/// A prefix naming the other letter (`Client Y: Alice` on X's connection)
-/// counts for the connection it came on, and the server notes it; a
-/// message with its own letter is taken without a note.
-#[test]
-fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
+/// Connects X then Y to a server of our own; X sends `x_message` (its
+/// name is Alice), then Y `Client Y: Bob`; both get X's message first in
+/// the ack. Gives what the server printed, once it has ended.
+fn x_first_then_y_bob(x_message: &[u8]) -> assert_cmd::assert::Assert {
     let (mut server, port) = server(&[]);
     let mut x = Peer::connect(port);
     server.out("as Client X");
     let mut y = Peer::connect(port);
     assert_eq!(x.line(), "Client X connected");
     assert_eq!(y.line(), "Client Y connected");
-    x.send(b"Client Y: Alice\n");
+    x.send(x_message);
     thread::sleep(ORDER_GAP);
     y.send(b"Client Y: Bob\n");
     let ack = "X: Alice received before Y: Bob";
     assert_eq!(x.line(), ack);
     assert_eq!(y.line(), ack);
-    server
-        .finish()
-        .assert()
+    server.finish().assert()
+}
+
+/// A prefix naming the other letter (`Client Y: Alice` on X's connection)
+/// counts for the connection it came on, and the server notes it; a
+/// message with its own letter is taken without a note.
+#[test]
+fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
+    x_first_then_y_bob(b"Client Y: Alice\n")
         .success()
         .stdout(
             contains("Arrived 1st: Client X: Alice").and(contains("Arrived 2nd: Client Y: Bob")),
@@ -618,21 +623,7 @@ fn a_message_naming_the_wrong_letter_counts_for_its_connection() {
 /// gets no note.
 #[test]
 fn a_message_with_slips_is_taken_and_noted() {
-    let (mut server, port) = server(&[]);
-    let mut x = Peer::connect(port);
-    server.out("as Client X");
-    let mut y = Peer::connect(port);
-    assert_eq!(x.line(), "Client X connected");
-    assert_eq!(y.line(), "Client Y connected");
-    x.send(b"client x:  Alice\n");
-    thread::sleep(ORDER_GAP);
-    y.send(b"Client Y: Bob\n");
-    let ack = "X: Alice received before Y: Bob";
-    assert_eq!(x.line(), ack);
-    assert_eq!(y.line(), ack);
-    server
-        .finish()
-        .assert()
+    x_first_then_y_bob(b"client x:  Alice\n")
         .success()
         .stdout(contains("Arrived 1st: Client X: Alice"))
         .stderr(
