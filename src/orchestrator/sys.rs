@@ -246,6 +246,12 @@ impl Netns {
     }
 }
 
+/// How many bytes written to a pipe have not been read from it yet (`fd`:
+/// one of its read ends); `None` when that cannot be told.
+pub fn unread_bytes(fd: impl std::os::fd::AsFd) -> Option<u64> {
+    rustix::io::ioctl_fionread(fd).ok()
+}
+
 /// Starts `expr` in `netns` ([`Netns::enter`]), or where this thread is.
 pub fn start_in(netns: Option<&Netns>, expr: &duct::Expression) -> std::io::Result<duct::Handle> {
     match netns {

@@ -10,7 +10,7 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
 
-use os_pipe::PipeWriter;
+use os_pipe::{PipeReader, PipeWriter};
 
 use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES, RUN_ID_VAR};
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
@@ -62,12 +62,16 @@ pub(super) struct Proc {
     /// The inodes of its stdin, stdout and stderr pipes, to find processes
     /// that escaped its group (see [`sys::pipe_holders`]).
     pub pipes: Vec<u64>,
+    /// Read ends of its stdout and stderr pipes (copies of its readers'),
+    /// to tell whether all it printed has been read.
+    pub outputs: Vec<PipeReader>,
 }
 
 struct Spawned {
     pid: u32,
     stdin: PipeWriter,
     pipes: Vec<u64>,
+    outputs: Vec<PipeReader>,
 }
 
 /// Our own programs, which a scenario's `cmd` may name without a path.
@@ -206,6 +210,7 @@ impl Runner<'_> {
             name_typed: false,
             typed: Arc::new(AtomicUsize::new(0)),
             pipes: Vec::new(),
+            outputs: Vec::new(),
         });
         self.record(label.clone(), started);
         let typed = Arc::clone(&self.procs[idx].typed);
@@ -225,14 +230,20 @@ impl Runner<'_> {
         proc.running = true;
         proc.streams_open = 2;
         proc.pipes = spawned.pipes;
+        proc.outputs = spawned.outputs;
         self.state.add_group(spawned.pid);
         Ok(idx)
     }
 
-    /// Whether program `idx` is blocked reading its stdin right now.
+    /// Whether program `idx` is blocked reading its stdin right now, and
+    /// what it printed before has all been read from its pipes (and dated):
+    /// its prompt then comes before what is typed, however late a busy
+    /// machine runs its reader threads.
     pub(super) fn reads_stdin(&self, idx: usize) -> bool {
         let p = &self.procs[idx];
-        p.running && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
+        p.running
+            && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
+            && p.outputs.iter().all(|o| sys::unread_bytes(o) == Some(0))
     }
 
     /// Whether program `idx`, typed into, has settled elsewhere than its
@@ -302,14 +313,11 @@ fn spawn_piped(
     let (in_r, in_w) = os_pipe::pipe()?;
     let (out_r, out_w) = os_pipe::pipe()?;
     let (err_r, err_w) = os_pipe::pipe()?;
-    let pipes = [
-        sys::pipe_inode(&in_w),
-        sys::pipe_inode(&out_r),
-        sys::pipe_inode(&err_r),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let outputs = vec![out_r.try_clone()?, err_r.try_clone()?];
+    let pipes = std::iter::once(sys::pipe_inode(&in_w))
+        .chain(outputs.iter().map(sys::pipe_inode))
+        .flatten()
+        .collect();
     let expr = duct::cmd(&argv[0], &argv[1..])
         .dir(cwd)
         // Python programs (students' servers) would otherwise hold their
@@ -353,6 +361,7 @@ fn spawn_piped(
         pid,
         stdin: in_w,
         pipes,
+        outputs,
     })
 }
 

@@ -33,8 +33,6 @@ struct ConnectionWatch {
     /// counters read just before.
     listed: Instant,
     counters: Option<TcpCounters>,
-    /// Since when the client has been seen reading its stdin.
-    reading_since: Option<Instant>,
 }
 
 impl From<Option<TcpCounters>> for ConnectionWatch {
@@ -44,24 +42,11 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
         ConnectionWatch {
             listed: Instant::now(),
             counters,
-            reading_since: None,
         }
     }
 }
 
 impl ConnectionWatch {
-    /// Whether client `idx` has been reading its stdin for a millisecond
-    /// (the looks come every 250 µs: a program's reader thread, on a busy
-    /// machine, may not have read its prompt yet at the first).
-    fn reading_a_while(&mut self, r: &Runner, idx: usize) -> bool {
-        if !r.reads_stdin(idx) {
-            self.reading_since = None;
-            return false;
-        }
-        let since = *self.reading_since.get_or_insert_with(Instant::now);
-        since.elapsed() >= Duration::from_millis(1)
-    }
-
     fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
         let counters = r.net.tcp_counters(&r.scenario.server.host);
         let due =
@@ -149,10 +134,8 @@ impl Runner<'_> {
                 }
                 r.gone(idx)?;
                 r.gone(server)?;
-                // A client that asks for its name before it connects: once
-                // it has waited on its stdin for a while (what it printed
-                // first is read from the pipe, and dated, by then).
-                Ok(!r.procs[idx].name_typed && watch.reading_a_while(r, idx))
+                // A client that asks for its name before it connects.
+                Ok(!r.procs[idx].name_typed && r.reads_stdin(idx))
             });
             if let Err(e) = waited {
                 break Err(e);
@@ -228,11 +211,7 @@ impl Runner<'_> {
     /// polls its stdin, say) is typed into anyway.
     fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
-        // A blocked read is seen by looking: look often, it is cheap — but
-        // not more often than every millisecond: what the program printed
-        // before it read (its prompt) must be read from the pipe by then,
-        // and dated before what is typed. (At 250 µs a loaded machine's
-        // reader thread was seen to date a prompt after the typed name.)
+        // A blocked read is seen by looking: look often, it is cheap.
         self.poll = Duration::from_millis(1);
         let waited = self.wait(&what, STDIN_WAIT, &mut |r| {
             r.gone(idx)?;
