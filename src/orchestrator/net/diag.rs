@@ -5,8 +5,8 @@
 //! while a sock_diag dump filtered by state costs tens of microseconds.
 //!
 //! A netlink socket belongs to the network namespace it was created in, so
-//! the socket for a Mininet host is created once, on a short-lived thread
-//! that has joined the host's namespace, and then used from anywhere. When
+//! the socket for a Mininet host is created once, while the thread is in
+//! the host's namespace ([`Netns::enter`]), and then used from anywhere. When
 //! netlink is not available the table falls back to `/proc`.
 //!
 //! The same socket destroys what a finished run left on a port of a reused
@@ -34,6 +34,8 @@ use netlink_packet_sock_diag::{
     SockDiagMessage,
 };
 use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket, SocketAddr};
+
+use crate::orchestrator::sys::Netns;
 
 /// TCP's state numbers, as the kernel reports them.
 const TCP_ESTABLISHED: u8 = 1;
@@ -72,25 +74,27 @@ pub struct TcpCounters {
 }
 
 impl SocketTable {
-    /// The table of the namespace process `ns_pid` is in (`None`: ours).
-    pub fn open(ns_pid: Option<u32>) -> SocketTable {
-        let netlink = match ns_pid {
+    /// The table of a host's namespace `ns`, which process `pid` is in
+    /// (`None`: the calling thread's).
+    pub fn open(host: Option<(&Netns, u32)>) -> SocketTable {
+        let netlink = match host {
             None => diag_socket().ok(),
-            Some(pid) => in_namespace_of(pid, diag_socket).ok(),
+            Some((ns, _)) => ns.enter(diag_socket).ok().and_then(Result::ok),
         };
         // `thread-self`: a job's thread may have a namespace of its own.
-        let snmp = match ns_pid {
+        let snmp = match host {
             None => File::open("/proc/thread-self/net/snmp"),
-            Some(pid) => File::open(format!("/proc/{pid}/net/snmp")),
+            Some((_, pid)) => File::open(format!("/proc/{pid}/net/snmp")),
         };
         SocketTable {
             netlink,
-            ns_pid: ns_pid.unwrap_or_else(std::process::id),
+            ns_pid: host.map_or_else(std::process::id, |(_, pid)| pid),
             snmp: snmp.ok(),
         }
     }
 
-    /// The sockets whose local port is `port`.
+    /// The sockets whose local port is `port`, lingering ones included.
+    #[cfg(test)]
     pub fn port(&self, port: u16) -> PortSockets {
         if let Some(socket) = &self.netlink {
             if let Ok(sockets) = port_sockets(socket, port, !StateFlags::LISTEN) {
@@ -196,18 +200,6 @@ fn diag_socket() -> io::Result<Socket> {
     socket.bind_auto()?;
     socket.connect(&SocketAddr::new(0, 0))?;
     Ok(socket)
-}
-
-/// Runs `make` on a thread that has joined the network namespace of
-/// `pid` (only that thread moves; it ends right after).
-fn in_namespace_of<T: Send + 'static>(pid: u32, make: fn() -> io::Result<T>) -> io::Result<T> {
-    let ns = File::open(format!("/proc/{pid}/ns/net"))?;
-    std::thread::spawn(move || {
-        nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
-        make()
-    })
-    .join()
-    .map_err(|_| io::Error::other("the namespace thread panicked"))?
 }
 
 const FAMILIES: [u8; 2] = [AF_INET, AF_INET6];

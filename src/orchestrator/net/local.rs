@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::{bail, Context, Result};
 
-use super::{free_port, Host, Network, PortSockets, SocketTable, TcpCounters};
+use super::{free_port, Host, Network, SocketTable, TcpCounters};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::sys::Netns;
 
@@ -88,10 +88,6 @@ pub fn can_isolate() -> bool {
 impl Network for Local {
     fn host(&self, name: &str) -> Option<&Host> {
         self.hosts.iter().find(|h| h.name == name)
-    }
-
-    fn port_sockets(&self, _host: &str, port: u16) -> PortSockets {
-        self.sockets.port(port)
     }
 
     fn listening(&self, _host: &str, port: u16) -> usize {

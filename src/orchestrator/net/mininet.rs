@@ -30,7 +30,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
-use super::{on_path, Host, Network, PortSockets, SocketTable, TcpCounters};
+use super::{on_path, Host, Network, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::state::{self, StateFile};
@@ -310,9 +310,9 @@ impl Mininet {
                 state.state.host_shells.push(p);
                 self.shells.push(p);
             }
-            self.sockets.push(SocketTable::open(Some(h.pid)));
             let netns = Netns::of(h.pid)
                 .with_context(|| format!("cannot open the network namespace of {}", h.name))?;
+            self.sockets.push(SocketTable::open(Some((&netns, h.pid))));
             self.netns.push(netns);
             self.hosts.push(Host {
                 name: h.name,
@@ -343,10 +343,14 @@ impl Mininet {
 }
 
 impl Mininet {
+    /// The index of host `name` (in `hosts`, `netns` and `sockets`).
+    fn index(&self, name: &str) -> Option<usize> {
+        self.hosts.iter().position(|h| h.name == name)
+    }
+
     /// The socket table of host `name`.
     fn table(&self, name: &str) -> Option<&SocketTable> {
-        let i = self.hosts.iter().position(|h| h.name == name)?;
-        self.sockets.get(i)
+        self.sockets.get(self.index(name)?)
     }
 }
 
@@ -388,11 +392,6 @@ impl Network for Mininet {
         Ok(cleared)
     }
 
-    fn port_sockets(&self, host: &str, port: u16) -> PortSockets {
-        self.table(host)
-            .map_or_else(PortSockets::default, |t| t.port(port))
-    }
-
     fn listening(&self, host: &str, port: u16) -> usize {
         self.table(host).map_or(0, |t| t.listening(port))
     }
@@ -406,8 +405,7 @@ impl Network for Mininet {
     }
 
     fn netns(&self, host: &str) -> Result<Option<&Netns>, String> {
-        let i = self.hosts.iter().position(|h| h.name == host);
-        match i.and_then(|i| self.netns.get(i)) {
+        match self.index(host).and_then(|i| self.netns.get(i)) {
             Some(ns) => Ok(Some(ns)),
             None => Err(format!("the network has no host {host}")),
         }

@@ -32,18 +32,11 @@ pub struct Host {
 /// A network the runner can start programs on.
 pub trait Network {
     fn host(&self, name: &str) -> Option<&Host>;
-    /// The TCP sockets of `host` with local port `port`.
-    fn port_sockets(&self, host: &str, port: u16) -> PortSockets;
-    /// How many sockets of `host` listen on `port` (cheaper to ask than
-    /// [`Network::port_sockets`]).
-    fn listening(&self, host: &str, port: u16) -> usize {
-        self.port_sockets(host, port).listening
-    }
+    /// How many sockets of `host` listen on `port`.
+    fn listening(&self, host: &str, port: u16) -> usize;
     /// How many connections of `host` with local port `port` are
     /// established (without listing what lingers).
-    fn established(&self, host: &str, port: u16) -> usize {
-        self.port_sockets(host, port).established
-    }
+    fn established(&self, host: &str, port: u16) -> usize;
     /// `host`'s TCP counters ([`TcpCounters`]): while they stay the same,
     /// no connection of the host was opened or established, and there is
     /// no need to list its sockets again. `None`: not known.
