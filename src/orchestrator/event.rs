@@ -74,6 +74,11 @@ pub enum EventKind {
     CaptureStarted { port: u16, intf: String },
     /// tcpdump could not capture, and why.
     CaptureFailed { why: String },
+    /// The step `link`: `host`'s link has these conditions from now on.
+    LinkChanged {
+        host: String,
+        conditions: crate::orchestrator::link::Conditions,
+    },
 }
 
 /// How a process ended.
@@ -164,7 +169,8 @@ impl EventKind {
             | EventKind::WaitingFor { .. }
             | EventKind::Stopping { .. }
             | EventKind::CaptureStarted { .. }
-            | EventKind::CaptureFailed { .. } => "step",
+            | EventKind::CaptureFailed { .. }
+            | EventKind::LinkChanged { .. } => "step",
         }
     }
 }
@@ -200,6 +206,9 @@ impl fmt::Display for EventKind {
                 write!(f, "capturing tcp port {port} on {intf}")
             }
             EventKind::CaptureFailed { why } => write!(f, "capture: {why}"),
+            EventKind::LinkChanged { host, conditions } => {
+                write!(f, "link {host}: {}", conditions.describe())
+            }
         }
     }
 }

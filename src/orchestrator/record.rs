@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::orchestrator::link::applied::{LinkRecord, LinksRecord};
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
@@ -144,6 +145,10 @@ pub struct RunRecord {
     /// Which repeat of its scenario this run was, when repeated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeat>,
+    /// The impaired links: the engine that ran, each link's configured
+    /// conditions and what its packets experienced. Absent without any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinksRecord>,
 }
 
 /// How a run got its network: the record says so.

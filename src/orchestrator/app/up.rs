@@ -12,14 +12,15 @@ use anyhow::{anyhow, Result};
 use super::{
     bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
+use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::topology;
 
-pub(super) fn up(path: &Path, cli: bool) -> Result<i32> {
-    let Ok(s) = load_one(path) else {
+pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
+    let Ok(s) = load_one(path, engine) else {
         return Ok(EXIT_INVALID);
     };
     mininet::preflight()?;
@@ -49,6 +50,8 @@ fn up_wait(
     state: &mut StateFile,
 ) -> Result<i32> {
     let mut net = Mininet::start(topo_path, switch, state, &INTERRUPTED)?;
+    net.apply_links(&s.links)?;
+    net.begin_links(std::time::Instant::now())?;
     let server = net
         .host(&s.server.host)
         .ok_or_else(|| anyhow!("no server host"))?
@@ -67,6 +70,7 @@ fn up_wait(
             );
         }
     }
+    print_links(s);
     outln!("\nRun the programs by hand, each in its own terminal (as root):");
     let srv = net.host(&s.server.host).expect("server host");
     outln!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
@@ -90,6 +94,27 @@ fn up_wait(
     net.teardown()?;
     outln!("network removed");
     Ok(EXIT_OK)
+}
+
+/// The links as applied, and by what.
+fn print_links(s: &ValidScenario) {
+    let Some(engine) = s.links.engine else {
+        return;
+    };
+    let by = match engine {
+        LinkEngine::Netem => "netem (Mininet's TCLink), on both ends of each link",
+        LinkEngine::Nfqueue => {
+            "nfqueue: a delayer in this orchestrate per host, for as long as it runs"
+        }
+    };
+    outln!("\nLinks ({by}):");
+    for l in s.links.impaired() {
+        let rate = l
+            .bw_mbit
+            .map(|b| format!(", {} Mbit/s", fmt_num(b)))
+            .unwrap_or_default();
+        outln!("  {:<6} {}{rate}", l.host, l.conditions.describe());
+    }
 }
 
 fn up_cli(

@@ -19,7 +19,7 @@ fn scenario(extra: &str) -> ValidScenario {
     parse(
         Path::new("t.yaml"),
         format!("{CASE2}{extra}").as_bytes(),
-        Capabilities { netem: false },
+        Capabilities::assume(false, true),
     )
     .unwrap()
 }

@@ -19,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod applied;
 pub mod delayer;
 pub mod measure;
 pub mod nfqueue;

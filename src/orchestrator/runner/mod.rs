@@ -26,6 +26,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
+use crate::orchestrator::link::applied::LinksRecord;
 use crate::orchestrator::net::Network;
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::sandbox::PreparedCopy;
@@ -122,6 +123,10 @@ pub enum RunError {
     /// Typing into a program's stdin failed (it closed it, or ended).
     #[error("cannot type into {program}: {why}")]
     CannotType { program: String, why: String },
+    /// The links could not be set, or their engine failed (a delayer that
+    /// died): the network is not the one the scenario asked for.
+    #[error("{0}")]
+    Link(String),
 }
 
 /// What happened.
@@ -137,6 +142,8 @@ pub struct Outcome {
     pub capture_log: Vec<String>,
     /// The port the server was told to listen on.
     pub port: u16,
+    /// What the run's impaired links were and did.
+    pub links: Option<LinksRecord>,
 }
 
 impl Outcome {
@@ -171,6 +178,8 @@ enum WaitEnd {
     Interrupted,
     /// The condition can no longer hold, and why.
     Impossible(String),
+    /// The link engine failed (a delayer died), and why.
+    LinkFailed(String),
 }
 
 /// A wait's condition: `Ok(true)` done, `Ok(false)` not yet, `Err(why)`
@@ -215,7 +224,11 @@ pub fn run(
         poll: POLL,
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
-    let error = runner.steps().err();
+    let mut error = net
+        .begin_links(opts.t0)
+        .map_err(|e| RunError::Link(format!("{e:#}")))
+        .and_then(|()| runner.steps())
+        .err();
     if error.is_none() {
         runner.close_stdins();
         if let Err(why) = runner.wait_all_exit() {
@@ -223,6 +236,9 @@ pub fn run(
         }
     }
     runner.stop_all();
+    if let (None, Some(why)) = (&error, net.link_failure()) {
+        error = Some(RunError::Link(why));
+    }
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
         None => Vec::new(),
@@ -241,6 +257,7 @@ pub fn run(
         scenario_ms,
         capture_log,
         port: runner.port,
+        links: net.links_record(),
     }
 }
 
@@ -383,6 +400,9 @@ impl Runner<'_> {
                 if self.opts.interrupted.load(Ordering::SeqCst) {
                     return Err(WaitEnd::Interrupted);
                 }
+                if let Some(why) = self.net.link_failure() {
+                    return Err(WaitEnd::LinkFailed(why));
+                }
                 if !noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
                     noticed = true;
                     let what = what(self);
@@ -427,6 +447,7 @@ impl Runner<'_> {
         match self.wait_raw(timeout, Some(&|_| what.to_string()), done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: what.to_string(),
                 why,
@@ -486,6 +507,7 @@ impl Runner<'_> {
             }
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
+            Err(WaitEnd::LinkFailed(why)) => Err(why),
             Err(_) => Err(format!(
                 "the scenario's timeout ({:?}) ran out with {} still running",
                 self.scenario.timeout,

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::pa3::protocol;
@@ -91,8 +92,22 @@ impl Runner<'_> {
                     matcher,
                     timeout,
                 } => self.wait_for(*process, matcher, *timeout)?,
+                ValidStep::Link { host, conditions } => self.link(host, *conditions)?,
             }
         }
+        Ok(())
+    }
+
+    /// `link: { host, … }`: the host's link changes now.
+    fn link(&mut self, host: &str, conditions: Conditions) -> Result<(), RunError> {
+        let since_ms = self.now_ms();
+        self.net
+            .set_link(host, conditions, since_ms)
+            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+        self.step(EventKind::LinkChanged {
+            host: host.to_string(),
+            conditions,
+        });
         Ok(())
     }
 
@@ -299,6 +314,7 @@ impl Runner<'_> {
         match self.wait_raw(d, Some(&|_| what.clone()), &mut |_| Ok(false)) {
             Err(WaitEnd::TimedOut) | Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: format!("{} ms to pass", millis(d.as_secs_f64() * 1e3)),
                 why,
