@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use crate::orchestrator::link::fmt_num;
 use crate::orchestrator::record::{Role, RunRecord};
 
 use super::story::{self, Kind};
@@ -57,6 +58,7 @@ pub fn report(record: &RunRecord) -> String {
 
     checks(&mut out, record);
     evidence(&mut out, record);
+    links(&mut out, record);
 
     out.push_str("## What happened\n\n");
     let diagram = sequence_diagram(record);
@@ -79,6 +81,46 @@ pub fn report(record: &RunRecord) -> String {
         let _ = writeln!(out, "## Files\n\n{}", links.join(" · "));
     }
     out
+}
+
+/// The impaired links: each stretch configured against measured.
+fn links(out: &mut String, record: &RunRecord) {
+    let Some(links) = &record.links else {
+        return;
+    };
+    out.push_str(
+        "## Links
+
+",
+    );
+    let _ = writeln!(
+        out,
+        "Engine: {}.
+",
+        md_text(super::links::engine_words(links))
+    );
+    out.push_str(
+        "| Link | From | Configured | Measured |
+|---|---|---|---|
+",
+    );
+    for l in &links.links {
+        for m in &l.stretches {
+            let rate = l
+                .bw_mbit
+                .map(|b| format!(", {} Mbit/s", fmt_num(b)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} ms | {}{rate} | {} |",
+                md_text(&l.host),
+                fmt_num(m.since_ms),
+                md_text(&m.conditions.describe()),
+                md_text(&super::links::measured_words(links.engine, m))
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn ack_summary(record: &RunRecord) -> String {
@@ -268,7 +310,15 @@ pub fn sequence_diagram(record: &RunRecord) -> String {
         out.push_str(&client_line(i, id));
     }
     for b in &beats {
-        let label = mermaid_text(&format!("{} ({})", b.text, at(b.t_ms)));
+        let added = (b.kind == Kind::Message)
+            .then(|| record.process(&b.process))
+            .flatten()
+            .and_then(|p| super::links::added_by(record, &p.host, b.t_ms));
+        let label = match added {
+            Some(link) => format!("{} ({}; {link})", b.text, at(b.t_ms)),
+            None => format!("{} ({})", b.text, at(b.t_ms)),
+        };
+        let label = mermaid_text(&label);
         let who = pid(&b.process);
         let _ = match b.kind {
             Kind::Connect | Kind::Message => writeln!(out, "    {who}->>srv: {label}"),

@@ -52,6 +52,9 @@ pub(super) fn lanes(record: &RunRecord) -> Vec<Lane> {
         if let Some(x) = &p.exit {
             detail.push(short_exit(x));
         }
+        detail.extend(crate::orchestrator::report::links::lane_lines(
+            record, &p.host,
+        ));
         lanes.push(Lane {
             id: p.id.clone(),
             title: p.label(),
