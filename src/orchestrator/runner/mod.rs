@@ -170,6 +170,8 @@ struct Runner<'a> {
     mark: String,
     /// How often a wait looks at its condition when nothing is reported.
     poll: Duration,
+    /// Each impaired link's conditions now (the `link:` steps so far).
+    links_now: Vec<(String, crate::orchestrator::link::Conditions)>,
 }
 
 /// Why a wait ended without its condition.
@@ -222,6 +224,11 @@ pub fn run(
         deadline: started + scenario.timeout,
         mark,
         poll: POLL,
+        links_now: scenario
+            .links
+            .impaired()
+            .map(|l| (l.host.clone(), l.conditions))
+            .collect(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let mut error = net
