@@ -14,6 +14,7 @@ mod class;
 mod cli;
 mod deploy;
 mod grade;
+mod links;
 mod misbehaving;
 mod orchestrate;
 mod pa3;

@@ -35,6 +35,10 @@ pub struct LinkRecord {
     /// The seed of the delayer's draws (loss, jitter), to replay them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Whether the delayer ran at real-time priority (nfqueue; false: at
+    /// normal priority, where a loaded machine makes releases later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
     /// Each stretch of the run under one set of conditions: configured
     /// and (under nfqueue) measured. Under netem, the kernel reports no
     /// per-packet holds: the stretches carry the conditions only.
@@ -147,6 +151,7 @@ impl Applied {
                     host: host.clone(),
                     bw_mbit: *bw_mbit,
                     seed: delayer.map(|(_, seed)| *seed),
+                    realtime: delayer.map(|(d, _)| d.realtime),
                     stretches: match delayer {
                         Some((d, _)) => d.measured(),
                         None => stretches

@@ -37,6 +37,11 @@ const MAX_QUEUED: u32 = 65_536;
 /// How long the delayer sleeps with nothing held (it wakes for packets
 /// and for its stop at once; this only bounds a missed wake-up).
 const IDLE: Duration = Duration::from_millis(500);
+/// The real-time priority (SCHED_FIFO) of a delayer thread: above every
+/// ordinary thread, so that a loaded machine does not make its releases
+/// late; it sleeps in `ppoll` between packets and does microseconds of
+/// work for each.
+const RT_PRIORITY: &str = "10";
 /// Fault injection for the tests: the delayer fails after this many packets.
 pub const INJECT_DEATH_VAR: &str = "PA3_INJECT_DELAYER_DEATH_AFTER";
 
@@ -69,6 +74,9 @@ struct Shared {
 /// One host's delayer.
 pub struct Delayer {
     pub host: String,
+    /// Whether the thread runs at real-time priority (else at normal
+    /// priority: `chrt` missing or refused).
+    pub realtime: bool,
     shared: Arc<Shared>,
     stop: Option<PipeWriter>,
     thread: Option<JoinHandle<()>>,
@@ -103,10 +111,12 @@ impl Delayer {
             .ok()
             .and_then(|v| v.parse().ok());
         let thread_shared = Arc::clone(&shared);
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(format!("delayer-{host}"))
             .spawn(move || {
                 let _ = nix::sys::prctl::set_timerslack(1_000);
+                let _ = tid_tx.send(nix::unistd::gettid().as_raw());
                 let mut serving = Serving {
                     queue,
                     schedule: Schedule::new(conditions, seed),
@@ -119,8 +129,12 @@ impl Delayer {
                     *thread_shared.failure.lock().expect("failure") = Some(e);
                 }
             })?;
+        let realtime = tid_rx
+            .recv_timeout(Duration::from_secs(1))
+            .is_ok_and(realtime_priority);
         Ok(Delayer {
             host: host.to_string(),
+            realtime,
             shared,
             stop: Some(stop_w),
             thread: Some(thread),
@@ -184,6 +198,20 @@ impl Drop for Delayer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Puts thread `tid` of this process at real-time priority, with the
+/// standard tool (no unsafe call of ours): true when it could.
+fn realtime_priority(tid: i32) -> bool {
+    let Some(chrt) = crate::orchestrator::net::find_program("chrt") else {
+        return false;
+    };
+    std::process::Command::new(chrt)
+        .args(["--fifo", "-p", RT_PRIORITY, &tid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The thread's side.

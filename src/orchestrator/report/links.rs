@@ -157,6 +157,7 @@ mod tests {
                 host: "h2".into(),
                 bw_mbit: None,
                 seed: Some(1),
+                realtime: Some(true),
                 stretches: vec![stretch(0.0, 80.0, 9, 0), stretch(700.0, 0.0, 4, 0)],
             }],
         };
