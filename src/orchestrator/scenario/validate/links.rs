@@ -199,10 +199,21 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|(_, at)| at.clone())
                 .unwrap_or_default();
+            // Both from `topology.link`: one problem, every host's (the
+            // same message at the same place is reported once).
+            let shared = |f: &Option<(f64, String)>| {
+                f.as_ref()
+                    .is_none_or(|(_, at)| at.starts_with("topology.link"))
+            };
+            let whose = if shared(&w.jitter_ms) && shared(&w.delay_ms) {
+                "every host's link".to_string()
+            } else {
+                format!("{host}'s link")
+            };
             self.at(
                 &at,
                 format!(
-                    "{host}'s link: jitter_ms {} is more than delay_ms {}: each packet's delay is delay_ms ± jitter_ms (uniform, as netem's), which must not go below 0",
+                    "{whose}: jitter_ms {} is more than delay_ms {}: each packet's delay is delay_ms ± jitter_ms (uniform, as netem's), which must not go below 0",
                     fmt_num(c.jitter_ms),
                     fmt_num(c.delay_ms)
                 ),
