@@ -134,6 +134,15 @@ impl Applied {
         Ok(())
     }
 
+    /// The CPU time `host`'s delayer thread has used, in ns (nfqueue).
+    pub fn cpu_ns(&self, host: &str) -> Option<u64> {
+        self.delayers
+            .iter()
+            .find(|(d, _)| d.host == host)?
+            .0
+            .cpu_ns()
+    }
+
     /// Why a delayer stopped, if one did.
     pub fn failure(&self) -> Option<String> {
         self.delayers.iter().find_map(|(d, _)| d.failure())

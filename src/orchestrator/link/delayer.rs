@@ -77,6 +77,8 @@ pub struct Delayer {
     /// Whether the thread runs at real-time priority (else at normal
     /// priority: `chrt` missing or refused).
     pub realtime: bool,
+    /// The thread's id, for its CPU time.
+    tid: Option<i32>,
     shared: Arc<Shared>,
     stop: Option<PipeWriter>,
     thread: Option<JoinHandle<()>>,
@@ -129,12 +131,12 @@ impl Delayer {
                     *thread_shared.failure.lock().expect("failure") = Some(e);
                 }
             })?;
-        let realtime = tid_rx
-            .recv_timeout(Duration::from_secs(1))
-            .is_ok_and(realtime_priority);
+        let tid = tid_rx.recv_timeout(Duration::from_secs(1)).ok();
+        let realtime = tid.is_some_and(realtime_priority);
         Ok(Delayer {
             host: host.to_string(),
             realtime,
+            tid,
             shared,
             stop: Some(stop_w),
             thread: Some(thread),
@@ -172,6 +174,13 @@ impl Delayer {
     pub fn measured(&self) -> Vec<Measured> {
         let tallies = self.shared.tallies.lock().expect("tallies");
         tallies.stretches.iter().map(Tally::measured).collect()
+    }
+
+    /// The CPU time the thread has used so far, in ns (its schedstat).
+    pub fn cpu_ns(&self) -> Option<u64> {
+        let tid = self.tid?;
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+        stat.split_whitespace().next()?.parse().ok()
     }
 
     /// Why the delayer stopped, if it stopped on its own.

@@ -384,6 +384,11 @@ impl Mininet {
         Ok(())
     }
 
+    /// The impaired links, when there are any.
+    pub fn applied(&self) -> Option<&Applied> {
+        self.links.as_ref()
+    }
+
     /// Asks the driver to change `host`'s netem qdiscs, and waits for it.
     fn netem_change(&self, host: &str, c: Conditions) -> Result<()> {
         use std::io::Write;
