@@ -33,6 +33,14 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
     std::fs::write(&topo_path, topology::python(&s))?;
     let mut state = StateFile::create(&format!("up-{}", s.slug))?;
     let switch = format!("s{}", std::process::id());
+    if cli && s.links.engine == Some(LinkEngine::Nfqueue) {
+        eprintln!(
+            "error: {}: its links need orchestrate's delayers (nfqueue), which Mininet's own CLI runs without: use `orchestrate up` without --cli and the mnexec commands it prints",
+            s.file.display()
+        );
+        state.release();
+        return Ok(EXIT_INVALID);
+    }
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)
     } else {
