@@ -428,6 +428,7 @@ mod tests {
             network: None,
             repeat: None,
             links: None,
+            adaptations: vec![],
         }
     }
 

@@ -23,6 +23,7 @@
 
 use std::fs::File;
 use std::io;
+use std::net::SocketAddr;
 use std::os::unix::fs::FileExt;
 
 use netlink_packet_core::{
@@ -30,10 +31,10 @@ use netlink_packet_core::{
 };
 use netlink_packet_sock_diag::{
     constants::{AF_INET, AF_INET6, IPPROTO_TCP},
-    inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
+    inet::{nlas::Nla, ExtensionFlags, InetRequest, InetResponse, SocketId, StateFlags},
     SockDiagMessage,
 };
-use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket, SocketAddr};
+use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket};
 
 use crate::orchestrator::sys::Netns;
 
@@ -51,6 +52,21 @@ pub struct PortSockets {
     /// Every other state (TIME_WAIT, FIN_WAIT, …): what a finished run
     /// leaves behind for a while.
     pub lingering: usize,
+}
+
+/// One TCP socket as the kernel lists it: its two ends (as the socket has
+/// them: a connection rewritten by NAT still shows the address its program
+/// dialed) and the inode by which a process's file descriptors name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpSocket {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub listening: bool,
+    pub inode: u64,
+    /// Bytes received and not yet read by the program.
+    pub unread: u32,
+    /// Bytes received in all (`tcpi_bytes_received`), when asked for.
+    pub received: Option<u64>,
 }
 
 /// The TCP sockets of one network namespace.
@@ -71,6 +87,9 @@ pub struct SocketTable {
 pub struct TcpCounters {
     pub passive_opens: u64,
     pub curr_estab: u64,
+    /// `InSegs` + `OutSegs`: moves whenever a segment comes or goes (how
+    /// a run tells that nothing is in flight any more).
+    pub segments: u64,
 }
 
 impl SocketTable {
@@ -143,6 +162,60 @@ impl SocketTable {
         crate::orchestrator::sys::proc_sockets(self.ns_pid, port).listening
     }
 
+    /// Every listening socket of the namespace, on any port (the listening
+    /// table alone: cheap). Empty when sock_diag is not available.
+    pub fn listeners(&self) -> Vec<TcpSocket> {
+        self.sockets(StateFlags::LISTEN)
+    }
+
+    /// Every socket of the namespace that is connecting or connected
+    /// (SYN_SENT, ESTABLISHED): what its programs dialed, and were dialed by.
+    pub fn connections(&self) -> Vec<TcpSocket> {
+        self.sockets(StateFlags::SYN_SENT | StateFlags::ESTABLISHED)
+    }
+
+    /// The established connections, with how much each has received in
+    /// all and how much of it its program has not read yet.
+    pub fn connections_read(&self) -> Vec<TcpSocket> {
+        self.sockets_with(StateFlags::ESTABLISHED, ExtensionFlags::INFO)
+    }
+
+    fn sockets(&self, states: StateFlags) -> Vec<TcpSocket> {
+        self.sockets_with(states, ExtensionFlags::empty())
+    }
+
+    fn sockets_with(&self, states: StateFlags, extensions: ExtensionFlags) -> Vec<TcpSocket> {
+        let Some(socket) = &self.netlink else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for family in FAMILIES {
+            let id = if family == AF_INET {
+                SocketId::new_v4()
+            } else {
+                SocketId::new_v6()
+            };
+            if send_with(socket, family, id, None, states, extensions).is_err() {
+                continue;
+            }
+            let _ = read_responses(socket, |r| {
+                let id = &r.header.socket_id;
+                found.push(TcpSocket {
+                    local: SocketAddr::new(id.source_address, id.source_port),
+                    remote: SocketAddr::new(id.destination_address, id.destination_port),
+                    listening: r.header.state == TCP_LISTEN,
+                    inode: u64::from(r.header.inode),
+                    unread: r.header.recv_queue,
+                    received: r.nlas.iter().find_map(|n| match n {
+                        Nla::TcpInfo(info) => bytes_received(info),
+                        _ => None,
+                    }),
+                })
+            });
+        }
+        found
+    }
+
     /// Destroys every socket whose local port is `port` (what a finished
     /// run left: TIME_WAIT, FIN_WAIT…); returns how many it destroyed.
     pub fn clear_port(&self, port: u16) -> io::Result<usize> {
@@ -179,6 +252,7 @@ fn tcp_counters(snmp: &str) -> Option<TcpCounters> {
     Some(TcpCounters {
         passive_opens: value("PassiveOpens")? as u64,
         curr_estab: value("CurrEstab")? as u64,
+        segments: value("InSegs").unwrap_or(0) as u64 + value("OutSegs").unwrap_or(0) as u64,
     })
 }
 
@@ -198,7 +272,7 @@ fn count(sockets: &[(u8, u8, SocketId)]) -> PortSockets {
 fn diag_socket() -> io::Result<Socket> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG)?;
     socket.bind_auto()?;
-    socket.connect(&SocketAddr::new(0, 0))?;
+    socket.connect(&netlink_sys::SocketAddr::new(0, 0))?;
     Ok(socket)
 }
 
@@ -238,7 +312,7 @@ fn dump(
             SocketId::new_v6()
         };
         send(socket, family, socket_id, None, states)?;
-        read_replies(socket, |state, id| {
+        read_replies(socket, |state, id, _| {
             if port.is_none_or(|p| id.source_port == p) {
                 found.push((family, state, id.clone()));
             }
@@ -256,7 +330,7 @@ fn destroy(socket: &Socket, family: u8, id: &SocketId) -> io::Result<()> {
         Some(SOCK_DESTROY),
         StateFlags::all(),
     )?;
-    match read_replies(socket, |_, _| {}) {
+    match read_replies(socket, |_, _, _| {}) {
         Err(e) if e.raw_os_error() == Some(libc_enoent()) => Ok(()),
         other => other,
     }
@@ -265,6 +339,13 @@ fn destroy(socket: &Socket, family: u8, id: &SocketId) -> io::Result<()> {
 /// ENOENT: the socket was gone before it could be destroyed.
 fn libc_enoent() -> i32 {
     nix::errno::Errno::ENOENT as i32
+}
+
+/// `tcpi_bytes_received` of a raw `struct tcp_info` (RFC 4898's
+/// tcpEStatsAppHCThruOctetsReceived, at bytes 128..136 since Linux 4.1).
+fn bytes_received(info: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = info.get(128..136)?.try_into().ok()?;
+    Some(u64::from_ne_bytes(bytes))
 }
 
 /// Sends a request for `socket_id` of `family`: a dump of every socket, or
@@ -276,6 +357,24 @@ fn send(
     message_type: Option<u16>,
     states: StateFlags,
 ) -> io::Result<()> {
+    send_with(
+        socket,
+        family,
+        socket_id,
+        message_type,
+        states,
+        ExtensionFlags::empty(),
+    )
+}
+
+fn send_with(
+    socket: &Socket,
+    family: u8,
+    socket_id: SocketId,
+    message_type: Option<u16>,
+    states: StateFlags,
+    extensions: ExtensionFlags,
+) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
     header.flags = match message_type {
         None => NLM_F_REQUEST | NLM_F_DUMP,
@@ -286,7 +385,7 @@ fn send(
         SockDiagMessage::InetRequest(InetRequest {
             family,
             protocol: IPPROTO_TCP,
-            extensions: ExtensionFlags::empty(),
+            extensions,
             states,
             socket_id,
         })
@@ -303,8 +402,16 @@ fn send(
 }
 
 /// Reads the replies to one request until its end (a dump's `Done`, an
-/// acknowledgement, or an error), calling `seen(state, id)` for each socket.
-fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId)) -> io::Result<()> {
+/// acknowledgement, or an error), calling `seen(state, id, inode)` for each
+/// socket.
+fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId, u32)) -> io::Result<()> {
+    read_responses(socket, |r| {
+        seen(r.header.state, &r.header.socket_id, r.header.inode)
+    })
+}
+
+/// [`read_replies`], with each socket's whole response.
+fn read_responses(socket: &Socket, mut seen: impl FnMut(&InetResponse)) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let size = socket.recv(&mut &mut buf[..], 0)?;
@@ -313,9 +420,7 @@ fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId)) -> io::Res
             let message = NetlinkMessage::<SockDiagMessage>::deserialize(&buf[offset..size])
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             match &message.payload {
-                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => {
-                    seen(r.header.state, &r.header.socket_id)
-                }
+                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => seen(r),
                 NetlinkPayload::Done(_) => return Ok(()),
                 NetlinkPayload::Error(e) => {
                     return match e.code {
@@ -387,15 +492,43 @@ mod tests {
     }
 
     #[test]
+    fn what_a_connection_received_and_what_its_program_read_are_told_apart() {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let table = SocketTable::open(None);
+        let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (mut served, _) = listener.accept().unwrap();
+        let served_end = |t: &SocketTable| {
+            t.connections_read()
+                .into_iter()
+                .find(|s| s.local.port() == port)
+                .expect("the served end is established")
+        };
+        client.write_all(b"Client X: Alice").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while served_end(&table).unread < 15 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let end = served_end(&table);
+        assert_eq!((end.unread, end.received), (15, Some(15)));
+        let mut buf = [0u8; 64];
+        assert_eq!(served.read(&mut buf).unwrap(), 15);
+        let end = served_end(&table);
+        assert_eq!((end.unread, end.received), (0, Some(15)));
+    }
+
+    #[test]
     fn the_tcp_counters_are_read_by_name() {
         let snmp = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
-                    Tcp: RtoAlgorithm ActiveOpens PassiveOpens CurrEstab\n\
-                    Tcp: 1 7 42 3\nUdp: InDatagrams\nUdp: 9\n";
+                    Tcp: RtoAlgorithm ActiveOpens PassiveOpens CurrEstab InSegs OutSegs\n\
+                    Tcp: 1 7 42 3 100 90\nUdp: InDatagrams\nUdp: 9\n";
         assert_eq!(
             tcp_counters(snmp),
             Some(TcpCounters {
                 passive_opens: 42,
-                curr_estab: 3
+                curr_estab: 3,
+                segments: 190
             })
         );
         assert_eq!(tcp_counters("Tcp: PassiveOpens\n"), None);

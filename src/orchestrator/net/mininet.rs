@@ -476,6 +476,19 @@ impl Network for Mininet {
         self.table(host).map_or(0, |t| t.established(port))
     }
 
+    fn listeners(&self, host: &str) -> Vec<super::TcpSocket> {
+        self.table(host).map_or_else(Vec::new, |t| t.listeners())
+    }
+
+    fn connections_read(&self, host: &str) -> Vec<super::TcpSocket> {
+        self.table(host)
+            .map_or_else(Vec::new, |t| t.connections_read())
+    }
+
+    fn routable(&self) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn tcp_counters(&self, host: &str) -> Option<TcpCounters> {
         self.table(host)?.counters()
     }

@@ -34,8 +34,10 @@ use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
 
+mod adapt;
 mod capture;
 mod process;
+mod standstill;
 mod steps;
 mod stop;
 
@@ -113,6 +115,14 @@ pub enum RunError {
     /// The scenario's `timeout_s` ran out during a step.
     #[error("waited for {what}, but the scenario's timeout ({timeout:?}) ran out")]
     ScenarioTimeout { what: String, timeout: Duration },
+    /// Every program waits for another and nothing moved (see
+    /// [`standstill`]): `who` says who waits for what.
+    #[error("waited for {what}, but the run is deadlocked: nothing moved for {after_s:.1} s and every program waits with no end: {who}")]
+    Deadlock {
+        what: String,
+        who: String,
+        after_s: f64,
+    },
     /// A program could not be started at all.
     #[error("cannot start {program} ({command}): {why}")]
     CannotStart {
@@ -172,6 +182,9 @@ struct Runner<'a> {
     poll: Duration,
     /// Each impaired link's conditions now (the `link:` steps so far).
     links_now: Vec<(String, crate::orchestrator::link::Conditions)>,
+    /// What was changed in the hosts for the programs, to undo
+    /// (`server.adapt_network`).
+    changed: Vec<adapt::Changed>,
 }
 
 /// Why a wait ended without its condition.
@@ -182,6 +195,16 @@ enum WaitEnd {
     Impossible(String),
     /// The link engine failed (a delayer died), and why.
     LinkFailed(String),
+    /// Nothing can happen any more: who waits for what.
+    Deadlock(String),
+}
+
+/// Whether a wait ends at a deadlock ([`standstill`]): a wait for the
+/// programs does; a scripted sleep and the cleanup do not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Deadlocks {
+    End,
+    Ignore,
 }
 
 /// A wait's condition: `Ok(true)` done, `Ok(false)` not yet, `Err(why)`
@@ -229,6 +252,7 @@ pub fn run(
             .impaired()
             .map(|l| (l.host.clone(), l.conditions))
             .collect(),
+        changed: Vec::new(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let mut error = net
@@ -246,6 +270,7 @@ pub fn run(
     if let (None, Some(why)) = (&error, net.link_failure()) {
         error = Some(RunError::Link(why));
     }
+    runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
         None => Vec::new(),
@@ -384,6 +409,7 @@ impl Runner<'_> {
         &mut self,
         timeout: Duration,
         scenario_bound: Option<&Waiting>,
+        deadlocks: Deadlocks,
         done: &mut Condition,
     ) -> Result<(), WaitEnd> {
         let start = Instant::now();
@@ -392,15 +418,24 @@ impl Runner<'_> {
             until = until.min(self.deadline);
         }
         let mut noticed = false;
+        let mut standstill =
+            (deadlocks == Deadlocks::End).then(|| standstill::Standstill::new(self));
+        let eager = self.scenario.clients.iter().any(|c| c.eager);
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.handle(m);
             }
             self.show(false);
+            if eager {
+                self.type_eager();
+            }
             match done(self) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
                 Err(e) => return Err(WaitEnd::Impossible(e)),
+            }
+            if let Some(who) = standstill.as_mut().and_then(|s| s.check(self)) {
+                return Err(WaitEnd::Deadlock(who));
             }
             let now = Instant::now();
             if let Some(what) = scenario_bound {
@@ -451,10 +486,21 @@ impl Runner<'_> {
         done: &mut Condition,
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        match self.wait_raw(timeout, Some(&|_| what.to_string()), done) {
+        match self.wait_raw(timeout, Some(&|_| what.to_string()), Deadlocks::End, done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
+            Err(WaitEnd::Deadlock(who)) => {
+                self.deadlocked(&who);
+                Err(RunError::Deadlock {
+                    what: what.to_string(),
+                    who,
+                    after_s: start
+                        .elapsed()
+                        .as_secs_f64()
+                        .min(standstill::STANDSTILL_AFTER.as_secs_f64()),
+                })
+            }
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: what.to_string(),
                 why,
@@ -499,7 +545,7 @@ impl Runner<'_> {
             let ended = *clients_ended.get_or_insert_with(Instant::now);
             Ok(ended.elapsed() >= SERVER_GRACE)
         };
-        match self.wait_raw(left, Some(&what), &mut done) {
+        match self.wait_raw(left, Some(&what), Deadlocks::End, &mut done) {
             Ok(()) if !self.all_exited() => {
                 let server = self.scenario.process_id(ProcessRef::Server).to_string();
                 let event = Event::new(
@@ -515,12 +561,26 @@ impl Runner<'_> {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
             Err(WaitEnd::LinkFailed(why)) => Err(why),
+            Err(WaitEnd::Deadlock(who)) => {
+                self.deadlocked(&who);
+                Err(format!(
+                    "the run is deadlocked: nothing moved for {:.0} s and every program waits with no end: {who}",
+                    standstill::STANDSTILL_AFTER.as_secs_f64()
+                ))
+            }
             Err(_) => Err(format!(
                 "the scenario's timeout ({:?}) ran out with {} still running",
                 self.scenario.timeout,
                 self.running().join(", ")
             )),
         }
+    }
+
+    /// Records that the run is deadlocked, and who waits for what.
+    fn deadlocked(&mut self, who: &str) {
+        self.step(EventKind::Deadlocked {
+            who: who.to_string(),
+        });
     }
 
     /// The programs still running, by label.
@@ -570,5 +630,7 @@ impl Drop for Runner<'_> {
                 sys::stop_group(g, &self.mark, KILL_GRACE);
             }
         }
+        // A reused network must not keep a panicked run's routes.
+        self.unroute();
     }
 }

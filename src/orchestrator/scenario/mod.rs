@@ -150,6 +150,9 @@ pub struct ValidServer {
     /// It may keep serving after the round: stopped once the clients have
     /// ended, which is not a failure.
     pub keeps_running: bool,
+    /// Find where it listens and route the clients' connections there
+    /// (see [`crate::orchestrator::net::route`]).
+    pub adapt_network: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +163,8 @@ pub struct ValidClient {
     pub cmd: Option<Vec<String>>,
     /// Its letter, given by its position among the connect steps.
     pub letter: Letter,
+    /// Its name is typed the moment it asks (see `ClientSpec::eager`).
+    pub eager: bool,
 }
 
 /// A scenario in which everything has been checked.

@@ -69,6 +69,10 @@ pub struct ServerSpec {
     /// loop"): once both clients have ended it is stopped, and that is not
     /// a failure.
     pub keeps_running: Option<bool>,
+    /// Programs we did not write: find where the server listens (any
+    /// address, any port) and route every connection a client host opens
+    /// to it (see `net::route`), reporting what had to be adapted.
+    pub adapt_network: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +82,10 @@ pub struct ClientSpec {
     pub host: String,
     pub name: String,
     pub cmd: Option<CommandSpec>,
+    /// Type the name the moment the client asks for it (reads its stdin),
+    /// greeted or not — as a person at its terminal would — instead of at
+    /// its `send` step.
+    pub eager: Option<bool>,
 }
 
 /// A program to run: one string split like a shell would split words (no
