@@ -11,7 +11,10 @@
 //! - `reversed`: the other client connects first, both named the same;
 //! - `simultaneous`: both type at the same moment;
 //! - `long-gap`: a second passes between the two messages;
-//! - `spaces`: names with spaces.
+//! - `spaces`: names with spaces;
+//! - `delayed-x`: X types first, but X's link is 80 ms slower (a link
+//!   condition, docs/links.md): the ack must name Y first — item 8 under
+//!   real latency. It needs Mininet: on the loopback backend it is not run.
 //!
 //! With our server and the student's clients: `case2` and `spaces`; the
 //! student's pair: `case2`. The server may keep serving after the round
@@ -96,39 +99,53 @@ struct Case {
     name: &'static str,
     names: (&'static str, &'static str),
     steps: &'static str,
+    /// Extra top-level YAML (the links, an expectation), or nothing.
+    extra: &'static str,
 }
 
-const CASES: [Case; 6] = [
+const CASES: [Case; 7] = [
     Case {
         name: "case1",
         names: ("Alice", "Bob"),
         steps:
             "[ {connect: a}, {sleep_ms: 250}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]",
+        extra: "",
     },
     Case {
         name: "case2",
         names: ("Alice", "Bob"),
         steps: "[ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
+        extra: "",
     },
     Case {
         name: "reversed",
         names: ("Alex", "Alex"),
         steps: "[ {connect: b}, {connect: a}, {send: a}, {sleep_ms: 200}, {send: b} ]",
+        extra: "",
     },
     Case {
         name: "simultaneous",
         names: ("Alice", "Bob"),
         steps: "[ {connect: a}, {connect: b}, {send: [a, b]} ]",
+        extra: "",
     },
     Case {
         name: "long-gap",
         names: ("Alice", "Bob"),
         steps: "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 1000}, {send: b} ]",
+        extra: "",
     },
     Case {
         name: "spaces",
         names: ("Mary Ann", "Bob Marley Jr"),
         steps: "[ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
+        extra: "",
+    },
+    Case {
+        name: "delayed-x",
+        names: ("Alice", "Bob"),
+        steps: "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 10}, {send: b} ]",
+        extra: "links: { h2: { delay_ms: 80 } }\nexpect: { order_margin_ms: 20 }\n",
     },
 ];
 
@@ -142,6 +159,7 @@ fn cases_of(pairing: Pairing) -> &'static [&'static str] {
             "simultaneous",
             "long-gap",
             "spaces",
+            "delayed-x",
         ],
         Pairing::Clients => &["case2", "spaces"],
         Pairing::Pair => &["case2"],
@@ -188,11 +206,12 @@ fn scenario_text(sub: &Submission, pairing: Pairing, case: &Case, g: &Grading) -
         }
     };
     format!(
-        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\nserver: {{ host: h1, port: {}, cmd: {}, keeps_running: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
+        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\n{}server: {{ host: h1, port: {}, cmd: {}, keeps_running: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
         serde_json::to_string(&format!("{} {} {}", sub.student, pairing.word(), case.name)).expect("serialises"),
         case.name,
         pairing.describe(),
         serde_json::to_string(&sub.student).expect("serialises"),
+        case.extra,
         g.port,
         yaml_argv(server_cmd),
         client("a", "h2", case.names.0),
@@ -383,9 +402,17 @@ mod tests {
         let g = Grading::default();
         let subs = submissions(dir.path(), &g).unwrap();
         let items = items(&subs, &g).unwrap();
-        assert_eq!(items.len(), 6 + 2 + 1);
+        assert_eq!(items.len(), 7 + 2 + 1);
         let keys: Vec<&str> = items.iter().map(|(i, _)| i.key.as_str()).collect();
         assert!(keys.contains(&"o'neil/clients/spaces"), "{keys:?}");
+        // Item 8 under real latency: X's link 80 ms slower, X types first.
+        let (delayed, _) = items
+            .iter()
+            .find(|(i, _)| i.key == "o'neil/server/delayed-x")
+            .unwrap();
+        let h2 = delayed.scenario.links.of("h2").unwrap();
+        assert_eq!(h2.conditions.delay_ms, 80.0);
+        assert!(delayed.scenario.links.engine.is_some());
         let (item, _) = &items[0];
         assert!(item.scenario.server.keeps_running);
         assert_eq!(item.scenario.server.cmd.as_deref(), Some(&g.server_cmd[..]));
@@ -447,7 +474,7 @@ mod tests {
             .into_iter()
             .map(|(i, _)| i.key)
             .collect();
-        assert_eq!(keys.len(), 6 + 2, "{keys:?}");
+        assert_eq!(keys.len(), 7 + 2, "{keys:?}");
         assert!(keys
             .iter()
             .all(|k| k.starts_with("ann/server/") || k.starts_with("ben/clients/")));
