@@ -182,6 +182,22 @@ fn link_at(scenario: &ValidScenario, events: &[Event], host: &str, t_ms: f64) ->
         .unwrap_or(start)
 }
 
+/// The server's own order, as the ack expected, `why` it decides.
+fn server_order(why: String, server_ack: Option<&Ack>) -> Expected {
+    match server_ack {
+        Some(a) => Expected {
+            ack: Some(a.line()),
+            basis: format!("{why}: the ack must match the server's own observed order"),
+        },
+        None => Expected {
+            ack: None,
+            basis: format!(
+                "{why}, and the server printed no order of its own: either order is right"
+            ),
+        },
+    }
+}
+
 /// The ack a run whose links delay the messages should show: the order
 /// they were due at the server, when that is at least the margin (and
 /// the jitters) apart; else the server's own order. `None` when no link
@@ -198,18 +214,7 @@ fn linked_expected(
     }
     let derived = protocol::parse_ack(scenario.derived_ack.as_ref()?)?;
     let margin_ms = scenario.order_margin.as_secs_f64() * 1000.0;
-    let server_order = |why: String| match server_ack {
-        Some(a) => Expected {
-            ack: Some(a.line()),
-            basis: format!("{why}: the ack must match the server's own observed order"),
-        },
-        None => Expected {
-            ack: None,
-            basis: format!(
-                "{why}, and the server printed no order of its own: either order is right"
-            ),
-        },
-    };
+    let server_order = |why: String| server_order(why, server_ack);
     let (Some((first, j1)), Some((second, j2))) = (
         due_at(scenario, events, &sends[0]),
         due_at(scenario, events, &sends[1]),

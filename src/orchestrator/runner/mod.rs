@@ -247,19 +247,11 @@ pub fn run(
         deadline: started + scenario.timeout,
         mark,
         poll: POLL,
-        links_now: scenario
-            .links
-            .impaired()
-            .map(|l| (l.host.clone(), l.conditions))
-            .collect(),
+        links_now: links_at_start(scenario),
         changed: Vec::new(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
-    let mut error = net
-        .begin_links(opts.t0)
-        .map_err(|e| RunError::Link(format!("{e:#}")))
-        .and_then(|()| runner.steps())
-        .err();
+    let mut error = runner.links_then_steps().err();
     if error.is_none() {
         runner.close_stdins();
         if let Err(why) = runner.wait_all_exit() {
@@ -267,9 +259,7 @@ pub fn run(
         }
     }
     runner.stop_all();
-    if let (None, Some(why)) = (&error, net.link_failure()) {
-        error = Some(RunError::Link(why));
-    }
+    error = error.or_else(|| net.link_failure().map(RunError::Link));
     runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
@@ -293,7 +283,26 @@ pub fn run(
     }
 }
 
+/// Each impaired link's conditions as the run starts.
+fn links_at_start(
+    scenario: &ValidScenario,
+) -> Vec<(String, crate::orchestrator::link::Conditions)> {
+    scenario
+        .links
+        .impaired()
+        .map(|l| (l.host.clone(), l.conditions))
+        .collect()
+}
+
 impl Runner<'_> {
+    /// Every impaired link set to its start, then the steps.
+    fn links_then_steps(&mut self) -> Result<(), RunError> {
+        self.net
+            .begin_links(self.opts.t0)
+            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+        self.steps()
+    }
+
     fn now_ms(&self) -> f64 {
         ms(self.opts.t0.elapsed())
     }
