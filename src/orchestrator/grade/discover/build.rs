@@ -96,7 +96,10 @@ fn make_rule(text: &str, entry: &Source) -> Option<(String, String)> {
     for rule in rules.iter().filter(|r| real_target(&r.targets[0])) {
         let auto = Auto::of(rule);
         let mentions = |s: &str| s.split_whitespace().any(|w| w == file || w == object);
-        let deps_mention = rule.deps.iter().any(|d| mentions(&expand(d, &vars, &auto, 0)));
+        let deps_mention = rule
+            .deps
+            .iter()
+            .any(|d| mentions(&expand(d, &vars, &auto, 0)));
         for line in &rule.recipe {
             let line = expand(line, &vars, &auto, 0);
             let Some(out) = output_of(&line) else {
@@ -142,12 +145,15 @@ fn parse_makefile(text: &str) -> (HashMap<String, String>, Vec<Rule>) {
         let line = raw.trim_end_matches('\r');
         if let Some(cmd) = line.strip_prefix('\t') {
             if let Some(rule) = rules.last_mut() {
-                rule.recipe.push(cmd.trim_start_matches(['@', '-', '+']).to_string());
+                rule.recipe
+                    .push(cmd.trim_start_matches(['@', '-', '+']).to_string());
             }
             continue;
         }
         let line = line.split('#').next().unwrap_or("");
-        if let Some(c) = re!(r"^\s*([A-Za-z_][\w.]*)\s*(?::{1,2}=|\+=|\?=|=)\s*(.*)$").captures(line) {
+        if let Some(c) =
+            re!(r"^\s*([A-Za-z_][\w.]*)\s*(?::{1,2}=|\+=|\?=|=)\s*(.*)$").captures(line)
+        {
             vars.insert(c[1].to_string(), c[2].trim().to_string());
         } else if let Some((targets, deps)) = line.split_once(':') {
             let targets: Vec<String> = targets.split_whitespace().map(str::to_string).collect();
@@ -190,17 +196,18 @@ impl Auto {
 
 /// `text` with its variables put in (a few levels deep).
 fn expand(text: &str, vars: &HashMap<String, String>, auto: &Auto, depth: usize) -> String {
-    let replaced = re!(r"\$(?:\(([^)]*)\)|\{([^}]*)\}|([@<^]))").replace_all(text, |c: &regex::Captures| {
-        if let Some(a) = c.get(3) {
-            return match a.as_str() {
-                "@" => auto.target.clone(),
-                "<" => auto.first.clone(),
-                _ => auto.all.clone(),
-            };
-        }
-        let name = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
-        vars.get(name).cloned().unwrap_or_default()
-    });
+    let replaced =
+        re!(r"\$(?:\(([^)]*)\)|\{([^}]*)\}|([@<^]))").replace_all(text, |c: &regex::Captures| {
+            if let Some(a) = c.get(3) {
+                return match a.as_str() {
+                    "@" => auto.target.clone(),
+                    "<" => auto.first.clone(),
+                    _ => auto.all.clone(),
+                };
+            }
+            let name = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
+            vars.get(name).cloned().unwrap_or_default()
+        });
     if depth < 4 && replaced.contains('$') && replaced != text {
         expand(&replaced, vars, auto, depth + 1)
     } else {
@@ -242,18 +249,37 @@ mod tests {
         assert_eq!(b.binary, "pa3_server");
         let client = source("client.cpp", "int main() {}\n");
         let b = build(&client, &[], Some(("Makefile", mk)), NO_DIRS);
-        assert_eq!((b.argv, b.binary), (vec!["make".to_string(), "client".into()], "client".into()));
+        assert_eq!(
+            (b.argv, b.binary),
+            (vec!["make".to_string(), "client".into()], "client".into())
+        );
     }
 
     #[test]
     fn without_a_rule_it_is_compiled_directly_with_what_it_needs() {
-        let entry = source("server.c", "#include <math.h>\n#include \"util.h\"\nint main() {}\n");
+        let entry = source(
+            "server.c",
+            "#include <math.h>\n#include \"util.h\"\nint main() {}\n",
+        );
         let util = source("util.c", "int f() { return 1; }\n");
         let header = source("util.h", "int f();\n");
-        let b = build(&entry, &[&util, &header], Some(("Makefile", "clean:\n\trm -f x\n")), &|n| n == "server");
+        let b = build(
+            &entry,
+            &[&util, &header],
+            Some(("Makefile", "clean:\n\trm -f x\n")),
+            &|n| n == "server",
+        );
         assert_eq!(
             b.argv,
-            ["gcc", "-pthread", "-o", "server.bin", "server.c", "util.c", "-lm"]
+            [
+                "gcc",
+                "-pthread",
+                "-o",
+                "server.bin",
+                "server.c",
+                "util.c",
+                "-lm"
+            ]
         );
         assert!(b.how.contains("the Makefile has no rule"), "{}", b.how);
         let cpp = source("client.cpp", "int main() {}\n");

@@ -62,7 +62,9 @@ pub(super) fn candidates(tree: &Tree) -> Found<'_> {
             linked,
             version: version_sign(source),
         };
-        found.seen.push(format!("{}: {}", source.name(), does(&c.facts)));
+        found
+            .seen
+            .push(format!("{}: {}", source.name(), does(&c.facts)));
         if c.facts.serves() {
             found.servers.push(c.clone());
         } else if c.facts.is_client() {
@@ -101,7 +103,10 @@ fn not_a_program(tree: &Tree, own: &[Facts], i: usize) -> Option<String> {
         return None;
     }
     let user = tree.sources.iter().find(|t| {
-        t.dir() == s.dir() && linked(tree, own, index_of(tree, t)).iter().any(|l| std::ptr::eq(*l, s))
+        t.dir() == s.dir()
+            && linked(tree, own, index_of(tree, t))
+                .iter()
+                .any(|l| std::ptr::eq(*l, s))
     });
     Some(match user {
         Some(t) => format!("no main(): compiled with {}", t.file_name()),
@@ -189,10 +194,36 @@ pub(super) fn does(f: &Facts) -> String {
 
 /// Folders of earlier or side work (and of extra credit: `EC/`).
 const VERSION_WORDS: [&str; 30] = [
-    "old", "older", "archive", "archived", "backup", "backups", "bak", "copy", "test", "tests",
-    "testing", "prototype", "prototypes", "draft", "drafts", "scratch", "tmp", "temp", "ec",
-    "extra", "extracredit", "bonus", "unused", "deprecated", "previous", "prev", "practice",
-    "example", "examples", "orig",
+    "old",
+    "older",
+    "archive",
+    "archived",
+    "backup",
+    "backups",
+    "bak",
+    "copy",
+    "test",
+    "tests",
+    "testing",
+    "prototype",
+    "prototypes",
+    "draft",
+    "drafts",
+    "scratch",
+    "tmp",
+    "temp",
+    "ec",
+    "extra",
+    "extracredit",
+    "bonus",
+    "unused",
+    "deprecated",
+    "previous",
+    "prev",
+    "practice",
+    "example",
+    "examples",
+    "orig",
 ];
 
 pub(super) fn version_folder(name: &OsStr) -> bool {
@@ -242,14 +273,26 @@ fn stem_words(stem: &str) -> Vec<String> {
 type Criterion = (fn(&Candidate, &str) -> i64, &'static str);
 
 const CRITERIA: [Criterion; 5] = [
-    (|c, _| i64::from(c.version.is_none()), "it is not an earlier or side version"),
-    (|c, _| i64::from(!c.facts.stub), "it is not the textbook's uppercase echo program"),
-    (|c, _| i64::from(c.facts.pa3_score), "it has more of PA3 in it"),
+    (
+        |c, _| i64::from(c.version.is_none()),
+        "it is not an earlier or side version",
+    ),
+    (
+        |c, _| i64::from(!c.facts.stub),
+        "it is not the textbook's uppercase echo program",
+    ),
+    (
+        |c, _| i64::from(c.facts.pa3_score),
+        "it has more of PA3 in it",
+    ),
     (
         |c, role| i64::from(c.source.stem().to_lowercase().contains(role)),
         "its name says what it is",
     ),
-    (|c, _| -(c.source.rel.components().count() as i64), "it is nearer the top of the folder"),
+    (
+        |c, _| -(c.source.rel.components().count() as i64),
+        "it is nearer the top of the folder",
+    ),
 ];
 
 /// Which of `a`, `b` is better for `role`, and what decided it.
@@ -273,7 +316,10 @@ fn ranked<'c, 'a>(cands: &'c [Candidate<'a>], role: &str) -> Vec<&'c Candidate<'
 /// Why `loser` was passed over for `winner`.
 fn passed_over(loser: &Candidate, winner: &Candidate, role: &str) -> Ignored {
     let why = if let Some(v) = &loser.version {
-        format!("an earlier or side version ({v}); {} is used", winner.source.name())
+        format!(
+            "an earlier or side version ({v}); {} is used",
+            winner.source.name()
+        )
     } else if loser.facts.stub {
         format!(
             "the textbook's uppercase echo {role}, nothing of PA3; {} is used",
@@ -293,9 +339,18 @@ fn passed_over(loser: &Candidate, winner: &Candidate, role: &str) -> Ignored {
 pub(super) fn server(found: &Found, ctx: &Context) -> (Result<Program, Missing>, Vec<Ignored>) {
     let order = ranked(&found.servers, "server");
     let Some(best) = order.first() else {
-        return (Err(missing(found, "server (a program that binds, listens and accepts)")), Vec::new());
+        return (
+            Err(missing(
+                found,
+                "server (a program that binds, listens and accepts)",
+            )),
+            Vec::new(),
+        );
     };
-    let ignored = order[1..].iter().map(|c| passed_over(c, best, "server")).collect();
+    let ignored = order[1..]
+        .iter()
+        .map(|c| passed_over(c, best, "server"))
+        .collect();
     (Ok(program::server(best, ctx)), ignored)
 }
 
@@ -315,7 +370,14 @@ pub(super) fn letter_of(c: &Candidate) -> Option<(char, &'static str)> {
     let m = re!(r"(?:^|[^a-z0-9])([xyab12])[_\- ]?client|client[_\- ]?([xyab12])(?:[^a-z0-9]|$)")
         .captures(&stem)?;
     let l = m.get(1).or(m.get(2))?.as_str();
-    Some((if matches!(l, "x" | "a" | "1") { 'X' } else { 'Y' }, "its name says so"))
+    Some((
+        if matches!(l, "x" | "a" | "1") {
+            'X'
+        } else {
+            'Y'
+        },
+        "its name says so",
+    ))
 }
 
 /// The client program(s), and the other clients passed over.
@@ -340,8 +402,13 @@ pub(super) fn clients(found: &Found, ctx: &Context) -> (Result<Clients, Missing>
         .filter(|c| !chosen.iter().any(|k| std::ptr::eq(*k, **c)))
         .map(|c| passed_over(c, best, "client"))
         .collect();
+    let client = |c: &Candidate, two: Option<char>| {
+        let mut client = program::client(c, ctx, two);
+        program::tell_inputs(&mut client);
+        client
+    };
     let clients = match partner {
-        None => Clients::One(program::client(best, ctx, None)),
+        None => Clients::One(client(best, None)),
         Some(p) => {
             let (x, y) = if letter_of(best).map(|m| m.0) == Some('X') {
                 (best, p)
@@ -349,8 +416,8 @@ pub(super) fn clients(found: &Found, ctx: &Context) -> (Result<Clients, Missing>
                 (p, best)
             };
             Clients::Two {
-                x: program::client(x, ctx, Some('X')),
-                y: program::client(y, ctx, Some('Y')),
+                x: client(x, Some('X')),
+                y: client(y, Some('Y')),
             }
         }
     };

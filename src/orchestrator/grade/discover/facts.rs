@@ -183,7 +183,8 @@ fn stub_signs(lower: &str) -> bool {
 
 fn reads_stdin(code: &str, python: bool) -> bool {
     if python {
-        re!(r"(?:^|[^\w.])(?:raw_)?input\s*\(|\bsys\s*\.\s*stdin\b|\bstdin\s*\.\s*read").is_match(code)
+        re!(r"(?:^|[^\w.])(?:raw_)?input\s*\(|\bsys\s*\.\s*stdin\b|\bstdin\s*\.\s*read")
+            .is_match(code)
     } else {
         re!(r"\bcin\s*>>|\bgetline\s*\(\s*(?:std::)?cin\b|\bfgets\s*\([^;]*\bstdin\b|\bf?scanf\s*\(|\bgetchar\s*\(|\bgets\s*\(|\bread\s*\(\s*(?:0|STDIN_FILENO)\s*,")
             .is_match(code)
@@ -279,11 +280,23 @@ fn kind_by_words(var: &str) -> Option<ArgKind> {
     let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
     if has(&["port"]) {
         Some(ArgKind::Port)
-    } else if has(&["letter", "id", "which", "side", "xy", "label", "role", "tag"]) {
+    } else if has(&[
+        "letter", "id", "which", "side", "xy", "label", "role", "tag",
+    ]) {
         Some(ArgKind::Letter)
-    } else if has(&["host", "server", "ip", "addr", "address", "hostname", "servername"]) {
+    } else if has(&[
+        "host",
+        "server",
+        "ip",
+        "addr",
+        "address",
+        "hostname",
+        "servername",
+    ]) {
         Some(ArgKind::ServerIp)
-    } else if has(&["name", "msg", "message", "user", "username", "nick", "nickname"]) {
+    } else if has(&[
+        "name", "msg", "message", "user", "username", "nick", "nickname",
+    ]) {
         Some(ArgKind::Name)
     } else {
         None
@@ -326,11 +339,9 @@ pub(super) fn used_as_letter(text: &str, expr: &str) -> bool {
         format!(r#"(?i:client)\s*%[sc][^'"]*['"]\s*%\s*\(?\s*{v}\b"#),
         format!(r#"(?i:client)\s*\{{\}}[^'"]*['"]\s*\.format\s*\(\s*{v}\b"#),
     ];
-    patterns.iter().any(|p| {
-        Regex::new(p)
-            .map(|r| r.is_match(text))
-            .unwrap_or(false)
-    })
+    patterns
+        .iter()
+        .any(|p| Regex::new(p).map(|r| r.is_match(text)).unwrap_or(false))
 }
 
 /// The string literals, less the prompts of `input(...)` (a prompt that
@@ -389,8 +400,7 @@ fn uses_letter(strings: &[String], text: &str) -> bool {
     let composes = strings
         .iter()
         .any(|s| re!(r"(?i)(?:^|\s)client\s*(?:\{[^}]*\}|%[sc])|^\s*client\s+$").is_match(s));
-    composes
-        || re!(r#"['"][XY]['"]\s*(?:==|!=|\bin\b)|(?:==|!=)\s*['"][XY]['"]"#).is_match(text)
+    composes || re!(r#"['"][XY]['"]\s*(?:==|!=|\bin\b)|(?:==|!=)\s*['"][XY]['"]"#).is_match(text)
 }
 
 /// The signs that a Python file is Python 2, each with its first line.
@@ -412,10 +422,22 @@ fn python2_signs(source: &Source) -> Vec<String> {
             re!(r"(?m)(?:^|[:;])[ \t]*print(?:[ \t]+[^\s(=.,)\]:;]|[ \t]*[\x22\x27])"),
             true,
         ),
-        ("raw_input()", re!(r"\braw_input\s*\("), !defined("raw_input")),
+        (
+            "raw_input()",
+            re!(r"\braw_input\s*\("),
+            !defined("raw_input"),
+        ),
         ("xrange()", re!(r"\bxrange\s*\("), !defined("xrange")),
-        ("`except E, e:`", re!(r"(?m)^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), true),
-        ("`raise E, \"...\"`", re!(r"(?m)^\s*raise\s+[\w.]+\s*,"), true),
+        (
+            "`except E, e:`",
+            re!(r"(?m)^\s*except\s+[\w.]+\s*,\s*\w+\s*:"),
+            true,
+        ),
+        (
+            "`raise E, \"...\"`",
+            re!(r"(?m)^\s*raise\s+[\w.]+\s*,"),
+            true,
+        ),
         ("backticks", re!(r"`"), true),
         ("the `<>` operator", re!(r"\w\s*<>\s*\w"), true),
     ];
@@ -498,12 +520,10 @@ mod tests {
 
     #[test]
     fn c_socket_calls_are_not_std_bind_or_methods() {
-        let f = facts(
-            &source(
-                "s.cpp",
-                "auto f = std::bind(g, 1);\nobj.listen(3);\nint main() { ::connect(fd, a, n); }\n",
-            ),
-        );
+        let f = facts(&source(
+            "s.cpp",
+            "auto f = std::bind(g, 1);\nobj.listen(3);\nint main() { ::connect(fd, a, n); }\n",
+        ));
         assert!(!f.binds && !f.listens && f.connects && f.has_main);
     }
 }

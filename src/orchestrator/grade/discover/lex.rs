@@ -48,7 +48,10 @@ enum State {
     /// A C block comment up to `*/`.
     BlockComment,
     /// A string closed by `quote` (three of them when `triple`).
-    Str { quote: char, triple: bool },
+    Str {
+        quote: char,
+        triple: bool,
+    },
 }
 
 struct Lexer {
@@ -202,9 +205,9 @@ impl Lexer {
         self.out
             .no_comments
             .push(blank(kind != Kind::Comment || c == '\t'));
-        self.out
-            .code
-            .push(blank(matches!(kind, Kind::Code | Kind::Delimiter) || c == '\t'));
+        self.out.code.push(blank(
+            matches!(kind, Kind::Code | Kind::Delimiter) || c == '\t',
+        ));
         let at_bom = self.line == 1 && self.col == 1 && c == '\u{feff}';
         if kind == Kind::Code && refused(c) && !at_bom {
             self.out.refused.push(Refused {

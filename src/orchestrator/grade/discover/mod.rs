@@ -95,6 +95,8 @@ mod pins;
 mod program;
 mod scan;
 mod syntax;
+#[cfg(test)]
+mod tests;
 
 pub use pins::Pins;
 pub use syntax::Interpreters;
@@ -180,6 +182,8 @@ pub struct Client {
 }
 
 /// The submission's client program(s).
+// One value per submission: the size of `Two` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Clients {
     /// One program plays both clients.

@@ -63,7 +63,13 @@ impl Pins {
         }))
     }
 
-    fn client(&self, ctx: &Context, found: &Found, i: usize, letter: Option<char>) -> Result<Client, Missing> {
+    fn client(
+        &self,
+        ctx: &Context,
+        found: &Found,
+        i: usize,
+        letter: Option<char>,
+    ) -> Result<Client, Missing> {
         let file = self.client_files.get(i).map(PathBuf::as_path);
         let cmd = self.client_cmds.get(i).map(Vec::as_slice);
         let cand = pinned_candidate(ctx, found, file, cmd, "client")?;
@@ -80,11 +86,13 @@ impl Pins {
             None => LetterFrom::Unused,
         };
         let program = pinned_program(base.map(|b| b.program), cmd, file);
-        Ok(Client {
+        let mut client = Client {
             program,
             name_from,
             letter_from,
-        })
+        };
+        program::tell_inputs(&mut client);
+        Ok(client)
     }
 }
 
@@ -102,11 +110,16 @@ fn pinned_candidate<'a>(
     let named = |p: &Path| sources.iter().find(|s| s.rel == p);
     let source = match (file, cmd) {
         (Some(f), _) => Some(named(f).ok_or_else(|| {
-            missing(found, &format!("{} (the {role} file {PINNED})", f.display()))
+            missing(
+                found,
+                &format!("{} (the {role} file {PINNED})", f.display()),
+            )
         })?),
         (None, Some(cmd)) => cmd.iter().find_map(|w| named(Path::new(w))).or_else(|| {
             let binary = cmd.first()?.strip_prefix("./")?;
-            sources.iter().find(|s| s.stem() == binary && s.dir().as_os_str().is_empty())
+            sources
+                .iter()
+                .find(|s| s.stem() == binary && s.dir().as_os_str().is_empty())
         }),
         (None, None) => None,
     };

@@ -25,7 +25,8 @@ pub(super) fn server(c: &Candidate, ctx: &Context) -> Program {
 }
 
 /// The client program of candidate `c`; `two`: it is one of two client
-/// programs, the one for this letter.
+/// programs, the one for this letter. Its line does not yet say how it
+/// gets its name and letter ([`tell_inputs`]).
 pub(super) fn client(c: &Candidate, ctx: &Context, two: Option<char>) -> Client {
     let mut program = program(c, ctx, false);
     let args = args(&c.source.lexed.no_comments, false);
@@ -45,7 +46,6 @@ pub(super) fn client(c: &Candidate, ctx: &Context, two: Option<char>) -> Client 
     } else {
         LetterFrom::Unused
     };
-    program.why += &format!("; {}; {}", name_words(&name_from), letter_words(letter_from));
     if let Some(l) = two {
         let said = super::choose::letter_of(c).map_or("", |m| m.1);
         program.why += &format!("; one of two client programs, the one for {l} ({said})");
@@ -55,6 +55,15 @@ pub(super) fn client(c: &Candidate, ctx: &Context, two: Option<char>) -> Client 
         name_from,
         letter_from,
     }
+}
+
+/// Ends the client's line with how it gets its name and letter.
+pub(super) fn tell_inputs(c: &mut Client) {
+    c.program.why += &format!(
+        "; {}; {}",
+        name_words(&c.name_from),
+        letter_words(c.letter_from)
+    );
 }
 
 fn name_words(n: &NameFrom) -> String {
@@ -101,7 +110,12 @@ fn program(c: &Candidate, ctx: &Context, server: bool) -> Program {
             let mk = makefile(ctx, s);
             let here = ctx.root.join(s.dir());
             let is_dir = |name: &str| here.join(name).is_dir();
-            let b = build(s, &c.linked, mk.as_ref().map(|(n, t)| (n.as_str(), t.as_str())), &is_dir);
+            let b = build(
+                s,
+                &c.linked,
+                mk.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+                &is_dir,
+            );
             let binary = if b.binary.starts_with('/') || b.binary.starts_with("./") {
                 b.binary.clone()
             } else {
@@ -128,14 +142,19 @@ fn program(c: &Candidate, ctx: &Context, server: bool) -> Program {
 
 /// The Makefile of `s`'s folder: its name and text.
 fn makefile(ctx: &Context, s: &Source) -> Option<(String, String)> {
-    ["Makefile", "makefile", "GNUmakefile"].iter().find_map(|name| {
-        let rel = s.dir().join(name);
-        if !ctx.tree.makefiles.contains(&rel) {
-            return None;
-        }
-        let bytes = std::fs::read(ctx.root.join(&rel)).ok()?;
-        Some((name.to_string(), String::from_utf8_lossy(&bytes).into_owned()))
-    })
+    ["Makefile", "makefile", "GNUmakefile"]
+        .iter()
+        .find_map(|name| {
+            let rel = s.dir().join(name);
+            if !ctx.tree.makefiles.contains(&rel) {
+                return None;
+            }
+            let bytes = std::fs::read(ctx.root.join(&rel)).ok()?;
+            Some((
+                name.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ))
+        })
 }
 
 /// `server.py: binds, listens and accepts (a server) (Python 3); PA3 signs: ...`.
@@ -156,9 +175,7 @@ fn why(c: &Candidate, lang: Lang, how: Option<String>) -> String {
     if c.facts.stub {
         parts.push("it looks like the textbook's uppercase echo program".into());
     }
-    if c.facts.pa3.is_empty() {
-        parts.push("nothing of PA3 in it".into());
-    } else {
+    if !c.facts.pa3.is_empty() {
         parts.push(format!("PA3 signs: {}", c.facts.pa3.join(", ")));
     }
     if let Some(v) = &c.version {
@@ -205,7 +222,11 @@ const MAX_REFUSED: usize = 5;
 fn file_problems(s: &Source, lang: Lang, ctx: &Context) -> Vec<Problem> {
     let python = s.kind == SourceKind::Python;
     let mut out: Vec<Problem> = encoding_problem(s, lang).into_iter().collect();
-    let refuser = if python { "Python refuses the file" } else { "the compiler refuses it" };
+    let refuser = if python {
+        "Python refuses the file"
+    } else {
+        "the compiler refuses it"
+    };
     let refused = &s.lexed.refused;
     for (n, r) in refused.iter().take(MAX_REFUSED).enumerate() {
         let more = refused.len() - MAX_REFUSED.min(refused.len());
@@ -263,9 +284,14 @@ fn encoding_problem(s: &Source, lang: Lang) -> Option<Problem> {
     let (at, detail) = match lang {
         Lang::Python2 => {
             let at = s.text.lines().enumerate().find_map(|(i, l)| {
-                l.chars().position(|c| !c.is_ascii()).map(|col| (i + 1, col + 1))
+                l.chars()
+                    .position(|c| !c.is_ascii())
+                    .map(|col| (i + 1, col + 1))
             })?;
-            (at, "a character outside ASCII, and no `# coding:` line: Python 2 refuses the file")
+            (
+                at,
+                "a character outside ASCII, and no `# coding:` line: Python 2 refuses the file",
+            )
         }
         _ => (
             s.not_utf8_at?,

@@ -211,9 +211,15 @@ mod tests {
         std::fs::write(d.join("latin1.py"), b"# caf\xe9\nx = 1\n").unwrap();
         let tree = scan(d);
         let names: Vec<_> = tree.sources.iter().map(Source::name).collect();
-        assert_eq!(names, ["latin1.py", "server.py", "work/deep/a/b/client.cpp"]);
+        assert_eq!(
+            names,
+            ["latin1.py", "server.py", "work/deep/a/b/client.cpp"]
+        );
         assert_eq!(tree.makefiles, [PathBuf::from("work/Makefile")]);
-        assert_eq!(tree.others, [PathBuf::from("binary.py"), PathBuf::from("notes.txt")]);
+        assert_eq!(
+            tree.others,
+            [PathBuf::from("binary.py"), PathBuf::from("notes.txt")]
+        );
         assert_eq!(tree.sources[0].not_utf8_at, Some((1, 6)));
         assert_eq!(tree.sources[1].not_utf8_at, None);
     }
