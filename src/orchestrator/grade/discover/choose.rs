@@ -5,7 +5,8 @@
 use std::cmp::Ordering;
 use std::ffi::OsStr;
 
-use super::facts::{facts, Facts};
+use super::args::words;
+use super::facts::{facts, pa3_score, Facts};
 use super::program::{self, Context};
 use super::scan::{Source, SourceKind, Tree};
 use super::{Clients, Ignored, Missing, Program};
@@ -192,8 +193,9 @@ pub(super) fn does(f: &Facts) -> String {
     format!("{what}{role}")
 }
 
-/// Folders of earlier or side work (and of extra credit: `EC/`).
-const VERSION_WORDS: [&str; 30] = [
+/// Words of folder and file names that mark earlier or side work (and
+/// extra credit: `EC/`, `server_ec.py`).
+const VERSION_WORDS: [&str; 40] = [
     "old",
     "older",
     "archive",
@@ -214,7 +216,6 @@ const VERSION_WORDS: [&str; 30] = [
     "temp",
     "ec",
     "extra",
-    "extracredit",
     "bonus",
     "unused",
     "deprecated",
@@ -224,12 +225,24 @@ const VERSION_WORDS: [&str; 30] = [
     "example",
     "examples",
     "orig",
+    "alternate",
+    "alternative",
+    "alt",
+    "unfinished",
+    "wip",
+    "attempt",
+    "attempts",
+    "experiment",
+    "experiments",
+    "junk",
+    "trash",
 ];
 
+/// Whether a folder's name marks earlier or side work.
 pub(super) fn version_folder(name: &OsStr) -> bool {
-    let name = name.to_string_lossy().to_lowercase();
-    let name = name.replace(['-', '_', ' '], "");
-    VERSION_WORDS.contains(&name.as_str())
+    words(&name.to_string_lossy())
+        .iter()
+        .any(|w| VERSION_WORDS.contains(&w.as_str()))
 }
 
 /// Why `s` looks like an earlier or side version, if it does.
@@ -239,8 +252,10 @@ fn version_sign(s: &Source) -> Option<String> {
         return Some(format!("under {}/", folder.to_string_lossy()));
     }
     let stem = s.stem();
-    let words = stem_words(&stem);
-    if let Some(w) = words.iter().find(|w| VERSION_WORDS.contains(&w.as_str())) {
+    if let Some(w) = words(&stem)
+        .into_iter()
+        .find(|w| VERSION_WORDS.contains(&w.as_str()))
+    {
         return Some(format!("named like a side copy (`{w}`)"));
     }
     re!(r"\(\d+\)$")
@@ -248,31 +263,48 @@ fn version_sign(s: &Source) -> Option<String> {
         .then(|| "named like a downloaded copy".to_string())
 }
 
-/// `threading_test` → `threading`, `test`; `EC_server` → `ec`, `server`.
-fn stem_words(stem: &str) -> Vec<String> {
-    let mut words = vec![String::new()];
-    let mut prev_lower = false;
-    for c in stem.chars() {
-        if !c.is_alphabetic() {
-            words.push(String::new());
-            prev_lower = false;
-            continue;
-        }
-        if c.is_uppercase() && prev_lower {
-            words.push(String::new());
-        }
-        prev_lower = c.is_lowercase();
-        words.last_mut().unwrap().extend(c.to_lowercase());
+/// Whether a folder or the name of `c` says it is the work handed in
+/// (`PA3Submission/`, `final/`, `server_final.py`).
+fn handed_in(c: &Candidate) -> bool {
+    let marks = [
+        "final",
+        "submission",
+        "submit",
+        "submitted",
+        "turnin",
+        "handin",
+    ];
+    c.source
+        .rel
+        .iter()
+        .flat_map(|part| words(&part.to_string_lossy()))
+        .any(|w| marks.contains(&w.as_str()))
+}
+
+/// What a ranking knows: the role, and the server's file name (a client
+/// named like it — `PA3Server.py` and `PA3Client.py` — is its partner).
+pub(super) struct Rank<'s> {
+    pub role: &'static str,
+    pub server_stem: Option<&'s str>,
+}
+
+impl Rank<'_> {
+    /// Whether `c` is named like the server, `server` made `client`.
+    fn partner(&self, c: &Candidate) -> bool {
+        let Some(server) = self.server_stem.map(str::to_lowercase) else {
+            return false;
+        };
+        let own = c.source.stem().to_lowercase();
+        server.contains("server")
+            && strsim::normalized_levenshtein(&server.replace("server", "client"), &own) >= 0.8
     }
-    words.retain(|w| !w.is_empty());
-    words
 }
 
 /// What decides between two candidates, most important first; each with
 /// what it says of the winner.
-type Criterion = (fn(&Candidate, &str) -> i64, &'static str);
+type Criterion = (fn(&Candidate, &Rank) -> i64, &'static str);
 
-const CRITERIA: [Criterion; 5] = [
+const CRITERIA: [Criterion; 7] = [
     (
         |c, _| i64::from(c.version.is_none()),
         "it is not an earlier or side version",
@@ -282,11 +314,19 @@ const CRITERIA: [Criterion; 5] = [
         "it is not the textbook's uppercase echo program",
     ),
     (
-        |c, _| i64::from(c.facts.pa3_score),
+        |c, _| i64::from(handed_in(c)),
+        "its folder or name says it is the one handed in",
+    ),
+    (
+        |c, r| i64::from(r.partner(c)),
+        "its name matches the server's",
+    ),
+    (
+        |c, r| i64::from(pa3_score(&c.facts, r.role == "server")),
         "it has more of PA3 in it",
     ),
     (
-        |c, role| i64::from(c.source.stem().to_lowercase().contains(role)),
+        |c, r| i64::from(c.source.stem().to_lowercase().contains(r.role)),
         "its name says what it is",
     ),
     (
@@ -295,10 +335,10 @@ const CRITERIA: [Criterion; 5] = [
     ),
 ];
 
-/// Which of `a`, `b` is better for `role`, and what decided it.
-fn compare(a: &Candidate, b: &Candidate, role: &str) -> (Ordering, &'static str) {
+/// Which of `a`, `b` ranks higher, and what decided it.
+fn compare(a: &Candidate, b: &Candidate, rank: &Rank) -> (Ordering, &'static str) {
     for (key, why) in CRITERIA {
-        let o = key(a, role).cmp(&key(b, role));
+        let o = key(a, rank).cmp(&key(b, rank));
         if o != Ordering::Equal {
             return (o, why);
         }
@@ -306,15 +346,16 @@ fn compare(a: &Candidate, b: &Candidate, role: &str) -> (Ordering, &'static str)
     (b.source.rel.cmp(&a.source.rel), "its name comes first")
 }
 
-/// The best of `cands` for `role` first.
-fn ranked<'c, 'a>(cands: &'c [Candidate<'a>], role: &str) -> Vec<&'c Candidate<'a>> {
+/// The best of `cands` first.
+fn ranked<'c, 'a>(cands: &'c [Candidate<'a>], rank: &Rank) -> Vec<&'c Candidate<'a>> {
     let mut v: Vec<&Candidate> = cands.iter().collect();
-    v.sort_by(|a, b| compare(b, a, role).0);
+    v.sort_by(|a, b| compare(b, a, rank).0);
     v
 }
 
 /// Why `loser` was passed over for `winner`.
-fn passed_over(loser: &Candidate, winner: &Candidate, role: &str) -> Ignored {
+fn passed_over(loser: &Candidate, winner: &Candidate, rank: &Rank) -> Ignored {
+    let role = rank.role;
     let why = if let Some(v) = &loser.version {
         format!(
             "an earlier or side version ({v}); {} is used",
@@ -326,7 +367,7 @@ fn passed_over(loser: &Candidate, winner: &Candidate, role: &str) -> Ignored {
             winner.source.name()
         )
     } else {
-        let (_, reason) = compare(winner, loser, role);
+        let (_, reason) = compare(winner, loser, rank);
         format!("also a {role}; {} is used: {reason}", winner.source.name())
     };
     Ignored {
@@ -337,7 +378,11 @@ fn passed_over(loser: &Candidate, winner: &Candidate, role: &str) -> Ignored {
 
 /// The server, and the other servers passed over.
 pub(super) fn server(found: &Found, ctx: &Context) -> (Result<Program, Missing>, Vec<Ignored>) {
-    let order = ranked(&found.servers, "server");
+    let rank = Rank {
+        role: "server",
+        server_stem: None,
+    };
+    let order = ranked(&found.servers, &rank);
     let Some(best) = order.first() else {
         return (
             Err(missing(
@@ -349,7 +394,7 @@ pub(super) fn server(found: &Found, ctx: &Context) -> (Result<Program, Missing>,
     };
     let ignored = order[1..]
         .iter()
-        .map(|c| passed_over(c, best, "server"))
+        .map(|c| passed_over(c, best, &rank))
         .collect();
     (Ok(program::server(best, ctx)), ignored)
 }
@@ -380,15 +425,24 @@ pub(super) fn letter_of(c: &Candidate) -> Option<(char, &'static str)> {
     ))
 }
 
-/// The client program(s), and the other clients passed over.
-pub(super) fn clients(found: &Found, ctx: &Context) -> (Result<Clients, Missing>, Vec<Ignored>) {
-    let order = ranked(&found.clients, "client");
+/// The client program(s), and the other clients passed over; a client
+/// named like the server (`server_stem`) is preferred.
+pub(super) fn clients(
+    found: &Found,
+    ctx: &Context,
+    server_stem: Option<&str>,
+) -> (Result<Clients, Missing>, Vec<Ignored>) {
+    let rank = Rank {
+        role: "client",
+        server_stem,
+    };
+    let order = ranked(&found.clients, &rank);
     let Some(best) = order.first().copied() else {
         let looked_for = "client (a program that connects and does not accept)";
         return (Err(missing(found, looked_for)), Vec::new());
     };
     let eligible = |c: &&&Candidate| c.version.is_none() && !c.facts.stub;
-    let partner = letter_of(best).and_then(|(l, _)| {
+    let other_half = letter_of(best).and_then(|(l, _)| {
         let other = if l == 'X' { 'Y' } else { 'X' };
         order[1..]
             .iter()
@@ -396,18 +450,18 @@ pub(super) fn clients(found: &Found, ctx: &Context) -> (Result<Clients, Missing>
             .find(|c| letter_of(c).map(|m| m.0) == Some(other))
             .copied()
     });
-    let chosen: Vec<&Candidate> = std::iter::once(best).chain(partner).collect();
+    let chosen: Vec<&Candidate> = std::iter::once(best).chain(other_half).collect();
     let ignored = order
         .iter()
         .filter(|c| !chosen.iter().any(|k| std::ptr::eq(*k, **c)))
-        .map(|c| passed_over(c, best, "client"))
+        .map(|c| passed_over(c, best, &rank))
         .collect();
     let client = |c: &Candidate, two: Option<char>| {
         let mut client = program::client(c, ctx, two);
         program::tell_inputs(&mut client);
         client
     };
-    let clients = match partner {
+    let clients = match other_half {
         None => Clients::One(client(best, None)),
         Some(p) => {
             let (x, y) = if letter_of(best).map(|m| m.0) == Some('X') {

@@ -5,28 +5,8 @@
 
 use regex::Regex;
 
+use super::args::{kind_by_words, ArgKind};
 use super::scan::{Source, SourceKind};
-
-/// What a command-line argument of a program is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum ArgKind {
-    Name,
-    Letter,
-    ServerIp,
-    Port,
-}
-
-impl ArgKind {
-    /// The placeholder the command line gets.
-    pub(super) fn placeholder(self) -> &'static str {
-        match self {
-            ArgKind::Name => "{name}",
-            ArgKind::Letter => "{letter}",
-            ArgKind::ServerIp => "{server_ip}",
-            ArgKind::Port => "{port}",
-        }
-    }
-}
 
 /// The facts of one file.
 #[derive(Clone, Debug, Default)]
@@ -39,12 +19,14 @@ pub(super) struct Facts {
     pub has_main: bool,
     /// The PA3 signs found (`"received before"`, threads, ...).
     pub pa3: Vec<&'static str>,
-    pub pa3_score: u32,
     /// The textbook's uppercase echo program, with nothing of PA3.
     pub stub: bool,
     /// Python 2 signs: `a print statement (line 12)`.
     pub python2: Vec<String>,
+    /// It reads standard input (a name, or Enter to go on).
     pub reads_stdin: bool,
+    /// What it reads there is used (not a "press Enter" pause).
+    pub stdin_name: bool,
     /// The letter it says it is ("Client X" written in).
     pub fixed_letter: Option<char>,
     /// The name written in ("Client X: Alice").
@@ -73,6 +55,7 @@ impl Facts {
         self.accepts |= other.accepts;
         self.connects |= other.connects;
         self.reads_stdin |= other.reads_stdin;
+        self.stdin_name |= other.stdin_name;
         self.uses_letter |= other.uses_letter;
         self.windows_only |= other.windows_only;
         for p in &other.pa3 {
@@ -80,7 +63,6 @@ impl Facts {
                 self.pa3.push(p);
             }
         }
-        self.pa3_score = self.pa3_score.max(other.pa3_score);
     }
 }
 
@@ -94,9 +76,17 @@ pub(super) fn facts(source: &Source) -> Facts {
         c_calls(code)
     };
     let lower = source.text.to_lowercase();
-    (f.pa3, f.pa3_score) = pa3_signs(&lower);
-    f.stub = stub_signs(&lower) && !f.pa3.contains(&RECEIVED_BEFORE) && !f.pa3.contains(&CLIENT_XY);
-    f.reads_stdin = reads_stdin(code, python);
+    f.pa3 = pa3_signs(&lower);
+    // The textbook's programs receive once; a PA3 program at least twice
+    // (a greeting and an ack, or a message from each client).
+    let receives = re!(r"\brecv(?:from)?\s*\(|\bread\s*\(")
+        .find_iter(code)
+        .count();
+    f.stub = stub_signs(&lower)
+        && receives < 2
+        && !f.pa3.contains(&RECEIVED_BEFORE)
+        && !f.pa3.contains(&CLIENT_XY);
+    (f.reads_stdin, f.stdin_name) = reads_stdin(code, python);
     let strings = strings_but_prompts(source, python);
     f.fixed_letter = fixed_letter(&strings, &source.lexed.no_comments);
     f.fixed_name = fixed_name(&strings);
@@ -152,27 +142,42 @@ fn c_calls(code: &str) -> Facts {
 }
 
 const RECEIVED_BEFORE: &str = "\"received before\"";
-const CLIENT_XY: &str = "\"Client X\"";
+const CLIENT_XY: &str = "\"Client X/Y\"";
+const THREADS: &str = "threads";
+const ON_THREADS: &str = "a word on multithreading";
 
-/// The signs of PA3 in a file (lowercased), and their weight.
-fn pa3_signs(lower: &str) -> (Vec<&'static str>, u32) {
-    let signs: [(&'static str, u32, &Regex); 6] = [
-        (RECEIVED_BEFORE, 3, re!(r"rece?ie?ved\s+before")),
-        (CLIENT_XY, 1, re!(r"client\s*[xy]\b")),
-        ("\"connected\"", 1, re!(r"connected")),
-        ("an acknowledgment", 1, re!(r"ackn?owle?dg")),
+/// The signs of PA3 in a file (lowercased).
+fn pa3_signs(lower: &str) -> Vec<&'static str> {
+    let signs: [(&'static str, &Regex); 6] = [
+        (RECEIVED_BEFORE, re!(r"rece?ie?ved\s+before")),
+        (CLIENT_XY, re!(r"client\s*[xy]\b")),
+        ("\"connected\"", re!(r"connected")),
+        ("an acknowledgment", re!(r"ackn?owle?dg")),
         (
-            "threads",
-            1,
+            THREADS,
             re!(r"\bthreading\b|\bthread\s*\(|pthread_create|std::thread|\b_thread\b"),
         ),
-        ("a word on multithreading", 1, re!(r"multi-?\s?thread")),
+        (ON_THREADS, re!(r"multi-?\s?thread")),
     ];
-    let found: Vec<_> = signs.iter().filter(|s| s.2.is_match(lower)).collect();
-    (
-        found.iter().map(|s| s.0).collect(),
-        found.iter().map(|s| s.1).sum(),
-    )
+    signs
+        .iter()
+        .filter(|s| s.1.is_match(lower))
+        .map(|s| s.0)
+        .collect()
+}
+
+/// How much of PA3 the signs make: `received before` weighs most;
+/// threads count for a server only (a client of PA3 needs none, a chat
+/// client does).
+pub(super) fn pa3_score(f: &Facts, server: bool) -> u32 {
+    f.pa3
+        .iter()
+        .map(|&s| match s {
+            RECEIVED_BEFORE => 3,
+            THREADS | ON_THREADS if !server => 0,
+            _ => 1,
+        })
+        .sum()
 }
 
 /// The textbook's (Kurose & Ross) capitalization programs.
@@ -181,167 +186,31 @@ fn stub_signs(lower: &str) -> bool {
         .is_match(lower)
 }
 
-fn reads_stdin(code: &str, python: bool) -> bool {
-    if python {
-        re!(r"(?:^|[^\w.])(?:raw_)?input\s*\(|\bsys\s*\.\s*stdin\b|\bstdin\s*\.\s*read")
-            .is_match(code)
-    } else {
-        re!(r"\bcin\s*>>|\bgetline\s*\(\s*(?:std::)?cin\b|\bfgets\s*\([^;]*\bstdin\b|\bf?scanf\s*\(|\bgetchar\s*\(|\bgets\s*\(|\bread\s*\(\s*(?:0|STDIN_FILENO)\s*,")
-            .is_match(code)
+/// Whether it reads standard input, and whether what it reads is used.
+/// A Python `input(...)` standing alone, or put in a variable never used
+/// again, is a pause ("press Enter to send"), not a name.
+fn reads_stdin(code: &str, python: bool) -> (bool, bool) {
+    if !python {
+        let reads = re!(r"\bcin\s*>>|\bgetline\s*\(\s*(?:std::)?cin\b|\bfgets\s*\([^;]*\bstdin\b|\bf?scanf\s*\(|\bgetchar\s*\(|\bgets\s*\(|\bread\s*\(\s*(?:0|STDIN_FILENO)\s*,")
+            .is_match(code);
+        return (reads, reads);
     }
-}
-
-/// The command-line arguments the program reads, and what each is.
-pub(super) fn args(text: &str, server: bool) -> Vec<ArgKind> {
-    let mut kinds: Vec<Option<ArgKind>> = Vec::new();
-    let mut note = |i: usize, k: ArgKind| {
-        if i == 0 || i > 9 {
-            return;
-        }
-        if kinds.len() < i {
-            kinds.resize(i, None);
-        }
-        kinds[i - 1].get_or_insert(k);
-    };
-    for c in re!(r"\bargv\s*\[\s*(\d+)\s*:").captures_iter(text) {
-        note(c[1].parse().unwrap_or(0), ArgKind::Name);
-    }
-    let used: Vec<usize> = re!(r"\bargv\s*\[\s*(\d+)\s*\]")
-        .captures_iter(text)
-        .filter_map(|c| c[1].parse().ok())
-        .collect();
-    for i in used {
-        note(i, arg_kind(text, i, server));
-    }
-    let positional = re!(r#"\badd_argument\s*\(\s*['"]([A-Za-z]\w*)['"]"#);
-    for (n, c) in positional.captures_iter(text).enumerate() {
-        let default = default_kind(server);
-        let kind = kind_by_words(&c[1]).unwrap_or(default);
-        let kind = if used_as_letter(text, &c[1]) {
-            ArgKind::Letter
-        } else {
-            kind
-        };
-        note(n + 1, kind);
-    }
-    let default = default_kind(server);
-    kinds.into_iter().map(|k| k.unwrap_or(default)).collect()
-}
-
-fn default_kind(server: bool) -> ArgKind {
-    if server {
-        ArgKind::Port
-    } else {
-        ArgKind::Name
-    }
-}
-
-/// What `argv[i]` is, from the variable it is put in and how it is used.
-fn arg_kind(text: &str, i: usize, server: bool) -> ArgKind {
-    let expr = format!(r"(?:sys\s*\.\s*)?\bargv\s*\[\s*{i}\s*\]");
-    let assigned = [
-        format!(r"\b(\w+)\s*=\s*(?:[\w.:]+\s*\(\s*)*{expr}"),
-        format!(r"(?:string|char\s*\*)\s*(\w+)\s*[({{]\s*{expr}"),
-        format!(r"\bstrn?cpy\s*\(\s*(\w+)\s*,\s*{expr}"),
-    ];
-    let var = assigned.iter().find_map(|p| {
-        Regex::new(p)
-            .ok()
-            .and_then(|r| r.captures(text).map(|c| c[1].to_string()))
-    });
-    let numeric = Regex::new(&format!(r"\b(?:int|atoi|stoi|strtol|atol)\s*\(\s*{expr}"))
-        .map(|r| r.is_match(text))
-        .unwrap_or(false);
-    let direct = format!("sys.argv[{i}]");
-    let letter = used_as_letter(text, &direct)
-        || used_as_letter(text, &format!("argv[{i}]"))
-        || var.as_deref().is_some_and(|v| used_as_letter(text, v));
-    if letter {
-        return ArgKind::Letter;
-    }
-    let address = format!(
-        r"(?:\binet_addr\s*\(|\binet_aton\s*\(|\binet_pton\s*\(\s*\w+\s*,|\bgethostbyname\s*\(|\bgetaddrinfo\s*\(|\.connect\s*\(\s*\()\s*{expr}"
-    );
-    if Regex::new(&address).is_ok_and(|r| r.is_match(text)) {
-        return ArgKind::ServerIp;
-    }
-    if let Some(k) = var.as_deref().and_then(kind_by_words) {
-        return k;
-    }
-    if numeric {
-        return ArgKind::Port;
-    }
-    default_kind(server)
-}
-
-/// What a variable holds, by the words of its name.
-fn kind_by_words(var: &str) -> Option<ArgKind> {
-    let words = words(var);
-    let has = |set: &[&str]| words.iter().any(|w| set.contains(&w.as_str()));
-    if has(&["port"]) {
-        Some(ArgKind::Port)
-    } else if has(&[
-        "letter", "id", "which", "side", "xy", "label", "role", "tag",
-    ]) {
-        Some(ArgKind::Letter)
-    } else if has(&[
-        "host",
-        "server",
-        "ip",
-        "addr",
-        "address",
-        "hostname",
-        "servername",
-    ]) {
-        Some(ArgKind::ServerIp)
-    } else if has(&[
-        "name", "msg", "message", "user", "username", "nick", "nickname",
-    ]) {
-        Some(ArgKind::Name)
-    } else {
-        None
-    }
-}
-
-/// `clientLetter`, `client_letter` → `client`, `letter`.
-fn words(var: &str) -> Vec<String> {
-    let mut words = vec![String::new()];
-    let mut prev_lower = false;
-    for c in var.chars() {
-        if c == '_' || c.is_ascii_digit() {
-            words.push(String::new());
-            prev_lower = false;
+    let read = re!(r"(?:^|[^\w.])(?:raw_)?input\s*\(|\bsys\s*\.\s*stdin\b|\bstdin\s*\.\s*read");
+    let mut reads = false;
+    let mut used = false;
+    for line in code.lines().filter(|l| read.is_match(l)) {
+        reads = true;
+        if re!(r"^\s*(?:raw_)?input\s*\(").is_match(line) {
             continue;
         }
-        if c.is_uppercase() && prev_lower {
-            words.push(String::new());
-        }
-        prev_lower = c.is_lowercase();
-        words.last_mut().unwrap().extend(c.to_lowercase());
+        used |= match re!(r"^\s*(\w+)\s*=").captures(line) {
+            Some(c) => {
+                Regex::new(&format!(r"\b{}\b", &c[1])).is_ok_and(|r| r.find_iter(code).count() > 1)
+            }
+            None => true,
+        };
     }
-    words.retain(|w| !w.is_empty());
-    words
-}
-
-/// Whether `expr` (a variable, `sys.argv[1]`) is compared with 'X' or 'Y',
-/// or put after "Client " in a message.
-pub(super) fn used_as_letter(text: &str, expr: &str) -> bool {
-    let v = regex::escape(expr);
-    let m = r"(?:\s*\.\s*(?:upper|lower|strip|capitalize)\(\)|\s*\[\s*0\s*\])*";
-    let xy = r#"['"][XxYy]['"]"#;
-    let patterns = [
-        format!(r"(?:^|[^\w.]){v}{m}\s*[!=]=\s*{xy}"),
-        format!(r"{xy}\s*[!=]=\s*{v}\b"),
-        format!(r#"(?:^|[^\w.]){v}{m}\s+(?:not\s+)?in\s*(?:[\[({{]\s*{xy}|['"](?:XY|xy))"#),
-        format!(r#"\bstrn?(?:case)?cmp\s*\(\s*{v}\s*,\s*"[XxYy]""#),
-        format!(r#"(?i:client)\s*['"]\s*\+\s*(?:str\s*\(\s*)?{v}\b"#),
-        format!(r"(?i:client)\s*\{{\s*{v}\b"),
-        format!(r#"(?i:client)\s*%[sc][^'"]*['"]\s*%\s*\(?\s*{v}\b"#),
-        format!(r#"(?i:client)\s*\{{\}}[^'"]*['"]\s*\.format\s*\(\s*{v}\b"#),
-    ];
-    patterns
-        .iter()
-        .any(|p| Regex::new(p).map(|r| r.is_match(text)).unwrap_or(false))
+    (reads, used)
 }
 
 /// The string literals, less the prompts of `input(...)` (a prompt that
@@ -485,16 +354,6 @@ mod tests {
             not_utf8_at: None,
             lexed: lex(text, kind.syntax()),
         }
-    }
-
-    #[test]
-    fn words_split_names_as_people_write_them() {
-        assert_eq!(words("clientLetter"), ["client", "letter"]);
-        assert_eq!(words("client_ID2"), ["client", "id"]);
-        assert_eq!(words("serverName"), ["server", "name"]);
-        assert_eq!(kind_by_words("serverName"), Some(ArgKind::ServerIp));
-        assert_eq!(kind_by_words("client_name"), Some(ArgKind::Name));
-        assert_eq!(kind_by_words("clientId"), Some(ArgKind::Letter));
     }
 
     #[test]

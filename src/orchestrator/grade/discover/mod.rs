@@ -87,6 +87,7 @@ macro_rules! re {
     }};
 }
 
+mod args;
 mod build;
 mod choose;
 mod facts;
@@ -179,6 +180,10 @@ pub struct Client {
     pub program: Program,
     pub name_from: NameFrom,
     pub letter_from: LetterFrom,
+    /// It reads standard input — the name, or only Enter to go on ("press
+    /// Enter to send", with the name written in): a line must be typed
+    /// when it is its turn to send.
+    pub reads_stdin: bool,
 }
 
 /// The submission's client program(s).
@@ -305,9 +310,14 @@ pub fn discover(dir: &Path, pins: &Pins, have: &Interpreters) -> Discovery {
         Some(pinned) => (pinned, Vec::new()),
         None => choose::server(&found, &ctx),
     };
+    let server_stem = server
+        .as_ref()
+        .ok()
+        .and_then(|p| p.entry.file_stem())
+        .map(|s| s.to_string_lossy().into_owned());
     let (clients, passed) = match pins.clients(&ctx, &found) {
         Some(pinned) => (pinned, Vec::new()),
-        None => choose::clients(&found, &ctx),
+        None => choose::clients(&found, &ctx, server_stem.as_deref()),
     };
     ignored.extend(passed);
     ignored.extend(found.ignored.iter().cloned());

@@ -85,11 +85,14 @@ impl Pins {
             Some(b) => b.letter_from,
             None => LetterFrom::Unused,
         };
+        let reads_stdin =
+            name_from == NameFrom::Stdin || base.as_ref().is_some_and(|b| b.reads_stdin);
         let program = pinned_program(base.map(|b| b.program), cmd, file);
         let mut client = Client {
             program,
             name_from,
             letter_from,
+            reads_stdin,
         };
         program::tell_inputs(&mut client);
         Ok(client)

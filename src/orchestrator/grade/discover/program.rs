@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use super::args::{args, ArgKind};
 use super::build::build;
 use super::choose::{does, Candidate};
-use super::facts::{args, has_coding_line, ArgKind};
+use super::facts::has_coding_line;
 use super::lex::describe_char;
 use super::scan::{Source, SourceKind, Tree};
 use super::syntax::{parse_error, Interpreters};
@@ -29,10 +30,10 @@ pub(super) fn server(c: &Candidate, ctx: &Context) -> Program {
 /// gets its name and letter ([`tell_inputs`]).
 pub(super) fn client(c: &Candidate, ctx: &Context, two: Option<char>) -> Client {
     let mut program = program(c, ctx, false);
-    let args = args(&c.source.lexed.no_comments, false);
+    let args = args(c.source, false);
     let name_from = if args.contains(&ArgKind::Name) {
         NameFrom::Argv
-    } else if c.facts.reads_stdin {
+    } else if c.facts.stdin_name {
         NameFrom::Stdin
     } else {
         NameFrom::Fixed(c.facts.fixed_name.clone())
@@ -54,6 +55,7 @@ pub(super) fn client(c: &Candidate, ctx: &Context, two: Option<char>) -> Client 
         program,
         name_from,
         letter_from,
+        reads_stdin: c.facts.reads_stdin,
     }
 }
 
@@ -97,7 +99,7 @@ pub(super) fn lang_of(c: &Candidate) -> Lang {
 fn program(c: &Candidate, ctx: &Context, server: bool) -> Program {
     let s = c.source;
     let lang = lang_of(c);
-    let placeholders = args(&s.lexed.no_comments, server)
+    let placeholders = args(s, server)
         .into_iter()
         .map(|k| k.placeholder().to_string());
     let (build_argv, mut run, how) = match lang {

@@ -689,3 +689,80 @@ fn a_students_own_folder_is_one_submission_and_a_class_is_not() {
         "a folder of folders is a class (of one)"
     );
 }
+
+#[test]
+fn the_usage_line_its_author_wrote_names_the_arguments() {
+    let py = "# Run as: python3 client.py X Bob\nimport sys\nfrom socket import *\na = sys.argv[1]\nb = sys.argv[2]\ns = socket(AF_INET, SOCK_STREAM)\ns.connect(('10.0.0.1', 12000))\ns.send((a + ': ' + b).encode())\nprint(s.recv(1024).decode())\n";
+    let c = one(&discover_in(&[("client.py", py)])).clone();
+    assert_eq!(
+        c.program.run,
+        ["python3", "client.py", "{letter}", "{name}"]
+    );
+    let cpp = CLIENT_CPP
+        .replace("string letter = argv[1];", "string who = argv[1];")
+        .replace("letter != \"X\" && letter != \"Y\"", "who.empty()")
+        .replace("\"Client \" + letter", "who")
+        .replace("usage: ./client X|Y", "usage: %s <X|Y>");
+    let c = one(&discover_in(&[("client.cpp", &cpp)])).clone();
+    assert_eq!(c.program.run, ["./client", "{letter}"]);
+    assert_eq!(c.letter_from, LetterFrom::Argv);
+}
+
+#[test]
+fn a_press_enter_pause_is_not_a_typed_name() {
+    let paused = "from socket import *\nclientSocket = socket(AF_INET, SOCK_STREAM)\nclientSocket.connect(('localhost', 12000))\nsentence = 'Client Y: Bob'\ninput('Press Enter to send your message')\nclientSocket.send(sentence.encode())\nprint('From Server:', clientSocket.recv(1024).decode())\n";
+    let c = one(&discover_in(&[("PA3ClientY.py", paused)])).clone();
+    assert_eq!(c.name_from, NameFrom::Fixed(Some("Bob".into())));
+    assert_eq!(c.letter_from, LetterFrom::Fixed('Y'));
+    assert!(c.reads_stdin, "a line must still be typed for it to go on");
+    let unused = paused.replace("input('Press", "ok = input('Press");
+    assert_eq!(
+        one(&discover_in(&[("c.py", &unused)])).name_from,
+        NameFrom::Fixed(Some("Bob".into()))
+    );
+}
+
+#[test]
+fn a_client_named_like_the_server_is_its_partner() {
+    let chat = "import threading\nimport sys\nfrom socket import *\n\ndef listen_to(sock):\n    while True:\n        print(sock.recv(1024).decode())\n\ns = socket(AF_INET, SOCK_STREAM)\ns.connect(('localhost', 12000))\nprint('connected')\nthreading.Thread(target=listen_to, args=(s,)).start()\nwhile True:\n    s.send(input('').encode())\n";
+    let d = discover_in(&[
+        ("PA3Server.py", SERVER_PY),
+        ("PA3Client.py", CLIENT_PY),
+        ("PA3ChatClient.py", chat),
+    ]);
+    assert_eq!(one(&d).program.entry, Path::new("PA3Client.py"));
+    assert_eq!(
+        ignored(&d, "PA3ChatClient.py"),
+        "also a client; PA3Client.py is used: its name matches the server's"
+    );
+}
+
+#[test]
+fn the_folder_handed_in_wins_over_working_files_beside_it() {
+    let d = discover_in(&[
+        ("ServerCode_lee.py", SERVER_PY),
+        ("ClientCode_lee.py", CLIENT_PY),
+        ("PA3Submission/PA3Server_lee_kim.py", SERVER_PY),
+        ("PA3Submission/PA3Client_lee_kim.py", CLIENT_PY),
+    ]);
+    assert_eq!(
+        server(&d).entry,
+        Path::new("PA3Submission/PA3Server_lee_kim.py")
+    );
+    assert_eq!(
+        one(&d).program.entry,
+        Path::new("PA3Submission/PA3Client_lee_kim.py")
+    );
+    assert!(ignored(&d, "ServerCode_lee.py")
+        .ends_with("its folder or name says it is the one handed in"));
+}
+
+#[test]
+fn a_pa3_client_that_kept_the_textbooks_names_is_no_stub() {
+    let kept = "from socket import *\nclientSocket = socket(AF_INET, SOCK_STREAM)\nclientSocket.connect(('10.0.0.1', 12000))\nmodifiedSentence = clientSocket.recv(1024)\nprint('From Server: ', modifiedSentence.decode())\nsentence = input('Enter message to send to server: ')\nclientSocket.send(sentence.encode())\nmodifiedSentence = clientSocket.recv(1024)\nprint('From Server: ', modifiedSentence.decode())\nclientSocket.close()\n";
+    let d = discover_in(&[("client.py", kept), ("TCPClient.py", STUB_CLIENT_PY)]);
+    let c = one(&d);
+    assert_eq!(c.program.entry, Path::new("client.py"));
+    assert!(!c.program.why.contains("textbook"), "{}", c.program.why);
+    assert!(ignored(&d, "TCPClient.py").starts_with("the textbook's uppercase echo client"));
+}
