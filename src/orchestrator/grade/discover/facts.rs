@@ -6,6 +6,7 @@
 use regex::Regex;
 
 use super::args::{kind_by_words, ArgKind};
+use super::lex::Lexed;
 use super::scan::{Source, SourceKind};
 
 /// The facts of one file.
@@ -86,7 +87,7 @@ pub(super) fn facts(source: &Source) -> Facts {
         && receives < 2
         && !f.pa3.contains(&RECEIVED_BEFORE)
         && !f.pa3.contains(&CLIENT_XY);
-    (f.reads_stdin, f.stdin_name) = reads_stdin(code, python);
+    (f.reads_stdin, f.stdin_name) = reads_stdin(&source.lexed, python);
     let strings = strings_but_prompts(source, python);
     f.fixed_letter = fixed_letter(&strings, &source.lexed.no_comments);
     f.fixed_name = fixed_name(&strings);
@@ -188,25 +189,29 @@ fn stub_signs(lower: &str) -> bool {
 
 /// Whether it reads standard input, and whether what it reads is used.
 /// A Python `input(...)` standing alone, or put in a variable never used
-/// again, is a pause ("press Enter to send"), not a name.
-fn reads_stdin(code: &str, python: bool) -> (bool, bool) {
+/// again (in code or an f-string), is a pause ("press Enter to send"),
+/// not a name.
+fn reads_stdin(lexed: &Lexed, python: bool) -> (bool, bool) {
+    let code = &lexed.code;
     if !python {
         let reads = re!(r"\bcin\s*>>|\bgetline\s*\(\s*(?:std::)?cin\b|\bfgets\s*\([^;]*\bstdin\b|\bf?scanf\s*\(|\bgetchar\s*\(|\bgets\s*\(|\bread\s*\(\s*(?:0|STDIN_FILENO)\s*,")
             .is_match(code);
         return (reads, reads);
     }
     let read = re!(r"(?:^|[^\w.])(?:raw_)?input\s*\(|\bsys\s*\.\s*stdin\b|\bstdin\s*\.\s*read");
+    let lines: Vec<&str> = lexed.no_comments.lines().collect();
     let mut reads = false;
     let mut used = false;
-    for line in code.lines().filter(|l| read.is_match(l)) {
+    for (n, line) in code.lines().enumerate().filter(|(_, l)| read.is_match(l)) {
         reads = true;
         if re!(r"^\s*(?:raw_)?input\s*\(").is_match(line) {
             continue;
         }
         used |= match re!(r"^\s*(\w+)\s*=").captures(line) {
-            Some(c) => {
-                Regex::new(&format!(r"\b{}\b", &c[1])).is_ok_and(|r| r.find_iter(code).count() > 1)
-            }
+            Some(c) => Regex::new(&format!(r"\b{}\b", &c[1])).is_ok_and(|r| {
+                let elsewhere = lines.iter().enumerate().filter(|(m, _)| *m != n);
+                elsewhere.map(|(_, l)| l).any(|l| r.is_match(l))
+            }),
             None => true,
         };
     }

@@ -65,10 +65,11 @@
 //! no-break space, curly quotes), with its line and column; a Python file
 //! that is not UTF-8 (Python 2: not ASCII) without a `coding:` line;
 //! Python 2 on a machine without `python2`; C or C++ written for Windows
-//! (`winsock2.h`). Where the interpreter is at hand, Python itself parses
-//! the file (`ast.parse`, which runs nothing) and its message — a
-//! `TabError`, an unclosed bracket — is quoted. Line ends (CRLF) and tabs
-//! that Python accepts are not problems.
+//! (`winsock2.h`); a merge conflict left in (`<<<<<<< HEAD`). Where the
+//! interpreter is at hand, Python itself parses the file (`ast.parse`,
+//! which runs nothing) and its message — a `TabError`, an unclosed
+//! bracket — is quoted. Line ends (CRLF) and tabs that Python accepts are
+//! not problems.
 //!
 //! **Pins.** `grading.yaml` may name the server's or the clients' files,
 //! or their commands ([`Pins`]); a pin replaces discovery for its role,
@@ -248,6 +249,8 @@ pub enum ProblemKind {
     Python2Unavailable,
     /// C or C++ written for Windows (`winsock2.h`).
     WindowsOnly,
+    /// Git's conflict markers left in the file.
+    MergeConflict,
 }
 
 /// Something that stops a program from running as handed in.

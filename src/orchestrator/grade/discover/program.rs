@@ -224,6 +224,7 @@ const MAX_REFUSED: usize = 5;
 fn file_problems(s: &Source, lang: Lang, ctx: &Context) -> Vec<Problem> {
     let python = s.kind == SourceKind::Python;
     let mut out: Vec<Problem> = encoding_problem(s, lang).into_iter().collect();
+    out.extend(merge_conflict(s));
     let refuser = if python {
         "Python refuses the file"
     } else {
@@ -275,6 +276,22 @@ fn merge_python_says(out: &mut Vec<Problem>, s: &Source, said: super::syntax::Py
             detail: words,
         }),
     }
+}
+
+/// The first merge-conflict marker left in `s` (`<<<<<<< HEAD`).
+fn merge_conflict(s: &Source) -> Option<Problem> {
+    let line = s
+        .text
+        .lines()
+        .position(|l| re!(r"^(?:<{7}|>{7})(?:\s|$)").is_match(l))?;
+    Some(Problem {
+        file: s.rel.clone(),
+        at: Some((line + 1, 1)),
+        kind: ProblemKind::MergeConflict,
+        detail:
+            "a merge conflict left in (`<<<<<<<`, `=======`, `>>>>>>>`): it does not run or build"
+                .into(),
+    })
 }
 
 /// A Python file Python cannot decode: not UTF-8 for Python 3, not ASCII

@@ -766,3 +766,33 @@ fn a_pa3_client_that_kept_the_textbooks_names_is_no_stub() {
     assert!(!c.program.why.contains("textbook"), "{}", c.program.why);
     assert!(ignored(&d, "TCPClient.py").starts_with("the textbook's uppercase echo client"));
 }
+
+#[test]
+fn a_name_used_only_in_an_f_string_is_still_typed() {
+    let fstring = "import socket\n\ndef main():\n    name = input(\"What's your name? \")\n    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n    s.connect(('10.0.0.1', 12000))\n    letter = s.recv(1024).decode()[7]\n    s.sendall(f'Client {letter}: {name}'.encode())\n    print(s.recv(1024).decode())\n\nif __name__ == '__main__':\n    main()\n";
+    let c = one(&discover_in(&[("client.py", fstring)])).clone();
+    assert_eq!(
+        (c.name_from, c.letter_from),
+        (NameFrom::Stdin, LetterFrom::Greeting)
+    );
+}
+
+#[test]
+fn a_merge_conflict_left_in_is_a_problem_where_it_starts() {
+    let conflicted = SERVER_PY.replace(
+        "    with lock:\n        arrived.append(text)\n",
+        "    with lock:\n<<<<<<< HEAD\n        arrived.append(text)\n=======\n        arrived += [text]\n>>>>>>> fix-threads\n",
+    );
+    let line = conflicted
+        .lines()
+        .position(|l| l.starts_with("<<<<<<<"))
+        .unwrap()
+        + 1;
+    let d = discover_in(&[("server.py", &conflicted)]);
+    let p = &server(&d).problems;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        (p[0].kind, p[0].at),
+        (ProblemKind::MergeConflict, Some((line, 1)))
+    );
+}
