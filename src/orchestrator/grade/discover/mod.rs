@@ -304,11 +304,7 @@ impl Discovery {
 pub fn discover(dir: &Path, pins: &Pins, have: &Interpreters) -> Discovery {
     let tree = scan::scan(dir);
     let found = choose::candidates(&tree);
-    let ctx = program::Context {
-        root: dir,
-        tree: &tree,
-        have,
-    };
+    let ctx = program::Context::new(dir, &tree, have);
     let (server, mut ignored) = match pins.server(&ctx, &found) {
         Some(pinned) => (pinned, Vec::new()),
         None => choose::server(&found, &ctx),

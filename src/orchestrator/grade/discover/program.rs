@@ -1,7 +1,9 @@
 //! A chosen candidate as a [`Program`]: its language, its build and run
 //! commands, what stops it from running, and the line that explains it.
 
-use std::path::Path;
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::args::{args, ArgKind};
 use super::build::build;
@@ -9,7 +11,7 @@ use super::choose::{does, Candidate};
 use super::facts::has_coding_line;
 use super::lex::describe_char;
 use super::scan::{Source, SourceKind, Tree};
-use super::syntax::{parse_error, Interpreters};
+use super::syntax::{parse_errors, Interpreters, PythonSays};
 use super::{Client, Lang, LetterFrom, NameFrom, Problem, ProblemKind, Program};
 
 /// What making a program needs to know of the folder and the machine.
@@ -18,6 +20,41 @@ pub(super) struct Context<'a> {
     pub root: &'a Path,
     pub tree: &'a Tree,
     pub have: &'a Interpreters,
+    /// What Python 3 and Python 2 say of the folder's Python files, asked
+    /// once for them all when first needed.
+    pub said: [OnceCell<HashMap<PathBuf, PythonSays>>; 2],
+}
+
+impl<'a> Context<'a> {
+    pub(super) fn new(root: &'a Path, tree: &'a Tree, have: &'a Interpreters) -> Context<'a> {
+        Context {
+            root,
+            tree,
+            have,
+            said: Default::default(),
+        }
+    }
+
+    /// Python's syntax error in `file`, read as `lang`, when this machine
+    /// has that Python.
+    fn python_says(&self, lang: Lang, file: &Path) -> Option<PythonSays> {
+        let (interpreter, cell) = match lang {
+            Lang::Python3 => (self.have.python3.as_deref()?, &self.said[0]),
+            Lang::Python2 => (self.have.python2.as_deref()?, &self.said[1]),
+            _ => return None,
+        };
+        let said = cell.get_or_init(|| {
+            let files: Vec<&Path> = self
+                .tree
+                .sources
+                .iter()
+                .filter(|s| s.kind == SourceKind::Python)
+                .map(|s| s.rel.as_path())
+                .collect();
+            parse_errors(interpreter, self.root, &files)
+        });
+        said.get(file).cloned()
+    }
 }
 
 /// The server program of candidate `c`.
@@ -248,13 +285,8 @@ fn file_problems(s: &Source, lang: Lang, ctx: &Context) -> Vec<Problem> {
             ),
         });
     }
-    let interpreter = match lang {
-        Lang::Python3 => ctx.have.python3.as_deref(),
-        Lang::Python2 => ctx.have.python2.as_deref(),
-        _ => None,
-    };
-    if let Some(i) = interpreter.filter(|_| python) {
-        if let Some(said) = parse_error(i, &ctx.root.join(&s.rel)) {
+    if python {
+        if let Some(said) = ctx.python_says(lang, &s.rel) {
             merge_python_says(&mut out, s, said);
         }
     }
@@ -262,7 +294,7 @@ fn file_problems(s: &Source, lang: Lang, ctx: &Context) -> Vec<Problem> {
 }
 
 /// Python's message joins the problem on its line, or stands alone.
-fn merge_python_says(out: &mut Vec<Problem>, s: &Source, said: super::syntax::PythonSays) {
+fn merge_python_says(out: &mut Vec<Problem>, s: &Source, said: PythonSays) {
     let words = format!("Python says: {}", said.message);
     let same_line = out
         .iter_mut()

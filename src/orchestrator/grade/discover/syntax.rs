@@ -8,9 +8,11 @@
 //! would see (a `TabError`, an unclosed bracket, `invalid non-printable
 //! character U+200B`) with its line and column.
 
+use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -54,13 +56,17 @@ fn version_major(name: &str) -> Option<String> {
     Some(out.trim().to_string())
 }
 
-/// Parses the file; `ast.parse` builds the tree and runs nothing.
-/// Written for Python 2.6+ and 3 alike.
+/// Parses each file named after it; `ast.parse` builds the tree and runs
+/// nothing. Written for Python 2.6+ and 3 alike; each syntax error is
+/// `file NUL line:col:Kind: message NUL`.
 const PARSE: &str = "import ast, sys
-try:
-    ast.parse(open(sys.argv[1], 'rb').read(), sys.argv[1])
-except SyntaxError as e:
-    sys.stdout.write('%s:%s:%s: %s' % (e.lineno, e.offset, type(e).__name__, e.msg))
+for f in sys.argv[1:]:
+    try:
+        ast.parse(open(f, 'rb').read(), f)
+    except SyntaxError as e:
+        sys.stdout.write('%s\\0%s:%s:%s: %s\\0' % (f, e.lineno, e.offset, type(e).__name__, e.msg))
+    except Exception:
+        pass
 ";
 
 /// A syntax error Python finds in a file: line, column, `TabError: ...`.
@@ -71,18 +77,59 @@ pub(super) struct PythonSays {
     pub message: String,
 }
 
-/// Python's syntax error in `file`, if it has one (None as well when the
-/// interpreter could not tell).
-pub(super) fn parse_error(interpreter: &str, file: &Path) -> Option<PythonSays> {
-    let mut cmd = Command::new(interpreter);
-    cmd.args(["-E", "-S", "-c", PARSE]).arg(file);
-    let out = run_bounded(&mut cmd)?;
-    let c = re!(r"^(\d+|None):(\d+|None):(.*)$").captures(out.trim())?;
-    Some(PythonSays {
-        line: c[1].parse().unwrap_or(0),
-        col: c[2].parse().unwrap_or(0),
-        message: c[3].trim().to_string(),
-    })
+/// Python's syntax errors in `files` (relative to `dir`), by file; one
+/// interpreter for them all, started in an empty folder. Empty as well
+/// when the interpreter could not tell.
+pub(super) fn parse_errors(
+    interpreter: &str,
+    dir: &Path,
+    files: &[&Path],
+) -> HashMap<PathBuf, PythonSays> {
+    if files.is_empty() {
+        return HashMap::new();
+    }
+    // Run in an empty folder: `-c` puts the working folder first on the
+    // import path, and a student's `ast.py` must never be imported.
+    let Ok(empty) = tempfile::tempdir() else {
+        return HashMap::new();
+    };
+    let mut cmd = Command::new(executable(interpreter));
+    cmd.current_dir(empty.path())
+        .args(["-E", "-S", "-c", PARSE])
+        .args(files.iter().map(|f| dir.join(f)));
+    let Some(out) = run_bounded(&mut cmd) else {
+        return HashMap::new();
+    };
+    let fields: Vec<&str> = out.split('\0').collect();
+    fields
+        .chunks_exact(2)
+        .filter_map(|pair| {
+            let c = re!(r"^(\d+|None):(\d+|None):(.*)$").captures(pair[1].trim())?;
+            let said = PythonSays {
+                line: c[1].parse().unwrap_or(0),
+                col: c[2].parse().unwrap_or(0),
+                message: c[3].trim().to_string(),
+            };
+            let rel = Path::new(pair[0]).strip_prefix(dir).ok()?;
+            Some((rel.to_path_buf(), said))
+        })
+        .collect()
+}
+
+/// The interpreter's own path: a pyenv shim takes a tenth of a second to
+/// find it on every start. Asked once per name.
+fn executable(name: &str) -> String {
+    static FOUND: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let mut found = FOUND.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, exe)) = found.iter().find(|(n, _)| n == name) {
+        return exe.clone();
+    }
+    let script = "import sys; sys.stdout.write(sys.executable)";
+    let exe = run_bounded(Command::new(name).args(["-E", "-S", "-c", script]))
+        .filter(|e| !e.is_empty())
+        .unwrap_or_else(|| name.to_string());
+    found.push((name.to_string(), exe.clone()));
+    exe
 }
 
 /// How long an interpreter may take to answer.
@@ -97,6 +144,12 @@ fn run_bounded(cmd: &mut Command) -> Option<String> {
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
+    // Read while it runs: a full pipe would stop it.
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).ok().map(|_| out)
+    });
     let start = Instant::now();
     loop {
         match child.try_wait() {
@@ -109,9 +162,7 @@ fn run_bounded(cmd: &mut Command) -> Option<String> {
             }
         }
     }
-    let mut out = String::new();
-    child.stdout.take()?.read_to_string(&mut out).ok()?;
-    Some(out)
+    reader.join().ok().flatten()
 }
 
 #[cfg(test)]
@@ -124,19 +175,32 @@ mod tests {
             panic!("these tests need python3 on PATH (the grader's machines have it)");
         };
         let dir = tempfile::tempdir().unwrap();
-        let tabs = dir.path().join("tabs.py");
-        std::fs::write(&tabs, "if True:\n        x = 1\n\ty = 2\n").unwrap();
-        let said = parse_error(&python3, &tabs).unwrap();
-        assert_eq!(said.line, 3);
-        assert!(said.message.starts_with("TabError"), "{said:?}");
-        let zw = dir.path().join("zw.py");
-        std::fs::write(&zw, "x = 1\ny\u{200b} = 2\n").unwrap();
-        let said = parse_error(&python3, &zw).unwrap();
-        assert_eq!((said.line, said.col), (2, 2));
-        assert!(said.message.contains("U+200B"), "{said:?}");
-        let fine = dir.path().join("fine.py");
-        std::fs::write(&fine, "import os\r\nos.system('touch ran')\r\n").unwrap();
-        assert_eq!(parse_error(&python3, &fine), None);
-        assert!(!dir.path().join("ran").exists() && !Path::new("ran").exists());
+        let d = dir.path();
+        std::fs::write(d.join("tabs.py"), "if True:\n        x = 1\n\ty = 2\n").unwrap();
+        std::fs::write(d.join("zw.py"), "x = 1\ny\u{200b} = 2\n").unwrap();
+        std::fs::write(d.join("fine.py"), "import os\r\nos.system('touch ran')\r\n").unwrap();
+        let files = [
+            Path::new("tabs.py"),
+            Path::new("zw.py"),
+            Path::new("fine.py"),
+        ];
+        let said = parse_errors(&python3, d, &files);
+        assert_eq!(said.len(), 2, "{said:?}");
+        let tabs = &said[Path::new("tabs.py")];
+        assert_eq!(tabs.line, 3);
+        assert!(tabs.message.starts_with("TabError"), "{tabs:?}");
+        let zw = &said[Path::new("zw.py")];
+        assert_eq!((zw.line, zw.col), (2, 2));
+        assert!(zw.message.contains("U+200B"), "{zw:?}");
+        assert!(!d.join("ran").exists(), "nothing was run");
+        // A student's `ast.py` beside the files is never imported.
+        std::fs::write(
+            d.join("ast.py"),
+            "open('/dev/null')\nraise SystemExit(open('imported', 'w'))\n",
+        )
+        .unwrap();
+        let said = parse_errors(&python3, d, &[Path::new("zw.py")]);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(!d.join("imported").exists() && !Path::new("imported").exists());
     }
 }
