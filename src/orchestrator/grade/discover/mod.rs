@@ -23,14 +23,18 @@
 //!
 //! **Several candidates for a role.** The one used is, in this order of
 //! importance: not an earlier or side version (a folder like `old/`,
-//! `test/`, `backup/`, `EC/` — extra credit — or a name like
-//! `server_old.py`, `threading_test.py`); not the textbook's uppercase
-//! echo program (`.upper()`, `capitalizedSentence` and nothing of PA3);
-//! the one with most of PA3 in it (`received before` counts most, then
-//! `Client X`, `connected`, an acknowledgment, threads, a word on
-//! multithreading); the one whose name says its role (`server`, `client`);
-//! the one nearest the top of the folder; then the first by name. Every
-//! other candidate is listed as passed over, and why.
+//! `test/`, `backup/`, `Alternate Concept/`, `EC/` — extra credit — or a
+//! name like `server_old.py`, `threading_test.py`, `server (1).py`); not
+//! the textbook's uppercase echo program (`.upper()`,
+//! `capitalizedSentence`, receiving only once, and nothing of PA3); the
+//! one whose folder or name says it was handed in (`PA3Submission/`,
+//! `final/`); for a client, the one named like the server (`PA3Server.py`
+//! and `PA3Client.py`); the one with most of PA3 in it (`received before`
+//! counts most, then `Client X`, `connected`, an acknowledgment, and for a
+//! server threads and a word on multithreading); the one whose name says
+//! its role (`server`, `client`); the one nearest the top of the folder;
+//! then the first by name. Every other candidate is listed as passed
+//! over, and why.
 //!
 //! **One client program or two.** When the best client says which client
 //! it is — it writes in `Client X` (not in a prompt), or its name says so
@@ -44,21 +48,29 @@
 //! `except E, e:`, `raise E, "…"`, backticks, `<>`, or a `python2` `#!`
 //! line. Python 2 runs with `python2` where this machine has it; where it
 //! has not, the program is not run and the report says why. `.c` is C,
-//! `.cpp`/`.cc`/`.cxx` C++, built as [`build`](self::build) says: `make
-//! TARGET` when a Makefile of the folder makes the program (its `-o`),
-//! otherwise `g++`/`gcc -pthread -o NAME` with the files it needs.
+//! `.cpp`/`.cc`/`.cxx` C++, built as a TA would: `make TARGET` when a
+//! Makefile of the program's folder makes it (the rule whose `-o` names
+//! it, variables put in), otherwise `g++`/`gcc -pthread -o NAME` with the
+//! files of its folder it needs (those without `main` whose header it
+//! includes); the build runs in the sandbox, not here.
 //!
 //! **What a client wants.** Its name is *typed* when it reads standard
 //! input (`input(`, `raw_input(`, `sys.stdin`, `cin`, `fgets(…stdin)`,
-//! `scanf`), *given on the command line* when it reads `sys.argv[N]` or
-//! `argv[N]` used as a name, and otherwise *written in*. A command-line
-//! argument is the letter when it is compared with 'X'/'Y' or put after
-//! "Client ", or its variable is called `letter`, `client_id`, `which`…;
-//! `host`/`server`/`ip` ones get the server's address, `port` ones the
-//! port, anything else the name. Its letter comes from the command line,
-//! is written in (`Client X`), is read from the server's greeting (it
-//! builds "Client " + a letter, or compares with 'X'/'Y'), or is not used
-//! at all (it sends what is typed; the server tells the clients apart).
+//! `scanf`) and uses what it read (an `input("Press Enter")` standing
+//! alone is a pause, not a name — the client still wants a line typed:
+//! [`Client::reads_stdin`]), *given on the command line* when it reads
+//! `sys.argv[N]` or `argv[N]` as a name, and otherwise *written in*
+//! (`"Client X: Alice"`). What a command-line argument is comes from, in
+//! order: how it is used (compared with 'X'/'Y' or put after "Client ":
+//! the letter; given to `connect`, `inet_addr`, `gethostbyname`: the
+//! server's address); the usage line its author wrote (`python3 client.py
+//! X Bob`, `usage: %s <X|Y>`); the name of its variable (`letter`,
+//! `client_id`, `which`, a bare `client`: the letter; `host`, `server`,
+//! `ip`: the address; `port`, or made a number: the port); otherwise the
+//! name (a server's: the port). Its letter comes from the command line, is
+//! written in (`Client X`), is read from the server's greeting (it builds
+//! "Client " + a letter, or compares with 'X'/'Y'), or is not used at all
+//! (it sends what is typed; the server tells the clients apart).
 //!
 //! **What stops a program.** Found without running anything: a character
 //! Python or the compiler refuses in code (a zero-width space, a
