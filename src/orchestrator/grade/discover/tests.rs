@@ -796,3 +796,99 @@ fn a_merge_conflict_left_in_is_a_problem_where_it_starts() {
         (ProblemKind::MergeConflict, Some((line, 1)))
     );
 }
+
+/// `tests/class-real/expected.yaml`: what a teacher says each look-alike's
+/// programs are.
+fn class_real() -> (PathBuf, serde_yaml::Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/class-real");
+    let text = std::fs::read_to_string(dir.join("expected.yaml")).unwrap();
+    (dir, serde_yaml::from_str(&text).unwrap())
+}
+
+fn lang_named(word: &str) -> Lang {
+    match word {
+        "python3" => Lang::Python3,
+        "python2" => Lang::Python2,
+        "c++" => Lang::Cpp,
+        "c" => Lang::C,
+        other => panic!("no language {other}"),
+    }
+}
+
+/// `p` is the program `want` (expected.yaml's `{file, lang, compile, run,
+/// error}`) describes.
+fn assert_program(student: &str, p: &Program, want: &serde_yaml::Value) {
+    let at = format!("{student}: {}", p.why);
+    assert_eq!(p.entry, Path::new(want["file"].as_str().unwrap()), "{at}");
+    assert_eq!(p.lang, lang_named(want["lang"].as_str().unwrap()), "{at}");
+    match want["compile"].as_str() {
+        Some("make") => assert_eq!(p.build.as_ref().unwrap()[0], "make", "{at}"),
+        Some(cmd) => assert_eq!(p.build.as_ref().unwrap().join(" "), cmd, "{at}"),
+        None => assert_eq!(p.build, None, "{at}"),
+    }
+    if let Some(run) = want["run"].as_str() {
+        assert_eq!(p.run.join(" ").replace("{port}", "12000"), run, "{at}");
+    }
+    match want["error"].as_str() {
+        Some(error) => {
+            let python_says = error.split(" (").next().unwrap();
+            assert!(
+                p.problems.iter().any(|e| e.detail.contains(python_says)),
+                "{at}: {:?}",
+                p.problems
+            );
+        }
+        None => assert!(
+            p.problems.is_empty() || p.lang == Lang::Python2,
+            "{at}: {:?}",
+            p.problems
+        ),
+    }
+}
+
+#[test]
+fn the_class_real_look_alikes_are_found_as_their_teacher_says() {
+    let (dir, expected) = class_real();
+    let have = Interpreters::detect();
+    let students = expected["students"].as_mapping().unwrap();
+    assert!(students.len() >= 20);
+    for (name, s) in students {
+        let student = name.as_str().unwrap();
+        let want = &s["discover"];
+        let d = discover(&dir.join(student), &Pins::default(), &have);
+        assert_program(student, server(&d), &want["server"]);
+        let clients = d.clients.as_ref().unwrap().programs();
+        let wanted = want["clients"].as_sequence().unwrap();
+        assert_eq!(clients.len(), wanted.len(), "{student}");
+        for (c, w) in clients.iter().zip(wanted) {
+            assert_program(student, &c.program, w);
+            let argv: Vec<&str> = want["argv"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            let skip = if c.program.lang.describe().starts_with("Python") {
+                2
+            } else {
+                1
+            };
+            assert_eq!(c.program.run[skip..], argv, "{student}");
+            let name_from = match want["name_from"].as_str().unwrap() {
+                "stdin" => matches!(c.name_from, NameFrom::Stdin),
+                "argv" => matches!(c.name_from, NameFrom::Argv),
+                _ => matches!(c.name_from, NameFrom::Fixed(_)),
+            };
+            assert!(name_from, "{student}: {:?}", c.name_from);
+            let sends = match want["sends"].as_str().unwrap() {
+                "typed" => c.letter_from == LetterFrom::Unused,
+                "fixed" => matches!(c.letter_from, LetterFrom::Fixed(_)),
+                _ => matches!(c.letter_from, LetterFrom::Greeting | LetterFrom::Argv),
+            };
+            assert!(sends, "{student}: {:?}", c.letter_from);
+        }
+        for decoy in want["decoys"].as_sequence().into_iter().flatten() {
+            ignored(&d, decoy.as_str().unwrap());
+        }
+    }
+}
