@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod book;
 pub mod config;
+pub mod discover;
 pub mod merge;
 pub mod plan;
 pub mod rubric;
