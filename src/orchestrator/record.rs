@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::orchestrator::event::Adaptation;
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
@@ -43,6 +44,19 @@ pub struct ProcessInfo {
     pub dropped_lines: u64,
     /// File name of its log inside the run directory.
     pub log: String,
+    /// What it used, where it ran in a control group of its own (a
+    /// submission's program in the sandbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// What a program used, as its control group counted it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// CPU time of the program and all it started, in milliseconds.
+    pub cpu_ms: Option<f64>,
+    /// The most memory it held at once, in bytes.
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl ProcessInfo {
@@ -144,6 +158,11 @@ pub struct RunRecord {
     /// Which repeat of its scenario this run was, when repeated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeat>,
+    /// What the network was adapted for (`server.adapt_network`): where
+    /// the server listened and the clients dialed, when the hosts did not
+    /// give it as they are; or why it could not be adapted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adaptations: Vec<Adaptation>,
 }
 
 /// How a run got its network: the record says so.

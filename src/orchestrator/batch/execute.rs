@@ -213,6 +213,11 @@ fn close_run(session: &mut Session, ctx: &RunContext) -> (Closed, Vec<String>) {
 /// against the submission's program as left behind.
 fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Outcome) -> Result<()> {
     let cleanup = copy.finish()?;
+    for (id, used) in &cleanup.usage {
+        if let Some(p) = outcome.processes.iter_mut().find(|p| &p.id == id) {
+            p.usage = Some(*used);
+        }
+    }
     if cleanup.killed.is_empty() {
         return Ok(());
     }
@@ -308,7 +313,16 @@ fn judged_record(
             .map(|e| format!("teardown failed: {e}"))
     };
     let passed = error.is_none() && judgement.verdicts.iter().all(|v| v.passed);
+    let adaptations = outcome
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Adapted { adaptation } => Some(adaptation.clone()),
+            _ => None,
+        })
+        .collect();
     RunRecord {
+        adaptations,
         processes: outcome.processes,
         events: outcome.events,
         verdicts: judgement.verdicts,
@@ -410,6 +424,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
             index: item.repeat,
             of: item.repeats,
         }),
+        adaptations: Vec::new(),
     }
 }
 

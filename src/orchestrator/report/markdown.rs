@@ -57,6 +57,7 @@ pub fn report(record: &RunRecord) -> String {
 
     checks(&mut out, record);
     evidence(&mut out, record);
+    adaptations(&mut out, record);
 
     out.push_str("## What happened\n\n");
     let diagram = sequence_diagram(record);
@@ -79,6 +80,38 @@ pub fn report(record: &RunRecord) -> String {
         let _ = writeln!(out, "## Files\n\n{}", links.join(" · "));
     }
     out
+}
+
+/// What the network was adapted for: the programs as handed in could not
+/// have met across the hosts without it (see `server.adapt_network`).
+fn adaptations(out: &mut String, record: &RunRecord) {
+    if record.adaptations.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## The network, adapted to the programs
+
+",
+    );
+    out.push_str(
+        "The programs were run as handed in; the network was changed for them          (NAT in the hosts' own namespaces), not their code:
+
+",
+    );
+    for a in &record.adaptations {
+        let _ = writeln!(out, "- {}", md_text(&a.to_string()));
+    }
+    out.push('\n');
+}
+
+/// `12 ms of CPU, 9.4 MiB of memory at most`: what a sandboxed program used.
+pub fn used(u: &crate::orchestrator::record::Usage) -> Option<String> {
+    let cpu = u.cpu_ms.map(|ms| format!("{ms:.0} ms of CPU"));
+    let memory = u
+        .peak_memory_bytes
+        .map(|b| format!("{:.1} MiB of memory at most", b as f64 / (1024.0 * 1024.0)));
+    let parts: Vec<String> = cpu.into_iter().chain(memory).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn ack_summary(record: &RunRecord) -> String {
@@ -191,6 +224,10 @@ fn processes(out: &mut String, record: &RunRecord) {
             String::new()
         } else {
             link(&p.log, &p.log)
+        };
+        let exit = match p.usage.as_ref().and_then(used) {
+            Some(u) => format!("{exit}; used {u}"),
+            None => exit,
         };
         let _ = writeln!(
             out,

@@ -15,7 +15,7 @@ use os_pipe::{PipeReader, PipeWriter};
 use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES, RUN_ID_VAR};
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
-use crate::orchestrator::scenario::ProcessRef;
+use crate::orchestrator::scenario::{ProcessRef, ValidClient};
 use crate::orchestrator::sys::{self, Netns, ProcId};
 
 /// What a program's threads report.
@@ -88,14 +88,19 @@ impl Runner<'_> {
     }
 
     /// A scenario `cmd` with its placeholders filled in; `server` or
-    /// `client` as the program means ours.
-    fn expand(&self, argv: &[String], name: Option<&str>, id: &str) -> Vec<String> {
+    /// `client` as the program means ours. `{letter}` is the client's
+    /// letter (X for the first to connect), for programs that take it on
+    /// their command line.
+    fn expand(&self, argv: &[String], client: Option<&ValidClient>, id: &str) -> Vec<String> {
+        let name = client.map_or("", |c| c.name.as_str());
+        let letter = client.map_or(String::new(), |c| c.letter.to_string());
         let mut out: Vec<String> = argv
             .iter()
             .map(|a| {
                 a.replace("{server_ip}", &self.server_ip)
                     .replace("{port}", &self.port.to_string())
-                    .replace("{name}", name.unwrap_or(""))
+                    .replace("{name}", name)
+                    .replace("{letter}", &letter)
                     .replace("{id}", id)
             })
             .collect();
@@ -111,8 +116,9 @@ impl Runner<'_> {
         self.opts.bin_dir.join(name).to_string_lossy().to_string()
     }
 
-    /// The command line of a program, and what the record says of it.
-    fn command_for(&self, p: ProcessRef) -> (Vec<String>, ProcessInfo) {
+    /// The command line of a program (or why its sandbox could not be
+    /// made), and what the record says of it.
+    fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, String>, ProcessInfo) {
         let s = self.scenario;
         let timeout = format!("{}", s.timeout.as_secs_f64().ceil());
         let port = self.port.to_string();
@@ -137,7 +143,7 @@ impl Runner<'_> {
             ProcessRef::Client(i) => {
                 let c = &s.clients[i];
                 let argv = match &c.cmd {
-                    Some(cmd) => self.expand(cmd, Some(&c.name), &c.id),
+                    Some(cmd) => self.expand(cmd, Some(c), &c.id),
                     None => vec![
                         self.bin("client"),
                         "--server".into(),
@@ -163,8 +169,8 @@ impl Runner<'_> {
             .first()
             .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
         let argv = match (self.opts.sandbox, theirs) {
-            (Some(copy), true) => copy.wrap(argv),
-            _ => argv,
+            (Some(copy), true) => copy.wrap_program(&id, argv).map_err(|e| format!("{e:#}")),
+            _ => Ok(argv),
         };
         let info = ProcessInfo {
             log: format!("{id}.log"),
@@ -176,6 +182,7 @@ impl Runner<'_> {
             command: shown,
             exit: None,
             dropped_lines: 0,
+            usage: None,
         };
         (argv, info)
     }
@@ -184,11 +191,13 @@ impl Runner<'_> {
     pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<usize, RunError> {
         let (argv, info) = self.command_for(p);
         let label = info.label();
+        let command = info.command.first().cloned().unwrap_or_default();
         let cannot_start = |why: String| RunError::CannotStart {
             program: label.clone(),
-            command: argv[0].clone(),
+            command: command.clone(),
             why,
         };
+        let argv = argv.map_err(&cannot_start)?;
         let netns = self.net.netns(&info.host).map_err(&cannot_start)?;
         let idx = self.procs.len();
         let started = Event::new(

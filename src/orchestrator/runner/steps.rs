@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{RunError, Runner, WaitEnd, STEP_TIMEOUT};
+use super::{Deadlocks, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
@@ -32,7 +32,13 @@ struct ConnectionWatch {
     /// When the sockets were last listed (or the watch began), and the
     /// counters read just before.
     listed: Instant,
-    counters: Option<TcpCounters>,
+    counters: Option<(u64, u64)>,
+}
+
+/// The counters that move when a connection is opened or established
+/// (not every segment: those move all the time).
+fn opens(c: Option<TcpCounters>) -> Option<(u64, u64)> {
+    c.map(|c| (c.passive_opens, c.curr_estab))
 }
 
 impl From<Option<TcpCounters>> for ConnectionWatch {
@@ -41,14 +47,14 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
     fn from(counters: Option<TcpCounters>) -> ConnectionWatch {
         ConnectionWatch {
             listed: Instant::now(),
-            counters,
+            counters: opens(counters),
         }
     }
 }
 
 impl ConnectionWatch {
     fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
-        let counters = r.net.tcp_counters(&r.scenario.server.host);
+        let counters = opens(r.net.tcp_counters(&r.scenario.server.host));
         let due =
             counters.is_none() || counters != self.counters || self.listed.elapsed() >= super::POLL;
         if due {
@@ -96,20 +102,47 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Starts the server and waits until its port listens.
+    /// Starts the server and waits until its port listens — on an adapted
+    /// network (`server.adapt_network`), until it listens anywhere; the
+    /// run's port is then the one it chose, and the clients' connections
+    /// are routed to it.
     fn start_server(&mut self) -> Result<usize, RunError> {
+        let adapt = self.scenario.server.adapt_network;
+        if adapt {
+            self.prepare_server_host();
+        }
         let server = self.spawn(ProcessRef::Server)?;
         let port = self.port;
-        let what = format!("the server to listen on port {port}");
+        let what = if adapt {
+            "the server to listen".to_string()
+        } else {
+            format!("the server to listen on port {port}")
+        };
+        let mut found = None;
         self.wait(&what, STEP_TIMEOUT, &mut |r| {
-            if r.net.listening(&r.scenario.server.host, port) > 0 {
+            if adapt {
+                found = r.server_listener(server);
+                if found.is_some() {
+                    return Ok(true);
+                }
+            } else if r.net.listening(&r.scenario.server.host, port) > 0 {
                 return Ok(true);
             }
             r.gone(server)?;
             Ok(false)
         })?;
-        let addr = format!("{}:{port}", self.server_ip);
-        self.step(EventKind::Listening { addr });
+        match found {
+            Some(listener) => {
+                self.port = listener.local.port();
+                let addr = listener.local.to_string();
+                self.step(EventKind::Listening { addr });
+                self.route_to_server(listener.local);
+            }
+            None => {
+                let addr = format!("{}:{port}", self.server_ip);
+                self.step(EventKind::Listening { addr });
+            }
+        }
         Ok(server)
     }
 
@@ -296,8 +329,10 @@ impl Runner<'_> {
             return Ok(());
         }
         let what = format!("{} ms to pass", millis(d.as_secs_f64() * 1e3));
-        match self.wait_raw(d, Some(&|_| what.clone()), &mut |_| Ok(false)) {
-            Err(WaitEnd::TimedOut) | Ok(()) => Ok(()),
+        match self.wait_raw(d, Some(&|_| what.clone()), Deadlocks::Ignore, &mut |_| {
+            Ok(false)
+        }) {
+            Err(WaitEnd::TimedOut) | Ok(()) | Err(WaitEnd::Deadlock(_)) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: format!("{} ms to pass", millis(d.as_secs_f64() * 1e3)),
