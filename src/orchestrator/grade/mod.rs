@@ -14,6 +14,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod agreement;
 pub mod book;
 pub mod config;
 pub mod discover;
