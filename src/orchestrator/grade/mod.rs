@@ -14,8 +14,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod agreement;
 pub mod book;
 pub mod config;
+pub mod discover;
 pub mod merge;
 pub mod plan;
 pub mod rubric;
