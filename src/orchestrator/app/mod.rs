@@ -423,10 +423,14 @@ fn validate(paths: &[PathBuf], engine: EngineChoice) -> Result<i32> {
             s.file.display(),
             s.name,
             s.steps.len(),
-            s.expect_ack
-                .as_deref()
-                .or(s.derived_ack.as_deref())
-                .unwrap_or("the server's own order")
+            match (&s.expect_ack, s.links.engine, &s.derived_ack) {
+                (Some(ack), ..) => ack.as_str(),
+                // The run tells: the order the messages were due at the
+                // server, with the links' delays (see docs/links.md).
+                (None, Some(_), _) => "the order of arrival with the links' delays",
+                (None, None, Some(ack)) => ack.as_str(),
+                (None, None, None) => "the server's own order",
+            }
         );
     }
     Ok(EXIT_OK)
