@@ -130,7 +130,7 @@ const TEMPLATE: &str = r#"#!/usr/bin/env python3
 # By hand:   sudo mn --custom topo.py --topo pa3 --switch lxbr --controller none
 #            mininet> h1 server &
 #            mininet> h2 client --server 10.0.0.1
-# As driver: python3 topo.py [--switch NAME] [--cli]
+# As driver: python3 topo.py [--switch NAME] [--cli [--hold DIR]]
 #            (`orchestrate` runs: unshare --net -- python3 topo.py --switch NAME --private-netns)
 """PA3 topology: hosts on one switch, data in SPEC below."""
 
@@ -309,6 +309,23 @@ def serve(net):
             emit("link", host=command.get("host"), error=change_link(net, command))
 
 
+def hold(directory, net):
+    """`orchestrate up --cli` with links of its own (nfqueue): the hosts go
+    to DIR/ready.json, and the CLI waits until orchestrate has applied the
+    links (DIR/go), at most a minute."""
+    hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
+             for h in net.hosts]
+    tmp = os.path.join(directory, "ready.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"event": "ready", "hosts": hosts}, f)
+    os.rename(tmp, os.path.join(directory, "ready.json"))
+    deadline = time.monotonic() + 60
+    while not os.path.exists(os.path.join(directory, "go")):
+        if time.monotonic() > deadline:
+            raise Stop()
+        time.sleep(0.01)
+
+
 def drive(argv):
     global QUIET
     spec = dict(SPEC)
@@ -347,6 +364,8 @@ def drive(argv):
              switch_intfs=[i.name for i in sw.intfList() if i.name != "lo"])
         if cli:
             from mininet.cli import CLI
+            if "--hold" in argv:
+                hold(argv[argv.index("--hold") + 1], net)
             CLI(net)
         else:
             serve(net)

@@ -7,16 +7,18 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use super::{
     bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
+use crate::orchestrator::link::applied::{Applied, HostPort};
 use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys::Netns;
 use crate::orchestrator::topology;
 
 pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
@@ -33,14 +35,6 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
     std::fs::write(&topo_path, topology::python(&s))?;
     let mut state = StateFile::create(&format!("up-{}", s.slug))?;
     let switch = format!("s{}", std::process::id());
-    if cli && s.links.engine == Some(LinkEngine::Nfqueue) {
-        eprintln!(
-            "error: {}: its links need orchestrate's delayers (nfqueue), which Mininet's own CLI runs without: use `orchestrate up` without --cli and the mnexec commands it prints",
-            s.file.display()
-        );
-        state.release();
-        return Ok(EXIT_INVALID);
-    }
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)
     } else {
@@ -104,6 +98,52 @@ fn up_wait(
     Ok(EXIT_OK)
 }
 
+/// Under `up --cli`, nfqueue's delayers: once the driver has written its
+/// hosts, a delayer per impaired host, then the CLI is let go.
+fn links_for_cli(s: &ValidScenario, hold: &Path, driver: &duct::Handle) -> Result<Applied> {
+    #[derive(serde::Deserialize)]
+    struct Ready {
+        hosts: Vec<ReadyHost>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ReadyHost {
+        name: String,
+        pid: u32,
+        intf: String,
+    }
+    let ready = hold.join("ready.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready.exists() {
+        if driver.try_wait()?.is_some() || std::time::Instant::now() > deadline {
+            return Err(anyhow!(
+                "the Mininet driver ended before the network was up"
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let ready: Ready = serde_json::from_str(&std::fs::read_to_string(&ready)?)?;
+    let netns = ready
+        .hosts
+        .iter()
+        .map(|h| Netns::of(h.pid))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let ports: Vec<HostPort> = ready
+        .hosts
+        .iter()
+        .zip(&netns)
+        .map(|(h, netns)| HostPort {
+            name: &h.name,
+            netns,
+            intf: &h.intf,
+        })
+        .collect();
+    let applied = Applied::start(&s.links, &ports)?.context("links to apply")?;
+    applied.begin_run(std::time::Instant::now());
+    print_links(s);
+    std::fs::write(hold.join("go"), "")?;
+    Ok(applied)
+}
+
 /// The links as applied, and by what.
 fn print_links(s: &ValidScenario) {
     let Some(engine) = s.links.engine else {
@@ -157,20 +197,30 @@ fn up_cli(
     state.save()?;
     // The CLI reads the terminal, so the driver stays in our process group;
     // Ctrl-C reaches Mininet's CLI, which handles it, and our handler only
-    // sets a flag.
-    let status = duct::cmd(
-        mininet::python(),
-        [
-            topo_path.as_os_str(),
-            "--switch".as_ref(),
-            switch.as_ref(),
-            "--cli".as_ref(),
-        ],
-    )
-    .env("PATH", std::env::join_paths(paths)?)
-    .unchecked()
-    .run()?
-    .status;
+    // sets a flag. Links of our own (nfqueue) are applied while the driver
+    // holds its CLI back (`--hold DIR`), and last as long as it.
+    let hold = tempfile::Builder::new().prefix("pa3-up-hold-").tempdir()?;
+    let delayed = s.links.engine == Some(LinkEngine::Nfqueue);
+    let mut args = vec![
+        topo_path.as_os_str(),
+        "--switch".as_ref(),
+        switch.as_ref(),
+        "--cli".as_ref(),
+    ];
+    if delayed {
+        args.extend(["--hold".as_ref(), hold.path().as_os_str()]);
+    }
+    let driver = duct::cmd(mininet::python(), args)
+        .env("PATH", std::env::join_paths(paths)?)
+        .unchecked()
+        .start()?;
+    let _links = if delayed {
+        Some(links_for_cli(s, hold.path(), &driver)?)
+    } else {
+        print_links(s);
+        None
+    };
+    let status = driver.wait()?.status;
     let leftovers = state::delete_links(&state::links_of_switch(switch));
     if !leftovers.is_empty() {
         eprintln!("removed leftover interfaces: {}", leftovers.join(", "));
