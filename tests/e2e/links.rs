@@ -357,3 +357,75 @@ fn the_local_backend_refuses_delayed_links() {
     assert!(stderr.contains("needs the Mininet backend"), "{stderr}");
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
 }
+
+// ---------------------------------------------------------------------------
+// By hand: `orchestrate up`
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn up_applies_and_shows_the_links_until_ctrl_c() {
+    require_mininet();
+    let mut child = orchestrate()
+        .args(["up"])
+        .arg(experiment("links/delayed-x.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let ns = h2_namespace_with_rules(pid);
+    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let engine = if kernel_has_netem() {
+        "netem"
+    } else {
+        "nfqueue"
+    };
+    assert!(stdout.contains(&format!("Links ({engine}")), "{stdout}");
+    assert!(stdout.contains("  h2     delay 80 ms\n"), "{stdout}");
+    assert_nothing_of_run_left(pid);
+    assert_namespace_gone(&ns);
+}
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn up_cli_holds_its_cli_until_the_links_are_applied() {
+    require_mininet();
+    // A connect to a closed port of h1 is refused after one round trip.
+    let probe = |host: &str| {
+        format!("{host} python3 -c \"import socket,time;t=time.time();s=socket.socket();s.connect_ex(('10.0.0.1',9));print('{host} rtt',round((time.time()-t)*1000))\"\n")
+    };
+    let mut child = orchestrate()
+        .args(["up", "--cli"])
+        .arg(experiment("links/delayed-x.yaml"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{}{}exit\n", probe("h2"), probe("h3")).as_bytes())
+        .unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    // Mininet's CLI prints what a host's command printed on its stderr.
+    let stdout = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let rtt = |host: &str| -> f64 {
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split(&format!("{host} rtt ")).nth(1))
+            .unwrap_or_else(|| panic!("no probe from {host}: {stdout}"));
+        line.trim().parse().unwrap()
+    };
+    assert!((160.0..200.0).contains(&rtt("h2")), "{stdout}");
+    assert!(rtt("h3") < 20.0, "{stdout}");
+}
