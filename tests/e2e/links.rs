@@ -365,7 +365,7 @@ fn the_local_backend_refuses_delayed_links() {
 #[ignore = "needs root and Mininet"]
 fn up_applies_and_shows_the_links_until_ctrl_c() {
     require_mininet();
-    let mut child = orchestrate()
+    let child = orchestrate()
         .args(["up"])
         .arg(experiment("links/delayed-x.yaml"))
         .stdout(Stdio::piped())
