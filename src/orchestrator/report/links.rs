@@ -80,33 +80,35 @@ pub fn conditions_at(link: &LinkRecord, t_ms: f64) -> Option<Conditions> {
         .map(|m| m.conditions)
 }
 
-/// The short lines of a host's lane in the timeline: the link at the
-/// start, and what its packets experienced over the run.
+/// The short lines of a host's lane in the timeline (they are cut at 24
+/// characters there): the link as it started (and how a step changed its
+/// delay), and what its packets experienced in its last stretch.
 pub fn lane_lines(record: &RunRecord, host: &str) -> Vec<String> {
     let Some(link) = link_at(record, host) else {
         return Vec::new();
     };
-    let Some(first) = link.stretches.first() else {
+    let (Some(first), Some(last)) = (link.stretches.first(), link.stretches.last()) else {
         return Vec::new();
     };
     let c = first.conditions;
-    let mut config = format!("link +{} ms", fmt_num(c.delay_ms));
+    let mut config = if link.stretches.len() > 1 {
+        format!(
+            "link +{} → +{} ms",
+            fmt_num(c.delay_ms),
+            fmt_num(last.conditions.delay_ms)
+        )
+    } else {
+        format!("link +{} ms", fmt_num(c.delay_ms))
+    };
     if c.jitter_ms > 0.0 {
         config.push_str(&format!(" ±{}", fmt_num(c.jitter_ms)));
     }
     if c.loss_pct > 0.0 {
         config.push_str(&format!(", {}% loss", fmt_num(c.loss_pct)));
     }
-    if link.stretches.len() > 1 {
-        config.push_str(" (then changed)");
-    }
     let mut out = vec![config];
-    if let Some(h) = first.hold_ms {
-        out.push(format!(
-            "held p50 {} p99 {} ms",
-            fmt_num(h.p50),
-            fmt_num(h.p99)
-        ));
+    if let Some(h) = last.hold_ms {
+        out.push(format!("held p50 {:.1} p99 {:.1}", h.p50, h.p99));
     }
     out
 }
