@@ -1069,3 +1069,116 @@ fn only_a_failed_verdict_of_a_timing_row_is_a_failure_on_timing() {
     right.passed = true;
     assert!(!crate::orchestrator::check::failed_on_timing(&right));
 }
+
+// ---------------------------------------------------------------------------
+// The expected ack under link conditions (check::facts::linked_expected)
+
+const XAY: &str = "X: Alice received before Y: Bob";
+
+/// Judges case 2 (b types at 30 ms, a 200 ms later) with `extra` YAML
+/// (links, an expectation) and `more` events; returns the expected ack and
+/// its basis.
+fn expected_with(extra: &str, more: Vec<Event>) -> (Option<String>, String) {
+    let mut events = recorded(XAY, XAY, 200.0);
+    events.extend(more);
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let s = scenario(extra);
+    let facts = super::facts::Facts::of(&s, &events);
+    (facts.expected.ack, facts.expected.basis)
+}
+
+fn link_changed(t: f64, host: &str, delay_ms: f64) -> Event {
+    Event::new(
+        t,
+        crate::orchestrator::event::ORCHESTRATOR,
+        EventKind::LinkChanged {
+            host: host.into(),
+            conditions: crate::orchestrator::link::Conditions {
+                delay_ms,
+                ..Default::default()
+            },
+        },
+    )
+}
+
+#[test]
+fn a_slow_link_reverses_the_expected_order() {
+    // b (Y) sent 200 ms before a (X), but its link adds 250 ms: due 50 ms later.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY));
+    assert!(
+        basis.contains("due at the server 50 ms apart (≥ 20 ms with the margin and jitter): arrival follows the reverse of the send order"),
+        "{basis}"
+    );
+    // A link that adds less keeps the send order.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 150 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.contains("50 ms apart") && basis.contains("follows the send order"),
+        "{basis}"
+    );
+    // The server's link delays both alike: the send order stands.
+    let (ack, _) = expected_with(
+        "links: { h1: { delay_ms: 400 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+}
+
+#[test]
+fn messages_due_closer_than_margin_and_jitter_take_the_servers_order() {
+    // Due 40 ms apart, but the margin (20) and the jitters (30 + 10) make 60.
+    let (ack, basis) = expected_with(
+        "links:\n  h2: { delay_ms: 10, jitter_ms: 10 }\n  h3: { delay_ms: 250, jitter_ms: 30 }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    // The server's own `Acknowledgment:` line in the recording names Y first.
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.contains("due at the server 40 ms apart (< 60 ms with the margin and jitter)"),
+        "{basis}"
+    );
+    // With less jitter they are told apart: X is due first.
+    let (ack, _) = expected_with(
+        "links:\n  h2: { delay_ms: 10, jitter_ms: 5 }\n  h3: { delay_ms: 250, jitter_ms: 5 }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY));
+}
+
+#[test]
+fn a_lossy_link_leaves_the_order_to_the_server() {
+    let (ack, basis) = expected_with("links: { h2: { loss_pct: 1 } }\n", vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(basis.starts_with("a lossy link may retransmit either message: the ack must match the server's own observed order"), "{basis}");
+}
+
+#[test]
+fn a_link_step_counts_from_when_it_was_carried_out() {
+    let links = "links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n";
+    // Cleared before b sent (at 30 ms): the send order stands.
+    let (ack, _) = expected_with(links, vec![link_changed(10.0, "h3", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    // Cleared after both sent: b's message was still 250 ms slower.
+    let (ack, _) = expected_with(links, vec![link_changed(500.0, "h3", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+    // Another host's step changes nothing for b.
+    let (ack, _) = expected_with(links, vec![link_changed(10.0, "h2", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+}
+
+#[test]
+fn the_users_ack_stands_over_the_links() {
+    let (ack, basis) = expected_with(
+        &format!("links: {{ h3: {{ delay_ms: 250 }} }}\nexpect: {{ ack: \"{YBX}\" }}\n"),
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert_eq!(basis, "as the scenario's expect.ack says");
+}
