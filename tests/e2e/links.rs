@@ -429,3 +429,56 @@ fn up_cli_holds_its_cli_until_the_links_are_applied() {
     assert!((160.0..200.0).contains(&rtt("h2")), "{stdout}");
     assert!(rtt("h3") < 20.0, "{stdout}");
 }
+
+// ---------------------------------------------------------------------------
+// The netem engine, through the library
+
+/// A network built with netem links (as `--link-engine netem` would have
+/// it): where the kernel lacks netem, Mininet's TCLink cannot shape h2's
+/// link and the driver refuses to go on rather than run it unshaped;
+/// where it has netem, a `link:` change goes through the driver.
+#[test]
+#[ignore = "needs root and Mininet"]
+fn a_netem_link_is_shaped_or_the_network_is_refused() {
+    use pa3_mininet::orchestrator::link::{Conditions, EngineChoice};
+    use pa3_mininet::orchestrator::net::{mininet::Mininet, Network};
+    use pa3_mininet::orchestrator::scenario::{parse, Capabilities};
+    use pa3_mininet::orchestrator::state::StateFile;
+    use pa3_mininet::orchestrator::topology;
+    require_mininet();
+    let text = std::fs::read(experiment("links/delayed-x.yaml")).unwrap();
+    // Netem claimed, whatever the kernel says.
+    let caps = Capabilities::assume(true, true).with_engine(EngineChoice::Netem);
+    let s = parse(std::path::Path::new("delayed-x.yaml"), &text, caps).unwrap();
+    let dir = tempdir();
+    let topo = dir.path().join("topo.py");
+    std::fs::write(&topo, topology::python(&s)).unwrap();
+    let mut state = StateFile::create("links-netem-test").unwrap();
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let switch = format!("s{}n", std::process::id());
+    let built = Mininet::start(&topo, &switch, &mut state, &interrupted)
+        .and_then(|mut net| net.apply_links(&s.links).map(|()| net));
+    match (kernel_has_netem(), built) {
+        (false, Err(e)) => {
+            let e = format!("{e:#}");
+            assert!(
+                e.contains("the link of h2 was not shaped: netem is not on h2-eth0"),
+                "{e}"
+            );
+        }
+        (false, Ok(_)) => panic!("a netem link was accepted on a kernel without netem"),
+        (true, Ok(mut net)) => {
+            net.begin_links(Instant::now()).unwrap();
+            let slower = Conditions {
+                delay_ms: 120.0,
+                ..Conditions::default()
+            };
+            net.set_link("h2", slower, 1.0).unwrap();
+            let record = net.links_record().unwrap();
+            assert_eq!(record.links[0].stretches.len(), 2);
+            net.teardown().unwrap();
+        }
+        (true, Err(e)) => panic!("netem links could not be built: {e:#}"),
+    }
+    state.release();
+}
