@@ -67,7 +67,9 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
         "orchestrate bench ({}, backend {}): {}",
         plan.mode(),
         plan.backend(),
-        if plan.quick {
+        if args.links_only {
+            "the link engines only, about half a minute"
+        } else if plan.quick {
             "about 30 s"
         } else {
             "a few minutes"

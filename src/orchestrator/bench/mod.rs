@@ -214,6 +214,7 @@ pub fn run_links_only(
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
     let mut report = empty_report(plan, started);
+    report.mode = "links-only".into();
     let mut machine = machine();
     report.links = Some(links::measure(interrupted, say)?);
     machine.cpu_pressure_end = sys::cpu_pressure();

@@ -28,7 +28,7 @@ pub struct BenchReport {
     pub schema_version: u32,
     /// Always `bench`.
     pub kind: String,
-    /// `full` or `quick`.
+    /// `full`, `quick` or `links-only`.
     pub mode: String,
     /// `mininet`: every section; `local`: those that need no Mininet.
     pub backend: String,
