@@ -350,6 +350,7 @@ mod tests {
             items,
             missing: Vec::new(),
             source: SourceEvidence::default(),
+            discovered: Default::default(),
             runs: Vec::new(),
         }
     }
