@@ -312,7 +312,7 @@ fn item8(r: &RunsOf) -> Decision {
 /// connect order, not arrival, and fails the item. `None` when the run
 /// passed it or tells nothing (it was not run, or heard no ack).
 fn delayed_order(r: &RunsOf) -> Option<Decision> {
-    let run = *r.case(Pairing::Server, "delayed-x").first()?;
+    let run = *r.case(Pairing::Server, super::plan::LATENCY_CASE).first()?;
     let arrival_first = !run.facts.first_named_first_sent()?;
     if arrival_first && run.facts.letters_match_connect_order()? {
         return None;

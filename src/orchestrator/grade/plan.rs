@@ -179,6 +179,9 @@ pub fn folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(found)
 }
 
+/// The case under real latency (X's link 80 ms slower): item 8's alone.
+pub const LATENCY_CASE: &str = "delayed-x";
+
 /// A scenario of the rubric set.
 struct Case {
     name: &'static str,
