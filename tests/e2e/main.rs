@@ -11,6 +11,7 @@ mod bad_scenarios;
 mod batch;
 mod bench;
 mod class;
+mod classview;
 mod cli;
 mod deploy;
 mod grade;

@@ -46,6 +46,7 @@ mod grade;
 mod merge;
 mod progress;
 mod run;
+mod similarity;
 mod up;
 
 /// Every check passed.
@@ -108,6 +109,9 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Combine the results of shards (`--shard K/N`) into one batch.
     Merge(merge::MergeArgs),
+    /// Compare a class's submissions pair by pair (no grading, no root).
+    #[command(after_help = SIMILARITY_HELP)]
+    Similarity(similarity::SimilarityArgs),
     /// Measure: Mininet's floor, a fresh and a reused network, loopback,
     /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
     /// and writes JSON.
@@ -206,6 +210,20 @@ Exit codes: 0 graded (whatever the grades); 1 internal or environment error
 (no root: the sandbox needs it; a run that could not be carried out); 2 usage, or no student folder, or a bad
 grading.yaml; 130 interrupted.";
 
+const SIMILARITY_HELP: &str = "Examples:
+  orchestrate similarity class/
+  orchestrate similarity class/ --reference public-solutions/
+
+Every pair of submissions is compared on normalised code (comments,
+whitespace and names ignored; Python and C/C++) with the winnowing
+fingerprints of MOSS. Writes results/<time>-similarity/: similarity/index.html
+(the pairs, best first; a page per pair with the matching regions side by
+side), similarity.json, similarity.csv. A flag is evidence for a person,
+never a grade. See docs/grading-class.md.
+
+Exit codes: 0 compared (whatever was flagged); 1 internal error; 2 usage, or
+no class folder, or no --reference folder.";
+
 const VALIDATE_HELP: &str = "Examples:
   orchestrate validate experiments/
   orchestrate validate my-scenario.yaml
@@ -279,6 +297,7 @@ fn main_inner() -> i32 {
         Some(Command::Up { path, cli }) => up::up(&path, cli),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Similarity(args)) => similarity::similarity(&args),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
@@ -305,7 +324,16 @@ fn install_signal_handler() {
 }
 
 /// The commands, for "did you mean".
-const COMMANDS: [&str; 7] = ["run", "validate", "topo", "up", "merge", "clean", "grade"];
+const COMMANDS: [&str; 8] = [
+    "run",
+    "validate",
+    "topo",
+    "up",
+    "merge",
+    "clean",
+    "grade",
+    "similarity",
+];
 
 /// A first argument that is no file but looks like a mistyped command
 /// (`orchestrate valdate experiments/`): what to say about it.

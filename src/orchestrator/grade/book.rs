@@ -38,7 +38,7 @@ pub fn csv(students: &[StudentGrade]) -> String {
 
 /// A CSV field: quoted when it must be (RFC 4180), and never read as a
 /// formula by a spreadsheet (a leading `=`, `+`, `-`, `@` gets a `'`).
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
@@ -52,7 +52,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// `12`, `7.5`: points without a useless `.0`.
-fn number(n: f64) -> String {
+pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {

@@ -19,6 +19,7 @@ pub mod config;
 pub mod merge;
 pub mod plan;
 pub mod rubric;
+pub mod similarity;
 
 /// Which programs of a run are the student's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
