@@ -45,6 +45,7 @@ mod bench;
 mod grade;
 mod merge;
 mod progress;
+mod regrade;
 mod run;
 mod similarity;
 mod up;
@@ -206,9 +207,17 @@ results/<time>-grade/: gradebook.csv, gradebook.md, <student>/report.md,
 network namespace of its own; where none can be made (an unprivileged
 container), the machine's loopback, one run at a time (a note says so).
 
+It also writes class.html (the class at a glance: score distribution, each
+item's counts and reasons, students sortable by score or item, similar
+submissions), canvas.csv and points.csv. Changing a grade in place, the old
+one kept in its history/:
+  sudo orchestrate grade class/ --only alice --into results/<time>-grade
+  orchestrate grade class/ --rescore --into results/<time>-grade   (grading.yaml's points)
+See docs/grading-class.md.
+
 Exit codes: 0 graded (whatever the grades); 1 internal or environment error
 (no root: the sandbox needs it; a run that could not be carried out); 2 usage, or no student folder, or a bad
-grading.yaml; 130 interrupted.";
+grading.yaml, or a change --into a grade refused; 130 interrupted.";
 
 const SIMILARITY_HELP: &str = "Examples:
   orchestrate similarity class/

@@ -73,6 +73,7 @@ fn mark(cell: Cell) -> &'static str {
 pub fn markdown(students: &[StudentGrade], facts: &str) -> String {
     let mut out = String::from("# Gradebook\n\n");
     let _ = writeln!(out, "{facts}\n");
+    out.push_str("The class at a glance — scores, each item's counts and reasons, similar submissions: [class.html](class.html)\n\n");
     out.push_str("| Student | Score |");
     for i in 1..=12 {
         let _ = write!(out, " {i} |");

@@ -10,14 +10,24 @@
 //! - [`rubric`]: the twelve items and how the checks decide them;
 //! - [`book`]: the gradebook (CSV, Markdown), each student's report and
 //!   Gradescope `results.json`;
-//! - [`merge`]: the shards of a class (`--shard K/N`) as one grade.
+//! - [`merge`]: the shards of a class (`--shard K/N`) as one grade;
+//! - [`page`]: `class.html`, the instructor's view of the class;
+//!   [`export`]: the Canvas and per-item CSVs;
+//! - [`similarity`]: which submissions are alike (winnowing, as MOSS);
+//! - [`regrade`]: a few students graded again, or a rubric's points
+//!   re-applied, in place, the old grade kept in its history.
 
 use serde::{Deserialize, Serialize};
 
 pub mod book;
 pub mod config;
+pub mod export;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod merge;
+pub mod page;
 pub mod plan;
+pub mod regrade;
 pub mod rubric;
 pub mod similarity;
 
@@ -78,6 +88,10 @@ pub struct GradedRun {
     pub failed: Vec<String>,
     /// Notes of the run (slips read past, processes left behind).
     pub notes: Vec<String>,
+    /// How long the run took, its earlier attempts included (0 in a grade
+    /// written before this was recorded).
+    #[serde(default)]
+    pub duration_ms: f64,
 }
 
 /// `summary.json` of a grade: what merging shards needs to make one
