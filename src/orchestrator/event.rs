@@ -74,6 +74,73 @@ pub enum EventKind {
     CaptureStarted { port: u16, intf: String },
     /// tcpdump could not capture, and why.
     CaptureFailed { why: String },
+    /// The network was changed on `host` for the programs
+    /// (`server.adapt_network`): each change in words.
+    Routed { host: String, changes: Vec<String> },
+    /// What the programs needed that the network was adapted for, or could
+    /// not be (see [`Adaptation`]).
+    Adapted { adaptation: Adaptation },
+}
+
+/// Something a program needed of the network that Mininet's hosts do not
+/// give as they are, found by running it (`server.adapt_network`): where
+/// it listens, where it dials.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "adaptation", rename_all = "snake_case")]
+pub enum Adaptation {
+    /// The server listens only on a loopback address (`127.0.0.1`) or an
+    /// address its host does not have (`192.168.1.20`): connections to its
+    /// host's port were routed to it.
+    ServerListens {
+        /// As its socket shows it: `127.0.0.1:5000`.
+        listen: String,
+        /// `h1 (10.0.0.1:5000)`.
+        reached_as: String,
+    },
+    /// A client dialed somewhere other than the server's host and port:
+    /// its connection was routed to the server.
+    ClientDials {
+        client: String,
+        /// As its socket shows it: `localhost:12000`.
+        dialed: String,
+        /// `h1 (10.0.0.1:5000)`.
+        routed_to: String,
+    },
+    /// The network could not be adapted, and why (the machine's own
+    /// loopback; a listener on an IPv6 address; nftables missing).
+    NotAdapted { why: String },
+}
+
+impl Adaptation {
+    /// One word per kind, for counting (`server-listens`, `client-dials`,
+    /// `not-adapted`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Adaptation::ServerListens { .. } => "server-listens",
+            Adaptation::ClientDials { .. } => "client-dials",
+            Adaptation::NotAdapted { .. } => "not-adapted",
+        }
+    }
+}
+
+impl fmt::Display for Adaptation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Adaptation::ServerListens { listen, reached_as } => write!(
+                f,
+                "the server listens on {listen} only; connections to {reached_as} were routed to it"
+            ),
+            Adaptation::ClientDials {
+                client,
+                dialed,
+                routed_to,
+            } => write!(
+                f,
+                "client {client} dials {dialed}; it was routed to {routed_to}"
+            ),
+            Adaptation::NotAdapted { why } => write!(f, "the network was not adapted: {why}"),
+        }
+    }
 }
 
 /// How a process ended.
@@ -164,7 +231,9 @@ impl EventKind {
             | EventKind::WaitingFor { .. }
             | EventKind::Stopping { .. }
             | EventKind::CaptureStarted { .. }
-            | EventKind::CaptureFailed { .. } => "step",
+            | EventKind::CaptureFailed { .. }
+            | EventKind::Routed { .. }
+            | EventKind::Adapted { .. } => "step",
         }
     }
 }
@@ -200,6 +269,10 @@ impl fmt::Display for EventKind {
                 write!(f, "capturing tcp port {port} on {intf}")
             }
             EventKind::CaptureFailed { why } => write!(f, "capture: {why}"),
+            EventKind::Routed { host, changes } => {
+                write!(f, "adapted {host}: {}", changes.join("; "))
+            }
+            EventKind::Adapted { adaptation } => write!(f, "{adaptation}"),
         }
     }
 }

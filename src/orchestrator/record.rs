@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::orchestrator::event::Adaptation;
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
@@ -144,6 +145,11 @@ pub struct RunRecord {
     /// Which repeat of its scenario this run was, when repeated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeat>,
+    /// What the network was adapted for (`server.adapt_network`): where
+    /// the server listened and the clients dialed, when the hosts did not
+    /// give it as they are; or why it could not be adapted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adaptations: Vec<Adaptation>,
 }
 
 /// How a run got its network: the record says so.

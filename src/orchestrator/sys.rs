@@ -186,6 +186,54 @@ fn each_thread_call(pid: u32, mut each: impl FnMut(&str) -> bool) {
     }
 }
 
+/// The inodes of the sockets process `pid` and the processes it started
+/// hold open (`socket:[INODE]` in `/proc/PID/fd`): what names a program's
+/// own sockets among those of its network namespace.
+pub fn socket_inodes(pid: u32) -> Vec<u64> {
+    let mut inodes = Vec::new();
+    let mut pending = vec![pid];
+    let mut seen = 0;
+    while let Some(pid) = pending.pop() {
+        seen += 1;
+        if let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) {
+            for fd in fds.flatten() {
+                let Ok(target) = std::fs::read_link(fd.path()) else {
+                    continue;
+                };
+                let target = target.to_string_lossy();
+                if let Some(n) = target
+                    .strip_prefix("socket:[")
+                    .and_then(|t| t.strip_suffix(']'))
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    inodes.push(n);
+                }
+            }
+        }
+        if seen < 64 {
+            pending.extend(children(pid));
+        }
+    }
+    inodes
+}
+
+/// The children of every thread of process `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .flat_map(|t| {
+            std::fs::read_to_string(t.path().join("children"))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Whether any process (a zombie included) has process group `pgid`:
 /// `killpg(pgid, 0)` fails with ESRCH when none has.
 fn group_exists(pgid: u32) -> bool {

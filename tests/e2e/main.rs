@@ -7,6 +7,7 @@
 //! `sudo cargo test -- --include-ignored` runs them (and fails them, with
 //! the reason, where the machine cannot).
 
+mod adapt;
 mod bad_scenarios;
 mod batch;
 mod bench;

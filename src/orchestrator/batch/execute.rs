@@ -308,7 +308,16 @@ fn judged_record(
             .map(|e| format!("teardown failed: {e}"))
     };
     let passed = error.is_none() && judgement.verdicts.iter().all(|v| v.passed);
+    let adaptations = outcome
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Adapted { adaptation } => Some(adaptation.clone()),
+            _ => None,
+        })
+        .collect();
     RunRecord {
+        adaptations,
         processes: outcome.processes,
         events: outcome.events,
         verdicts: judgement.verdicts,
@@ -410,6 +419,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
             index: item.repeat,
             of: item.repeats,
         }),
+        adaptations: Vec::new(),
     }
 }
 

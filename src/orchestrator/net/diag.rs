@@ -23,6 +23,7 @@
 
 use std::fs::File;
 use std::io;
+use std::net::SocketAddr;
 use std::os::unix::fs::FileExt;
 
 use netlink_packet_core::{
@@ -33,7 +34,7 @@ use netlink_packet_sock_diag::{
     inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
     SockDiagMessage,
 };
-use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket, SocketAddr};
+use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket};
 
 use crate::orchestrator::sys::Netns;
 
@@ -51,6 +52,17 @@ pub struct PortSockets {
     /// Every other state (TIME_WAIT, FIN_WAIT, …): what a finished run
     /// leaves behind for a while.
     pub lingering: usize,
+}
+
+/// One TCP socket as the kernel lists it: its two ends (as the socket has
+/// them: a connection rewritten by NAT still shows the address its program
+/// dialed) and the inode by which a process's file descriptors name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpSocket {
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub listening: bool,
+    pub inode: u64,
 }
 
 /// The TCP sockets of one network namespace.
@@ -143,6 +155,44 @@ impl SocketTable {
         crate::orchestrator::sys::proc_sockets(self.ns_pid, port).listening
     }
 
+    /// Every listening socket of the namespace, on any port (the listening
+    /// table alone: cheap). Empty when sock_diag is not available.
+    pub fn listeners(&self) -> Vec<TcpSocket> {
+        self.sockets(StateFlags::LISTEN)
+    }
+
+    /// Every socket of the namespace that is connecting or connected
+    /// (SYN_SENT, ESTABLISHED): what its programs dialed, and were dialed by.
+    pub fn connections(&self) -> Vec<TcpSocket> {
+        self.sockets(StateFlags::SYN_SENT | StateFlags::ESTABLISHED)
+    }
+
+    fn sockets(&self, states: StateFlags) -> Vec<TcpSocket> {
+        let Some(socket) = &self.netlink else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for family in FAMILIES {
+            let id = if family == AF_INET {
+                SocketId::new_v4()
+            } else {
+                SocketId::new_v6()
+            };
+            if send(socket, family, id, None, states).is_err() {
+                continue;
+            }
+            let _ = read_replies(socket, |state, id, inode| {
+                found.push(TcpSocket {
+                    local: SocketAddr::new(id.source_address, id.source_port),
+                    remote: SocketAddr::new(id.destination_address, id.destination_port),
+                    listening: state == TCP_LISTEN,
+                    inode: u64::from(inode),
+                })
+            });
+        }
+        found
+    }
+
     /// Destroys every socket whose local port is `port` (what a finished
     /// run left: TIME_WAIT, FIN_WAIT…); returns how many it destroyed.
     pub fn clear_port(&self, port: u16) -> io::Result<usize> {
@@ -198,7 +248,7 @@ fn count(sockets: &[(u8, u8, SocketId)]) -> PortSockets {
 fn diag_socket() -> io::Result<Socket> {
     let mut socket = Socket::new(NETLINK_SOCK_DIAG)?;
     socket.bind_auto()?;
-    socket.connect(&SocketAddr::new(0, 0))?;
+    socket.connect(&netlink_sys::SocketAddr::new(0, 0))?;
     Ok(socket)
 }
 
@@ -238,7 +288,7 @@ fn dump(
             SocketId::new_v6()
         };
         send(socket, family, socket_id, None, states)?;
-        read_replies(socket, |state, id| {
+        read_replies(socket, |state, id, _| {
             if port.is_none_or(|p| id.source_port == p) {
                 found.push((family, state, id.clone()));
             }
@@ -256,7 +306,7 @@ fn destroy(socket: &Socket, family: u8, id: &SocketId) -> io::Result<()> {
         Some(SOCK_DESTROY),
         StateFlags::all(),
     )?;
-    match read_replies(socket, |_, _| {}) {
+    match read_replies(socket, |_, _, _| {}) {
         Err(e) if e.raw_os_error() == Some(libc_enoent()) => Ok(()),
         other => other,
     }
@@ -303,8 +353,9 @@ fn send(
 }
 
 /// Reads the replies to one request until its end (a dump's `Done`, an
-/// acknowledgement, or an error), calling `seen(state, id)` for each socket.
-fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId)) -> io::Result<()> {
+/// acknowledgement, or an error), calling `seen(state, id, inode)` for each
+/// socket.
+fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId, u32)) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let size = socket.recv(&mut &mut buf[..], 0)?;
@@ -314,7 +365,7 @@ fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId)) -> io::Res
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             match &message.payload {
                 NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => {
-                    seen(r.header.state, &r.header.socket_id)
+                    seen(r.header.state, &r.header.socket_id, r.header.inode)
                 }
                 NetlinkPayload::Done(_) => return Ok(()),
                 NetlinkPayload::Error(e) => {

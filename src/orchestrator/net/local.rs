@@ -31,6 +31,9 @@ pub struct Local {
 /// The address students' programs hard-code for the server (h1 on Mininet).
 const MININET_SERVER_IP: &str = "10.0.0.1/8";
 
+/// The addresses an isolated job's loopback holds besides 127.0.0.0/8.
+pub const ISOLATED_ADDRESSES: [Ipv4Addr; 1] = [Ipv4Addr::new(10, 0, 0, 1)];
+
 impl Local {
     pub fn new(host_names: &[String]) -> Local {
         let hosts = host_names
@@ -96,6 +99,21 @@ impl Network for Local {
 
     fn established(&self, _host: &str, port: u16) -> usize {
         self.sockets.established(port)
+    }
+
+    fn listeners(&self, _host: &str) -> Vec<super::TcpSocket> {
+        self.sockets.listeners()
+    }
+
+    fn routable(&self) -> Result<bool, String> {
+        if self.isolated {
+            Ok(true)
+        } else {
+            Err(
+                "the programs share this machine's own loopback, which is not changed for them"
+                    .into(),
+            )
+        }
     }
 
     fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {

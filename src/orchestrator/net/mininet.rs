@@ -400,6 +400,14 @@ impl Network for Mininet {
         self.table(host).map_or(0, |t| t.established(port))
     }
 
+    fn listeners(&self, host: &str) -> Vec<super::TcpSocket> {
+        self.table(host).map_or_else(Vec::new, |t| t.listeners())
+    }
+
+    fn routable(&self) -> Result<bool, String> {
+        Ok(false)
+    }
+
     fn tcp_counters(&self, host: &str) -> Option<TcpCounters> {
         self.table(host)?.counters()
     }

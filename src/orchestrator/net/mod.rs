@@ -14,8 +14,9 @@ use crate::orchestrator::sys::Netns;
 pub mod diag;
 pub mod local;
 pub mod mininet;
+pub mod route;
 
-pub use diag::{PortSockets, SocketTable, TcpCounters};
+pub use diag::{PortSockets, SocketTable, TcpCounters, TcpSocket};
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -42,6 +43,16 @@ pub trait Network {
     /// no need to list its sockets again. `None`: not known.
     fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {
         None
+    }
+    /// Every listening TCP socket of `host`, on any address and port.
+    fn listeners(&self, _host: &str) -> Vec<TcpSocket> {
+        Vec::new()
+    }
+    /// Whether the hosts may be changed for programs we did not write
+    /// ([`route`]): `Err` says why not. `Ok(true)`: every host is one
+    /// namespace (the loopback backend's job namespace).
+    fn routable(&self) -> Result<bool, String> {
+        Err("this network cannot be adapted".into())
     }
     /// Where a program of `host` starts: `Ok(None)` in the namespace of
     /// the thread that starts it (loopback), `Ok(Some(ns))` in the host's

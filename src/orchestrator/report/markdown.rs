@@ -57,6 +57,7 @@ pub fn report(record: &RunRecord) -> String {
 
     checks(&mut out, record);
     evidence(&mut out, record);
+    adaptations(&mut out, record);
 
     out.push_str("## What happened\n\n");
     let diagram = sequence_diagram(record);
@@ -79,6 +80,28 @@ pub fn report(record: &RunRecord) -> String {
         let _ = writeln!(out, "## Files\n\n{}", links.join(" · "));
     }
     out
+}
+
+/// What the network was adapted for: the programs as handed in could not
+/// have met across the hosts without it (see `server.adapt_network`).
+fn adaptations(out: &mut String, record: &RunRecord) {
+    if record.adaptations.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## The network, adapted to the programs
+
+",
+    );
+    out.push_str(
+        "The programs were run as handed in; the network was changed for them          (NAT in the hosts' own namespaces), not their code:
+
+",
+    );
+    for a in &record.adaptations {
+        let _ = writeln!(out, "- {}", md_text(&a.to_string()));
+    }
+    out.push('\n');
 }
 
 fn ack_summary(record: &RunRecord) -> String {

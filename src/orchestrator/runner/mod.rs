@@ -33,6 +33,7 @@ use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
 
+mod adapt;
 mod capture;
 mod process;
 mod steps;
@@ -163,6 +164,9 @@ struct Runner<'a> {
     mark: String,
     /// How often a wait looks at its condition when nothing is reported.
     poll: Duration,
+    /// What was changed in the hosts for the programs, to undo
+    /// (`server.adapt_network`).
+    changed: Vec<adapt::Changed>,
 }
 
 /// Why a wait ended without its condition.
@@ -213,6 +217,7 @@ pub fn run(
         deadline: started + scenario.timeout,
         mark,
         poll: POLL,
+        changed: Vec::new(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let error = runner.steps().err();
@@ -223,6 +228,7 @@ pub fn run(
         }
     }
     runner.stop_all();
+    runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
         None => Vec::new(),
@@ -541,5 +547,7 @@ impl Drop for Runner<'_> {
                 sys::stop_group(g, &self.mark, KILL_GRACE);
             }
         }
+        // A reused network must not keep a panicked run's routes.
+        self.unroute();
     }
 }

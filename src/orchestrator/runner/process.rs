@@ -15,7 +15,7 @@ use os_pipe::{PipeReader, PipeWriter};
 use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES, RUN_ID_VAR};
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
-use crate::orchestrator::scenario::ProcessRef;
+use crate::orchestrator::scenario::{ProcessRef, ValidClient};
 use crate::orchestrator::sys::{self, Netns, ProcId};
 
 /// What a program's threads report.
@@ -88,14 +88,19 @@ impl Runner<'_> {
     }
 
     /// A scenario `cmd` with its placeholders filled in; `server` or
-    /// `client` as the program means ours.
-    fn expand(&self, argv: &[String], name: Option<&str>, id: &str) -> Vec<String> {
+    /// `client` as the program means ours. `{letter}` is the client's
+    /// letter (X for the first to connect), for programs that take it on
+    /// their command line.
+    fn expand(&self, argv: &[String], client: Option<&ValidClient>, id: &str) -> Vec<String> {
+        let name = client.map_or("", |c| c.name.as_str());
+        let letter = client.map_or(String::new(), |c| c.letter.to_string());
         let mut out: Vec<String> = argv
             .iter()
             .map(|a| {
                 a.replace("{server_ip}", &self.server_ip)
                     .replace("{port}", &self.port.to_string())
-                    .replace("{name}", name.unwrap_or(""))
+                    .replace("{name}", name)
+                    .replace("{letter}", &letter)
                     .replace("{id}", id)
             })
             .collect();
@@ -137,7 +142,7 @@ impl Runner<'_> {
             ProcessRef::Client(i) => {
                 let c = &s.clients[i];
                 let argv = match &c.cmd {
-                    Some(cmd) => self.expand(cmd, Some(&c.name), &c.id),
+                    Some(cmd) => self.expand(cmd, Some(c), &c.id),
                     None => vec![
                         self.bin("client"),
                         "--server".into(),

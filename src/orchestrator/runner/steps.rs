@@ -96,20 +96,47 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Starts the server and waits until its port listens.
+    /// Starts the server and waits until its port listens — on an adapted
+    /// network (`server.adapt_network`), until it listens anywhere; the
+    /// run's port is then the one it chose, and the clients' connections
+    /// are routed to it.
     fn start_server(&mut self) -> Result<usize, RunError> {
+        let adapt = self.scenario.server.adapt_network;
+        if adapt {
+            self.prepare_server_host();
+        }
         let server = self.spawn(ProcessRef::Server)?;
         let port = self.port;
-        let what = format!("the server to listen on port {port}");
+        let what = if adapt {
+            "the server to listen".to_string()
+        } else {
+            format!("the server to listen on port {port}")
+        };
+        let mut found = None;
         self.wait(&what, STEP_TIMEOUT, &mut |r| {
-            if r.net.listening(&r.scenario.server.host, port) > 0 {
+            if adapt {
+                found = r.server_listener(server);
+                if found.is_some() {
+                    return Ok(true);
+                }
+            } else if r.net.listening(&r.scenario.server.host, port) > 0 {
                 return Ok(true);
             }
             r.gone(server)?;
             Ok(false)
         })?;
-        let addr = format!("{}:{port}", self.server_ip);
-        self.step(EventKind::Listening { addr });
+        match found {
+            Some(listener) => {
+                self.port = listener.local.port();
+                let addr = listener.local.to_string();
+                self.step(EventKind::Listening { addr });
+                self.route_to_server(listener.local);
+            }
+            None => {
+                let addr = format!("{}:{port}", self.server_ip);
+                self.step(EventKind::Listening { addr });
+            }
+        }
         Ok(server)
     }
 

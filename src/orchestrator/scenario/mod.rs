@@ -104,6 +104,9 @@ pub struct ValidServer {
     /// It may keep serving after the round: stopped once the clients have
     /// ended, which is not a failure.
     pub keeps_running: bool,
+    /// Find where it listens and route the clients' connections there
+    /// (see [`crate::orchestrator::net::route`]).
+    pub adapt_network: bool,
 }
 
 #[derive(Clone, Debug)]

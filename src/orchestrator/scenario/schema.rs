@@ -51,6 +51,10 @@ pub struct ServerSpec {
     /// loop"): once both clients have ended it is stopped, and that is not
     /// a failure.
     pub keeps_running: Option<bool>,
+    /// Programs we did not write: find where the server listens (any
+    /// address, any port) and route every connection a client host opens
+    /// to it (see `net::route`), reporting what had to be adapted.
+    pub adapt_network: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

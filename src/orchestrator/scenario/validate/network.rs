@@ -117,6 +117,7 @@ impl Validator<'_> {
             port: spec.port.unwrap_or(DEFAULT_PORT),
             cmd: self.command("server.cmd", &spec.cmd),
             keeps_running: spec.keeps_running.unwrap_or(false),
+            adapt_network: spec.adapt_network.unwrap_or(false),
         };
         if spec.host.is_some() {
             self.known_host("server.host", &server.host);
