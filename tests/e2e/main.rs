@@ -12,6 +12,7 @@ mod bad_scenarios;
 mod batch;
 mod bench;
 mod class;
+mod classpage;
 mod classview;
 mod cli;
 mod deploy;
