@@ -80,6 +80,9 @@ pub enum EventKind {
     /// What the programs needed that the network was adapted for, or could
     /// not be (see [`Adaptation`]).
     Adapted { adaptation: Adaptation },
+    /// Nothing could happen any more: every program waited with no end and
+    /// nothing moved; `who` says who waited for what.
+    Deadlocked { who: String },
 }
 
 /// Something a program needed of the network that Mininet's hosts do not
@@ -233,7 +236,8 @@ impl EventKind {
             | EventKind::CaptureStarted { .. }
             | EventKind::CaptureFailed { .. }
             | EventKind::Routed { .. }
-            | EventKind::Adapted { .. } => "step",
+            | EventKind::Adapted { .. }
+            | EventKind::Deadlocked { .. } => "step",
         }
     }
 }
@@ -273,6 +277,7 @@ impl fmt::Display for EventKind {
                 write!(f, "adapted {host}: {}", changes.join("; "))
             }
             EventKind::Adapted { adaptation } => write!(f, "{adaptation}"),
+            EventKind::Deadlocked { who } => write!(f, "deadlocked: {who}"),
         }
     }
 }

@@ -44,6 +44,19 @@ pub struct ProcessInfo {
     pub dropped_lines: u64,
     /// File name of its log inside the run directory.
     pub log: String,
+    /// What it used, where it ran in a control group of its own (a
+    /// submission's program in the sandbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// What a program used, as its control group counted it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// CPU time of the program and all it started, in milliseconds.
+    pub cpu_ms: Option<f64>,
+    /// The most memory it held at once, in bytes.
+    pub peak_memory_bytes: Option<u64>,
 }
 
 impl ProcessInfo {

@@ -150,6 +150,124 @@ pub fn settled_off_stdin(pid: u32) -> bool {
     settled && threads > 0
 }
 
+/// What a thread waits for when it waits with no end in sight (a system
+/// call without a timeout): see [`waits_for_ever`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Reads its stdin (fd 0).
+    Stdin,
+    /// Reads or receives on another descriptor (a socket, as a rule).
+    Receive,
+    /// Accepts a connection.
+    Accept,
+    /// Connects (TCP gives up on its own after about two minutes).
+    Connect,
+    /// Waits on a lock, a condition or a thread (`futex`).
+    Lock,
+    /// Waits on several descriptors at once (`poll`, `select`, `epoll`).
+    Poll,
+    /// Waits for a child process (a wrapper such as `timeout`) or a signal.
+    Child,
+    /// Sends, with the other side not reading.
+    Send,
+}
+
+impl Wait {
+    /// In words, for a report: `waits to receive (recv)`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Wait::Stdin => "waits for input on its stdin",
+            Wait::Receive => "waits to receive (recv)",
+            Wait::Accept => "waits for a connection (accept)",
+            Wait::Connect => "waits to connect (connect)",
+            Wait::Lock => "waits on a lock or a thread (futex)",
+            Wait::Poll => "waits on its sockets (poll/select)",
+            Wait::Child => "waits for a child process or a signal",
+            Wait::Send => "waits to send (the other side is not reading)",
+        }
+    }
+}
+
+/// What the threads of process `pid` and of the processes it started wait
+/// for, when every one of them waits in a system call that has no timeout
+/// (`/proc/PID/task/TID/syscall`: the call's number and arguments); `None`
+/// when one runs, sleeps for a while (`sleep`, a `poll` with a timeout),
+/// or cannot be seen. Only such a program can wait for ever.
+pub fn waits_for_ever(pid: u32) -> Option<Vec<Wait>> {
+    let mut waits = Vec::new();
+    let mut all = true;
+    each_thread_call(pid, |call| {
+        match classify_wait(call) {
+            Some(w) => waits.push(w),
+            None => all = false,
+        }
+        all
+    });
+    (all && !waits.is_empty()).then_some(waits)
+}
+
+/// The [`Wait`] of one `/proc/…/syscall` line, when it is one with no end.
+fn classify_wait(call: &str) -> Option<Wait> {
+    let mut fields = call.split_whitespace();
+    let nr: i64 = fields.next()?.parse().ok()?;
+    let args: Vec<u64> = fields
+        .take(6)
+        .map(|a| u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap_or(0))
+        .collect();
+    let arg = |i: usize| args.get(i).copied().unwrap_or(0);
+    // An int timeout of -1 (however the register was extended).
+    let for_ever = |v: u64| (v as u32) as i32 == -1;
+    match nr {
+        n if [libc::SYS_read, libc::SYS_readv].contains(&n) && arg(0) == 0 => Some(Wait::Stdin),
+        n if [
+            libc::SYS_read,
+            libc::SYS_readv,
+            libc::SYS_recvfrom,
+            libc::SYS_recvmsg,
+        ]
+        .contains(&n) =>
+        {
+            Some(Wait::Receive)
+        }
+        n if [
+            libc::SYS_write,
+            libc::SYS_writev,
+            libc::SYS_sendto,
+            libc::SYS_sendmsg,
+        ]
+        .contains(&n) =>
+        {
+            Some(Wait::Send)
+        }
+        n if n == libc::SYS_accept || n == libc::SYS_accept4 => Some(Wait::Accept),
+        n if n == libc::SYS_connect => Some(Wait::Connect),
+        n if n == libc::SYS_futex || n == libc::SYS_futex_waitv => {
+            (arg(3) == 0).then_some(Wait::Lock)
+        }
+        n if n == libc::SYS_poll => for_ever(arg(2)).then_some(Wait::Poll),
+        n if n == libc::SYS_epoll_wait || n == libc::SYS_epoll_pwait => {
+            for_ever(arg(3)).then_some(Wait::Poll)
+        }
+        n if n == libc::SYS_ppoll => (arg(2) == 0).then_some(Wait::Poll),
+        n if n == libc::SYS_epoll_pwait2 => (arg(3) == 0).then_some(Wait::Poll),
+        n if n == libc::SYS_select || n == libc::SYS_pselect6 => {
+            (arg(4) == 0).then_some(Wait::Poll)
+        }
+        n if [
+            libc::SYS_wait4,
+            libc::SYS_waitid,
+            libc::SYS_pause,
+            libc::SYS_rt_sigsuspend,
+        ]
+        .contains(&n) =>
+        {
+            Some(Wait::Child)
+        }
+        n if n == libc::SYS_rt_sigtimedwait => (arg(2) == 0).then_some(Wait::Child),
+        _ => None,
+    }
+}
+
 fn is_stdin_read(call: &str) -> bool {
     [libc::SYS_read, libc::SYS_readv]
         .iter()
@@ -640,5 +758,56 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let counts = proc_sockets(std::process::id(), port);
         assert_eq!((counts.listening, counts.established), (1, 0));
+    }
+
+    #[test]
+    fn a_wait_with_no_end_is_told_from_one_with_a_timeout() {
+        let w = |line: &str| classify_wait(line);
+        // Python's thread join: FUTEX_WAIT_BITSET with no timeout.
+        assert_eq!(
+            w("202 0x7fc4d4000b70 0x189 0x0 0x0 0x0 0xffffffff 0x7ffc2aaa2570 0x7fc4e44a3f16"),
+            Some(Wait::Lock)
+        );
+        assert_eq!(
+            w("202 0x7f 0x189 0x0 0x7ffd1000 0x0 0xffffffff 0x1 0x2"),
+            None
+        );
+        // time.sleep: clock_nanosleep ends by itself.
+        assert_eq!(
+            w("230 0x1 0x1 0x7fc4e36c1ab0 0x0 0x0 0x7fc 0x7fc 0x7fc"),
+            None
+        );
+        assert_eq!(
+            w("0 0x0 0x55d0 0x400 0x0 0x0 0x0 0x1 0x2"),
+            Some(Wait::Stdin)
+        );
+        assert_eq!(
+            w("45 0x3 0x7f00 0x400 0x0 0x0 0x0 0x1 0x2"),
+            Some(Wait::Receive)
+        );
+        assert_eq!(w("43 0x3 0x0 0x0 0x0 0x0 0x0 0x1 0x2"), Some(Wait::Accept));
+        assert_eq!(
+            w("288 0x3 0x7ff 0x7ff 0x80000 0x0 0x0 0x1 0x2"),
+            Some(Wait::Accept)
+        );
+        // poll: an int timeout of -1 waits for ever, 1000 ms does not.
+        assert_eq!(
+            w("7 0x7ff 0x1 0xffffffff 0x0 0x0 0x0 0x1 0x2"),
+            Some(Wait::Poll)
+        );
+        assert_eq!(
+            w("7 0x7ff 0x1 0xffffffffffffffff 0x0 0x0 0x0 0x1 0x2"),
+            Some(Wait::Poll)
+        );
+        assert_eq!(w("7 0x7ff 0x1 0x3e8 0x0 0x0 0x0 0x1 0x2"), None);
+        assert_eq!(w("23 0x4 0x7ff 0x0 0x0 0x0 0x0 0x1 0x2"), Some(Wait::Poll));
+        assert_eq!(w("23 0x4 0x7ff 0x0 0x0 0x7ff00 0x0 0x1 0x2"), None);
+        assert_eq!(
+            w("61 0xffffffffffffffff 0x7ff 0x0 0x0 0x0 0x0 0x1 0x2"),
+            Some(Wait::Child)
+        );
+        // Running, or between system calls: not waiting at all.
+        assert_eq!(w("running"), None);
+        assert_eq!(w("-1 0x7ffc 0x55d0"), None);
     }
 }

@@ -219,7 +219,7 @@ bad! {
         (6, 5, "topology.link: unknown field `bandwidth` (the fields here are bw_mbit, delay_ms, loss_pct)"),
     ];
     unknown_key_server: "unknown-key-server.yaml" => [
-        (5, 3, "server: unknown field `address` (the fields here are host, port, cmd, keeps_running)"),
+        (5, 3, "server: unknown field `address` (the fields here are host, port, cmd, keeps_running, adapt_network)"),
     ];
     unknown_key_client: "unknown-key-client.yaml" => [
         (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd)"),

@@ -861,20 +861,28 @@ fn quiet_batch_prints_only_its_summary() {
 
 /// Our server serving pairs for ever (`--rounds 0`): it answers, then never
 /// exits. The scenario allows 30 s.
-const HUNG_SERVER: &str = "\
+/// Our server, which after its round does not exit but sleeps: a program
+/// still running at the timeout (one that waited with no end instead,
+/// `--rounds 0` in `accept`, would be a deadlock, ended at once).
+fn hung_server() -> String {
+    format!(
+        "\
 name: hung-server
-server: { cmd: \"server --rounds 0 --bind {server_ip} --port {port}\" }
+server: {{ cmd: [sh, -c, '\"$0\" --rounds 1 --bind {{server_ip}} --port {{port}}; exec sleep 60', {}] }}
 clients:
-  - { id: a, host: h2, name: Alice }
-  - { id: b, host: h3, name: Bob }
-steps: [ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 100}, {send: a} ]
+  - {{ id: a, host: h2, name: Alice }}
+  - {{ id: b, host: h3, name: Bob }}
+steps: [ {{connect: a}}, {{connect: b}}, {{send: b}}, {{sleep_ms: 100}}, {{send: a}} ]
 timeout_s: 30
-";
+",
+        bin("server").display()
+    )
+}
 
 #[test]
 fn timeout_overrides_the_scenarios_and_stops_a_hung_server() {
     let dir = tempdir();
-    let file = write_scenario(dir.path(), "hung.yaml", HUNG_SERVER);
+    let file = write_scenario(dir.path(), "hung.yaml", &hung_server());
     let results = dir.path().join("results");
     let started = Instant::now();
     let (code, stdout, stderr) = run(orchestrate_on("local", &results)
@@ -904,7 +912,7 @@ fn timeout_overrides_the_scenarios_and_stops_a_hung_server() {
 #[test]
 fn a_wait_for_a_hung_program_says_after_2_s_what_it_waits_for() {
     let dir = tempdir();
-    let file = write_scenario(dir.path(), "hung.yaml", HUNG_SERVER);
+    let file = write_scenario(dir.path(), "hung.yaml", &hung_server());
     let results = dir.path().join("results");
     let (code, stdout, stderr) = run(orchestrate_on("local", &results)
         .args(["--timeout", "6"])

@@ -104,20 +104,52 @@ const SERVER_HANGS: Case = Case {
         "exit.b",
     ],
     passing: NOTHING,
+    // Our clients wait for the greeting with a blocking read, the server
+    // in accept: nothing can move, and the run ends as deadlocked instead
+    // of waiting out its timeout.
     observed: &[
         (
             "steps",
-            &["waited for client a to print its greeting, but the scenario's timeout (5s) ran out"],
+            &[
+                "waited for client a to print its greeting, but the run is deadlocked",
+                "h1 server waits for a connection (accept)",
+                "h2 client a waits to receive (recv)",
+            ],
         ),
         (
             "exit.server",
             &[
                 "was killed by signal 15 after the orchestrator stopped it",
-                "still running when the run was stopped",
+                "still running when the run was stopped at a deadlock",
             ],
         ),
     ],
-    min_wall: SCENARIO_TIMEOUT,
+    min_wall: Duration::ZERO,
+    server_lines: None,
+};
+
+/// Ended a second after the last send, at the deadlock, not at the 5 s
+/// timeout (the message says which).
+const DEADLOCK: Case = Case {
+    name: "deadlock",
+    failing: &[
+        "ack.same",
+        "server.sent_ack",
+        "exit.server",
+        "exit.a",
+        "exit.b",
+    ],
+    passing: &["steps", "greeting.a", "greeting.b"],
+    observed: &[(
+        "exit.server",
+        &[
+            "still running when the run was stopped at a deadlock",
+            "h1 server waits to receive (recv)",
+            "h2 client a waits to receive (recv)",
+            "h3 client b waits to receive (recv)",
+        ],
+    )],
+    min_wall: Duration::ZERO,
     server_lines: None,
 };
 
@@ -285,6 +317,7 @@ macro_rules! cases {
 
 cases! {
     server_that_never_replies_nor_exits => SERVER_HANGS;
+    programs_that_wait_for_each_other_are_a_deadlock => DEADLOCK;
     client_that_never_reads => CLIENT_NEVER_READS;
     server_printing_100_mb_of_short_lines => FLOOD;
     server_printing_100_mb_of_wide_lines => WIDE_FLOOD;

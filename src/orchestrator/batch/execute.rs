@@ -213,6 +213,11 @@ fn close_run(session: &mut Session, ctx: &RunContext) -> (Closed, Vec<String>) {
 /// against the submission's program as left behind.
 fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Outcome) -> Result<()> {
     let cleanup = copy.finish()?;
+    for (id, used) in &cleanup.usage {
+        if let Some(p) = outcome.processes.iter_mut().find(|p| &p.id == id) {
+            p.usage = Some(*used);
+        }
+    }
     if cleanup.killed.is_empty() {
         return Ok(());
     }

@@ -30,7 +30,13 @@ pub fn exits(run: &Run) -> Vec<Verdict> {
 
 /// Why a program stopped by the orchestrator was stopped, and how it took it.
 fn stopped_because(run: &Run, signal: Option<i32>) -> String {
-    let when = if run.step_error.is_some() {
+    let deadlock = run.events.iter().find_map(|e| match &e.kind {
+        EventKind::Deadlocked { who } => Some(who),
+        _ => None,
+    });
+    let when = if let Some(who) = deadlock {
+        format!("at a deadlock (every program waited with no end, nothing moved: {who})")
+    } else if run.step_error.is_some() {
         "after a step failed".to_string()
     } else {
         format!(

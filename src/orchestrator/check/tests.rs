@@ -84,6 +84,7 @@ fn proc(id: &str, code: i32) -> ProcessInfo {
         }),
         dropped_lines: 0,
         log: format!("{id}.log"),
+        usage: None,
     }
 }
 

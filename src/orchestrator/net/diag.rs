@@ -83,6 +83,9 @@ pub struct SocketTable {
 pub struct TcpCounters {
     pub passive_opens: u64,
     pub curr_estab: u64,
+    /// `InSegs` + `OutSegs`: moves whenever a segment comes or goes (how
+    /// a run tells that nothing is in flight any more).
+    pub segments: u64,
 }
 
 impl SocketTable {
@@ -229,6 +232,7 @@ fn tcp_counters(snmp: &str) -> Option<TcpCounters> {
     Some(TcpCounters {
         passive_opens: value("PassiveOpens")? as u64,
         curr_estab: value("CurrEstab")? as u64,
+        segments: value("InSegs").unwrap_or(0) as u64 + value("OutSegs").unwrap_or(0) as u64,
     })
 }
 
@@ -440,13 +444,14 @@ mod tests {
     #[test]
     fn the_tcp_counters_are_read_by_name() {
         let snmp = "Ip: Forwarding DefaultTTL\nIp: 1 64\n\
-                    Tcp: RtoAlgorithm ActiveOpens PassiveOpens CurrEstab\n\
-                    Tcp: 1 7 42 3\nUdp: InDatagrams\nUdp: 9\n";
+                    Tcp: RtoAlgorithm ActiveOpens PassiveOpens CurrEstab InSegs OutSegs\n\
+                    Tcp: 1 7 42 3 100 90\nUdp: InDatagrams\nUdp: 9\n";
         assert_eq!(
             tcp_counters(snmp),
             Some(TcpCounters {
                 passive_opens: 42,
-                curr_estab: 3
+                curr_estab: 3,
+                segments: 190
             })
         );
         assert_eq!(tcp_counters("Tcp: PassiveOpens\n"), None);

@@ -104,6 +104,16 @@ fn adaptations(out: &mut String, record: &RunRecord) {
     out.push('\n');
 }
 
+/// `12 ms of CPU, 9.4 MiB of memory at most`: what a sandboxed program used.
+pub fn used(u: &crate::orchestrator::record::Usage) -> Option<String> {
+    let cpu = u.cpu_ms.map(|ms| format!("{ms:.0} ms of CPU"));
+    let memory = u
+        .peak_memory_bytes
+        .map(|b| format!("{:.1} MiB of memory at most", b as f64 / (1024.0 * 1024.0)));
+    let parts: Vec<String> = cpu.into_iter().chain(memory).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 fn ack_summary(record: &RunRecord) -> String {
     match (&record.ack_observed, &record.ack_expected) {
         (Some(seen), Some(want)) if seen == want => format!("{} (as expected)", code(seen)),
@@ -214,6 +224,10 @@ fn processes(out: &mut String, record: &RunRecord) {
             String::new()
         } else {
             link(&p.log, &p.log)
+        };
+        let exit = match p.usage.as_ref().and_then(used) {
+            Some(u) => format!("{exit}; used {u}"),
+            None => exit,
         };
         let _ = writeln!(
             out,

@@ -36,6 +36,7 @@ use crate::orchestrator::sys;
 mod adapt;
 mod capture;
 mod process;
+mod standstill;
 mod steps;
 mod stop;
 
@@ -113,6 +114,14 @@ pub enum RunError {
     /// The scenario's `timeout_s` ran out during a step.
     #[error("waited for {what}, but the scenario's timeout ({timeout:?}) ran out")]
     ScenarioTimeout { what: String, timeout: Duration },
+    /// Every program waits for another and nothing moved (see
+    /// [`standstill`]): `who` says who waits for what.
+    #[error("waited for {what}, but the run is deadlocked: nothing moved for {after_s:.1} s and every program waits with no end: {who}")]
+    Deadlock {
+        what: String,
+        who: String,
+        after_s: f64,
+    },
     /// A program could not be started at all.
     #[error("cannot start {program} ({command}): {why}")]
     CannotStart {
@@ -175,6 +184,16 @@ enum WaitEnd {
     Interrupted,
     /// The condition can no longer hold, and why.
     Impossible(String),
+    /// Nothing can happen any more: who waits for what.
+    Deadlock(String),
+}
+
+/// Whether a wait ends at a deadlock ([`standstill`]): a wait for the
+/// programs does; a scripted sleep and the cleanup do not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Deadlocks {
+    End,
+    Ignore,
 }
 
 /// A wait's condition: `Ok(true)` done, `Ok(false)` not yet, `Err(why)`
@@ -366,6 +385,7 @@ impl Runner<'_> {
         &mut self,
         timeout: Duration,
         scenario_bound: Option<&Waiting>,
+        deadlocks: Deadlocks,
         done: &mut Condition,
     ) -> Result<(), WaitEnd> {
         let start = Instant::now();
@@ -374,6 +394,8 @@ impl Runner<'_> {
             until = until.min(self.deadline);
         }
         let mut noticed = false;
+        let mut standstill =
+            (deadlocks == Deadlocks::End).then(|| standstill::Standstill::new(self));
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.handle(m);
@@ -383,6 +405,9 @@ impl Runner<'_> {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}
                 Err(e) => return Err(WaitEnd::Impossible(e)),
+            }
+            if let Some(who) = standstill.as_mut().and_then(|s| s.check(self)) {
+                return Err(WaitEnd::Deadlock(who));
             }
             let now = Instant::now();
             if let Some(what) = scenario_bound {
@@ -430,9 +455,20 @@ impl Runner<'_> {
         done: &mut Condition,
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        match self.wait_raw(timeout, Some(&|_| what.to_string()), done) {
+        match self.wait_raw(timeout, Some(&|_| what.to_string()), Deadlocks::End, done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::Deadlock(who)) => {
+                self.deadlocked(&who);
+                Err(RunError::Deadlock {
+                    what: what.to_string(),
+                    who,
+                    after_s: start
+                        .elapsed()
+                        .as_secs_f64()
+                        .min(standstill::STANDSTILL_AFTER.as_secs_f64()),
+                })
+            }
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: what.to_string(),
                 why,
@@ -477,7 +513,7 @@ impl Runner<'_> {
             let ended = *clients_ended.get_or_insert_with(Instant::now);
             Ok(ended.elapsed() >= SERVER_GRACE)
         };
-        match self.wait_raw(left, Some(&what), &mut done) {
+        match self.wait_raw(left, Some(&what), Deadlocks::End, &mut done) {
             Ok(()) if !self.all_exited() => {
                 let server = self.scenario.process_id(ProcessRef::Server).to_string();
                 let event = Event::new(
@@ -492,12 +528,26 @@ impl Runner<'_> {
             }
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
+            Err(WaitEnd::Deadlock(who)) => {
+                self.deadlocked(&who);
+                Err(format!(
+                    "the run is deadlocked: nothing moved for {:.0} s and every program waits with no end: {who}",
+                    standstill::STANDSTILL_AFTER.as_secs_f64()
+                ))
+            }
             Err(_) => Err(format!(
                 "the scenario's timeout ({:?}) ran out with {} still running",
                 self.scenario.timeout,
                 self.running().join(", ")
             )),
         }
+    }
+
+    /// Records that the run is deadlocked, and who waits for what.
+    fn deadlocked(&mut self, who: &str) {
+        self.step(EventKind::Deadlocked {
+            who: who.to_string(),
+        });
     }
 
     /// The programs still running, by label.

@@ -116,8 +116,9 @@ impl Runner<'_> {
         self.opts.bin_dir.join(name).to_string_lossy().to_string()
     }
 
-    /// The command line of a program, and what the record says of it.
-    fn command_for(&self, p: ProcessRef) -> (Vec<String>, ProcessInfo) {
+    /// The command line of a program (or why its sandbox could not be
+    /// made), and what the record says of it.
+    fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, String>, ProcessInfo) {
         let s = self.scenario;
         let timeout = format!("{}", s.timeout.as_secs_f64().ceil());
         let port = self.port.to_string();
@@ -168,8 +169,8 @@ impl Runner<'_> {
             .first()
             .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
         let argv = match (self.opts.sandbox, theirs) {
-            (Some(copy), true) => copy.wrap(argv),
-            _ => argv,
+            (Some(copy), true) => copy.wrap_program(&id, argv).map_err(|e| format!("{e:#}")),
+            _ => Ok(argv),
         };
         let info = ProcessInfo {
             log: format!("{id}.log"),
@@ -181,6 +182,7 @@ impl Runner<'_> {
             command: shown,
             exit: None,
             dropped_lines: 0,
+            usage: None,
         };
         (argv, info)
     }
@@ -189,11 +191,13 @@ impl Runner<'_> {
     pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<usize, RunError> {
         let (argv, info) = self.command_for(p);
         let label = info.label();
+        let command = info.command.first().cloned().unwrap_or_default();
         let cannot_start = |why: String| RunError::CannotStart {
             program: label.clone(),
-            command: argv[0].clone(),
+            command: command.clone(),
             why,
         };
+        let argv = argv.map_err(&cannot_start)?;
         let netns = self.net.netns(&info.host).map_err(&cannot_start)?;
         let idx = self.procs.len();
         let started = Event::new(

@@ -89,6 +89,7 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod cgroup;
 mod pool;
 pub mod users;
 
@@ -141,6 +142,11 @@ pub struct Limits {
     /// Wall-clock seconds before the program is stopped (SIGTERM, then
     /// SIGKILL a second later).
     pub wall_s: u64,
+    /// What all the programs of one run may use together, where the
+    /// machine has control groups ([`cgroup`]): thousandths of a CPU
+    /// (500: half of one), bytes of memory.
+    pub run_cpu_millis: u64,
+    pub run_memory: u64,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -154,7 +160,8 @@ impl Default for Limits {
     /// keeps a fork bomb's CPU share (every process of it spinning
     /// competes with the other jobs) and its total memory (processes ×
     /// address space) as small as that allows. A PA3 exchange uses a few
-    /// hundredths of a CPU second.
+    /// hundredths of a CPU second. Where there are control groups, a run's
+    /// programs together get half a CPU and 1 GiB ([`cgroup`]).
     fn default() -> Limits {
         Limits {
             cpu_s: 10,
@@ -164,6 +171,11 @@ impl Default for Limits {
             open_files: 256,
             disk: 64 * MIB,
             wall_s: 120,
+            // Half a CPU: a PA3 exchange needs a few hundredths of a
+            // second, and two jobs of busy-waiting programs then leave a
+            // whole CPU to the orchestrator and our own programs.
+            run_cpu_millis: 500,
+            run_memory: 1024 * MIB,
         }
     }
 }
@@ -291,15 +303,23 @@ pub struct Sandbox {
 /// The shell program that `wrap` runs as root (after `unshare`, when
 /// there is one): private `/tmp`, the copy, the hidden paths, the working
 /// directory, the environment, then `exec` of the rest of its arguments.
-/// Its data come as arguments: `WORK SRC UID:GID DISK [HIDDEN…] -- REST…`
-/// (`SRC` and `DISK` empty for none).
+/// Its data come as arguments: `WORK SRC UID:GID DISK CGROUPS [HIDDEN…] --
+/// REST…` (`SRC`, `DISK` and `CGROUPS` empty for none; `CGROUPS` the
+/// `cgroup.procs` files to join, `:` between them).
 fn setup_script() -> String {
     let mut s = String::from(
         r#"set -eu
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 fail() { echo "pa3-sandbox: $*" >&2; exit 125; }
-work=$1 src=$2 owner=$3 disk=$4
-shift 4
+work=$1 src=$2 owner=$3 disk=$4 cgroups=$5
+shift 5
+if [ -n "$cgroups" ]; then
+  # Join the run's control groups (a `cgroup.procs` file each, `:` between
+  # them) before anything of the program runs; `exec` keeps the pid.
+  old_ifs=$IFS IFS=:
+  for procs in $cgroups; do echo $$ > "$procs" || fail "cannot join the control group $procs"; done
+  IFS=$old_ifs
+fi
 if [ -n "$disk" ]; then
   mount -t tmpfs -o "size=$disk,mode=1777,nodev,nosuid" pa3-sandbox /tmp || fail "cannot mount a private /tmp"
   for d in /var/tmp /dev/shm /run/lock; do
@@ -336,6 +356,12 @@ impl Sandbox {
     /// The argv that runs `argv` in this sandbox (see the module's doc for
     /// the chain). Pure: nothing is checked or created here.
     pub fn wrap(&self, argv: Vec<String>) -> Vec<String> {
+        self.wrap_joining(argv, &[])
+    }
+
+    /// [`Sandbox::wrap`], the program joining the control groups whose
+    /// `cgroup.procs` files are `cgroups` before it starts.
+    pub fn wrap_joining(&self, argv: Vec<String>, cgroups: &[PathBuf]) -> Vec<String> {
         let path = |p: &Path| p.to_string_lossy().into_owned();
         let mut out: Vec<String> = Vec::new();
         let namespace = self.isolation == Isolation::MountNamespace;
@@ -362,6 +388,8 @@ impl Sandbox {
         } else {
             String::new()
         });
+        let joined: Vec<String> = cgroups.iter().map(|p| path(p)).collect();
+        out.push(joined.join(":"));
         if namespace {
             out.extend(paths_to_cover(&self.hidden).iter().map(|p| path(p)));
         }
@@ -483,20 +511,33 @@ mod tests {
         assert_eq!(script, setup_script());
         assert!(!script.contains("copy-3"));
         assert!(!script.contains("990"));
-        // $0, then WORK SRC OWNER DISK, each one argument however it is spelt.
+        // $0, then WORK SRC OWNER DISK CGROUPS, each one argument however
+        // it is spelt.
         let i = w.iter().position(|a| a == SCRIPT_NAME).unwrap();
         assert_eq!(
-            &w[i + 1..i + 5],
+            &w[i + 1..i + 6],
             [
                 NAMESPACE_WORKDIR,
                 "/var/lib/pa3-sandbox/pool-1-2/copy-3 it's",
                 "990:985",
-                &(64 * MIB).to_string()
+                &(64 * MIB).to_string(),
+                ""
             ]
         );
         // The hidden paths follow (the one under /tmp and the repeat left
         // out), then `--`.
-        assert_eq!(&w[i + 5..i + 7], ["/srv/submissions", "--"]);
+        assert_eq!(&w[i + 6..i + 8], ["/srv/submissions", "--"]);
+        // The control groups to join, `:` between them.
+        let groups = [
+            PathBuf::from("/sys/fs/cgroup/pa3-mininet/p.0.1/prog-server/cgroup.procs"),
+            PathBuf::from("/sys/fs/cgroup/unified/pa3-mininet/p.0.1/prog-server/cgroup.procs"),
+        ];
+        let w = s.wrap_joining(argv(), &groups);
+        assert_eq!(
+            w[i + 5],
+            "/sys/fs/cgroup/pa3-mininet/p.0.1/prog-server/cgroup.procs:\
+             /sys/fs/cgroup/unified/pa3-mininet/p.0.1/prog-server/cgroup.procs"
+        );
     }
 
     #[test]
@@ -507,11 +548,12 @@ mod tests {
         let w = s.wrap(argv());
         let i = w.iter().position(|a| a == SCRIPT_NAME).unwrap();
         assert_eq!(
-            &w[i + 1..i + 6],
+            &w[i + 1..i + 7],
             [
                 "/var/lib/pa3-sandbox/pool-1-2/copy-3",
                 "",
                 "990:985",
+                "",
                 "",
                 "--"
             ]

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use super::cgroup::{self, Bounds, Layout, RunGroup, Usage};
 use super::users::{ensure_user, sweep, SandboxUser, UserProcess, MAX_SLOTS};
 use super::{Isolation, Limits, Sandbox, NAMESPACE_WORKDIR};
 use crate::orchestrator::net::find_program;
@@ -53,6 +54,11 @@ pub struct Pool {
     isolation: Isolation,
     hidden: Vec<PathBuf>,
     dir: tempfile::TempDir,
+    /// The machine's control groups, when it has the controllers a run
+    /// needs ([`cgroup`]); without them the rlimits alone bound a run.
+    cgroups: Option<Layout>,
+    /// Runs prepared so far: each run's groups get a name of their own.
+    runs: std::sync::atomic::AtomicUsize,
 }
 
 impl Pool {
@@ -106,6 +112,15 @@ impl Pool {
         let root = Path::new(POOL_ROOT);
         make_root_dir(root, 0o711)?;
         remove_dead_pools(root);
+        let cgroups = Layout::detect();
+        if let Some(layout) = &cgroups {
+            // Groups of pools whose folder is gone (their orchestrator died).
+            cgroup::sweep_dead(layout, &|name| {
+                name.split('.')
+                    .next()
+                    .is_some_and(|pool| root.join(pool).is_dir())
+            });
+        }
         let me = ProcId::of(std::process::id()).context("cannot read this process's start time")?;
         let dir = tempfile::Builder::new()
             .prefix(&format!("pool-{}-{}-", me.pid, me.start))
@@ -123,7 +138,38 @@ impl Pool {
             isolation,
             hidden,
             dir,
+            cgroups,
+            runs: Default::default(),
         })
+    }
+
+    /// The control groups runs get here ([`cgroup`]), if any.
+    pub fn cgroups(&self) -> Option<&Layout> {
+        self.cgroups.as_ref()
+    }
+
+    /// A run's groups, named `<pool>.<slot>.<run>` (see [`cgroup::sweep_dead`]).
+    fn run_group(&self, slot: usize) -> Result<Option<RunGroup>> {
+        let Some(layout) = &self.cgroups else {
+            return Ok(None);
+        };
+        let n = self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let pool = self
+            .dir
+            .path()
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let bounds = Bounds {
+            cpus: self.limits.run_cpu_millis as f64 / 1000.0,
+            memory_bytes: self.limits.run_memory,
+            processes: self.limits.processes,
+        };
+        let group =
+            RunGroup::create(layout, &format!("{pool}.{slot}.{n}"), bounds).with_context(|| {
+                format!("cannot create the run's control groups ({})", layout.name())
+            })?;
+        Ok(Some(group))
     }
 
     pub fn isolation(&self) -> Isolation {
@@ -185,7 +231,9 @@ impl Pool {
             .tempdir_in(self.dir.path())
             .context("cannot create the copy's folder")?
             .keep();
+        let group = self.run_group(slot)?;
         let mut prepared = PreparedCopy {
+            group,
             sandbox: Sandbox {
                 limits: self.limits.clone(),
                 user: user.clone(),
@@ -222,6 +270,8 @@ impl Pool {
 #[derive(Debug)]
 pub struct PreparedCopy {
     sandbox: Sandbox,
+    /// The run's control groups, where the machine has them.
+    group: Option<RunGroup>,
     slot: usize,
     copy: PathBuf,
     skipped: Vec<PathBuf>,
@@ -231,7 +281,7 @@ pub struct PreparedCopy {
 }
 
 /// What finishing a run cleaned up.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cleanup {
     /// Processes of the slot user still running after the run's programs
     /// were stopped (children that left their process group and pipes),
@@ -239,6 +289,8 @@ pub struct Cleanup {
     pub killed: Vec<UserProcess>,
     /// Zombies not reaped in time by their parent (see [`super::users::Swept`]).
     pub zombies_left: usize,
+    /// What each program used, by its id, where the run had control groups.
+    pub usage: Vec<(String, Usage)>,
 }
 
 impl PreparedCopy {
@@ -255,6 +307,18 @@ impl PreparedCopy {
     /// `self.sandbox().wrap(argv)`.
     pub fn wrap(&self, argv: Vec<String>) -> Vec<String> {
         self.sandbox.wrap(argv)
+    }
+
+    /// The argv that runs program `id` of the run in the sandbox, in a
+    /// control group of its own inside the run's (where there are any).
+    pub fn wrap_program(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>> {
+        let procs = match &self.group {
+            Some(g) => g
+                .program(id)
+                .with_context(|| format!("cannot create the control group of {id}"))?,
+            None => Vec::new(),
+        };
+        Ok(self.sandbox.wrap_joining(argv, &procs))
     }
 
     pub fn slot(&self) -> usize {
@@ -292,6 +356,18 @@ impl PreparedCopy {
 
     fn cleanup(&mut self) -> Result<Cleanup> {
         self.done = true;
+        // What each program used, then everything still in the groups
+        // killed at once (a fork bomb cannot outrun it).
+        let usage = self.group.as_ref().map_or_else(Vec::new, |g| {
+            g.programs()
+                .into_iter()
+                .map(|p| {
+                    let used = g.usage(&p);
+                    (p, used)
+                })
+                .collect()
+        });
+        let grouped = self.group.take().map(RunGroup::finish);
         let swept = sweep(&self.sandbox.user, SWEEP_BOUND);
         let removed = match fs::remove_dir_all(&self.copy) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
@@ -301,9 +377,15 @@ impl PreparedCopy {
         drop(self.lock.take());
         let swept = swept?;
         removed.with_context(|| format!("cannot remove {}", self.copy.display()))?;
+        if let Some(Err(e)) = grouped {
+            return Err(anyhow::anyhow!(
+                "cannot remove the run's control groups: {e}"
+            ));
+        }
         Ok(Cleanup {
             killed: swept.killed,
             zombies_left: swept.zombies_left,
+            usage,
         })
     }
 }

@@ -14,6 +14,13 @@
 #   deaf-client IP PORT NAME
 #                           connects, sends NAME (no letter prefix), never
 #                           reads a byte, never exits
+#   close-first-server PORT greets two clients, then reads each until it
+#                           closes its end before replying: against
+#                           clients that wait for the reply first, nobody
+#                           ever moves again (a deadlock), never exits
+#   waiting-client IP PORT  connects, sends its name when greeted, then
+#                           waits for the reply with a plain blocking recv
+#                           (no timeout), as students' clients do
 #   ignore-term             ignores SIGTERM, never exits
 #   fork-tree               forks a child that forks a grandchild; all
 #                           three sleep and never exit
@@ -74,6 +81,31 @@ def deaf_client(ip, port, name):
     sleep_forever()
 
 
+def close_first_server(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", int(port)))
+    s.listen(2)
+    conns = [s.accept()[0] for _ in range(2)]
+    for letter, c in zip("XY", conns):
+        c.sendall(f"Client {letter} connected".encode())
+    say("both greeted; reading each client until it closes")
+    for c in conns:
+        while c.recv(1024):
+            pass
+    say("never reached: the clients wait for the reply before closing")
+
+
+def waiting_client(ip, port):
+    c = socket.create_connection((ip, int(port)), timeout=5)
+    c.settimeout(None)
+    greeting = c.recv(1024).decode()
+    say(f"From Server: {greeting}")
+    name = input("Enter your name: ")
+    c.sendall(f"{greeting.split()[1]}: {name}".encode())
+    say("From Server: " + c.recv(1024).decode())
+
+
 def ignore_term():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     say("ignoring SIGTERM")
@@ -123,6 +155,10 @@ def main(argv):
         silent_server(*args)
     elif mode == "deaf-client":
         deaf_client(*args)
+    elif mode == "close-first-server":
+        close_first_server(*args)
+    elif mode == "waiting-client":
+        waiting_client(*args)
     elif mode == "ignore-term":
         ignore_term()
     elif mode == "fork-tree":

@@ -1,0 +1,110 @@
+//! A run in which nothing can happen any more: every program waits with no
+//! end in sight (in a system call without a timeout: `recv`, `accept`, a
+//! thread join), none of them for a line the runner is about to type, no
+//! line was printed and not a TCP segment moved on any host for
+//! [`STANDSTILL_AFTER`]. A server that waits for its clients to close
+//! first while they wait for its reply is the classic case. Such a run is
+//! ended at once and reported as a deadlock naming who waits for what,
+//! instead of waiting out the scenario's timeout; grading does not run it
+//! again (its timing cannot change it).
+//!
+//! A program that sleeps (`time.sleep`), polls with a timeout or spins is
+//! never at a standstill: it may still act on its own.
+
+use std::time::{Duration, Instant};
+
+use super::Runner;
+use crate::orchestrator::net::TcpCounters;
+use crate::orchestrator::record::Role;
+use crate::orchestrator::sys::{self, Wait};
+
+/// How long nothing may move before a run is at a standstill.
+pub const STANDSTILL_AFTER: Duration = Duration::from_secs(1);
+
+/// How often the programs' system calls are looked at (a few reads of
+/// `/proc` per thread).
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// What a wait remembers of the run, to tell when it stopped moving.
+pub(super) struct Standstill {
+    /// Since when nothing moved.
+    since: Instant,
+    looked: Instant,
+    /// How many events there were, and each host's counters.
+    events: usize,
+    counters: Vec<Option<TcpCounters>>,
+    /// The bound: [`STANDSTILL_AFTER`], longer on a link that holds
+    /// packets (a delayed segment is in flight, not lost).
+    after: Duration,
+}
+
+impl Standstill {
+    pub(super) fn new(r: &Runner) -> Standstill {
+        let delay = r.scenario.delay_ms.unwrap_or(0.0).max(0.0);
+        Standstill {
+            since: Instant::now(),
+            looked: Instant::now(),
+            events: r.events.len(),
+            counters: counters(r),
+            after: STANDSTILL_AFTER + Duration::from_secs_f64(delay * 4.0 / 1000.0),
+        }
+    }
+
+    /// Who waits for what, once the run has been at a standstill for the
+    /// bound; `None` while anything moves (looked at every [`LOOK_EVERY`]).
+    pub(super) fn check(&mut self, r: &Runner) -> Option<String> {
+        let now = Instant::now();
+        if now - self.looked < LOOK_EVERY {
+            return None;
+        }
+        self.looked = now;
+        // The cheap looks first: a line printed, a segment sent.
+        let counters = counters(r);
+        let moved = r.events.len() != self.events || counters != self.counters;
+        let waits = if moved { None } else { waits(r) };
+        match waits {
+            Some(w) if now - self.since >= self.after => Some(w.join("; ")),
+            Some(_) => None,
+            None => {
+                (self.since, self.events, self.counters) = (now, r.events.len(), counters);
+                None
+            }
+        }
+    }
+}
+
+/// The TCP counters of every host of the scenario.
+fn counters(r: &Runner) -> Vec<Option<TcpCounters>> {
+    let s = r.scenario;
+    std::iter::once(&s.server.host)
+        .chain(s.clients.iter().map(|c| &c.host))
+        .map(|h| r.net.tcp_counters(h))
+        .collect()
+}
+
+/// What each running program waits for (`h1 server waits for a
+/// connection (accept)`), when every one waits with no end and none waits
+/// for a line still to be typed; `None` otherwise.
+fn waits(r: &Runner) -> Option<Vec<String>> {
+    let clients_running = r
+        .procs
+        .iter()
+        .any(|p| p.running && p.info.role == Role::Client);
+    if r.scenario.server.keeps_running && !clients_running {
+        // A server that serves for ever once its clients have ended, as
+        // the scenario allows: not a deadlock (see `wait_all_exit`).
+        return None;
+    }
+    let mut out = Vec::new();
+    for p in r.procs.iter().filter(|p| p.running) {
+        let mut w = sys::waits_for_ever(p.group?.pid)?;
+        if w.contains(&Wait::Stdin) && !p.name_typed {
+            return None;
+        }
+        w.sort_by_key(|w| w.describe());
+        w.dedup();
+        let said: Vec<&str> = w.iter().map(|w| w.describe()).collect();
+        out.push(format!("{} {}", p.info.label(), said.join(" and ")));
+    }
+    (!out.is_empty()).then_some(out)
+}
