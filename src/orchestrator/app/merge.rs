@@ -4,7 +4,8 @@
 //! links point into the shards' directories. Every shard must be there,
 //! each once. The shards of a grade (`grade --shard K/N`) merge into one
 //! grade: `gradebook.csv`, `gradebook.md`, each student's `report.md` and
-//! `results.json`, and `summary.json`.
+//! `results.json`, `summary.json`, the class page and exports, and the
+//! first shard's similarity check (each shard checks the whole class).
 
 use std::path::PathBuf;
 

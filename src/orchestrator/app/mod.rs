@@ -8,7 +8,10 @@
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
 //! - [`up`]: a network kept up for running the programs by hand;
-//! - [`bench`]: the benchmark (`orchestrate bench`).
+//! - [`bench`]: the benchmark (`orchestrate bench`);
+//! - [`grade`]: grading a class; [`regrade`]: what a grade's directory
+//!   holds besides its gradebook, and changing a grade in place;
+//!   [`similarity`]: comparing a class's submissions without grading.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
