@@ -276,6 +276,9 @@ pub(super) fn regrade(args: &GradeArgs, into: &Path) -> Result<i32> {
         return Ok(EXIT_INVALID);
     }
     let checked = (|| -> Result<(Held, Grading, String)> {
+        if let Some(dir) = args.reference.as_ref().filter(|d| !d.is_dir()) {
+            bail!("--reference {}: no such folder", dir.display());
+        }
         let held = hold(into)?;
         let config = config_path(args);
         let text = config_text(&config)?;
