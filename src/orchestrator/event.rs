@@ -83,6 +83,18 @@ pub enum EventKind {
     /// Nothing could happen any more: every program waited with no end and
     /// nothing moved; `who` says who waited for what.
     Deadlocked { who: String },
+    /// Before `before` was started, the server had already read `bytes`
+    /// bytes `client` sent: it received a message before both clients
+    /// had connected (seen in its host's socket table: bytes received on
+    /// the connection, none left unread).
+    ReadEarly {
+        client: String,
+        before: String,
+        bytes: u64,
+    },
+    /// The client asked for its name (read its stdin) and no greeting came
+    /// for `waited_ms`: it is typed into without one.
+    NoGreeting { client: String, waited_ms: f64 },
 }
 
 /// Something a program needed of the network that Mininet's hosts do not
@@ -237,7 +249,9 @@ impl EventKind {
             | EventKind::CaptureFailed { .. }
             | EventKind::Routed { .. }
             | EventKind::Adapted { .. }
-            | EventKind::Deadlocked { .. } => "step",
+            | EventKind::Deadlocked { .. }
+            | EventKind::ReadEarly { .. }
+            | EventKind::NoGreeting { .. } => "step",
         }
     }
 }
@@ -278,6 +292,19 @@ impl fmt::Display for EventKind {
             }
             EventKind::Adapted { adaptation } => write!(f, "{adaptation}"),
             EventKind::Deadlocked { who } => write!(f, "deadlocked: {who}"),
+            EventKind::ReadEarly {
+                client,
+                before,
+                bytes,
+            } => write!(
+                f,
+                "the server has read {bytes} bytes from {client} before {before} was started"
+            ),
+            EventKind::NoGreeting { client, waited_ms } => write!(
+                f,
+                "{client} asks for its name and no greeting came in {} ms: typed without one",
+                millis(*waited_ms)
+            ),
         }
     }
 }

@@ -72,7 +72,10 @@ t0=$(date +%s%N)
 note() { printf '[%5d ms] %s\n' $((($(date +%s%N) - t0) / 1000000)) "$*"; }
 # established TCP ends on this namespace's loopback (two per connection)
 ends() { ss -Htn state established | wc -l; }
-wait_for() { for _ in $(seq 50); do eval "$1" && return 0; sleep 0.1; done; note "gave up waiting: $1"; }
+listening() { [ -n "$(ss -Htln)" ]; }
+ends_at_least() { [ "$(ends)" -ge "$1" ]; }
+# waits up to 5 s for a command to succeed
+wait_for() { for _ in $(seq 50); do "$@" && return 0; sleep 0.1; done; note "gave up waiting: $*"; }
 
 if [ -n "$build" ]; then
     note "build: $build"
@@ -84,14 +87,14 @@ exec 3<>a.in 4<>b.in
 note "server: $srv"
 "${as_nobody[@]}" sh -c "exec $srv" </dev/null >server.out 2>&1 &
 spid=$!
-wait_for '[ -n "$(ss -Htln)" ]'
+wait_for listening
 note "listening: $(ss -Htln | awk '{print $4}' | tr '\n' ' ')"
 
 note "client A: $ca"
 "${as_nobody[@]}" sh -c "exec $ca" <a.in >a.out 2>&1 &
 apid=$!
 [ $type_first = 1 ] && { note "type into A: $name_a"; echo "$name_a" >&3; }
-wait_for '[ $(ends) -ge 2 ]'
+wait_for ends_at_least 2
 sleep 0.5
 if [ "$order" = x-early ] && [ $typed = 1 ] && [ $type_first = 0 ]; then
     note "type into A: $name_a"; echo "$name_a" >&3; sleep 0.7
@@ -100,7 +103,7 @@ note "client B: $cb"
 "${as_nobody[@]}" sh -c "exec $cb" <b.in >b.out 2>&1 &
 bpid=$!
 [ $type_first = 1 ] && { note "type into B: $name_b"; echo "$name_b" >&4; }
-wait_for '[ $(ends) -ge 4 ]'
+wait_for ends_at_least 4
 note "connections: $(ss -Htn | awk '{print $4 "->" $5}' | tr '\n' ' ')"
 sleep 0.5
 

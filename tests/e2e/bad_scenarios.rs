@@ -222,7 +222,7 @@ bad! {
         (5, 3, "server: unknown field `address` (the fields here are host, port, cmd, keeps_running, adapt_network)"),
     ];
     unknown_key_client: "unknown-key-client.yaml" => [
-        (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd)"),
+        (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd, eager)"),
     ];
     unknown_key_step: "unknown-key-step.yaml" => [
         (8, 5, "unknown step `conect`: did you mean `connect`? (steps are connect, send, sleep_ms, wait_for)"),

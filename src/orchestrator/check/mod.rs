@@ -114,6 +114,12 @@ pub const CHECKS: &[Check] = &[
         timing: false,
     },
     Check {
+        id: "server.read_early",
+        title: "The server read no message before both clients had connected",
+        judge: server::read_early,
+        timing: false,
+    },
+    Check {
         id: "server.sent_ack",
         title: "The server printed that it sent the acknowledgment to both",
         judge: server::sent_ack,

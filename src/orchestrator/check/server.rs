@@ -5,7 +5,7 @@
 
 use super::greeting::greeting_of;
 use super::{slip, Run};
-use crate::orchestrator::event::Event;
+use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::record::Verdict;
 use crate::pa3::protocol::{self, Framing, Letter, Reading, SENT_ACK};
 
@@ -114,4 +114,34 @@ pub fn sent_ack(run: &Run) -> Vec<Verdict> {
         sent.map(|(_, e)| vec![e.clone()]).unwrap_or_default(),
     );
     vec![run.leniently(verdict, how)]
+}
+
+/// `server.read_early`: the server received no client's message before
+/// both clients were connected (rubric item 3). Seen in the server host's
+/// socket table just before the second client was started: a connection
+/// on which bytes had arrived and none were left unread had been read
+/// from. Only a client that sends before it is greeted can show it (one
+/// typed into the moment it asks, `eager`): without such a client the
+/// check gives no verdict.
+pub fn read_early(run: &Run) -> Vec<Verdict> {
+    if !run.scenario.clients.iter().any(|c| c.eager) {
+        return Vec::new();
+    }
+    let early: Vec<&Event> = run
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::ReadEarly { .. }))
+        .collect();
+    let observed = match early.first() {
+        Some(e) => e.kind.to_string(),
+        None => "no message read before both clients had connected".to_string(),
+    };
+    vec![Verdict::new(
+        "server.read_early",
+        "The server read no message before both clients had connected",
+        early.is_empty(),
+        "no message read before both clients had connected",
+        &observed,
+        early.into_iter().cloned().collect(),
+    )]
 }

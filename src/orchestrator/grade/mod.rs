@@ -19,8 +19,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod agreement;
 pub mod book;
 pub mod config;
+pub mod discover;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fixtures;

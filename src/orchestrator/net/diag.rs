@@ -31,7 +31,7 @@ use netlink_packet_core::{
 };
 use netlink_packet_sock_diag::{
     constants::{AF_INET, AF_INET6, IPPROTO_TCP},
-    inet::{ExtensionFlags, InetRequest, SocketId, StateFlags},
+    inet::{nlas::Nla, ExtensionFlags, InetRequest, InetResponse, SocketId, StateFlags},
     SockDiagMessage,
 };
 use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket};
@@ -63,6 +63,10 @@ pub struct TcpSocket {
     pub remote: SocketAddr,
     pub listening: bool,
     pub inode: u64,
+    /// Bytes received and not yet read by the program.
+    pub unread: u32,
+    /// Bytes received in all (`tcpi_bytes_received`), when asked for.
+    pub received: Option<u64>,
 }
 
 /// The TCP sockets of one network namespace.
@@ -170,7 +174,17 @@ impl SocketTable {
         self.sockets(StateFlags::SYN_SENT | StateFlags::ESTABLISHED)
     }
 
+    /// The established connections, with how much each has received in
+    /// all and how much of it its program has not read yet.
+    pub fn connections_read(&self) -> Vec<TcpSocket> {
+        self.sockets_with(StateFlags::ESTABLISHED, ExtensionFlags::INFO)
+    }
+
     fn sockets(&self, states: StateFlags) -> Vec<TcpSocket> {
+        self.sockets_with(states, ExtensionFlags::empty())
+    }
+
+    fn sockets_with(&self, states: StateFlags, extensions: ExtensionFlags) -> Vec<TcpSocket> {
         let Some(socket) = &self.netlink else {
             return Vec::new();
         };
@@ -181,15 +195,21 @@ impl SocketTable {
             } else {
                 SocketId::new_v6()
             };
-            if send(socket, family, id, None, states).is_err() {
+            if send_with(socket, family, id, None, states, extensions).is_err() {
                 continue;
             }
-            let _ = read_replies(socket, |state, id, inode| {
+            let _ = read_responses(socket, |r| {
+                let id = &r.header.socket_id;
                 found.push(TcpSocket {
                     local: SocketAddr::new(id.source_address, id.source_port),
                     remote: SocketAddr::new(id.destination_address, id.destination_port),
-                    listening: state == TCP_LISTEN,
-                    inode: u64::from(inode),
+                    listening: r.header.state == TCP_LISTEN,
+                    inode: u64::from(r.header.inode),
+                    unread: r.header.recv_queue,
+                    received: r.nlas.iter().find_map(|n| match n {
+                        Nla::TcpInfo(info) => bytes_received(info),
+                        _ => None,
+                    }),
                 })
             });
         }
@@ -321,6 +341,13 @@ fn libc_enoent() -> i32 {
     nix::errno::Errno::ENOENT as i32
 }
 
+/// `tcpi_bytes_received` of a raw `struct tcp_info` (RFC 4898's
+/// tcpEStatsAppHCThruOctetsReceived, at bytes 128..136 since Linux 4.1).
+fn bytes_received(info: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = info.get(128..136)?.try_into().ok()?;
+    Some(u64::from_ne_bytes(bytes))
+}
+
 /// Sends a request for `socket_id` of `family`: a dump of every socket, or
 /// (with `message_type`) that message for the one socket.
 fn send(
@@ -329,6 +356,24 @@ fn send(
     socket_id: SocketId,
     message_type: Option<u16>,
     states: StateFlags,
+) -> io::Result<()> {
+    send_with(
+        socket,
+        family,
+        socket_id,
+        message_type,
+        states,
+        ExtensionFlags::empty(),
+    )
+}
+
+fn send_with(
+    socket: &Socket,
+    family: u8,
+    socket_id: SocketId,
+    message_type: Option<u16>,
+    states: StateFlags,
+    extensions: ExtensionFlags,
 ) -> io::Result<()> {
     let mut header = NetlinkHeader::default();
     header.flags = match message_type {
@@ -340,7 +385,7 @@ fn send(
         SockDiagMessage::InetRequest(InetRequest {
             family,
             protocol: IPPROTO_TCP,
-            extensions: ExtensionFlags::empty(),
+            extensions,
             states,
             socket_id,
         })
@@ -360,6 +405,13 @@ fn send(
 /// acknowledgement, or an error), calling `seen(state, id, inode)` for each
 /// socket.
 fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId, u32)) -> io::Result<()> {
+    read_responses(socket, |r| {
+        seen(r.header.state, &r.header.socket_id, r.header.inode)
+    })
+}
+
+/// [`read_replies`], with each socket's whole response.
+fn read_responses(socket: &Socket, mut seen: impl FnMut(&InetResponse)) -> io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let size = socket.recv(&mut &mut buf[..], 0)?;
@@ -368,9 +420,7 @@ fn read_replies(socket: &Socket, mut seen: impl FnMut(u8, &SocketId, u32)) -> io
             let message = NetlinkMessage::<SockDiagMessage>::deserialize(&buf[offset..size])
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
             match &message.payload {
-                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => {
-                    seen(r.header.state, &r.header.socket_id, r.header.inode)
-                }
+                NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(r)) => seen(r),
                 NetlinkPayload::Done(_) => return Ok(()),
                 NetlinkPayload::Error(e) => {
                     return match e.code {
@@ -439,6 +489,33 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         assert_eq!(table.established(port), 0);
+    }
+
+    #[test]
+    fn what_a_connection_received_and_what_its_program_read_are_told_apart() {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let table = SocketTable::open(None);
+        let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (mut served, _) = listener.accept().unwrap();
+        let served_end = |t: &SocketTable| {
+            t.connections_read()
+                .into_iter()
+                .find(|s| s.local.port() == port)
+                .expect("the served end is established")
+        };
+        client.write_all(b"Client X: Alice").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while served_end(&table).unread < 15 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        let end = served_end(&table);
+        assert_eq!((end.unread, end.received), (15, Some(15)));
+        let mut buf = [0u8; 64];
+        assert_eq!(served.read(&mut buf).unwrap(), 15);
+        let end = served_end(&table);
+        assert_eq!((end.unread, end.received), (0, Some(15)));
     }
 
     #[test]

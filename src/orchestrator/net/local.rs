@@ -105,6 +105,10 @@ impl Network for Local {
         self.sockets.listeners()
     }
 
+    fn connections_read(&self, _host: &str) -> Vec<super::TcpSocket> {
+        self.sockets.connections_read()
+    }
+
     fn routable(&self) -> Result<bool, String> {
         if self.isolated {
             Ok(true)

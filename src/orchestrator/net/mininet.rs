@@ -404,6 +404,11 @@ impl Network for Mininet {
         self.table(host).map_or_else(Vec::new, |t| t.listeners())
     }
 
+    fn connections_read(&self, host: &str) -> Vec<super::TcpSocket> {
+        self.table(host)
+            .map_or_else(Vec::new, |t| t.connections_read())
+    }
+
     fn routable(&self) -> Result<bool, String> {
         Ok(false)
     }

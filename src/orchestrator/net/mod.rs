@@ -48,6 +48,11 @@ pub trait Network {
     fn listeners(&self, _host: &str) -> Vec<TcpSocket> {
         Vec::new()
     }
+    /// The established connections of `host`, with what each received in
+    /// all and what its program has not read yet.
+    fn connections_read(&self, _host: &str) -> Vec<TcpSocket> {
+        Vec::new()
+    }
     /// Whether the hosts may be changed for programs we did not write
     /// ([`route`]): `Err` says why not. `Ok(true)`: every host is one
     /// namespace (the loopback backend's job namespace).

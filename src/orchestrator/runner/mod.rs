@@ -396,11 +396,15 @@ impl Runner<'_> {
         let mut noticed = false;
         let mut standstill =
             (deadlocks == Deadlocks::End).then(|| standstill::Standstill::new(self));
+        let eager = self.scenario.clients.iter().any(|c| c.eager);
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.handle(m);
             }
             self.show(false);
+            if eager {
+                self.type_eager();
+            }
             match done(self) {
                 Ok(true) => return Ok(()),
                 Ok(false) => {}

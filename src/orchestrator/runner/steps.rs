@@ -9,6 +9,7 @@ use super::{Deadlocks, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
+use crate::orchestrator::sys;
 use crate::pa3::protocol;
 
 /// Sleeps up to this long are one timer sleep (see [`Runner::sleep`]).
@@ -22,6 +23,12 @@ const SENT_WAIT: Duration = Duration::from_millis(100);
 
 /// How often a `connect` step looks at the server host's counters.
 const CONNECT_POLL: Duration = Duration::from_micros(250);
+
+/// How long a client may ask for its name, with nothing else happening,
+/// before a `send` step stops waiting for its greeting and types: a
+/// server that greets does so within milliseconds of the second
+/// connection; one that never greets would otherwise hold the step.
+const NO_GREETING_AFTER: Duration = Duration::from_millis(300);
 
 /// [`Runner::has_connected`], asked often but answered cheaply: the server
 /// host's sockets (a walk of its TCP hash table: about a millisecond in
@@ -150,6 +157,9 @@ impl Runner<'_> {
     /// has `want` established connections on its port.
     fn connect(&mut self, c: usize, want: usize, server: usize) -> Result<(), RunError> {
         let client = self.scenario.clients[c].id.clone();
+        if want >= 2 {
+            self.note_read_early(&client);
+        }
         self.step(EventKind::Connecting {
             client: client.clone(),
         });
@@ -220,22 +230,115 @@ impl Runner<'_> {
         self.type_line(idx, &name)
     }
 
-    /// Waits until client `c` has printed its greeting; gives its index.
+    /// Waits until client `c` has printed its greeting — or asks for its
+    /// name while nothing else happens (its server sends no greeting, or
+    /// it does not wait for one): gives its index.
     fn greeted(&mut self, c: usize) -> Result<usize, RunError> {
         let idx = self.proc_index(ProcessRef::Client(c));
         let id = self.scenario.clients[c].id.clone();
+        let mut asked: Option<Instant> = None;
         self.wait(
             &format!("client {id} to print its greeting"),
             STEP_TIMEOUT,
             &mut |r| {
-                if r.printed(idx, |l| protocol::parse_greeting(l).is_some()) {
+                // Greeted, or an eager client typed into meanwhile.
+                if r.procs[idx].name_typed
+                    || r.printed(idx, |l| protocol::parse_greeting(l).is_some())
+                {
                     return Ok(true);
                 }
                 r.gone(idx)?;
-                Ok(false)
+                if !r.reads_stdin(idx) {
+                    asked = None;
+                    return Ok(false);
+                }
+                let since = *asked.get_or_insert_with(Instant::now);
+                let quiet = r.events.last().map_or(0.0, |e| r.now_ms() - e.t_ms);
+                Ok(since.elapsed() >= NO_GREETING_AFTER
+                    && quiet >= NO_GREETING_AFTER.as_secs_f64() * 1e3)
             },
         )?;
+        if asked.is_some() && !self.printed(idx, |l| protocol::parse_greeting(l).is_some()) {
+            let waited_ms = NO_GREETING_AFTER.as_secs_f64() * 1e3;
+            self.step(EventKind::NoGreeting {
+                client: id,
+                waited_ms,
+            });
+        }
         Ok(idx)
+    }
+
+    /// Types the name of every `eager` client that asks for it now.
+    pub(super) fn type_eager(&mut self) {
+        for c in 0..self.scenario.clients.len() {
+            if !self.scenario.clients[c].eager {
+                continue;
+            }
+            let id = &self.scenario.clients[c].id;
+            let Some(idx) = self.procs.iter().position(|p| &p.info.id == id) else {
+                continue;
+            };
+            if !self.procs[idx].name_typed && self.reads_stdin(idx) {
+                // A client that closed its stdin meanwhile: nothing to type.
+                let _ = self.type_name(c, idx);
+            }
+        }
+    }
+
+    /// Before client `next` is started: the connections whose bytes the
+    /// server has already read (received some, none left unread) — a
+    /// message received before both clients were connected.
+    fn note_read_early(&mut self, next: &str) {
+        let server_host = self.scenario.server.host.clone();
+        let port = self.port;
+        let read: Vec<_> = self
+            .net
+            .connections_read(&server_host)
+            .into_iter()
+            .filter(|s| s.local.port() == port && s.unread == 0)
+            .filter_map(|s| Some((s.remote, s.received.filter(|&b| b > 0)?)))
+            .collect();
+        for (remote, bytes) in read {
+            let client = self.client_at(remote).unwrap_or_else(|| remote.to_string());
+            self.step(EventKind::ReadEarly {
+                client,
+                before: next.to_string(),
+                bytes,
+            });
+        }
+    }
+
+    /// The started client whose connection comes from `remote`: by the
+    /// port of one of its own sockets, else by its host's address.
+    fn client_at(&self, remote: std::net::SocketAddr) -> Option<String> {
+        let started = || {
+            self.procs
+                .iter()
+                .filter(|p| p.info.role == crate::orchestrator::record::Role::Client)
+        };
+        for p in started() {
+            let inodes = p
+                .group
+                .map(|g| sys::socket_inodes(g.pid))
+                .unwrap_or_default();
+            let ours = self
+                .net
+                .connections_read(&p.info.host)
+                .into_iter()
+                .any(|s| inodes.contains(&s.inode) && s.local.port() == remote.port());
+            if ours {
+                return Some(p.info.id.clone());
+            }
+        }
+        let mut by_host = started().filter(|p| {
+            self.net
+                .host(&p.info.host)
+                .is_some_and(|h| h.ip == remote.ip())
+        });
+        match (by_host.next(), by_host.next()) {
+            (Some(p), None) => Some(p.info.id.clone()),
+            _ => None,
+        }
     }
 
     /// Waits, a little, until client `idx` reads its stdin: a program that
@@ -261,6 +364,11 @@ impl Runner<'_> {
     /// its stdin, types its name — unless it asked for it before it even
     /// connected (then it sends when it is greeted, and nothing is typed).
     fn send(&mut self, c: usize) -> Result<(), RunError> {
+        // An eager client's name was typed the moment it asked.
+        let started = self.proc_index(ProcessRef::Client(c));
+        if self.procs[started].name_typed {
+            return Ok(());
+        }
         let idx = self.greeted(c)?;
         if self.procs[idx].name_typed {
             return Ok(());
@@ -297,6 +405,9 @@ impl Runner<'_> {
     fn send_together(&mut self, clients: &[usize]) -> Result<(), RunError> {
         let mut ready = Vec::new();
         for &c in clients {
+            if self.procs[self.proc_index(ProcessRef::Client(c))].name_typed {
+                continue;
+            }
             let idx = self.greeted(c)?;
             if !self.procs[idx].name_typed {
                 self.until_it_reads(idx)?;

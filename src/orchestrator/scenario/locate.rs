@@ -406,7 +406,7 @@ mod tests {
         );
         assert_eq!(
             e,
-            "t.yaml:6:35: clients[1]: unknown field \"na\\nme`\": did you mean `name`? (the fields here are id, host, name, cmd)"
+            "t.yaml:6:35: clients[1]: unknown field \"na\\nme`\": did you mean `name`? (the fields here are id, host, name, cmd, eager)"
         );
     }
 

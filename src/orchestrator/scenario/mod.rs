@@ -117,6 +117,8 @@ pub struct ValidClient {
     pub cmd: Option<Vec<String>>,
     /// Its letter, given by its position among the connect steps.
     pub letter: Letter,
+    /// Its name is typed the moment it asks (see `ClientSpec::eager`).
+    pub eager: bool,
 }
 
 /// A scenario in which everything has been checked.

@@ -64,6 +64,10 @@ pub struct ClientSpec {
     pub host: String,
     pub name: String,
     pub cmd: Option<CommandSpec>,
+    /// Type the name the moment the client asks for it (reads its stdin),
+    /// greeted or not — as a person at its terminal would — instead of at
+    /// its `send` step.
+    pub eager: Option<bool>,
 }
 
 /// A program to run: one string split like a shell would split words (no

@@ -73,6 +73,7 @@ pub(super) fn validate(
             letter: validator
                 .letter_of(index)
                 .expect("validated: every client connects"),
+            eager: client.eager.unwrap_or(false),
         })
         .collect();
     Ok(ValidScenario {
