@@ -156,6 +156,21 @@ fn the_planted_copies_are_flagged_and_the_independent_solution_is_not() {
 }
 
 #[test]
+fn the_reality_set_written_student_by_student_has_no_flag() {
+    // tests/class-real: twenty submissions written each on its own in the
+    // ways real ones are (odd names, C++, Python 2, textbook stubs): alike
+    // as solutions of one assignment are, copied from nowhere.
+    let results = tempdir();
+    let (_, json) = similarity(
+        &manifest_dir().join("tests/class-real"),
+        results.path(),
+        &[],
+    );
+    assert_eq!(json["submissions"].as_array().unwrap().len(), 20);
+    assert!(flagged(&json).is_empty(), "{:?}", flagged(&json));
+}
+
+#[test]
 fn a_reference_flags_the_submission_copied_from_it_and_no_other() {
     let (class, results) = (tempdir(), tempdir());
     class_with_lookalikes(class.path());
