@@ -416,6 +416,17 @@ fn a_grade_shows_the_class_and_one_student_regraded_takes_their_place() {
         dir.as_os_str(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("  bob-connect-order: 55 -> 70\n"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some(format!("gradebook: {}", dir.join("gradebook.md").display()).as_str()),
+        "the gradebook's path is printed last"
+    );
     let (_, after) = gradebook(&dir);
     assert_eq!(bob(&after)["score"], "70", "bob's fix gets items 6 and 8");
     let others_after: Vec<_> = after

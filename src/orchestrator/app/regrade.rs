@@ -450,7 +450,6 @@ fn write_change(
         write(into, &file, &text)?;
     }
     results::give_to_invoking_user(into);
-    print_gradebook(new, into, stdout_wants_color());
     outln!(
         "{what}; the grade before is kept in {}",
         into.join(&kept).display()
@@ -463,6 +462,8 @@ fn write_change(
             book::number(c.after)
         );
     }
+    // The gradebook last, its path the last line, as a grade prints it.
+    print_gradebook(new, into, stdout_wants_color());
     Ok(())
 }
 
