@@ -25,20 +25,23 @@ use crate::orchestrator::batch::pool::{self, Done, Live, Next};
 use crate::orchestrator::batch::summary::{slim, BatchRun};
 use crate::orchestrator::check;
 use crate::orchestrator::console::stdout_wants_color;
-use crate::orchestrator::event::{ms, EventKind};
+use crate::orchestrator::event::ms;
 use crate::orchestrator::grade::config::Grading;
+use crate::orchestrator::grade::judge::{self, Blocks};
+use crate::orchestrator::grade::judge_runs::StudentRun;
+use crate::orchestrator::grade::observe::RunFacts;
 use crate::orchestrator::grade::plan::{self, GradeRun, Submission};
-use crate::orchestrator::grade::rubric::{self, StudentRun};
-use crate::orchestrator::grade::{GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION};
+use crate::orchestrator::grade::{build, discover, rubric};
+use crate::orchestrator::grade::{
+    Discovered, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
+};
 use crate::orchestrator::net::{local, mininet, Backend};
-use crate::orchestrator::record::{Role, RunRecord};
+use crate::orchestrator::record::RunRecord;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish, RunDir};
 use crate::orchestrator::sandbox::Pool;
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
-use crate::pa3::client::FROM_SERVER;
-use crate::pa3::protocol::{self, Framing};
 
 #[derive(Args, Debug)]
 pub(crate) struct GradeArgs {
@@ -89,7 +92,8 @@ pub(crate) struct GradeArgs {
 struct Ran {
     what: GradeRun,
     run: BatchRun,
-    unreadable_reply: bool,
+    /// What it showed, read from its whole record.
+    facts: RunFacts,
     /// The attempts before it, which failed a check that timing decides.
     earlier: Vec<Attempt>,
 }
@@ -157,10 +161,10 @@ fn plan_class(args: &GradeArgs, config: &Path) -> Result<(Grading, Vec<Submissio
     if let Some(dir) = args.reference.as_ref().filter(|d| !d.is_dir()) {
         bail!("--reference {}: no such folder", dir.display());
     }
-    let all = plan::submissions(&args.submissions, &grading)?;
-    let filtered: Vec<Submission> = all
+    let all = plan::folders(&args.submissions)?;
+    let filtered: Vec<(String, PathBuf)> = all
         .into_iter()
-        .filter(|s| args.filter.is_empty() || args.filter.iter().any(|p| s.student.contains(p)))
+        .filter(|(s, _)| args.filter.is_empty() || args.filter.iter().any(|p| s.contains(p)))
         .collect();
     if filtered.is_empty() {
         bail!(
@@ -174,13 +178,14 @@ fn plan_class(args: &GradeArgs, config: &Path) -> Result<(Grading, Vec<Submissio
         );
     }
     let plan_size = filtered.len();
-    let subs = match args.shard {
+    let folders = match args.shard {
         Some(shard) => filtered
             .into_iter()
-            .filter(|s| shard.holds(&s.student))
+            .filter(|(s, _)| shard.holds(s))
             .collect(),
         None => filtered,
     };
+    let subs = build::discover_all(folders, &grading);
     Ok((grading, subs, plan_size))
 }
 
@@ -197,7 +202,7 @@ fn run_class(
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
-    let students = grade_students(args, grading, &subs, bin, (&runs_dir, "runs"), &hidden)?;
+    let students = grade_students(args, grading, subs, bin, (&runs_dir, "runs"), &hidden)?;
     let summary = GradeSummary {
         schema_version: GRADE_SCHEMA_VERSION,
         kind: "grade".into(),
@@ -215,13 +220,14 @@ fn run_class(
     finish_grade(dir, owner, &summary, &view, stdout_wants_color())
 }
 
-/// Runs `subs`' programs in the sandbox (as `pa3-sandbox-N` users that
-/// may not see `hidden`), their run directories in `runs.0` (named
-/// `runs.1/…` in the grades), and judges them.
+/// Builds `subs`' C and C++ programs and runs their programs in the
+/// sandbox (as `pa3-sandbox-N` users that may not see `hidden`), their
+/// run directories in `runs.0` (named `runs.1/…` in the grades), and
+/// judges them.
 pub(super) fn grade_students(
     args: &GradeArgs,
     grading: &Grading,
-    subs: &[Submission],
+    mut subs: Vec<Submission>,
     bin: &Path,
     runs: (&Path, &str),
     hidden: &[PathBuf],
@@ -239,7 +245,8 @@ pub(super) fn grade_students(
         Backend::Local => (true, args.jobs as usize),
         Backend::Mininet => (false, args.jobs as usize),
     };
-    let items = plan::items(subs, grading)?;
+    build::build_all(&mut subs, &pool)?;
+    let items = plan::items(&subs, grading)?;
     let ctx = RunContext {
         backend: args.backend,
         bin_dir: bin,
@@ -253,7 +260,7 @@ pub(super) fn grade_students(
     };
     let ran = run_items(args, &ctx, &items, jobs, runs.1);
     drop(pool);
-    Ok(judge_class(subs, grading, ran?))
+    Ok(judge_class(&subs, grading, ran?))
 }
 
 /// Runs the class's items on `ctx`, `--jobs` at once, showing each as it
@@ -353,7 +360,7 @@ fn on_done(
         taken.fatal.get_or_insert(e);
         return Next::Stop;
     }
-    let unreadable_reply = unreadable_reply(&finished.record);
+    let facts = RunFacts::of(&item.scenario, &finished.record);
     let run = BatchRun {
         index: item.index,
         key: item.key.clone(),
@@ -366,7 +373,14 @@ fn on_done(
         record: slim(finished.record),
     };
     let earlier = taken.attempts.entry(done.position).or_default();
-    let on_timing = run.record.verdicts.iter().any(check::failed_on_timing);
+    // Run again only a run that failed nothing but what timing decides: a
+    // deadlock, a program that died on its own, or any other failure is no
+    // matter of the machine's timing.
+    let failed: Vec<_> = run.record.verdicts.iter().filter(|v| !v.passed).collect();
+    let on_timing = !failed.is_empty()
+        && failed.iter().all(|v| check::failed_on_timing(v))
+        && facts.deadlock.is_none()
+        && facts.crashed.is_empty();
     if on_timing && earlier.len() + 1 < ATTEMPTS && !interrupted() {
         let why = format!(
             "        AGAIN {} failed where timing decides: attempt {} of {ATTEMPTS}",
@@ -386,7 +400,7 @@ fn on_done(
     taken.ran.push(Ran {
         what: what.clone(),
         run,
-        unreadable_reply,
+        facts,
         earlier,
     });
     Next::Go
@@ -412,28 +426,6 @@ fn failed_ids(record: &RunRecord) -> Vec<String> {
         .collect()
 }
 
-/// Whether one of our clients printed a reply from the server that is
-/// neither a greeting nor an acknowledgement, however lenient.
-fn unreadable_reply(record: &RunRecord) -> bool {
-    let clients: Vec<&str> = record
-        .processes
-        .iter()
-        .filter(|p| p.role == Role::Client)
-        .map(|p| p.id.as_str())
-        .collect();
-    record.events.iter().any(|e| {
-        let EventKind::Output { text, .. } = &e.kind else {
-            return false;
-        };
-        let Some(reply) = text.strip_prefix(FROM_SERVER) else {
-            return false;
-        };
-        clients.contains(&e.process.as_str())
-            && protocol::read_greeting(reply.trim(), Framing::Printed).is_none()
-            && protocol::read_ack(reply.trim(), Framing::Printed).is_none()
-    })
-}
-
 /// Every student's twelve cells, from their runs.
 fn judge_class(subs: &[Submission], g: &Grading, ran: Vec<Ran>) -> Vec<StudentGrade> {
     let mut by_student: BTreeMap<usize, Vec<Ran>> = BTreeMap::new();
@@ -451,28 +443,73 @@ fn judge_class(subs: &[Submission], g: &Grading, ran: Vec<Ran>) -> Vec<StudentGr
 }
 
 fn judge_student(sub: &Submission, g: &Grading, ran: &[Ran]) -> StudentGrade {
-    let source = plan::source_evidence(sub, g);
+    let source = plan::source_evidence(sub);
     let student_runs: Vec<StudentRun> = ran
         .iter()
         .map(|r| StudentRun {
             pairing: r.what.pairing,
+            case: r.what.case,
             label: format!("{} {}", r.what.pairing.word(), r.what.case),
             dir: r.run.dir.clone(),
             verdicts: &r.run.record.verdicts,
-            unreadable_reply: r.unreadable_reply,
+            facts: &r.facts,
             mininet: r.run.record.backend == "mininet",
         })
         .collect();
-    let mut items = rubric::judge(&student_runs, &g.points, &source);
-    rubric::fail_what_is_missing(&mut items, sub.lacks_server(g), sub.lacks_client(g), g);
+    let blocks = Blocks {
+        server: sub.server_blocked(),
+        clients: sub.clients_blocked(),
+    };
+    let items = judge::judge(&student_runs, &blocks, &g.points, &source);
+    let missing = [&blocks.server, &blocks.clients]
+        .into_iter()
+        .flatten()
+        .map(|b| b.why.clone())
+        .collect();
     StudentGrade {
         student: sub.student.clone(),
         score: items.iter().map(|i| i.points).sum(),
         max_score: g.points.iter().sum(),
         items,
-        missing: sub.missing.clone(),
+        missing,
         source,
+        discovered: discovered(sub),
         runs: ran.iter().map(graded_run).collect(),
+    }
+}
+
+/// What discovery found, in words for the report.
+fn discovered(sub: &Submission) -> Discovered {
+    let d = &sub.discovery;
+    let mut programs = Vec::new();
+    let say = |role: &str, p: &discover::Program| {
+        format!(
+            "{role}: {} — started as `{}`",
+            p.why,
+            shell_words::join(&p.run)
+        )
+    };
+    match &d.server {
+        Ok(p) => programs.push(say("server", p)),
+        Err(m) => programs.push(format!("server: {m}")),
+    }
+    match &d.clients {
+        Ok(discover::Clients::One(c)) => programs.push(say("client (both X and Y)", &c.program)),
+        Ok(discover::Clients::Two { x, y }) => {
+            programs.push(say("client X (the first to connect)", &x.program));
+            programs.push(say("client Y", &y.program));
+        }
+        Err(m) => programs.push(format!("client: {m}")),
+    }
+    Discovered {
+        programs,
+        ignored: d
+            .ignored
+            .iter()
+            .map(|i| format!("{}: {}", i.file.display(), i.why))
+            .collect(),
+        problems: d.problems().iter().map(|p| p.to_string()).collect(),
+        builds: sub.builds.clone(),
     }
 }
 
@@ -501,6 +538,7 @@ fn graded_run(r: &Ran) -> GradedRun {
             .map(|v| v.id.clone())
             .collect(),
         notes,
+        facts: r.facts.clone(),
         duration_ms: record.duration_ms + r.earlier.iter().map(|a| a.duration_ms).sum::<f64>(),
     }
 }

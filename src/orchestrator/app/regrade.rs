@@ -34,7 +34,7 @@ use crate::orchestrator::grade::config::Grading;
 use crate::orchestrator::grade::page::{self, Extras};
 use crate::orchestrator::grade::regrade::{self, Change, Entry};
 use crate::orchestrator::grade::similarity::{self, Doc, Params, Report};
-use crate::orchestrator::grade::{book, merge, plan, GradeSummary, StudentGrade};
+use crate::orchestrator::grade::{book, build, merge, plan, GradeSummary, StudentGrade};
 use crate::orchestrator::results;
 use crate::orchestrator::state::StateFile;
 
@@ -97,11 +97,11 @@ impl View {
     /// (every student the grade's `--filter` takes, whatever its shard:
     /// the shards' checks are then the same) and the config as used.
     pub(super) fn of_new_grade(args: &GradeArgs, summary: &GradeSummary) -> View {
-        let grading = Grading::load(&config_path(args)).unwrap_or_default();
-        let names: Vec<String> = plan::submissions(&args.submissions, &grading)
-            .map(|subs| {
-                subs.into_iter()
-                    .map(|s| s.student)
+        let names: Vec<String> = plan::folders(&args.submissions)
+            .map(|folders| {
+                folders
+                    .into_iter()
+                    .map(|(student, _)| student)
                     .filter(|s| args.filter.is_empty() || args.filter.iter().any(|p| s.contains(p)))
                     .collect()
             })
@@ -351,7 +351,7 @@ fn run_again(
         args.results.clone(),
     ];
     let prefix = format!("runs/{tmp_name}");
-    let mut students = grade_students(args, grading, &subs, &bin, (&tmp, &prefix), &hidden)?;
+    let mut students = grade_students(args, grading, subs, &bin, (&tmp, &prefix), &hidden)?;
     if interrupted() {
         owner.release();
         eprintln!("interrupted: the grade is as it was");
@@ -371,11 +371,11 @@ fn run_again(
 
 /// The class's students `--only` names; an error naming those it lacks.
 fn students_named(args: &GradeArgs, grading: &Grading) -> Result<Vec<plan::Submission>> {
-    let all = plan::submissions(&args.submissions, grading)?;
+    let all = plan::folders(&args.submissions)?;
     let unknown: Vec<String> = args
         .only
         .iter()
-        .filter(|o| !all.iter().any(|s| &s.student == *o))
+        .filter(|o| !all.iter().any(|(s, _)| s == *o))
         .map(|u| format!("{u:?}"))
         .collect();
     if !unknown.is_empty() {
@@ -385,10 +385,11 @@ fn students_named(args: &GradeArgs, grading: &Grading) -> Result<Vec<plan::Submi
             args.submissions.display()
         );
     }
-    Ok(all
+    let named = all
         .into_iter()
-        .filter(|s| args.only.contains(&s.student))
-        .collect())
+        .filter(|(s, _)| args.only.contains(s))
+        .collect();
+    Ok(build::discover_all(named, grading))
 }
 
 /// `name`, or `name-2`, `-3`… if `dir` holds it already.

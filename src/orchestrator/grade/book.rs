@@ -351,6 +351,7 @@ mod tests {
             items,
             missing: Vec::new(),
             source: SourceEvidence::default(),
+            discovered: Default::default(),
             runs: Vec::new(),
         }
     }

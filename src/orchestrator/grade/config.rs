@@ -1,13 +1,15 @@
-//! `grading.yaml`: how a class's submissions are run and scored, where the
-//! defaults (the seed's classic layout) do not fit. Every field is
-//! optional:
+//! `grading.yaml`: how a class's submissions are run and scored, where what
+//! the grader discovers by itself (see [`super::discover`]) is not what you
+//! want. Every field is optional:
 //!
 //! ```yaml
-//! server_file: server.py            # what each submission must hold
-//! client_file: client.py
-//! server_cmd: python3 server.py     # run in the submission's copy; it binds port 12000 itself
-//! client_cmd: python3 client.py     # it connects to 10.0.0.1:12000 itself
-//! port: 12000                       # where the student's server listens
+//! server_file: server.py            # pin the server's file (else discovered)
+//! client_file: client.py            # or two, X's then Y's: [xClient.py, yClient.py]
+//! server_cmd: python3 server.py     # pin how it starts, in the submission's folder
+//! client_cmd: python3 client.py {letter}   # or two; {name} {letter} {server_ip} {port}
+//! students:                         # the same pins for one student
+//!   ben: { client_file: [ClientX.py, ClientY.py] }
+//! port: 12000                       # our server's port for the students' clients
 //! timeout_s: 10                     # each run's bound
 //! strict: false                     # fail the slips of the seed's strings
 //! visibility: visible               # Gradescope: visible, hidden, after_due_date, after_published
@@ -19,21 +21,22 @@
 //! with the placeholders scenarios know (`{server_ip}`, `{port}`, `{name}`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
+use super::discover::Pins;
 use crate::orchestrator::sandbox::Limits;
 
 /// `grading.yaml` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
-    server_file: Option<String>,
-    client_file: Option<String>,
-    server_cmd: Option<Command>,
-    client_cmd: Option<Command>,
+    #[serde(flatten)]
+    pins: PinsFile,
+    #[serde(default)]
+    students: BTreeMap<String, PinsFile>,
     port: Option<u16>,
     timeout_s: Option<f64>,
     strict: Option<bool>,
@@ -49,6 +52,33 @@ enum Command {
     Argv(Vec<String>),
 }
 
+/// What a class or one student pins (see [`Pins`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinsFile {
+    server_file: Option<String>,
+    client_file: Option<OneOrTwo<String>>,
+    server_cmd: Option<Command>,
+    client_cmd: Option<OneOrTwo<Command>>,
+}
+
+/// One value, or two (X's, then Y's).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrTwo<T> {
+    Two(Vec<T>),
+    One(T),
+}
+
+impl<T> OneOrTwo<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            OneOrTwo::Two(v) => v,
+            OneOrTwo::One(x) => vec![x],
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsFile {
@@ -62,10 +92,10 @@ struct LimitsFile {
 /// How a class is graded, every default filled in.
 #[derive(Clone, Debug)]
 pub struct Grading {
-    pub server_file: String,
-    pub client_file: String,
-    pub server_cmd: Vec<String>,
-    pub client_cmd: Vec<String>,
+    /// What the whole class pins (nothing: everything is discovered).
+    pub pins: Pins,
+    /// What single students pin, over the class's.
+    pub students: BTreeMap<String, Pins>,
     pub port: u16,
     pub timeout_s: f64,
     pub strict: bool,
@@ -84,10 +114,8 @@ const VISIBILITIES: [&str; 4] = ["visible", "hidden", "after_due_date", "after_p
 impl Default for Grading {
     fn default() -> Grading {
         Grading {
-            server_file: "server.py".into(),
-            client_file: "client.py".into(),
-            server_cmd: vec!["python3".into(), "server.py".into()],
-            client_cmd: vec!["python3".into(), "client.py".into()],
+            pins: Pins::default(),
+            students: BTreeMap::new(),
             port: 12000,
             timeout_s: 10.0,
             strict: false,
@@ -116,20 +144,24 @@ impl Grading {
         Grading::from_file(file).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     }
 
+    /// The pins of `student`: the class's, with the student's own over them.
+    pub fn pins_for(&self, student: &str) -> Pins {
+        let mut pins = self.pins.clone();
+        if let Some(own) = self.students.get(student) {
+            if own.server_file.is_some() || own.server_cmd.is_some() {
+                pins.server_file = own.server_file.clone();
+                pins.server_cmd = own.server_cmd.clone();
+            }
+            if !own.client_files.is_empty() || !own.client_cmds.is_empty() {
+                pins.client_files = own.client_files.clone();
+                pins.client_cmds = own.client_cmds.clone();
+            }
+        }
+        pins
+    }
+
     fn from_file(file: File) -> Result<Grading> {
         let d = Grading::default();
-        let command = |c: Option<Command>, default: Vec<String>| -> Result<Vec<String>> {
-            let argv = match c {
-                None => return Ok(default),
-                Some(Command::Argv(v)) => v,
-                Some(Command::Line(l)) => shell_words::split(&l)
-                    .map_err(|e| anyhow::anyhow!("cannot split {l:?} into words: {e}"))?,
-            };
-            if argv.is_empty() {
-                bail!("a command is empty");
-            }
-            Ok(argv)
-        };
         let visibility = file.visibility.unwrap_or(d.visibility);
         if !VISIBILITIES.contains(&visibility.as_str()) {
             bail!(
@@ -148,11 +180,16 @@ impl Grading {
         if !(1.0..=600.0).contains(&timeout_s) {
             bail!("timeout_s {timeout_s} is not between 1 and 600");
         }
+        let mut students = BTreeMap::new();
+        for (name, p) in file.students {
+            students.insert(
+                name.clone(),
+                pins(p).map_err(|e| anyhow::anyhow!("students.{name}: {e}"))?,
+            );
+        }
         Ok(Grading {
-            server_file: file.server_file.unwrap_or(d.server_file),
-            client_file: file.client_file.unwrap_or(d.client_file),
-            server_cmd: command(file.server_cmd, d.server_cmd)?,
-            client_cmd: command(file.client_cmd, d.client_cmd)?,
+            pins: pins(file.pins)?,
+            students,
             port: file.port.unwrap_or(d.port),
             timeout_s,
             strict: file.strict.unwrap_or(d.strict),
@@ -161,6 +198,45 @@ impl Grading {
             limits: limits(file.limits.unwrap_or_default(), d.limits),
         })
     }
+}
+
+/// A command as words: a list, or one string split like a shell would.
+fn command(c: Command) -> Result<Vec<String>> {
+    let argv = match c {
+        Command::Argv(v) => v,
+        Command::Line(l) => shell_words::split(&l)
+            .map_err(|e| anyhow::anyhow!("cannot split {l:?} into words: {e}"))?,
+    };
+    if argv.is_empty() {
+        bail!("a command is empty");
+    }
+    Ok(argv)
+}
+
+fn pins(p: PinsFile) -> Result<Pins> {
+    let client_files: Vec<PathBuf> = p
+        .client_file
+        .map(OneOrTwo::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+    let client_cmds = p
+        .client_cmd
+        .map(OneOrTwo::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .map(command)
+        .collect::<Result<Vec<_>>>()?;
+    if client_files.len() > 2 || client_cmds.len() > 2 {
+        bail!("client_file and client_cmd take one client, or two (X's then Y's)");
+    }
+    Ok(Pins {
+        server_file: p.server_file.map(PathBuf::from),
+        client_files,
+        server_cmd: p.server_cmd.map(command).transpose()?,
+        client_cmds,
+    })
 }
 
 fn limits(file: LimitsFile, d: Limits) -> Limits {
@@ -184,12 +260,40 @@ mod tests {
     }
 
     #[test]
-    fn defaults_are_the_classic_layout_and_the_seeds_points() {
+    fn defaults_pin_nothing_and_keep_the_seeds_points() {
         let g = parse("{}").unwrap();
-        assert_eq!(g.server_cmd, ["python3", "server.py"]);
-        assert_eq!(g.client_cmd, ["python3", "client.py"]);
+        assert_eq!(g.pins, Pins::default());
+        assert_eq!(g.pins_for("ann"), Pins::default());
         assert_eq!(g.points.iter().sum::<f64>(), 100.0);
         assert_eq!((g.port, g.strict), (12000, false));
+    }
+
+    #[test]
+    fn a_class_pins_and_a_student_pins_over_it() {
+        let g = parse(
+            "client_cmd: python3 client.py {letter}\n\
+             students:\n  ben: { client_file: [ClientX.py, ClientY.py] }\n  cy: { server_cmd: [./srv, '{port}'] }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            g.pins_for("ann").client_cmds,
+            [["python3", "client.py", "{letter}"]]
+        );
+        let ben = g.pins_for("ben");
+        assert_eq!(
+            ben.client_files,
+            [PathBuf::from("ClientX.py"), "ClientY.py".into()]
+        );
+        assert!(
+            ben.client_cmds.is_empty(),
+            "the student's pin replaces the class's"
+        );
+        assert_eq!(
+            g.pins_for("cy").server_cmd,
+            Some(vec!["./srv".into(), "{port}".into()])
+        );
+        assert!(parse("client_file: [a.py, b.py, c.py]\n").is_err());
+        assert!(parse("students: { ben: { server: x } }\n").is_err());
     }
 
     #[test]
@@ -197,7 +301,10 @@ mod tests {
         let g =
             parse("server_cmd: java Server {port}\npoints: {11: 15}\nlimits: {memory_mib: 512}\n")
                 .unwrap();
-        assert_eq!(g.server_cmd, ["java", "Server", "{port}"]);
+        assert_eq!(
+            g.pins.server_cmd.as_deref(),
+            Some(&["java".to_string(), "Server".into(), "{port}".into()][..])
+        );
         assert_eq!(g.points[10], 15.0);
         assert_eq!(g.limits.address_space, 512 * 1024 * 1024);
         assert!(parse("visibility: secret\n").is_err());

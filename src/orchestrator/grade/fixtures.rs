@@ -54,6 +54,7 @@ pub fn student(name: &str, fails: &[u8]) -> StudentGrade {
             passed: fails.is_empty(),
             failed: Vec::new(),
             notes: Vec::new(),
+            facts: Default::default(),
             duration_ms: 1500.0,
         })
         .collect();
@@ -64,6 +65,7 @@ pub fn student(name: &str, fails: &[u8]) -> StudentGrade {
         items,
         missing: Vec::new(),
         source: SourceEvidence::default(),
+        discovered: Default::default(),
         runs,
     }
 }

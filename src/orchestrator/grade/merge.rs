@@ -141,6 +141,7 @@ mod tests {
                     items: Vec::new(),
                     missing: Vec::new(),
                     source: Default::default(),
+                    discovered: Default::default(),
                     runs: vec![GradedRun {
                         pairing: Pairing::Server,
                         case: "case2".into(),
@@ -148,6 +149,7 @@ mod tests {
                         passed: true,
                         failed: Vec::new(),
                         notes: Vec::new(),
+                        facts: Default::default(),
                         duration_ms: 0.0,
                     }],
                 })

@@ -21,12 +21,16 @@ use serde::{Deserialize, Serialize};
 
 pub mod agreement;
 pub mod book;
+pub mod build;
 pub mod config;
 pub mod discover;
 pub mod export;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod judge;
+pub mod judge_runs;
 pub mod merge;
+pub mod observe;
 pub mod page;
 pub mod plan;
 pub mod regrade;
@@ -71,9 +75,12 @@ pub struct StudentGrade {
     pub score: f64,
     pub max_score: f64,
     pub items: Vec<rubric::ItemResult>,
-    /// Files the grading needs that the folder lacks (nothing was run).
+    /// Programs the folder lacks, or that cannot run, and why.
     pub missing: Vec<String>,
     pub source: rubric::SourceEvidence,
+    /// What was found in the folder and how it was started.
+    #[serde(default)]
+    pub discovered: Discovered,
     /// Every run of the student: `server case2` → its directory and result.
     pub runs: Vec<GradedRun>,
 }
@@ -90,10 +97,25 @@ pub struct GradedRun {
     pub failed: Vec<String>,
     /// Notes of the run (slips read past, processes left behind).
     pub notes: Vec<String>,
+    /// What the run showed, as the rubric read it.
+    #[serde(default)]
+    pub facts: observe::RunFacts,
     /// How long the run took, its earlier attempts included (0 in a grade
     /// written before this was recorded).
     #[serde(default)]
     pub duration_ms: f64,
+}
+
+/// What the grader found in a student's folder, for their report: each
+/// program, why it was chosen and how it was started (and built), the
+/// files passed over, and what stops a program from running.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Discovered {
+    /// `server: TCPServer.py (Python 3): binds, listens and accepts — run as `python3 TCPServer.py``.
+    pub programs: Vec<String>,
+    pub ignored: Vec<String>,
+    pub problems: Vec<String>,
+    pub builds: Vec<plan::Build>,
 }
 
 /// `summary.json` of a grade: what merging shards needs to make one

@@ -1,21 +1,30 @@
-//! What grading a class runs: for every submission, the rubric's scenarios
-//! in three pairings — the student's server with our clients, our server
-//! with the student's clients, the student's pair as handed in — written as
-//! scenario text and validated like any scenario file.
+//! What grading a class runs: for every submission, its programs as
+//! [`discover`] found them (built first, for C and C++: [`super::build`]),
+//! run against the rubric's scenarios in three pairings — the student's
+//! server with our clients, our server with the student's clients, the
+//! student's pair as handed in — on a network adapted to where they listen
+//! and dial (`server.adapt_network`), each written as scenario text and
+//! validated like any scenario file.
 //!
-//! The scenarios, with the student's server and our clients:
-//! - `case1`: X connects, 250 ms later Y (a greeting sent before Y is there
-//!   shows), X types first;
-//! - `case2`: X, then Y at once (two connects a few milliseconds apart);
-//!   Y types first — the ack must follow arrival, not connect order;
-//! - `reversed`: the other client connects first, both named the same;
-//! - `simultaneous`: both type at the same moment;
-//! - `long-gap`: a second passes between the two messages;
-//! - `spaces`: names with spaces.
+//! The cases:
+//! - `early` (pair): X connects, 300 ms later Y; each client is typed into
+//!   the moment it asks (`eager`), greeted or not — a server that reads a
+//!   message before both are connected, or greets X before Y is there,
+//!   shows (items 3 and 5);
+//! - `case1`: X connects, 250 ms later Y, X types first;
+//! - `case2`: X, then Y at once; Y types first — the ack must follow
+//!   arrival, not connect order (items 6 and 8);
+//! - `spaces`: names with spaces, X types first (a server that answers a
+//!   fixed string shows, item 7);
+//! - `swapped` (pair, when the clients take their letter on the command
+//!   line or are two programs): the client that connects first is started
+//!   as Y — a server that names clients by what they say rather than by
+//!   when they connected shows (item 4).
 //!
-//! With our server and the student's clients: `case2` and `spaces`; the
-//! student's pair: `case2`. The server may keep serving after the round
-//! (the seed allows it): it is stopped a second after the clients end.
+//! With our clients: `case1`, `case2`, `spaces`; with our
+//! server: `case2`; the pair: `early`, `case2`, `spaces` (and `swapped`).
+//! The server may keep serving after the round (the seed allows it): it
+//! is stopped a second after the clients end.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,128 +32,229 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 
 use super::config::Grading;
+use super::discover::{self, Client, Clients, Discovery, LetterFrom, ProblemKind, Program};
 use super::rubric::{FileFacts, SourceEvidence};
 use super::Pairing;
 use crate::orchestrator::batch::plan::Item;
 use crate::orchestrator::scenario::{self, Capabilities, ValidScenario};
 
-/// One student's folder.
+/// One student's folder, and what was found in it.
 #[derive(Clone, Debug)]
 pub struct Submission {
     /// The folder's name: the student in the gradebook.
     pub student: String,
+    /// The folder as handed in.
+    pub source: PathBuf,
+    /// The folder the programs run from: the one handed in, or the copy
+    /// their C and C++ programs were built in.
     pub dir: PathBuf,
-    /// The files the grading needs that are not there.
-    pub missing: Vec<String>,
+    pub discovery: Discovery,
+    /// The builds of its C and C++ programs, and how they went.
+    pub builds: Vec<Build>,
+}
+
+/// One build of a C or C++ program in the sandbox.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Build {
+    /// The program's file, relative to the submission.
+    pub program: PathBuf,
+    pub command: Vec<String>,
+    pub ok: bool,
+    /// What the compiler printed (its errors, for the report).
+    pub output: String,
+}
+
+/// Why a role's program cannot run, and whether that is the student's
+/// doing (`fail`) or this machine's (`review`: no `python2` here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    pub why: String,
+    pub students_doing: bool,
 }
 
 impl Submission {
-    /// Whether the submission lacks its server program.
-    pub fn lacks_server(&self, g: &Grading) -> bool {
-        self.missing.contains(&g.server_file)
+    /// A submission with what discovery found in `dir`.
+    pub fn found(student: String, dir: PathBuf, discovery: Discovery) -> Submission {
+        Submission {
+            student,
+            source: dir.clone(),
+            dir,
+            discovery,
+            builds: Vec::new(),
+        }
     }
 
-    /// Whether the submission lacks its client program.
-    pub fn lacks_client(&self, g: &Grading) -> bool {
-        self.missing.contains(&g.client_file)
+    /// Why its server cannot run, if it cannot.
+    pub fn server_blocked(&self) -> Option<Blocked> {
+        match &self.discovery.server {
+            Err(missing) => Some(Blocked {
+                why: format!("the submission has {missing}"),
+                students_doing: true,
+            }),
+            Ok(p) => self.program_blocked(p),
+        }
     }
 
-    /// The pairings its files allow: without a server, only our server
-    /// with its clients; without a client, only its server with ours.
-    pub fn runnable(&self, g: &Grading) -> Vec<Pairing> {
+    /// Why its client(s) cannot run, if they cannot.
+    pub fn clients_blocked(&self) -> Option<Blocked> {
+        match &self.discovery.clients {
+            Err(missing) => Some(Blocked {
+                why: format!("the submission has {missing}"),
+                students_doing: true,
+            }),
+            Ok(clients) => clients
+                .programs()
+                .into_iter()
+                .find_map(|c| self.program_blocked(&c.program)),
+        }
+    }
+
+    fn program_blocked(&self, p: &Program) -> Option<Blocked> {
+        if let Some(problem) = p.problems.first() {
+            return Some(Blocked {
+                why: format!("{} does not run: {problem}", p.entry.display()),
+                students_doing: problem.kind != ProblemKind::Python2Unavailable,
+            });
+        }
+        let failed = self.builds.iter().find(|b| b.program == p.entry && !b.ok)?;
+        Some(Blocked {
+            why: format!(
+                "{} does not build (`{}`): {}",
+                p.entry.display(),
+                shell_words::join(&failed.command),
+                last_lines(&failed.output, 3)
+            ),
+            students_doing: true,
+        })
+    }
+
+    /// The pairings its programs allow.
+    pub fn runnable(&self) -> Vec<Pairing> {
+        let server = self.server_blocked().is_none();
+        let clients = self.clients_blocked().is_none();
         [Pairing::Server, Pairing::Clients, Pairing::Pair]
             .into_iter()
             .filter(|p| match p {
-                Pairing::Server => !self.lacks_server(g),
-                Pairing::Clients => !self.lacks_client(g),
-                Pairing::Pair => self.missing.is_empty(),
+                Pairing::Server => server,
+                Pairing::Clients => clients,
+                Pairing::Pair => server && clients,
             })
             .collect()
     }
 }
 
-/// The folders of `dir` (not hidden), in name order.
-pub fn submissions(dir: &Path, grading: &Grading) -> Result<Vec<Submission>> {
+/// The last `n` non-empty lines of a program's output, joined.
+fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..].join(" / ")
+}
+
+/// The folders of `dir` (not hidden), in name order — or `dir` itself,
+/// when it is one student's submission rather than a class (a student
+/// checking their own work).
+pub fn folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| anyhow!("cannot read the submissions folder {}: {e}", dir.display()))?;
-    let mut found: Vec<Submission> = entries
+    if discover::is_single_submission(dir) {
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "submission".into());
+        return Ok(vec![(name, dir.to_path_buf())]);
+    }
+    let mut found: Vec<(String, PathBuf)> = entries
         .flatten()
         .filter(|e| e.path().is_dir())
         .filter_map(|e| {
             let student = e.file_name().to_str()?.to_string();
             (!student.starts_with('.')).then_some((student, e.path()))
         })
-        .map(|(student, dir)| {
-            let missing = [&grading.server_file, &grading.client_file]
-                .into_iter()
-                .filter(|f| !dir.join(f).is_file())
-                .cloned()
-                .collect();
-            Submission {
-                student,
-                dir,
-                missing,
-            }
-        })
         .collect();
-    found.sort_by(|a, b| a.student.cmp(&b.student));
+    found.sort();
     Ok(found)
 }
 
-/// A scenario of the rubric set: its name, steps and client names.
+/// A scenario of the rubric set.
 struct Case {
     name: &'static str,
     names: (&'static str, &'static str),
     steps: &'static str,
+    /// The clients are typed into the moment they ask.
+    eager: bool,
+    /// The client that connects first is started as Y.
+    swapped: bool,
 }
 
-const CASES: [Case; 6] = [
+const fn case(
+    name: &'static str,
+    names: (&'static str, &'static str),
+    steps: &'static str,
+) -> Case {
     Case {
-        name: "case1",
-        names: ("Alice", "Bob"),
-        steps:
-            "[ {connect: a}, {sleep_ms: 250}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]",
+        name,
+        names,
+        steps,
+        eager: false,
+        swapped: false,
+    }
+}
+
+const AB: (&str, &str) = ("Alice", "Bob");
+const X_FIRST: &str = "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]";
+
+const CASES: [Case; 5] = [
+    Case {
+        eager: true,
+        ..case(
+            "early",
+            AB,
+            "[ {connect: a}, {sleep_ms: 300}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
+        )
     },
+    case(
+        "case1",
+        AB,
+        "[ {connect: a}, {sleep_ms: 250}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]",
+    ),
+    // Not the seed's Alice and Bob: a server that answers one of two
+    // fixed strings written for those names shows.
+    case(
+        "case2",
+        ("Carol", "Dave"),
+        "[ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
+    ),
+    case("spaces", ("Mary Ann", "Bob Marley Jr"), X_FIRST),
     Case {
-        name: "case2",
-        names: ("Alice", "Bob"),
-        steps: "[ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
-    },
-    Case {
-        name: "reversed",
-        names: ("Alex", "Alex"),
-        steps: "[ {connect: b}, {connect: a}, {send: a}, {sleep_ms: 200}, {send: b} ]",
-    },
-    Case {
-        name: "simultaneous",
-        names: ("Alice", "Bob"),
-        steps: "[ {connect: a}, {connect: b}, {send: [a, b]} ]",
-    },
-    Case {
-        name: "long-gap",
-        names: ("Alice", "Bob"),
-        steps: "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 1000}, {send: b} ]",
-    },
-    Case {
-        name: "spaces",
-        names: ("Mary Ann", "Bob Marley Jr"),
-        steps: "[ {connect: a}, {connect: b}, {send: b}, {sleep_ms: 200}, {send: a} ]",
+        swapped: true,
+        ..case("swapped", AB, X_FIRST)
     },
 ];
 
-/// Which cases each pairing runs.
-fn cases_of(pairing: Pairing) -> &'static [&'static str] {
+/// Which cases each pairing runs (`swapped` only where it can show
+/// something: see [`swaps`]).
+fn cases_of(pairing: Pairing, sub: &Submission) -> Vec<&'static str> {
     match pairing {
-        Pairing::Server => &[
-            "case1",
-            "case2",
-            "reversed",
-            "simultaneous",
-            "long-gap",
-            "spaces",
-        ],
-        Pairing::Clients => &["case2", "spaces"],
-        Pairing::Pair => &["case2"],
+        Pairing::Server => vec!["case1", "case2", "spaces"],
+        Pairing::Clients => vec!["case2"],
+        Pairing::Pair => {
+            let mut cases = vec!["early", "case2", "spaces"];
+            if swaps(sub) {
+                cases.push("swapped");
+            }
+            cases
+        }
+    }
+}
+
+/// Whether the clients say which client they are themselves (two
+/// programs, or the letter on the command line): then starting the first
+/// one as Y tells whether the server names them by connect order.
+fn swaps(sub: &Submission) -> bool {
+    match &sub.discovery.clients {
+        Ok(Clients::Two { .. }) => true,
+        Ok(Clients::One(c)) => c.letter_from == LetterFrom::Argv,
+        Err(_) => false,
     }
 }
 
@@ -157,49 +267,119 @@ fn yaml_argv(argv: &[String]) -> String {
     format!("[{}]", words.join(", "))
 }
 
-/// The scenario text of one case in one pairing.
-fn scenario_text(sub: &Submission, pairing: Pairing, case: &Case, g: &Grading) -> String {
-    // Our server listens where the student's clients connect: their port,
-    // as the grading config gives it, never one the backend picks (`{port}`
-    // is a free port on loopback, and their clients hard-code theirs).
-    let ours = vec![
-        "server".to_string(),
-        "--bind".into(),
-        "0.0.0.0".into(),
-        "--port".into(),
-        g.port.to_string(),
-        "--rounds".into(),
-        "1".into(),
-        "--idle-timeout".into(),
-        format!("{}", g.timeout_s.ceil()),
-    ];
-    let server_cmd = match pairing {
-        Pairing::Clients => &ours,
-        _ => &g.server_cmd,
-    };
-    let client = |id: &str, host: &str, name: &str| -> String {
-        let name = serde_json::to_string(name).expect("a string serialises");
-        match pairing {
-            Pairing::Server => format!("  - {{ id: {id}, host: {host}, name: {name} }}\n"),
-            _ => format!(
-                "  - {{ id: {id}, host: {host}, name: {name}, cmd: {} }}\n",
-                yaml_argv(&g.client_cmd)
-            ),
+/// The command that runs `p`, from the submission's folder: in its own
+/// folder when that is another (`env -C DIR …`).
+fn command(p: &Program) -> Vec<String> {
+    let mut argv = Vec::new();
+    if !p.dir.as_os_str().is_empty() {
+        argv.extend(["env".to_string(), "-C".into(), p.dir.display().to_string()]);
+    }
+    argv.extend(p.run.iter().cloned());
+    argv
+}
+
+/// The command of the client in connect position `first` (X's) or not,
+/// in `case`: two programs give X's program to the first to connect (Y's
+/// in a swapped case); a letter on the command line is given as the
+/// position's (the other one, swapped).
+fn client_command(clients: &Clients, first: bool, swapped: bool) -> Vec<String> {
+    let (c, letter) = client_for(clients, first, swapped);
+    command(&c.program)
+        .into_iter()
+        .map(|a| {
+            if swapped {
+                a.replace("{letter}", letter)
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
+/// The client program of connect position `first`, and the letter it is
+/// started as: X for the first to connect (Y when `swapped`).
+fn client_for(clients: &Clients, first: bool, swapped: bool) -> (&Client, &'static str) {
+    let x = first != swapped;
+    let c = match clients {
+        Clients::One(c) => c,
+        Clients::Two { x: cx, y: cy } => {
+            if x {
+                cx
+            } else {
+                cy
+            }
         }
     };
-    format!(
-        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\nserver: {{ host: h1, port: {}, cmd: {}, keeps_running: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
+    (c, if x { "X" } else { "Y" })
+}
+
+/// The name written into the client program of connect position `first`
+/// (see [`client_command`]), if it has one.
+fn fixed_name(clients: &Clients, first: bool, swapped: bool) -> Option<&str> {
+    match &client_for(clients, first, swapped).0.name_from {
+        discover::NameFrom::Fixed(Some(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// Our server, on the port the student's clients dial (the grading
+/// config's; the network routes whatever they dial to it).
+fn our_server(g: &Grading) -> Vec<String> {
+    [
+        "server",
+        "--bind",
+        "0.0.0.0",
+        "--port",
+        &g.port.to_string(),
+        "--rounds",
+        "1",
+        "--idle-timeout",
+        &format!("{}", g.timeout_s.ceil()),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The scenario text of one case in one pairing.
+fn scenario_text(sub: &Submission, pairing: Pairing, case: &Case, g: &Grading) -> Result<String> {
+    let server_cmd = match (pairing, &sub.discovery.server) {
+        (Pairing::Clients, _) => our_server(g),
+        (_, Ok(p)) => command(p),
+        (_, Err(m)) => return Err(anyhow!("{}: {m}", sub.student)),
+    };
+    let client = |id: &str, host: &str, name: &str, first: bool| -> Result<String> {
+        // A client with its name written in sends that name, whatever is
+        // typed: the scenario says so, so that the checks expect it.
+        let name = match (pairing, &sub.discovery.clients) {
+            (Pairing::Server, _) | (_, Err(_)) => name.to_string(),
+            (_, Ok(clients)) => fixed_name(clients, first, case.swapped)
+                .unwrap_or(name)
+                .to_string(),
+        };
+        let name = serde_json::to_string(&name).expect("a string serialises");
+        let eager = if case.eager { ", eager: true" } else { "" };
+        match (pairing, &sub.discovery.clients) {
+            (Pairing::Server, _) => Ok(format!("  - {{ id: {id}, host: {host}, name: {name} }}\n")),
+            (_, Ok(clients)) => Ok(format!(
+                "  - {{ id: {id}, host: {host}, name: {name}, cmd: {}{eager} }}\n",
+                yaml_argv(&client_command(clients, first, case.swapped))
+            )),
+            (_, Err(m)) => Err(anyhow!("{}: {m}", sub.student)),
+        }
+    };
+    Ok(format!(
+        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\nserver: {{ host: h1, port: {}, cmd: {}, keeps_running: true, adapt_network: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
         serde_json::to_string(&format!("{} {} {}", sub.student, pairing.word(), case.name)).expect("serialises"),
         case.name,
         pairing.describe(),
         serde_json::to_string(&sub.student).expect("serialises"),
         g.port,
-        yaml_argv(server_cmd),
-        client("a", "h2", case.names.0),
-        client("b", "h3", case.names.1),
+        yaml_argv(&server_cmd),
+        client("a", "h2", case.names.0, true)?,
+        client("b", "h3", case.names.1, false)?,
         case.steps,
         g.timeout_s,
-    )
+    ))
 }
 
 /// A grading run: which student, pairing and case an item is.
@@ -216,10 +396,10 @@ pub struct GradeRun {
 pub fn items(subs: &[Submission], g: &Grading) -> Result<Vec<(Item, GradeRun)>> {
     let mut out = Vec::new();
     for (i, sub) in subs.iter().enumerate() {
-        for pairing in sub.runnable(g) {
-            for name in cases_of(pairing) {
-                let case = CASES.iter().find(|c| c.name == *name).expect("a case");
-                let text = scenario_text(sub, pairing, case, g);
+        for pairing in sub.runnable() {
+            for name in cases_of(pairing, sub) {
+                let case = CASES.iter().find(|c| c.name == name).expect("a case");
+                let text = scenario_text(sub, pairing, case, g)?;
                 // The file's directory is the submission's: that is where
                 // its programs' relative paths point (the sandbox's copy).
                 let file = sub
@@ -278,10 +458,16 @@ pub fn slug(student: &str) -> String {
 }
 
 /// Items 11 and 12's evidence: the server's top comment and the files.
-pub fn source_evidence(sub: &Submission, g: &Grading) -> SourceEvidence {
-    let server = std::fs::read_to_string(sub.dir.join(&g.server_file)).unwrap_or_default();
+pub fn source_evidence(sub: &Submission) -> SourceEvidence {
+    let server = sub
+        .discovery
+        .server
+        .as_ref()
+        .ok()
+        .and_then(|p| std::fs::read_to_string(sub.source.join(&p.entry)).ok())
+        .unwrap_or_default();
     let mut files = Vec::new();
-    collect_files(&sub.dir, &sub.dir, &mut files);
+    collect_files(&sub.source, &sub.source, &mut files);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     SourceEvidence {
         server_comment: top_comment(&server),
@@ -322,27 +508,35 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<FileFacts>) {
     }
 }
 
-/// The comment at the top of a program: its first block of `#` lines (a
-/// `#!` line and blank lines before it skipped), or its docstring.
+/// The comment at the top of a program: its first block of `#` (or `//`)
+/// lines (a `#!` line and blank lines before it skipped), its first `/*`
+/// block, or its docstring.
 pub fn top_comment(source: &str) -> Option<String> {
     let mut lines = source
         .lines()
         .skip_while(|l| l.starts_with("#!") || l.trim().is_empty())
         .peekable();
     let first = lines.peek()?.trim_start();
-    let text = if first.starts_with('#') {
+    let text = if let Some(mark) = ["#", "//"].into_iter().find(|m| first.starts_with(m)) {
         lines
-            .take_while(|l| l.trim_start().starts_with('#'))
-            .map(|l| l.trim_start().trim_start_matches('#').trim_end())
+            .take_while(|l| l.trim_start().starts_with(mark))
+            .map(|l| l.trim_start().trim_start_matches(mark).trim_end())
             .map(|l| l.strip_prefix(' ').unwrap_or(l))
             .collect::<Vec<_>>()
             .join("\n")
-    } else if let Some(quote) = ["\"\"\"", "'''"].into_iter().find(|q| first.starts_with(q)) {
+    } else if let Some((open, close)) = [("\"\"\"", "\"\"\""), ("'''", "'''"), ("/*", "*/")]
+        .into_iter()
+        .find(|(o, _)| first.starts_with(o))
+    {
         let body: String = lines.collect::<Vec<_>>().join("\n");
-        let body = body.trim_start().trim_start_matches(quote);
-        body.split(quote)
+        let body = body.trim_start().trim_start_matches(open);
+        body.split(close)
             .next()
             .unwrap_or_default()
+            .lines()
+            .map(|l| l.trim().trim_start_matches('*').trim())
+            .collect::<Vec<_>>()
+            .join("\n")
             .trim()
             .to_string()
     } else {
@@ -355,6 +549,28 @@ pub fn top_comment(source: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::orchestrator::grade::discover::{Interpreters, Pins};
+
+    fn class(files: &[(&str, &str)]) -> (tempfile::TempDir, Vec<Submission>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let subs = folders(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|(student, d)| {
+                let found = discover::discover(&d, &Pins::default(), &Interpreters::none());
+                Submission::found(student, d, found)
+            })
+            .collect();
+        (dir, subs)
+    }
+
+    const SERVER: &str = "from socket import *\ns = socket(AF_INET, SOCK_STREAM)\ns.bind(('', 12000))\ns.listen(2)\nc, a = s.accept()\nprint('received before')\n";
+    const CLIENT: &str = "from socket import *\nc = socket(AF_INET, SOCK_STREAM)\nc.connect(('localhost', 12000))\nname = input('name: ')\nc.send(name.encode())\n";
 
     #[test]
     fn the_top_comment_is_the_first_comment_block_or_docstring() {
@@ -368,43 +584,87 @@ mod tests {
             top_comment(doc).as_deref(),
             Some("PA3 server.\n\nOne thread per client.")
         );
+        let c = "/* PA3 server\n * Threads: recv blocks.\n */\n#include <stdio.h>\n";
+        assert_eq!(
+            top_comment(c).as_deref(),
+            Some("PA3 server\nThreads: recv blocks.")
+        );
         assert_eq!(top_comment("import socket\n# late comment\n"), None);
         assert_eq!(top_comment(""), None);
     }
 
     #[test]
-    fn every_pairing_and_case_is_a_valid_scenario() {
-        let dir = tempfile::tempdir().unwrap();
-        let student = dir.path().join("o'neil");
-        std::fs::create_dir(&student).unwrap();
-        for f in ["server.py", "client.py"] {
-            std::fs::write(student.join(f), "").unwrap();
-        }
+    fn every_pairing_and_case_is_a_valid_adapted_scenario() {
+        let (_dir, subs) = class(&[
+            ("o'neil/TCPServer.py", SERVER),
+            ("o'neil/TCPClient.py", CLIENT),
+        ]);
         let g = Grading::default();
-        let subs = submissions(dir.path(), &g).unwrap();
         let items = items(&subs, &g).unwrap();
-        assert_eq!(items.len(), 6 + 2 + 1);
+        assert_eq!(items.len(), 3 + 1 + 3);
         let keys: Vec<&str> = items.iter().map(|(i, _)| i.key.as_str()).collect();
-        assert!(keys.contains(&"o'neil/clients/spaces"), "{keys:?}");
+        assert!(keys.contains(&"o'neil/pair/early"), "{keys:?}");
         let (item, _) = &items[0];
-        assert!(item.scenario.server.keeps_running);
-        assert_eq!(item.scenario.server.cmd.as_deref(), Some(&g.server_cmd[..]));
-        assert_eq!(item.submission.as_deref(), Some(student.as_path()));
+        assert!(item.scenario.server.keeps_running && item.scenario.server.adapt_network);
+        assert_eq!(
+            item.scenario.server.cmd.as_deref(),
+            Some(&["python3".to_string(), "TCPServer.py".into()][..])
+        );
+        let (early, _) = items
+            .iter()
+            .find(|(i, _)| i.key.ends_with("pair/early"))
+            .unwrap();
+        assert!(early.scenario.clients.iter().all(|c| c.eager));
+        assert_eq!(
+            early.scenario.clients[0].cmd.as_deref(),
+            Some(&["python3".to_string(), "TCPClient.py".into()][..])
+        );
     }
 
     #[test]
-    fn our_server_listens_on_the_port_the_students_clients_connect_to() {
-        let dir = tempfile::tempdir().unwrap();
-        let student = dir.path().join("ann");
-        std::fs::create_dir(&student).unwrap();
-        for f in ["server.py", "client.py"] {
-            std::fs::write(student.join(f), "").unwrap();
-        }
+    fn two_client_programs_give_x_to_the_first_to_connect_and_y_in_a_swapped_case() {
+        let x = CLIENT.replace("name = input('name: ')", "name = 'Client X: Alice'");
+        let y = CLIENT.replace("name = input('name: ')", "name = 'Client Y: Bob'");
+        let (_dir, subs) = class(&[
+            ("ben/Server.py", SERVER),
+            ("ben/xClient.py", &x),
+            ("ben/yClient.py", &y),
+        ]);
+        let items = items(&subs, &Grading::default()).unwrap();
+        let cmds = |key: &str| -> Vec<String> {
+            let (item, _) = items.iter().find(|(i, _)| i.key.ends_with(key)).unwrap();
+            item.scenario
+                .clients
+                .iter()
+                .map(|c| c.cmd.as_ref().unwrap().last().unwrap().clone())
+                .collect()
+        };
+        assert_eq!(cmds("pair/case2"), ["xClient.py", "yClient.py"]);
+        assert_eq!(cmds("pair/swapped"), ["yClient.py", "xClient.py"]);
+        assert_eq!(cmds("clients/case2"), ["xClient.py", "yClient.py"]);
+    }
+
+    #[test]
+    fn a_program_that_cannot_run_leaves_out_the_pairings_it_is_in() {
+        let broken = CLIENT.replace("name = ", "\u{200b}name = ");
+        let (_dir, subs) = class(&[("kim/server.py", SERVER), ("kim/client.py", &broken)]);
+        let sub = &subs[0];
+        let blocked = sub.clients_blocked().expect("the client does not run");
+        assert!(blocked.students_doing);
+        assert!(blocked.why.contains("client.py"), "{}", blocked.why);
+        assert_eq!(sub.runnable(), [Pairing::Server]);
+        let (_dir, subs) = class(&[("zoe/server.py", SERVER)]);
+        assert_eq!(subs[0].runnable(), [Pairing::Server]);
+        assert!(subs[0].clients_blocked().unwrap().why.contains("no "));
+    }
+
+    #[test]
+    fn our_server_listens_on_the_port_the_grading_config_gives() {
+        let (_dir, subs) = class(&[("ann/server.py", SERVER), ("ann/client.py", CLIENT)]);
         let g = Grading {
             port: 12345,
             ..Grading::default()
         };
-        let subs = submissions(dir.path(), &g).unwrap();
         let items = items(&subs, &g).unwrap();
         let (ours, _) = items
             .iter()
@@ -413,43 +673,15 @@ mod tests {
         let cmd = ours.scenario.server.cmd.as_deref().unwrap();
         let port = cmd.iter().position(|a| a == "--port").unwrap();
         assert_eq!(cmd[port + 1], "12345", "{cmd:?}");
-        assert_eq!(ours.scenario.server.port, 12345);
     }
 
     #[test]
-    fn a_folder_without_the_files_is_listed_with_what_it_lacks() {
+    fn a_folder_of_one_submission_is_a_class_of_one() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("zoe")).unwrap();
-        std::fs::write(dir.path().join("zoe/server.py"), "").unwrap();
-        std::fs::create_dir(dir.path().join(".git")).unwrap();
-        let subs = submissions(dir.path(), &Grading::default()).unwrap();
-        assert_eq!(subs.len(), 1);
-        assert_eq!(subs[0].missing, ["client.py"]);
-    }
-
-    #[test]
-    fn a_folder_with_one_program_runs_the_pairing_that_program_is_in() {
-        let dir = tempfile::tempdir().unwrap();
-        for (student, file) in [("ann", "server.py"), ("ben", "client.py")] {
-            std::fs::create_dir(dir.path().join(student)).unwrap();
-            std::fs::write(dir.path().join(student).join(file), "").unwrap();
-        }
-        std::fs::create_dir(dir.path().join("cat")).unwrap();
-        let g = Grading::default();
-        let subs = submissions(dir.path(), &g).unwrap();
-        let runnable: Vec<Vec<Pairing>> = subs.iter().map(|s| s.runnable(&g)).collect();
-        assert_eq!(
-            runnable,
-            [vec![Pairing::Server], vec![Pairing::Clients], vec![]]
-        );
-        let keys: Vec<String> = items(&subs, &g)
-            .unwrap()
-            .into_iter()
-            .map(|(i, _)| i.key)
-            .collect();
-        assert_eq!(keys.len(), 6 + 2, "{keys:?}");
-        assert!(keys
-            .iter()
-            .all(|k| k.starts_with("ann/server/") || k.starts_with("ben/clients/")));
+        std::fs::write(dir.path().join("server.py"), SERVER).unwrap();
+        std::fs::write(dir.path().join("client.py"), CLIENT).unwrap();
+        let found = folders(dir.path()).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, dir.path());
     }
 }

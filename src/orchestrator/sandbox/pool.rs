@@ -354,6 +354,52 @@ impl PreparedCopy {
         self.cleanup()
     }
 
+    /// Runs `argv` (a build: `make`, `g++ …`) in folder `subdir` of the
+    /// copy itself, as the slot user, in the sandbox, for at most
+    /// `wall_s` seconds: what it makes stays in the copy. Gives whether
+    /// it succeeded and what it printed (both streams, up to 64 KiB).
+    pub fn build_in_copy(
+        &self,
+        subdir: &Path,
+        argv: Vec<String>,
+        wall_s: u64,
+    ) -> Result<(bool, String)> {
+        let owner = (self.sandbox.user.uid, self.sandbox.user.gid);
+        own_tree(&self.copy, owner)?;
+        let mut sandbox = self.sandbox.clone();
+        // The copy is the working directory (a mount namespace still hides
+        // what it must and gives a private /tmp); it is entered by root
+        // before the program runs, so the folders above may stay closed.
+        sandbox.workdir = self.copy.join(subdir);
+        sandbox.source = None;
+        sandbox.limits.wall_s = wall_s;
+        let groups = match &self.group {
+            Some(g) => g.program("build")?,
+            None => Vec::new(),
+        };
+        let wrapped = sandbox.wrap_joining(argv, &groups);
+        let out = duct::cmd(&wrapped[0], &wrapped[1..])
+            .stdin_null()
+            .stderr_to_stdout()
+            .stdout_capture()
+            .unchecked()
+            .run();
+        own_tree(&self.copy, (0, 0))?;
+        let out = out.context("cannot start the build")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let text: String = text.chars().take(64 * 1024).collect();
+        Ok((out.status.success(), text))
+    }
+
+    /// Moves the copy (a build's result) to `to`, root's and closed to
+    /// others, before the slot is freed.
+    pub fn keep_copy(mut self, to: &Path) -> Result<Cleanup> {
+        fs::rename(&self.copy, to)
+            .with_context(|| format!("cannot keep the built copy as {}", to.display()))?;
+        fs::set_permissions(to, fs::Permissions::from_mode(0o700))?;
+        self.cleanup()
+    }
+
     fn cleanup(&mut self) -> Result<Cleanup> {
         self.done = true;
         // What each program used, then everything still in the groups
@@ -511,6 +557,21 @@ fn make_dir(dir: &Path, owner: Option<(u32, u32)>) -> Result<()> {
     }
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     give(dir, owner)
+}
+
+/// Gives `dir` and everything in it to `owner` (links not followed).
+fn own_tree(dir: &Path, owner: (u32, u32)) -> Result<()> {
+    give(dir, Some(owner))?;
+    for e in fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = e?.path();
+        let meta = fs::symlink_metadata(&path)?;
+        if meta.is_dir() {
+            own_tree(&path, owner)?;
+        } else {
+            give(&path, Some(owner))?;
+        }
+    }
+    Ok(())
 }
 
 fn give(path: &Path, owner: Option<(u32, u32)>) -> Result<()> {

@@ -42,6 +42,8 @@ pub enum Deviation {
     Punctuation(String),
     /// Other words after the message: `Client X connected, waiting for Y`.
     Suffix(String),
+    /// A word inside the greeting: `Client X has connected`.
+    Inserted(String),
 }
 
 impl fmt::Display for Deviation {
@@ -58,6 +60,7 @@ impl fmt::Display for Deviation {
             Deviation::Prefix(p) => write!(f, "`{p}` before it"),
             Deviation::Punctuation(p) if p.is_empty() => f.write_str("its punctuation dropped"),
             Deviation::Punctuation(p) | Deviation::Suffix(p) => write!(f, "`{p}` after it"),
+            Deviation::Inserted(w) => write!(f, "`{w}` inside it"),
         }
     }
 }
@@ -165,11 +168,14 @@ fn case_and_spacing(words: &[(&str, &str)], spaces: &[(&str, &str)]) -> Vec<Devi
 
 /// Reads a greeting: `Client X connected`, or with the slips of
 /// [`Deviation`] (case, spacing; in a whole message also words before,
-/// quotes, punctuation or words after). Not: another letter
-/// (`Client Z connected`), no `Client`, `disconnected`.
+/// quotes, punctuation or words after; `has` or `is` before `connected`).
+/// Not: another letter (`Client Z connected`), no `Client`,
+/// `disconnected`.
 pub fn read_greeting(text: &str, framing: Framing) -> Option<Reading<Letter>> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| Regex::new(r"(?i)\b(client)(\s*)([xy])(\s+)(connected)\b").unwrap());
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(client)(\s*)([xy])(\s+)(?:(has|is)\s+)?(connected)\b").unwrap()
+    });
     let line = text.trim();
     let c = re.captures(line)?;
     let whole = c.get(0).unwrap();
@@ -178,10 +184,13 @@ pub fn read_greeting(text: &str, framing: Framing) -> Option<Reading<Letter>> {
         &[
             (&c[1], "Client"),
             (&c[3], &letter.to_string()),
-            (&c[5], "connected"),
+            (&c[6], "connected"),
         ],
         &[(&c[2], " "), (&c[4], " ")],
     );
+    if let Some(word) = c.get(5) {
+        deviations.push(Deviation::Inserted(word.as_str().to_string()));
+    }
     deviations.extend(around(line, whole.start(), whole.end(), framing));
     Some(Reading {
         value: letter,

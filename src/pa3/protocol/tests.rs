@@ -70,6 +70,18 @@ fn greetings_of_the_real_world_are_read_with_how_they_differ() {
     let r = read_greeting("Server says: \"Client X connected\"", Framing::Message).unwrap();
     assert_eq!(r.deviations, vec![Quotes, p("Server says:")]);
     assert_eq!(r.text, "Server says: \"Client X connected\"");
+    let r = read_greeting("Client Y has connected.", Framing::Message).unwrap();
+    assert_eq!(r.value, Letter::Y);
+    assert_eq!(
+        r.deviations,
+        vec![Deviation::Inserted("has".into()), punct(".")]
+    );
+    let r = read_greeting("client x is connected", Framing::Printed).unwrap();
+    assert_eq!(r.deviations, vec![Case, Deviation::Inserted("is".into())]);
+    assert_eq!(
+        Deviation::Inserted("has".into()).to_string(),
+        "`has` inside it"
+    );
 }
 
 #[test]
@@ -96,6 +108,8 @@ fn what_is_not_a_greeting() {
         "Client Z connected",
         "Client XY connected",
         "Client X disconnected",
+        "Client X was connected",
+        "Client X has disconnected",
         "Client connected",
         "X connected",
         "Connected: Client X",
