@@ -157,8 +157,36 @@ pub(crate) fn assert_class_page(dir: &Path) {
         number(median)
     )));
 
+    assert_adaptations(dir, &html);
     assert_links_reach_files(dir, &html);
     assert_exports(dir, &rows);
+}
+
+/// The page's count of the runs the network was adapted in is the
+/// summary's.
+fn assert_adaptations(dir: &Path, html: &str) {
+    let summary = crate::support::read_json(&dir.join("summary.json"));
+    let mut want = 0;
+    for s in summary["students"].as_array().unwrap() {
+        for r in s["runs"].as_array().unwrap() {
+            want += r["facts"]["adaptations"].as_array().map_or(0, Vec::len);
+        }
+    }
+    let rows = capture_all(
+        html,
+        r#"<tr data-kind="([^"]*)" data-students="\d+" data-runs="(\d+)">"#,
+    );
+    let got: usize = rows
+        .iter()
+        .filter(|r| {
+            r[0].starts_with("the server listened")
+                || r[0].starts_with("a client dialed")
+                || r[0].starts_with("the network could not")
+        })
+        .map(|r| r[1].parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(got, want, "runs adapted");
+    assert!(html.contains("<h2 id=\"adapted\">"));
 }
 
 /// Every relative link of `html` (in `dir`) reaches a file or folder.

@@ -534,3 +534,35 @@ fn rescore(class: &Path, dir: &Path) {
     );
     assert_eq!(gradebook(dir).1, after, "a refused change changes nothing");
 }
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn the_class_page_counts_what_grading_adapted_to() {
+    require_mininet();
+    // Two of the reality set whose servers listen where no client looks
+    // (ana: localhost:5000; sam: a home network's address).
+    let (class, results) = (tempdir(), tempdir());
+    for name in ["ana-localhost", "sam-lan-address"] {
+        copy_dir(
+            &manifest_dir().join("tests/class-real").join(name),
+            &class.path().join(name),
+        );
+    }
+    let out = grade(&[
+        class.path().as_os_str(),
+        os("--results"),
+        results.path().as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let dir = latest(results.path());
+    // The page's adapted runs are the summary's (assert_class_page), and
+    // both servers were reached where they listened.
+    assert_class_page(&dir);
+    let html = std::fs::read_to_string(dir.join("class.html")).unwrap();
+    assert!(
+        html.contains(
+            "<tr data-kind=\"the server listened elsewhere: connections were routed to it\" data-students=\"2\""
+        ),
+        "{html}"
+    );
+}

@@ -9,11 +9,9 @@
 //! counts and its most common reasons ([`items`]); the students, sortable
 //! and filterable by score or by item, each linked to their report and to
 //! a run's sequence diagram and timeline, with the time their runs took
-//! ([`students`]); the similarity check's pairs (evidence for a person,
-//! never a grade); and the grade's history of regrades.
-//!
-//! Not yet here: what grading adapted, or found could not run, counted
-//! per kind — the grade does not record it yet.
+//! ([`students`]); what grading adapted to, or found could not run,
+//! counted per kind ([`adapted`]); the similarity check's pairs (evidence
+//! for a person, never a grade); and the grade's history of regrades.
 
 use std::fmt::Write as _;
 
@@ -21,6 +19,7 @@ use super::regrade::Entry;
 use super::similarity::{html as similarity_html, Report};
 use super::{book::number, GradeSummary};
 
+pub mod adapted;
 pub mod histogram;
 pub mod items;
 pub mod students;
@@ -106,6 +105,7 @@ pub fn class_page(summary: &GradeSummary, facts: &str, extras: Extras) -> String
     out.push_str(&items::table(&summary.students));
     out.push_str("<h2 id=\"students-title\">Students</h2>\n");
     out.push_str(&students::table(&summary.students));
+    out.push_str(&adapted::section(&summary.students));
     out.push_str(&similarity_section(extras.similarity));
     out.push_str(&history_section(extras.history));
     let _ = writeln!(
