@@ -105,6 +105,16 @@ struct Attempt {
     duration_ms: f64,
 }
 
+impl Attempt {
+    fn of(run: &BatchRun) -> Attempt {
+        Attempt {
+            dir: run.dir.clone(),
+            failed: failed_ids(&run.record),
+            duration_ms: run.record.duration_ms,
+        }
+    }
+}
+
 /// How many times a run that fails where timing decides is run in all
 /// (see [`crate::orchestrator::check::Check::timing`]).
 const ATTEMPTS: usize = 3;
@@ -388,11 +398,7 @@ fn on_done(
             earlier.len() + 2
         );
         progress.retried(&run, &done.output, &why);
-        earlier.push(Attempt {
-            dir: run.dir.clone(),
-            failed: failed_ids(&run.record),
-            duration_ms: run.record.duration_ms,
-        });
+        earlier.push(Attempt::of(&run));
         return Next::Again;
     }
     progress.finished(&run, &done.output);

@@ -34,78 +34,78 @@ fn adaptation_label(kind: &str) -> &'static str {
     }
 }
 
-/// Every kind met, in the order of the table (by key).
-pub fn kinds(students: &[StudentGrade]) -> Vec<Kind> {
-    let mut out: BTreeMap<String, Kind> = BTreeMap::new();
-    let mut note =
-        |key: String, label: &'static str, student: &str, runs: usize, example: String| {
-            let k = out.entry(key).or_insert_with(|| Kind {
-                label,
-                example,
-                ..Kind::default()
-            });
-            if !k.students.iter().any(|s| s == student) {
-                k.students.push(student.to_string());
-            }
-            k.runs += runs;
-        };
-    for s in students {
+/// The kinds met so far, by key (the table's order).
+#[derive(Default)]
+struct Tally(BTreeMap<String, Kind>);
+
+impl Tally {
+    fn note(
+        &mut self,
+        key: &str,
+        label: &'static str,
+        student: &str,
+        runs: usize,
+        example: String,
+    ) {
+        let k = self.0.entry(key.to_string()).or_insert_with(|| Kind {
+            label,
+            example,
+            ..Kind::default()
+        });
+        if !k.students.iter().any(|s| s == student) {
+            k.students.push(student.to_string());
+        }
+        k.runs += runs;
+    }
+
+    /// What a student's runs showed.
+    fn runs(&mut self, s: &StudentGrade) {
         for r in &s.runs {
             for a in &r.facts.adaptations {
                 let kind = a.kind();
-                note(
-                    format!("1 {kind}"),
-                    adaptation_label(kind),
-                    &s.student,
-                    1,
-                    a.to_string(),
-                );
+                let key = format!("1 {kind}");
+                self.note(&key, adaptation_label(kind), &s.student, 1, a.to_string());
             }
             for (id, said) in &r.facts.crashed {
-                let example = format!("{id}: {said}");
-                note(
-                    "5 crashed".into(),
-                    "a program crashed at its start",
-                    &s.student,
-                    1,
-                    example,
-                );
+                let label = "a program crashed at its start";
+                self.note("5 crashed", label, &s.student, 1, format!("{id}: {said}"));
             }
             if let Some(d) = &r.facts.deadlock {
-                note(
-                    "6 deadlock".into(),
-                    "a run deadlocked",
-                    &s.student,
-                    1,
-                    d.clone(),
-                );
+                self.note("6 deadlock", "a run deadlocked", &s.student, 1, d.clone());
             }
         }
+    }
+
+    /// What was found in a student's folder before anything ran.
+    fn folder(&mut self, s: &StudentGrade) {
         for p in &s.discovered.problems {
             let label = "a program cannot run as handed in";
-            note("2 problem".into(), label, &s.student, 0, p.clone());
+            self.note("2 problem", label, &s.student, 0, p.clone());
         }
         for b in s.discovered.builds.iter().filter(|b| !b.ok) {
-            let example = b.program.display().to_string();
-            note(
-                "3 build".into(),
-                "a C or C++ program did not build",
+            let label = "a C or C++ program did not build";
+            self.note(
+                "3 build",
+                label,
                 &s.student,
                 0,
-                example,
+                b.program.display().to_string(),
             );
         }
         for m in &s.missing {
-            note(
-                "4 missing".into(),
-                "no program to run",
-                &s.student,
-                0,
-                m.clone(),
-            );
+            self.note("4 missing", "no program to run", &s.student, 0, m.clone());
         }
     }
-    out.into_values().collect()
+}
+
+/// Every kind met, in the order of the table.
+pub fn kinds(students: &[StudentGrade]) -> Vec<Kind> {
+    let mut tally = Tally::default();
+    for s in students {
+        tally.runs(s);
+        tally.folder(s);
+    }
+    tally.0.into_values().collect()
 }
 
 /// The section: a table of the kinds met, or a line saying there were none.
