@@ -12,6 +12,7 @@ mod bad_scenarios;
 mod batch;
 mod bench;
 mod class;
+mod class_real;
 mod classpage;
 mod classview;
 mod cli;

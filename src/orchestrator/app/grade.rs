@@ -370,7 +370,7 @@ fn on_done(
         taken.fatal.get_or_insert(e);
         return Next::Stop;
     }
-    let facts = RunFacts::of(&item.scenario, &finished.record);
+    let facts = RunFacts::of(&item.scenario, &finished.record, what.names_known);
     let run = BatchRun {
         index: item.index,
         key: item.key.clone(),

@@ -46,6 +46,14 @@ pub struct RealStudent {
     /// What the teacher remarks on without it costing an item.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The cells where this project's grader is known to give another
+    /// verdict than the teacher's, and why (`grader_why`): what it cannot
+    /// observe, or leaves to a person. The end-to-end test holds the
+    /// grader to these, and to the teacher's cells everywhere else.
+    #[serde(default)]
+    pub grader: BTreeMap<u8, Cell>,
+    #[serde(default)]
+    pub grader_why: BTreeMap<u8, String>,
 }
 
 /// What the grader should find out about a submission by itself.

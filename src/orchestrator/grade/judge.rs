@@ -283,8 +283,19 @@ fn item6(r: &RunsOf) -> Decision {
     )
 }
 
-/// Item 8: the whole acknowledgement in arrival order (`case2`).
+/// Item 8: the whole acknowledgement in arrival order (`case2`); one
+/// with the same letter twice cannot say it, and goes to a person.
 fn item8(r: &RunsOf) -> Decision {
+    let same = r
+        .with_their_server()
+        .into_iter()
+        .find(|run| run.facts.any_ack().is_some_and(|a| a.same_letters));
+    if let Some(run) = same {
+        return person(
+            "the acknowledgement gives both messages the same letter: the names are in some order, but which client's came first cannot be read from it",
+            vec![r.fact(run, "ack.letters", "X and Y", &ack_text(run))],
+        );
+    }
     decide_order(
         r,
         |run| Some(run.facts.first_named_first_sent()? && run.facts.letters_match_connect_order()?),
@@ -308,10 +319,16 @@ fn decide_order(r: &RunsOf, judge: impl Fn(&StudentRun) -> Option<bool>, why: &s
                 &ack_text(run),
             )],
         ),
-        (None, None) => person(
-            "no client heard an acknowledgement when Y sent first: the order cannot be read",
-            r.failed(&[pair, ours].concat(), &["steps", "ack.same"]),
-        ),
+        (None, None) => match r.server_died(&[pair.clone(), ours.clone()].concat()) {
+            Some(evidence) => fail(
+                "the server died before it acknowledged the messages",
+                vec![evidence],
+            ),
+            None => person(
+                "no client heard an acknowledgement when Y sent first: the order cannot be read",
+                r.failed(&[pair, ours].concat(), &["steps", "ack.same"]),
+            ),
+        },
     }
 }
 
@@ -329,7 +346,9 @@ fn first_verdict<'r, 'a>(
 /// anywhere fails it.
 fn item7(r: &RunsOf) -> Decision {
     let good = |run: &&StudentRun| {
-        run.facts.heard_ack.len() >= 2 && run.facts.ack_names_what_was_typed() == Some(true)
+        run.facts.heard_ack.len() >= 2
+            && run.facts.ack_names_what_was_typed() == Some(true)
+            && !run.facts.ack.as_ref().is_some_and(|a| a.same_letters)
     };
     let all_good = |runs: Vec<&StudentRun>| !runs.is_empty() && runs.iter().all(good);
     let scripted: Vec<&StudentRun> = r
@@ -359,8 +378,14 @@ fn item7(r: &RunsOf) -> Decision {
     }
     let mut evidence = r.failed(&theirs, &["ack.same"]);
     evidence.extend(r.deadlocks(&theirs));
+    let same = theirs
+        .iter()
+        .find(|run| run.facts.ack.as_ref().is_some_and(|a| a.same_letters));
+    if let Some(run) = same {
+        evidence.insert(0, r.fact(run, "ack.letters", "X and Y", &ack_text(run)));
+    }
     fail(
-        "the acknowledgement of the seed's form did not reach both clients",
+        "an acknowledgement of the seed's form (X and Y, each with its message) did not reach both clients",
         evidence,
     )
 }
@@ -401,10 +426,14 @@ fn item10(r: &RunsOf, blocks: &Blocks) -> Decision {
         return blocked(b);
     }
     let pair = r.pairing(Pairing::Pair);
+    // Together through every step, or heard by a client: the programs met.
     let exchanged: Vec<&StudentRun> = pair
         .iter()
         .copied()
-        .filter(|run| run.facts.heard_ack.len() >= 2)
+        .filter(|run| {
+            !run.facts.heard_ack.is_empty()
+                || run.verdicts.iter().any(|v| v.id == "steps" && v.passed)
+        })
         .collect();
     if exchanged.is_empty() {
         return person(

@@ -128,6 +128,15 @@ impl<'r, 'a> RunsOf<'r, 'a> {
         }
     }
 
+    /// The first of `runs` in which the student's server ended with an
+    /// error on its own, as evidence (what it said last on stderr).
+    pub fn server_died(&self, runs: &[&StudentRun]) -> Option<Evidence> {
+        runs.iter().find_map(|r| {
+            let (_, said) = r.facts.crashed.iter().find(|(id, _)| id == "server")?;
+            Some(self.fact(r, "exit.server", "the server lives to acknowledge", said))
+        })
+    }
+
     /// The deadlocks of `runs`, as evidence.
     pub fn deadlocks(&self, runs: &[&StudentRun]) -> Vec<Evidence> {
         runs.iter()

@@ -55,11 +55,18 @@ pub struct HeardAck {
     pub first_letter: char,
     pub first_name: String,
     pub second_name: String,
+    /// The same letter twice (`Y: Bob received before Y: Alice`): no ack
+    /// of the seed's form, but its names still show an order.
+    #[serde(default)]
+    pub same_letters: bool,
 }
 
 impl RunFacts {
-    /// The facts of `record`, a run of `scenario`.
-    pub fn of(scenario: &ValidScenario, record: &RunRecord) -> RunFacts {
+    /// The facts of `record`, a run of `scenario`. `names_known`: whether
+    /// the clients send the names the scenario gives (typed, or on their
+    /// command line); a client with its own name written in does not, and
+    /// what was sent is then not known.
+    pub fn of(scenario: &ValidScenario, record: &RunRecord, names_known: bool) -> RunFacts {
         let mut facts = RunFacts {
             adaptations: record.adaptations.clone(),
             names: names_by_letter(scenario),
@@ -77,7 +84,8 @@ impl RunFacts {
             match &e.kind {
                 EventKind::Connected { client, .. } => {
                     facts.connected.push(client.clone());
-                    if let Some((_, name)) = by_argv.iter().find(|(id, _)| id == client) {
+                    let argv_name = by_argv.iter().find(|(id, _)| id == client);
+                    if let (true, Some((_, name))) = (names_known, argv_name) {
                         facts.sent.push(name.to_string());
                     }
                 }
@@ -86,7 +94,7 @@ impl RunFacts {
                     facts.read_early.get_or_insert_with(|| e.kind.to_string());
                 }
                 EventKind::Deadlocked { who } => facts.deadlock = Some(who.clone()),
-                EventKind::Typed { text } => facts.sent.push(text.clone()),
+                EventKind::Typed { text } if names_known => facts.sent.push(text.clone()),
                 _ => {}
             }
         }
@@ -179,6 +187,9 @@ impl RunFacts {
     /// of the client that connected in that position.
     pub fn letters_match_connect_order(&self) -> Option<bool> {
         let ack = self.any_ack()?;
+        if ack.same_letters {
+            return Some(false);
+        }
         let (x, y) = (self.names.first()?, self.names.get(1)?);
         let named = [&ack.first_name, &ack.second_name];
         if !named.iter().any(|n| same_name(n, x)) || !named.iter().any(|n| same_name(n, y)) {
@@ -208,11 +219,33 @@ fn names_by_letter(s: &ValidScenario) -> Vec<String> {
 /// message's own `Client X:` (a server that puts the letter before the
 /// whole message it received: `X: Client X: Alice received before …`).
 pub fn heard_ack(line: &str) -> Option<HeardAck> {
-    let ack = protocol::parse_ack(line)?;
+    let Some(ack) = protocol::parse_ack(line) else {
+        return same_letters_ack(line);
+    };
     Some(HeardAck {
         first_letter: ack.first.to_string().chars().next().unwrap_or('X'),
         first_name: bare_name(&ack.first_name),
         second_name: bare_name(&ack.second_name),
+        same_letters: false,
+    })
+}
+
+/// `Y: Bob received before Y: Alice`: what [`protocol::parse_ack`] refuses
+/// (the same letter twice), read for the order of its names.
+fn same_letters_ack(line: &str) -> Option<HeardAck> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b([xy])\s*:\s*(\S.*?)\s+rec(?:ie|ei)ved\s+before\s+(?:client\s*)?([xy])\s*:\s*(\S.*?)\s*$",
+        )
+        .expect("a valid pattern")
+    });
+    let c = RE.captures(line)?;
+    let letter = c[1].to_ascii_uppercase();
+    (letter == c[3].to_ascii_uppercase()).then(|| HeardAck {
+        first_letter: letter.chars().next().unwrap_or('X'),
+        first_name: bare_name(&c[2]),
+        second_name: bare_name(&c[4]),
+        same_letters: true,
     })
 }
 
@@ -297,6 +330,11 @@ mod tests {
             ('X', "Alice", "Bob")
         );
         assert_eq!(heard_ack("Client X connected"), None);
+        let same = heard_ack("From Server: Y: Bob received before Y: Alice").unwrap();
+        assert_eq!(
+            (same.first_name.as_str(), same.second_name.as_str(), same.same_letters),
+            ("Bob", "Alice", true)
+        );
     }
 
     #[test]

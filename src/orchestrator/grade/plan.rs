@@ -258,6 +258,17 @@ fn swaps(sub: &Submission) -> bool {
     }
 }
 
+/// Whether the student's clients send names the scenario can give them:
+/// typed, on their command line, or written in where discovery read it.
+fn names_known(sub: &Submission) -> bool {
+    sub.discovery.clients.as_ref().is_ok_and(|clients| {
+        clients
+            .programs()
+            .iter()
+            .all(|c| c.name_from != discover::NameFrom::Fixed(None))
+    })
+}
+
 /// A YAML flow list of a command's words (quoted: no word is YAML syntax).
 fn yaml_argv(argv: &[String]) -> String {
     let words: Vec<String> = argv
@@ -389,6 +400,9 @@ pub struct GradeRun {
     pub student: usize,
     pub pairing: Pairing,
     pub case: &'static str,
+    /// Whether the clients send the names the scenario gives them (not a
+    /// name of their own written in, which discovery could not read).
+    pub names_known: bool,
 }
 
 /// Every run of the class, as batch items (with the submission whose
@@ -415,6 +429,7 @@ pub fn items(subs: &[Submission], g: &Grading) -> Result<Vec<(Item, GradeRun)>> 
                         student: i,
                         pairing,
                         case: case.name,
+                        names_known: pairing == Pairing::Server || names_known(sub),
                     },
                 ));
             }
