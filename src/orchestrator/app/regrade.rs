@@ -75,9 +75,23 @@ fn config_text(path: &Path) -> Result<String> {
 /// (with `--reference`'s solutions); `None`, with a warning, when the
 /// class cannot be read (the grade stands without it).
 fn similar(class: &Path, reference: Option<&Path>, names: &[&str]) -> Option<Similar> {
-    match super::similarity::read(class, reference) {
-        Ok((mut students, references)) => {
-            students.retain(|d| names.contains(&d.name.as_str()));
+    // The students as the grade found them (a folder each, or the class
+    // folder itself when it is one submission), and the references.
+    let read = || -> Result<(Vec<Doc>, Vec<Doc>)> {
+        let mut students = Vec::new();
+        for (name, dir) in plan::folders(class)? {
+            if names.contains(&name.as_str()) {
+                students.push(Doc::new(&name, similarity::read_sources(&dir)?));
+            }
+        }
+        let references = match reference {
+            Some(dir) => similarity::read_class(dir, true)?,
+            None => Vec::new(),
+        };
+        Ok((students, references))
+    };
+    match read() {
+        Ok((students, references)) => {
             let report = similarity::compare(&students, &references, &Params::default());
             Some(Similar {
                 report,
