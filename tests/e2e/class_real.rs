@@ -95,7 +95,10 @@ fn real_submissions_are_graded_as_a_teacher_grades_them() {
             let adapted_ten = item == 10 && want == Cell::Pass && adapted(s);
             if got != want && !adapted_ten {
                 let why = &s.items[item as usize - 1].why;
-                wrong.push(format!("{} item {item}: {got:?}, want {want:?} ({why})", s.student));
+                wrong.push(format!(
+                    "{} item {item}: {got:?}, want {want:?} ({why})",
+                    s.student
+                ));
             }
         }
         grader.insert(s.student.clone(), cells);

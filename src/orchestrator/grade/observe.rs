@@ -332,7 +332,11 @@ mod tests {
         assert_eq!(heard_ack("Client X connected"), None);
         let same = heard_ack("From Server: Y: Bob received before Y: Alice").unwrap();
         assert_eq!(
-            (same.first_name.as_str(), same.second_name.as_str(), same.same_letters),
+            (
+                same.first_name.as_str(),
+                same.second_name.as_str(),
+                same.same_letters
+            ),
             ("Bob", "Alice", true)
         );
     }
