@@ -464,3 +464,7 @@ fn item10(r: &RunsOf, blocks: &Blocks) -> Decision {
         adapted,
     )
 }
+
+#[cfg(test)]
+#[path = "judge_tests.rs"]
+mod tests;
