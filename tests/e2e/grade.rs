@@ -374,7 +374,10 @@ fn a_submission_without_a_program_is_graded_on_the_program_it_has() {
     assert_eq!(cells("no-client"), "f f p p p f p f f f r r");
     assert_eq!(cells("nothing"), "f f f f f f f f f f r r");
     let report = std::fs::read_to_string(dir.join("no-server/report.md")).unwrap();
-    assert!(report.contains("lacks `server.py`"), "{report}");
+    assert!(
+        report.contains("no server (a program that binds, listens and accepts)"),
+        "{report}"
+    );
 }
 
 #[test]
