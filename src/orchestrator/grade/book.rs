@@ -38,7 +38,7 @@ pub fn csv(students: &[StudentGrade]) -> String {
 
 /// A CSV field: quoted when it must be (RFC 4180), and never read as a
 /// formula by a spreadsheet (a leading `=`, `+`, `-`, `@` gets a `'`).
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
@@ -52,7 +52,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// `12`, `7.5`: points without a useless `.0`.
-fn number(n: f64) -> String {
+pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {
@@ -73,6 +73,7 @@ fn mark(cell: Cell) -> &'static str {
 pub fn markdown(students: &[StudentGrade], facts: &str) -> String {
     let mut out = String::from("# Gradebook\n\n");
     let _ = writeln!(out, "{facts}\n");
+    out.push_str("The class at a glance — scores, each item's counts and reasons, similar submissions: [class.html](class.html)\n\n");
     out.push_str("| Student | Score |");
     for i in 1..=12 {
         let _ = write!(out, " {i} |");
@@ -139,16 +140,16 @@ pub fn report(s: &StudentGrade) -> String {
     if !s.missing.is_empty() {
         let _ = writeln!(
             out,
-            "> **Missing:** the submission lacks {}: {}.\n",
+            "> **Not run:** {}: {}.\n",
             s.missing
                 .iter()
-                .map(|m| code_in_table(m))
+                .map(|m| md_text(m))
                 .collect::<Vec<_>>()
-                .join(" and "),
+                .join("; "),
             if s.runs.is_empty() {
                 "nothing could be run"
             } else {
-                "the items of what is missing fail; the others were judged from the runs of the program that is there"
+                "the items it blocks are judged once, with that reason; the others from the runs of the program that runs, with ours"
             }
         );
     }
@@ -168,9 +169,114 @@ pub fn report(s: &StudentGrade) -> String {
     }
     out.push('\n');
     evidence(&mut out, s);
+    discovered(&mut out, s);
     source(&mut out, s);
     runs(&mut out, s);
     out
+}
+
+/// What the grader found in the folder, how it started it, what it built
+/// (the compiler's words when a build failed), and what it passed over.
+fn discovered(out: &mut String, s: &StudentGrade) {
+    let d = &s.discovered;
+    if d.programs.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## What was found and how it was run
+
+",
+    );
+    for p in &d.programs {
+        let _ = writeln!(out, "- {}", md_text(p));
+    }
+    for b in &d.builds {
+        let verdict = if b.ok { "built" } else { "**did not build**" };
+        let _ = writeln!(
+            out,
+            "- {}: {verdict} with {}",
+            code_in_table(&b.program.display().to_string()),
+            code_in_table(&shell_words::join(&b.command))
+        );
+        if !b.ok {
+            out.push_str("\n```text\n");
+            for line in b.output.lines().take(30) {
+                let _ = writeln!(out, "{line}");
+            }
+            out.push_str("```\n");
+        }
+    }
+    for p in &d.problems {
+        let _ = writeln!(out, "- does not run: {}", md_text(p));
+    }
+    for i in &d.ignored {
+        let _ = writeln!(out, "- passed over: {}", md_text(i));
+    }
+    let adapted = adaptations(s);
+    if !adapted.is_empty() {
+        out.push_str("\nThe network was adapted to the programs (their code was not changed):\n\n");
+        for a in adapted {
+            let _ = writeln!(out, "- {}", md_text(&a));
+        }
+    }
+    let used = usage(s);
+    if !used.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nWhat the student's programs used at most in one run: {}.",
+            md_text(&used.join("; "))
+        );
+    }
+    out.push('\n');
+    out.push_str(
+        "To pin what was found, give `server_file`, `client_file` (one, or X's and Y's), \
+         `server_cmd` or `client_cmd` in the class's `grading.yaml`, for the class or under \
+         `students:` for this student.\n\n",
+    );
+}
+
+/// Each adaptation of the student's runs, once.
+fn adaptations(s: &StudentGrade) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &s.runs {
+        for a in &r.facts.adaptations {
+            let said = a.to_string();
+            if !out.contains(&said) {
+                out.push(said);
+            }
+        }
+    }
+    out
+}
+
+/// The most each program used in any one run: `server 120 ms of CPU, 9.1 MiB`.
+fn usage(s: &StudentGrade) -> Vec<String> {
+    let mut most: Vec<(String, f64, u64)> = Vec::new();
+    for r in &s.runs {
+        for (id, u) in &r.facts.usage {
+            let who = if id == "server" {
+                format!("{} server", r.pairing.word())
+            } else {
+                format!("{} client {id}", r.pairing.word())
+            };
+            let (cpu, mem) = (u.cpu_ms.unwrap_or(0.0), u.peak_memory_bytes.unwrap_or(0));
+            match most.iter_mut().find(|(w, _, _)| *w == who) {
+                Some(m) => {
+                    m.1 = m.1.max(cpu);
+                    m.2 = m.2.max(mem);
+                }
+                None => most.push((who, cpu, mem)),
+            }
+        }
+    }
+    most.into_iter()
+        .map(|(who, cpu, mem)| {
+            format!(
+                "{who} {cpu:.0} ms of CPU, {:.1} MiB",
+                mem as f64 / (1024.0 * 1024.0)
+            )
+        })
+        .collect()
 }
 
 fn evidence(out: &mut String, s: &StudentGrade) {

@@ -62,12 +62,13 @@ struct PinsFile {
     client_cmd: Option<OneOrTwo<Command>>,
 }
 
-/// One value, or two (X's, then Y's).
+/// One value, or two (X's, then Y's). One comes first: a command written
+/// as a list of words is one command; two are a list of two commands.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum OneOrTwo<T> {
-    Two(Vec<T>),
     One(T),
+    Two(Vec<T>),
 }
 
 impl<T> OneOrTwo<T> {
@@ -270,6 +271,13 @@ mod tests {
 
     #[test]
     fn a_class_pins_and_a_student_pins_over_it() {
+        let argv = parse("client_cmd: [python3, shim.py, client.py]\n").unwrap();
+        assert_eq!(argv.pins.client_cmds, [["python3", "shim.py", "client.py"]]);
+        let two = parse("client_cmd: [[python3, x.py], python3 y.py]\n").unwrap();
+        assert_eq!(
+            two.pins.client_cmds,
+            [vec!["python3", "x.py"], vec!["python3", "y.py"]]
+        );
         let g = parse(
             "client_cmd: python3 client.py {letter}\n\
              students:\n  ben: { client_file: [ClientX.py, ClientY.py] }\n  cy: { server_cmd: [./srv, '{port}'] }\n",

@@ -396,6 +396,14 @@ fn item7(r: &RunsOf) -> Decision {
             )],
         );
     }
+    // Under --strict, a slip of the seed's strings in the ack fails it.
+    let slips = r.failed_strictly(&theirs, &["ack.same", "server.sent_ack"]);
+    if !slips.is_empty() {
+        return fail(
+            "the acknowledgement is not the seed's string exactly (--strict)",
+            slips,
+        );
+    }
     if all_good(scripted) || all_good(r.pairing(Pairing::Server)) {
         let mut d = pass();
         d.notes = r.notes(&theirs, &["ack.same", "server.sent_ack"]);
@@ -481,3 +489,7 @@ fn item10(r: &RunsOf, blocks: &Blocks) -> Decision {
         adapted,
     )
 }
+
+#[cfg(test)]
+#[path = "judge_tests.rs"]
+mod tests;

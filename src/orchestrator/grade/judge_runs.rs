@@ -89,6 +89,18 @@ impl<'r, 'a> RunsOf<'r, 'a> {
             .collect()
     }
 
+    /// The verdicts among `checks` that failed only by `--strict` (slips).
+    pub fn failed_strictly(&self, runs: &[&StudentRun], checks: &[&str]) -> Vec<Evidence> {
+        self.failed(runs, checks)
+            .into_iter()
+            .filter(|e| {
+                e.note
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("failed by --strict"))
+            })
+            .collect()
+    }
+
     /// The greetings that gave a wrong letter (a slip failed only by
     /// `--strict` is a matter of spelling, not of which letter).
     pub fn failed_letters(&self, runs: &[&StudentRun]) -> Vec<Evidence> {

@@ -41,7 +41,13 @@ impl Runner<'_> {
                 .group
                 .map(|g| sys::socket_inodes(g.pid))
                 .unwrap_or_default();
-            all.retain(|s| held.contains(&s.inode));
+            if held.is_empty() {
+                // Its descriptors cannot be read (root without
+                // CAP_SYS_PTRACE, in a container): the scenario's port.
+                all.retain(|s| s.local.port() == self.port);
+            } else {
+                all.retain(|s| held.contains(&s.inode));
+            }
         }
         all.sort_by_key(|s| (s.local.port() != self.port, !s.local.is_ipv4()));
         all.into_iter().next()
