@@ -1182,3 +1182,37 @@ fn the_users_ack_stands_over_the_links() {
     assert_eq!(ack.as_deref(), Some(YBX));
     assert_eq!(basis, "as the scenario's expect.ack says");
 }
+
+#[test]
+fn the_servers_link_counts_when_it_changes_between_the_sends() {
+    // h1 adds 300 ms to b's message (sent at 30 ms), nothing to a's (sent
+    // at 230 ms, after a step cleared h1's link): a's is due first.
+    let links = "links: { h1: { delay_ms: 300 } }\nexpect: { order_margin_ms: 20 }\n";
+    let (ack, _) = expected_with(links, vec![link_changed(100.0, "h1", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+    // The server's link's jitter widens both messages' windows.
+    let jittery = "links:\n  h1: { delay_ms: 20, jitter_ms: 20 }\n  h3: { delay_ms: 250 }\nexpect: { order_margin_ms: 20 }\n";
+    let (ack, basis) = expected_with(jittery, vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX), "{basis}");
+    assert!(basis.contains("50 ms apart (< 60 ms"), "{basis}");
+    // A lossy server link leaves the order to the server too.
+    let (ack, basis) = expected_with("links: { h1: { loss_pct: 5 } }\n", vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.starts_with("a lossy link may retransmit either message"),
+        "{basis}"
+    );
+}
+
+#[test]
+fn with_links_a_run_where_one_client_sent_expects_from_the_steps() {
+    let events: Vec<Event> = recorded(XAY, XAY, 200.0)
+        .into_iter()
+        .filter(|e| !(e.process == "a" && matches!(e.kind, EventKind::Typed { .. })))
+        .collect();
+    let s = scenario("links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n");
+    let facts = super::facts::Facts::of(&s, &events);
+    assert_eq!(facts.sends.len(), 1);
+    assert_eq!(facts.expected.ack.as_deref(), Some(YBX));
+    assert_eq!(facts.expected.basis, "from the send order");
+}
