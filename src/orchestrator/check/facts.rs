@@ -227,6 +227,12 @@ fn linked_expected(
     let need = margin_ms + j1 + j2;
     let shown = |ms: f64| millis((ms * 1000.0).round() / 1000.0);
     let sent = shown(sends[1].t_ms - sends[0].t_ms);
+    if gap == 0.0 {
+        // A tie (possible with a margin of 0): only the server can break it.
+        return Some(server_order(
+            "with the links' delays the messages were due at the server at the same moment".into(),
+        ));
+    }
     if gap.abs() < need {
         return Some(server_order(format!(
             "with the links' delays the messages were due at the server {} ms apart (< {} ms with the margin and jitter)",
@@ -234,19 +240,16 @@ fn linked_expected(
             shown(need)
         )));
     }
-    let ack = if gap > 0.0 {
-        derived
-    } else {
-        Ack {
+    let reversed = gap.is_sign_negative();
+    let (ack, order) = if reversed {
+        let swapped = Ack {
             first: derived.first.other(),
             first_name: derived.second_name,
             second_name: derived.first_name,
-        }
-    };
-    let order = if gap > 0.0 {
-        "the send order"
+        };
+        (swapped, "the reverse of the send order")
     } else {
-        "the reverse of the send order"
+        (derived, "the send order")
     };
     Some(Expected {
         ack: Some(ack.line()),

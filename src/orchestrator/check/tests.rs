@@ -1216,3 +1216,24 @@ fn with_links_a_run_where_one_client_sent_expects_from_the_steps() {
     assert_eq!(facts.expected.ack.as_deref(), Some(YBX));
     assert_eq!(facts.expected.basis, "from the send order");
 }
+
+#[test]
+fn due_exactly_the_margin_apart_is_apart_and_a_tie_is_the_servers() {
+    // b due at 30 + 220 = 250 ms, a at 230 ms: 20 ms apart, the margin.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 220 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY), "{basis}");
+    assert!(basis.starts_with("the sends were 200 ms apart, and with the links' delays the messages were due at the server 20 ms apart (≥ 20 ms"), "{basis}");
+    // Due at the same moment with no margin: only the server can tell.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 200 } }\nexpect: { order_margin_ms: 0 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.starts_with("with the links' delays the messages were due at the server at the same moment: the ack must match"),
+        "{basis}"
+    );
+}
