@@ -509,7 +509,7 @@ fn discovered(sub: &Submission) -> Discovered {
     let mut programs = Vec::new();
     let say = |role: &str, p: &discover::Program| {
         format!(
-            "{role}: {} — started as `{}`",
+            "{role}: {} — started as {}",
             p.why,
             shell_words::join(&p.run)
         )

@@ -1070,6 +1070,96 @@ fn only_a_failed_verdict_of_a_timing_row_is_a_failure_on_timing() {
     assert!(!crate::orchestrator::check::failed_on_timing(&right));
 }
 
+/// CASE2 with both clients typed into the moment they ask.
+fn eager_scenario() -> ValidScenario {
+    let text = CASE2
+        .replace("name: Alice }", "name: Alice, eager: true }")
+        .replace("name: Bob }", "name: Bob, eager: true }");
+    parse(
+        Path::new("t.yaml"),
+        text.as_bytes(),
+        Capabilities::assume(false, true),
+    )
+    .unwrap()
+}
+
+fn read_early_event() -> Event {
+    Event::new(
+        11.0,
+        "orchestrator",
+        EventKind::ReadEarly {
+            client: "a".into(),
+            before: "b".into(),
+            bytes: 5,
+        },
+    )
+}
+
+#[test]
+fn a_message_read_before_the_second_client_started_fails_read_early() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    let j = judge(
+        &eager_scenario(),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    let v = verdict(&j, "server.read_early");
+    assert!(v.passed, "{v:?}");
+    assert_eq!(v.check, "server.read_early");
+    events.push(read_early_event());
+    let j = judge(
+        &eager_scenario(),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    let v = verdict(&j, "server.read_early");
+    assert!(!v.passed);
+    assert_eq!(
+        v.observed,
+        "the server has read 5 bytes from a before b was started"
+    );
+    assert_eq!(v.evidence.len(), 1);
+    // Without an eager client nothing can show it: no verdict at all.
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert!(j.verdicts.iter().all(|v| v.id != "server.read_early"));
+}
+
+#[test]
+fn a_program_stopped_at_a_deadlock_says_so_and_who_waited_for_what() {
+    let mut p = procs();
+    p[0].exit = Some(ExitInfo {
+        code: None,
+        signal: Some(Signal::SIGTERM as i32),
+        killed_by_orchestrator: true,
+        t_ms: 6000.0,
+    });
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(Event::new(
+        5000.0,
+        "orchestrator",
+        EventKind::Deadlocked {
+            who: "h1 server waits for a connection (accept)".into(),
+        },
+    ));
+    let j = judge(&scenario(""), &p, &events, None, JudgeOptions::default());
+    let o = observed(&j, "exit.server");
+    assert!(
+        o.contains("stopped at a deadlock (every program waited with no end, nothing moved: h1 server waits for a connection (accept))"),
+        "{o}"
+    );
+    assert!(!o.contains("timeout"), "{o}");
+}
+
 // ---------------------------------------------------------------------------
 // The expected ack under link conditions (check::facts::linked_expected)
 
