@@ -221,6 +221,10 @@ fn reused_figures(backend: &str, plan: &Plan, rounds: &[ReusedRound]) -> Reused 
         stretches: stretches(rounds),
         cpu_per_run_ms: round3(median(&cpu)),
         bare_cpu_ms: (!bare_cpu.is_empty()).then(|| round3(median(&bare_cpu))),
+        ratio_to_bare: bare_ms
+            .as_ref()
+            .map(|b| round3(per_run_ms / b.median.max(1e-9))),
+        wakeups_per_run: m(&|b| b.wakeups),
         bare_ms,
         bare_exchanges: plan.bare_exchanges,
     }

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::link::applied::LinksRecord;
 use crate::orchestrator::net::Network;
-use crate::orchestrator::record::{ProcessInfo, Role};
+use crate::orchestrator::record::{ProcessInfo, Role, RunnerWork};
 use crate::orchestrator::sandbox::PreparedCopy;
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
@@ -154,6 +154,8 @@ pub struct Outcome {
     pub port: u16,
     /// What the run's impaired links were and did.
     pub links: Option<LinksRecord>,
+    /// What carrying out the steps cost the runner's own thread.
+    pub work: RunnerWork,
 }
 
 impl Outcome {
@@ -185,6 +187,8 @@ struct Runner<'a> {
     /// What was changed in the hosts for the programs, to undo
     /// (`server.adapt_network`).
     changed: Vec<adapt::Changed>,
+    /// What the runner's thread did (see [`RunnerWork`]).
+    work: RunnerWork,
 }
 
 /// Why a wait ended without its condition.
@@ -249,6 +253,7 @@ pub fn run(
         poll: POLL,
         links_now: links_at_start(scenario),
         changed: Vec::new(),
+        work: RunnerWork::default(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let mut error = runner.links_then_steps().err();
@@ -280,6 +285,7 @@ pub fn run(
         capture_log,
         port: runner.port,
         links: net.links_record(),
+        work: runner.work,
     }
 }
 
@@ -463,7 +469,9 @@ impl Runner<'_> {
             if now >= until {
                 return Err(WaitEnd::TimedOut);
             }
-            match self.rx.recv_timeout((until - now).min(self.poll)) {
+            let got = self.rx.recv_timeout((until - now).min(self.poll));
+            self.work.wakeups += 1;
+            match got {
                 Ok(m) => self.handle(m),
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
             }

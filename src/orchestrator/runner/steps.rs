@@ -477,6 +477,7 @@ impl Runner<'_> {
             // A gap between two sends, meant to the microsecond: one timer
             // sleep, without taking in events (the next wait does).
             std::thread::sleep(d.saturating_sub(started.elapsed()));
+            self.work.wakeups += 1;
             return Ok(());
         }
         let what = format!("{} ms to pass", millis(d.as_secs_f64() * 1e3));

@@ -71,6 +71,7 @@ impl Runner<'_> {
             let settle = Instant::now() + Duration::from_millis(100);
             while !left.is_empty() && Instant::now() < settle {
                 std::thread::sleep(Duration::from_millis(5));
+                self.work.wakeups += 1;
                 left = live_members(group, &self.mark);
             }
             if left.is_empty() {
@@ -127,7 +128,7 @@ impl Runner<'_> {
     /// Waits until nothing is left of the programs' process groups, not
     /// even a zombie not yet reaped (the state file's last-resort cleanup
     /// would otherwise count it as a leftover).
-    fn wait_groups_gone(&self, bound: Duration) {
+    fn wait_groups_gone(&mut self, bound: Duration) {
         let groups: Vec<ProcId> = self.procs.iter().filter_map(|p| p.group).collect();
         let until = Instant::now() + bound;
         while groups
@@ -136,6 +137,7 @@ impl Runner<'_> {
             && Instant::now() < until
         {
             std::thread::sleep(Duration::from_millis(5));
+            self.work.wakeups += 1;
         }
     }
 
