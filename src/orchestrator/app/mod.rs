@@ -8,7 +8,6 @@
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
 //! - [`up`]: a network kept up for running the programs by hand;
-//! - [`bench`]: the benchmark (`orchestrate bench`);
 //! - [`grade`]: grading a class; [`regrade`]: what a grade's directory
 //!   holds besides its gradebook, and changing a grade in place;
 //!   [`similarity`]: comparing a class's submissions without grading.
@@ -45,7 +44,6 @@ macro_rules! out {
     }};
 }
 
-mod bench;
 mod grade;
 mod merge;
 mod progress;
@@ -129,10 +127,6 @@ enum Command {
     /// Compare a class's submissions pair by pair (no grading, no root).
     #[command(after_help = SIMILARITY_HELP)]
     Similarity(similarity::SimilarityArgs),
-    /// Measure: Mininet's floor, a fresh and a reused network, loopback,
-    /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
-    /// and writes JSON.
-    Bench(bench::BenchArgs),
     /// Remove what dead orchestrator runs left behind (only that), and the
     /// captured output of interrupted runs kept in the results directory.
     Clean {
@@ -333,7 +327,6 @@ fn main_inner() -> i32 {
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
         Some(Command::Similarity(args)) => similarity::similarity(&args),
-        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
     match result {
@@ -376,6 +369,11 @@ fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
     let first = paths.first()?.to_str()?;
     if Path::new(first).exists() || first.contains(['/', '.']) {
         return None;
+    }
+    if first == "bench" {
+        return Some(
+            "the benchmark is a program of its own: `sudo scripts/bench` builds and runs it (`--help` for its options)".into(),
+        );
     }
     let (best, distance) = COMMANDS
         .iter()

@@ -46,7 +46,7 @@ pub struct BenchReport {
     pub throughput: Option<Throughput>,
     /// The link engines' accuracy and cost (Mininet only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<crate::orchestrator::bench::links::LinkBench>,
+    pub links: Option<crate::links::LinkBench>,
     /// What every figure means (the words the table's footer prints).
     pub definitions: Vec<String>,
     /// What was skipped and why; what looked odd.

@@ -35,11 +35,11 @@
 //! programs' own work directly; [`Milestones`] compares the two readings
 //! stretch by stretch.
 
-use crate::orchestrator::batch::summary::BatchSummary;
-use crate::orchestrator::event::{Event, EventKind};
-use crate::orchestrator::record::RunRecord;
-use crate::pa3::client::SENT;
-use crate::pa3::protocol;
+use pa3_mininet::orchestrator::batch::summary::BatchSummary;
+use pa3_mininet::orchestrator::event::{Event, EventKind};
+use pa3_mininet::orchestrator::record::RunRecord;
+use pa3_mininet::pa3::client::SENT;
+use pa3_mininet::pa3::protocol;
 
 use super::stats::mean;
 

@@ -113,7 +113,7 @@ fn header(r: &BenchReport) -> String {
     let pct = |v: Option<f64>| v.map_or("?".into(), |v| format!("{v:.0}%"));
     let load = |v: Option<f64>| v.map_or("?".into(), |v| format!("{v:.1}"));
     format!(
-        "orchestrate bench ({mode}, backend {backend}) — {started} · {kernel} · {cpus} CPUs · {build} build · {secs:.0} s\n\
+        "pa3-bench ({mode}, backend {backend}) — {started} · {kernel} · {cpus} CPUs · {build} build · {secs:.0} s\n\
          CPU pressure (some avg10) {p0} → {p1} · load average {l0} → {l1}\n",
         mode = r.mode,
         backend = r.backend,
@@ -284,7 +284,7 @@ fn fidelity_lines(f: &Fidelity, lines: &mut Vec<Line>) {
         lines.push(Line::Row([
             format!(
                 "{} ms, at real-time priority",
-                crate::orchestrator::event::millis(g.gap_ms)
+                pa3_mininet::orchestrator::event::millis(g.gap_ms)
             ),
             count(g.server_agrees, g.runs),
             count(g.send_order, g.runs),
@@ -323,7 +323,7 @@ fn gap_lines(g: &GapResult, lines: &mut Vec<Line>) {
         String::new()
     };
     lines.push(Line::Row([
-        format!("{} ms", crate::orchestrator::event::millis(g.gap_ms)),
+        format!("{} ms", pa3_mininet::orchestrator::event::millis(g.gap_ms)),
         count(g.server_agrees, g.runs),
         if together {
             format!("either (X first {})", g.x_first)
@@ -414,8 +414,8 @@ fn throughput_lines(t: &Throughput, lines: &mut Vec<Line>) {
 
 /// Lays the lines out in columns: the first left-aligned, the others right.
 /// The link engines: delay error at each delay, loss, cost per packet.
-fn link_lines(l: &crate::orchestrator::bench::links::LinkBench, lines: &mut Vec<Line>) {
-    use crate::orchestrator::bench::links::{LOSS_PACKETS, LOSS_PCT};
+fn link_lines(l: &crate::links::LinkBench, lines: &mut Vec<Line>) {
+    use crate::links::{LOSS_PACKETS, LOSS_PCT};
     for e in &l.engines {
         lines.push(Line::Section(format!(
             "link engine {}: one-way time of datagrams h2 → h1 minus the delay",
