@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Deadlocks, Runner, KILL_GRACE};
+use super::{Deadlocks, Look, Runner, KILL_GRACE};
 use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::sys::{self, ProcId, Signal};
 
@@ -18,9 +18,13 @@ impl Runner<'_> {
         self.close_stdins();
         let stopped = self.stop_running();
         self.reap_group_leftovers(&stopped);
-        let _ = self.wait_raw(Duration::from_secs(3), None, Deadlocks::Ignore, &mut |r| {
-            Ok(r.all_exited())
-        });
+        let _ = self.wait_raw(
+            Duration::from_secs(3),
+            None,
+            Deadlocks::Ignore,
+            Look::OnEvents,
+            &mut |r| Ok(r.all_exited()),
+        );
         self.wait_groups_gone(Duration::from_secs(2));
         // The rest of the output, up to a bound.
         self.wait_output_closed(Duration::from_millis(500));
@@ -120,7 +124,7 @@ impl Runner<'_> {
     }
 
     fn wait_output_closed(&mut self, bound: Duration) {
-        let _ = self.wait_raw(bound, None, Deadlocks::Ignore, &mut |r| {
+        let _ = self.wait_raw(bound, None, Deadlocks::Ignore, Look::OnEvents, &mut |r| {
             Ok(r.procs.iter().all(|p| p.streams_open == 0))
         });
     }
