@@ -28,8 +28,9 @@ const CONNECT_POLL: Duration = Duration::from_micros(250);
 /// prints a line when it listens wakes the wait at once.
 const LISTEN_POLL: Duration = Duration::from_millis(1);
 /// How often a wait for a client's blocked read of its stdin looks at
-/// first (cheap: a read of `/proc`).
-const STDIN_POLL: Duration = Duration::from_millis(1);
+/// first (cheap: a read of `/proc`; a client that prompts reads within a
+/// fraction of a millisecond, and a longer wait looks less often).
+const STDIN_POLL: Duration = Duration::from_micros(100);
 /// How often a wait for a client typed into to send looks at first.
 const SENT_POLL: Duration = Duration::from_micros(200);
 
