@@ -23,7 +23,8 @@ use crate::orchestrator::batch::summary::{
 };
 use crate::orchestrator::console::{stdout_wants_color, Term};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::net::{mininet, on_path, Backend};
+use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::sys::on_path;
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish};

@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::orchestrator::batch::summary::{self, BatchSummary};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 use crate::orchestrator::record::RunRecord;
 use crate::orchestrator::sys;
 

@@ -18,7 +18,7 @@ use super::report::{
 use super::scenarios::Gap;
 use super::stats::{self, median, round3, Samples, Spread};
 use super::{Plan, SCENARIO};
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 use crate::orchestrator::sys;
 
 /// Reversed runs kept in the report, per gap.

@@ -212,7 +212,7 @@ impl Drop for Delayer {
 /// Puts thread `tid` of this process at real-time priority, with the
 /// standard tool (no unsafe call of ours): true when it could.
 fn realtime_priority(tid: i32) -> bool {
-    let Some(chrt) = crate::orchestrator::net::find_program("chrt") else {
+    let Some(chrt) = crate::orchestrator::sys::find_program("chrt") else {
         return false;
     };
     std::process::Command::new(chrt)

@@ -4,7 +4,6 @@
 //! [`local`] (loopback, no root, for quick work).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -19,7 +18,7 @@ pub mod local;
 pub mod mininet;
 pub mod route;
 
-pub use diag::{PortSockets, SocketTable, TcpCounters, TcpSocket};
+pub use diag::{SocketTable, TcpCounters, TcpSocket};
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -125,24 +124,6 @@ impl Backend {
     }
 }
 
-/// Where `program` is: on PATH, or in the system directories sudo's
-/// secure_path holds (which a root shell's PATH may lack).
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let system = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
-    on_path
-        .into_iter()
-        .chain(system)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-/// Whether `program` can be found (see [`find_program`]).
-pub fn on_path(program: &str) -> bool {
-    find_program(program).is_some()
-}
 
 /// A port nobody on loopback listens on right now (the kernel picks it).
 pub fn free_port() -> Result<u16> {

@@ -254,7 +254,7 @@ impl Capabilities {
         let target = std::fs::read_to_string("/proc/net/ip_tables_targets")
             .is_ok_and(|t| t.lines().any(|l| l == "NFQUEUE"))
             || loadable("xt_NFQUEUE");
-        let nfqueue = target && crate::orchestrator::net::on_path("iptables-restore");
+        let nfqueue = target && crate::orchestrator::sys::on_path("iptables-restore");
         Capabilities::assume(netem, nfqueue)
     }
 

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::locate::Locator;
 use super::{ScenarioError, ValidScenario};
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 
 /// Our programs, which a `cmd` may name without a path.
 const OURS: [&str; 2] = ["server", "client"];
