@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::orchestrator::event::Adaptation;
-pub use crate::orchestrator::link::applied::{LinkRecord, LinksRecord};
+pub use crate::orchestrator::link::{LinkRecord, LinksRecord};
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};

@@ -14,8 +14,8 @@
 //! ([`RUN_ID_VAR`]) in its environment.
 
 use std::ffi::OsStr;
-use std::path::PathBuf;
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal;

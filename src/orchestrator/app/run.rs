@@ -24,11 +24,11 @@ use crate::orchestrator::batch::summary::{
 use crate::orchestrator::console::{stdout_wants_color, Term};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::net::{mininet, Backend};
-use crate::orchestrator::sys::on_path;
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish};
 use crate::orchestrator::state;
+use crate::orchestrator::sys::on_path;
 
 /// Runs what the arguments name; returns the exit code.
 pub(super) fn run(args: &RunArgs) -> Result<i32> {

@@ -12,9 +12,9 @@ use anyhow::{anyhow, Context, Result};
 use super::{
     bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
-use crate::orchestrator::link::applied::{Applied, HostPort};
 use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
+use crate::orchestrator::net::shaping::{Applied, HostPort};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};

@@ -449,10 +449,7 @@ mod tests {
         // as its remote port, so it is not counted.
         assert_eq!((counts.listening, counts.established), (1, 1));
         // The same as the /proc table says.
-        assert_eq!(
-            sys::proc_sockets(std::process::id(), port),
-            counts
-        );
+        assert_eq!(sys::proc_sockets(std::process::id(), port), counts);
     }
 
     #[test]

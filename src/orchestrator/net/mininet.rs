@@ -30,9 +30,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
+use super::shaping::{Applied, HostPort};
 use super::{Host, Network, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::link::applied::{Applied, HostPort, LinksRecord};
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::link::{Conditions, LinkEngine};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::scenario::Links;

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use crate::orchestrator::link::applied::LinksRecord;
 use crate::orchestrator::link::Conditions;
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::sys::Netns;
 
@@ -17,6 +17,7 @@ pub mod diag;
 pub mod local;
 pub mod mininet;
 pub mod route;
+pub mod shaping;
 
 pub use diag::{SocketTable, TcpCounters, TcpSocket};
 
@@ -123,7 +124,6 @@ impl Backend {
         }
     }
 }
-
 
 /// A port nobody on loopback listens on right now (the kernel picks it).
 pub fn free_port() -> Result<u16> {

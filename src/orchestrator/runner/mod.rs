@@ -26,7 +26,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
-use crate::orchestrator::link::applied::LinksRecord;
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::net::Network;
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::sandbox::PreparedCopy;

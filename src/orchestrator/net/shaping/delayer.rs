@@ -23,10 +23,11 @@ use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
 use os_pipe::{PipeReader, PipeWriter};
 
-use super::measure::{Measured, Tally};
 use super::nfqueue::{Packet, Queue, Verdict};
+use super::rules;
 use super::schedule::{Admitted, Nanos, Schedule};
-use super::{rules, Conditions};
+use crate::orchestrator::link::measure::{Measured, Tally};
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::sys::Netns;
 
 /// The queue number in every host's namespace (queues are per namespace).
