@@ -21,9 +21,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::link::EngineChoice;
+use crate::orchestrator::net::shaping;
 use crate::orchestrator::net::Backend;
 use crate::orchestrator::results;
-use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
+use crate::orchestrator::scenario::{self, LoadError, ValidScenario};
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
@@ -409,14 +410,14 @@ fn load_all(paths: &[PathBuf], engine: EngineChoice) -> Result<Vec<ValidScenario
             }
         }
     }
-    let caps = Capabilities::detect().with_engine(engine);
+    let caps = shaping::capabilities().with_engine(engine);
     let mut ok = Vec::new();
     let mut bad = false;
     let mut unreadable = false;
     for f in files {
         match scenario::load(&f, caps) {
             Ok(s) => {
-                let missing = scenario::missing_programs(&s);
+                let missing = scenario::missing_programs(&s, &crate::orchestrator::sys::on_path);
                 bad |= !missing.is_empty();
                 for e in missing {
                     eprintln!("{e}");

@@ -10,6 +10,7 @@
 //! been changed by the previous run's steps) and ends by reading what was
 //! measured.
 
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -17,14 +18,36 @@ use anyhow::{bail, Result};
 
 use crate::orchestrator::link::measure::Measured;
 use crate::orchestrator::link::{Conditions, LinkEngine, LinkRecord, LinksRecord};
-use crate::orchestrator::scenario::Links;
-use crate::orchestrator::sys::Netns;
+use crate::orchestrator::scenario::{Capabilities, Links};
+use crate::orchestrator::sys::{self, Netns};
 use delayer::Delayer;
 
 pub mod delayer;
 pub mod nfqueue;
 pub mod rules;
 pub mod schedule;
+
+/// What the running kernel offers for link conditions: netem is there when its module is
+/// loaded or can be; NFQUEUE when the target is registered (or its
+/// module can be loaded) and `iptables-restore` is installed.
+pub fn capabilities() -> Capabilities {
+    let netem = Path::new("/sys/module/sch_netem").exists() || loadable("sch_netem");
+    let target = std::fs::read_to_string("/proc/net/ip_tables_targets")
+        .is_ok_and(|t| t.lines().any(|l| l == "NFQUEUE"))
+        || loadable("xt_NFQUEUE");
+    let nfqueue = target && sys::on_path("iptables-restore");
+    Capabilities::assume(netem, nfqueue)
+}
+
+/// Whether `modprobe` could load `module`.
+fn loadable(module: &str) -> bool {
+    std::process::Command::new("modprobe")
+        .args(["-n", "-q", module])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
 
 /// A host a delayer can be started for: its name, namespace and link.
 pub struct HostPort<'a> {
