@@ -180,6 +180,11 @@ impl ExitInfo {
         self.code == Some(0) && !self.killed_by_orchestrator
     }
 
+    /// Whether SIGKILL ended it (a program that ignored SIGTERM).
+    pub fn killed_by_sigkill(&self) -> bool {
+        self.signal == Some(libc::SIGKILL)
+    }
+
     pub fn describe(&self) -> String {
         let how = match (self.code, self.signal) {
             (Some(c), _) => format!("exited with code {c}"),

@@ -116,6 +116,21 @@ impl Verdict {
     }
 }
 
+/// The bounds the runner held a run's programs to, which verdicts quote
+/// (`output.<process>`: what is kept; `exit.<process>`: how long a program
+/// is given between SIGTERM and SIGKILL). The runner says them; the checks
+/// read them here, never from the runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Lines kept per program and stream; the rest are counted.
+    pub max_lines: usize,
+    /// Bytes of lines kept per program and stream.
+    pub max_kept_bytes: usize,
+    /// Grace between SIGTERM and SIGKILL when the orchestrator stops a
+    /// program, in milliseconds.
+    pub kill_grace_ms: u64,
+}
+
 /// A named span of the run's wall time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
@@ -168,6 +183,10 @@ pub struct RunRecord {
     /// give it as they are; or why it could not be adapted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adaptations: Vec<Adaptation>,
+    /// The bounds the runner held the programs to (absent where nothing
+    /// ran: an interrupted or errored run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
 }
 
 /// How a run got its network: the record says so.

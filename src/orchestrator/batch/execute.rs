@@ -307,6 +307,7 @@ fn judged_record(
         &outcome.processes,
         &outcome.events,
         step_error.as_deref(),
+        runner::LIMITS,
         check::JudgeOptions { strict: ctx.strict },
     );
     let error = if let Some(e) = link_error {
@@ -345,6 +346,7 @@ fn judged_record(
             (None, false) => EXIT_CHECK_FAILED,
         },
         error,
+        limits: Some(runner::LIMITS),
         ..bare_record(item, ctx, started)
     }
 }
@@ -437,6 +439,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
         }),
         links: None,
         adaptations: Vec::new(),
+        limits: None,
     }
 }
 

@@ -429,6 +429,7 @@ mod tests {
             repeat: None,
             links: None,
             adaptations: vec![],
+            limits: None,
         }
     }
 

@@ -40,7 +40,7 @@
 //! reports (our server prints `Acknowledgment: ...`).
 
 use crate::orchestrator::event::{Event, EventKind, Stream};
-use crate::orchestrator::record::{ProcessInfo, Verdict};
+use crate::orchestrator::record::{Limits, ProcessInfo, Verdict};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::pa3::protocol::{self, Deviation};
 
@@ -171,6 +171,8 @@ pub struct Run<'a> {
     pub events: &'a [Event],
     /// Why the steps could not all be carried out, if they could not.
     pub step_error: Option<&'a str>,
+    /// The bounds the runner held the programs to (the record's).
+    pub limits: Limits,
     /// What several checks derive from the events, derived once.
     pub facts: Facts,
     /// Whether a slip fails a verdict ([`JudgeOptions::strict`]).
@@ -183,6 +185,7 @@ impl<'a> Run<'a> {
         processes: &'a [ProcessInfo],
         events: &'a [Event],
         step_error: Option<&'a str>,
+        limits: Limits,
     ) -> Run<'a> {
         let facts = Facts::of(scenario, events);
         Run {
@@ -190,6 +193,7 @@ impl<'a> Run<'a> {
             processes,
             events,
             step_error,
+            limits,
             facts,
             strict: false,
         }
@@ -257,9 +261,10 @@ pub fn judge(
     processes: &[ProcessInfo],
     events: &[Event],
     step_error: Option<&str>,
+    limits: Limits,
     options: JudgeOptions,
 ) -> Judgement {
-    let mut run = Run::new(scenario, processes, events, step_error);
+    let mut run = Run::new(scenario, processes, events, step_error, limits);
     run.strict = options.strict;
     let mut verdicts = Vec::new();
     for row in CHECKS {

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::net::Network;
-use crate::orchestrator::record::{ProcessInfo, Role};
+use crate::orchestrator::record::{Limits, ProcessInfo, Role};
 use crate::orchestrator::sandbox::PreparedCopy;
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
@@ -60,6 +60,12 @@ pub use crate::orchestrator::sys::RUN_ID_VAR;
 pub const CUT_MARK: &str = " […cut: the line was longer than 4096 bytes]";
 /// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
 pub const KILL_GRACE: Duration = Duration::from_secs(1);
+/// The bounds above, as a run's record carries them (the checks quote them).
+pub const LIMITS: Limits = Limits {
+    max_lines: MAX_LINES,
+    max_kept_bytes: MAX_KEPT_BYTES,
+    kill_grace_ms: KILL_GRACE.as_millis() as u64,
+};
 /// How long live output is held back so that lines read by different
 /// threads reach the terminal in the order they happened.
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
