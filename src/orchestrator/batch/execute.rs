@@ -184,7 +184,7 @@ fn run_programs(
         console,
         interrupted: ctx.interrupted,
         t0,
-        sandbox: copy.as_ref(),
+        wrap: copy.as_ref().map(|c| c as &dyn runner::Wrap),
     };
     let (net, state) = session.parts();
     let mut outcome = runner::run(s, net, &opts, state);
@@ -273,6 +273,13 @@ fn errored_run(
         record,
         dir: Some(path),
     })
+}
+
+/// The sandbox is what wraps a submission's programs for the runner.
+impl runner::Wrap for PreparedCopy {
+    fn wrap_program(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>> {
+        PreparedCopy::wrap_program(self, id, argv)
+    }
 }
 
 /// The directory the scenario's programs run in: its file's.

@@ -29,7 +29,6 @@ use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::net::Network;
 use crate::orchestrator::record::{Limits, ProcessInfo, Role};
-use crate::orchestrator::sandbox::PreparedCopy;
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
@@ -101,9 +100,19 @@ pub struct RunOptions<'a> {
     /// When the run started (before the network was built): event times
     /// count from here, so they line up with the run's phases.
     pub t0: Instant,
-    /// Runs every program a scenario names in its `cmd` (not ours) in this
-    /// sandbox: untrusted code (a student's) never runs as root.
-    pub sandbox: Option<&'a PreparedCopy>,
+    /// Runs every program a scenario names in its `cmd` (not ours) through
+    /// this wrapper: grading passes its sandbox, so that untrusted code (a
+    /// student's) never runs as root.
+    pub wrap: Option<&'a dyn Wrap>,
+}
+
+/// What runs anyone else's program (a scenario's `cmd` that is not ours)
+/// inside something: grading's sandbox (`sandbox::PreparedCopy`, which the
+/// batch layer implements this for). The runner knows only this.
+pub trait Wrap {
+    /// The argv that runs program `id` of the run (`argv` as the scenario
+    /// has it) wrapped, or why it cannot be.
+    fn wrap_program(&self, id: &str, argv: Vec<String>) -> anyhow::Result<Vec<String>>;
 }
 
 /// Why a scenario could not be carried out to its end.
