@@ -16,8 +16,65 @@ use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
 
+pub mod batch;
+
 /// Bumped when a field of [`RunRecord`] changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// How a run ended (or a batch, the worst of its runs). The one place
+/// where an outcome becomes an exit code: the orchestrator's own, and
+/// `exit_code` in a run's `summary.json` (the serialized form is that
+/// number, as before the enum, so results files read back unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Every check passed.
+    Passed,
+    /// A check failed.
+    Failed,
+    /// The run could not be carried out (the network, a teardown, the
+    /// links), or the orchestrator met an error of its own.
+    Error,
+    /// Ctrl-C, SIGTERM or SIGHUP stopped it.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The orchestrator's exit code for it (the README's table; 2, a bad
+    /// scenario or usage, is no run's outcome).
+    pub const fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Error => 1,
+            Outcome::Failed => 3,
+            Outcome::Interrupted => 130,
+        }
+    }
+
+    /// The outcome an exit code stands for (any code but 0, 3 and 130 is
+    /// an error).
+    pub const fn of_exit_code(code: i32) -> Outcome {
+        match code {
+            0 => Outcome::Passed,
+            3 => Outcome::Failed,
+            130 => Outcome::Interrupted,
+            _ => Outcome::Error,
+        }
+    }
+}
+
+/// `summary.json` keeps a run's outcome as its exit code (`exit_code`).
+mod as_exit_code {
+    use super::Outcome;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(outcome.exit_code())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
+        i32::deserialize(d).map(Outcome::of_exit_code)
+    }
+}
 
 /// Which part a process plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,8 +216,10 @@ pub struct RunRecord {
     pub ack_observed: Option<String>,
     /// The acknowledgement the checks expected, if one was determined.
     pub ack_expected: Option<String>,
-    /// The orchestrator's exit code for this run.
-    pub exit_code: i32,
+    /// How the run ended; `exit_code` in `summary.json` (the
+    /// orchestrator's exit code for this run, [`Outcome::exit_code`]).
+    #[serde(rename = "exit_code", with = "as_exit_code")]
+    pub outcome: Outcome,
     /// A run that could not be carried out says why here.
     pub error: Option<String>,
     /// Files of the run directory, relative to it.
@@ -225,5 +284,43 @@ impl RunRecord {
 
     pub fn process(&self, id: &str) -> Option<&ProcessInfo> {
         self.processes.iter().find(|p| p.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Outcome; 4] = [
+        Outcome::Passed,
+        Outcome::Failed,
+        Outcome::Error,
+        Outcome::Interrupted,
+    ];
+
+    #[test]
+    fn an_outcome_is_its_exit_code_and_back() {
+        let codes: Vec<i32> = ALL.iter().map(|o| o.exit_code()).collect();
+        assert_eq!(codes, [0, 3, 1, 130]);
+        for o in ALL {
+            assert_eq!(Outcome::of_exit_code(o.exit_code()), o);
+        }
+        // 2 (a bad scenario) and anything unknown read back as an error.
+        assert_eq!(Outcome::of_exit_code(2), Outcome::Error);
+        assert_eq!(Outcome::of_exit_code(-1), Outcome::Error);
+    }
+
+    #[test]
+    fn a_record_keeps_its_outcome_as_the_exit_code_it_always_had() {
+        let json = include_str!("report/golden/runs/passing.summary.json");
+        let mut record: RunRecord = serde_json::from_str(json).unwrap();
+        for o in ALL {
+            record.outcome = o;
+            let value = serde_json::to_value(&record).unwrap();
+            assert_eq!(value["exit_code"], o.exit_code());
+            assert!(value.get("outcome").is_none());
+            let back: RunRecord = serde_json::from_value(value).unwrap();
+            assert_eq!(back.outcome, o);
+        }
     }
 }

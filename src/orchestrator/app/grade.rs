@@ -16,8 +16,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, open_owned_dir, EXIT_ERROR, EXIT_INTERRUPTED,
-    EXIT_INVALID, EXIT_OK, INTERRUPTED,
+    bin_dir, install_signal_handler, interrupted, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID,
+    EXIT_OK, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
@@ -36,7 +36,7 @@ use crate::orchestrator::grade::{
     Discovered, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
 };
 use crate::orchestrator::net::{local, mininet, Backend};
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::{Outcome, RunRecord};
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish, RunDir};
 use crate::orchestrator::sandbox::Pool;
@@ -435,7 +435,7 @@ fn on_done(
 /// verdict — or `None` for a run that was (an interrupted run is neither:
 /// the grade says it was interrupted).
 fn not_carried_out(record: &RunRecord) -> Option<&str> {
-    if record.exit_code == EXIT_ERROR && record.verdicts.is_empty() {
+    if record.outcome == Outcome::Error && record.verdicts.is_empty() {
         Some(record.error.as_deref().unwrap_or("no reason given"))
     } else {
         None
@@ -672,12 +672,12 @@ mod tests {
     use super::*;
     use crate::orchestrator::record::Verdict;
 
-    fn record(exit_code: i32, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
+    fn record(outcome: Outcome, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
         let mut r: RunRecord = serde_json::from_value(serde_json::json!({
             "schema_version": 1, "scenario": "s", "description": "", "file": "s.yaml",
             "backend": "local", "started_utc": "", "duration_ms": 0.0, "phases": [],
             "processes": [], "events": [], "verdicts": [], "ack_observed": null,
-            "ack_expected": null, "exit_code": exit_code, "error": error, "files": [],
+            "ack_expected": null, "exit_code": outcome.exit_code(), "error": error, "files": [],
             "capture": null
         }))
         .unwrap();
@@ -689,15 +689,22 @@ mod tests {
     fn a_run_whose_network_was_not_built_was_not_carried_out() {
         let why = "cannot give this job a network namespace of its own";
         assert_eq!(
-            not_carried_out(&record(EXIT_ERROR, Some(why), Vec::new())),
+            not_carried_out(&record(Outcome::Error, Some(why), Vec::new())),
             Some(why)
         );
         // A run that was carried out, whatever its end, was.
         let failed = Verdict::new("steps", "steps", false, "x", "y", Vec::new());
-        let left = record(EXIT_ERROR, Some("had to remove leftovers"), vec![failed]);
+        let left = record(
+            Outcome::Error,
+            Some("had to remove leftovers"),
+            vec![failed],
+        );
         assert_eq!(not_carried_out(&left), None);
-        assert_eq!(not_carried_out(&record(3, None, Vec::new())), None);
-        let interrupted = record(EXIT_INTERRUPTED, Some("interrupted"), Vec::new());
+        assert_eq!(
+            not_carried_out(&record(Outcome::Failed, None, Vec::new())),
+            None
+        );
+        let interrupted = record(Outcome::Interrupted, Some("interrupted"), Vec::new());
         assert_eq!(not_carried_out(&interrupted), None);
     }
 }

@@ -23,6 +23,7 @@ use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::link::EngineChoice;
 use crate::orchestrator::net::shaping;
 use crate::orchestrator::net::Backend;
+use crate::orchestrator::record::Outcome;
 use crate::orchestrator::results;
 use crate::orchestrator::scenario::{self, LoadError, ValidScenario};
 use crate::orchestrator::state;
@@ -56,15 +57,15 @@ mod similarity;
 mod up;
 
 /// Every check passed.
-pub const EXIT_OK: i32 = 0;
+pub const EXIT_OK: i32 = Outcome::Passed.exit_code();
 /// Internal or environment error (no root, Mininet missing, network failed).
-pub const EXIT_ERROR: i32 = 1;
-/// Invalid scenario or usage.
+pub const EXIT_ERROR: i32 = Outcome::Error.exit_code();
+/// Invalid scenario or usage (no run's outcome: nothing ran).
 pub const EXIT_INVALID: i32 = 2;
 /// A check failed.
-pub const EXIT_CHECK_FAILED: i32 = 3;
+pub const EXIT_CHECK_FAILED: i32 = Outcome::Failed.exit_code();
 /// Interrupted (Ctrl-C, SIGTERM, SIGHUP).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub const EXIT_INTERRUPTED: i32 = Outcome::Interrupted.exit_code();
 
 /// Run PA3 scenarios on a real Mininet network (or on loopback) and check
 /// what the programs print against the expected acknowledgements.

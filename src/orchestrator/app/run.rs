@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::progress::Progress;
 use super::{
     bin_dir, install_signal_handler, interrupted, load_all, open_owned_dir, RunArgs,
-    EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, INTERRUPTED,
+    EXIT_INTERRUPTED, EXIT_INVALID, INTERRUPTED,
 };
 use crate::orchestrator::batch::execute::{run_item, RunContext};
 use crate::orchestrator::batch::plan::{self, Item};
@@ -24,6 +24,7 @@ use crate::orchestrator::batch::summary::{
 use crate::orchestrator::console::{stdout_wants_color, Term};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::record::Outcome;
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish};
@@ -121,7 +122,7 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
         eprintln!("removed a leftover of this run: {leftover}");
     }
     let record = &finished.record;
-    if record.exit_code == EXIT_INTERRUPTED {
+    if record.outcome == Outcome::Interrupted {
         if let Some(dir) = &finished.dir {
             eprintln!(
                 "what was captured before the interruption: {}",
@@ -137,22 +138,7 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
     if let Some(d) = &finished.dir {
         outln!("report: {}", d.join("report.md").display());
     }
-    Ok(record.exit_code)
-}
-
-/// The worst of the runs' outcomes: interrupted, then an error, then a
-/// failed check.
-fn batch_exit_code(summary: &BatchSummary) -> i32 {
-    let t = &summary.totals;
-    if summary.interrupted || t.interrupted > 0 {
-        EXIT_INTERRUPTED
-    } else if t.errors > 0 {
-        EXIT_ERROR
-    } else if t.failed > 0 {
-        EXIT_CHECK_FAILED
-    } else {
-        EXIT_OK
-    }
+    Ok(record.outcome.exit_code())
 }
 
 /// Many runs: a line each as they end, then the summary and the index.
@@ -214,7 +200,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         return Err(e);
     }
     report_batch(args, &summary, &path, color)?;
-    Ok(batch_exit_code(&summary))
+    Ok(summary.totals.outcome(summary.interrupted).exit_code())
 }
 
 /// Runs the items on the pool; returns every run that ended, slim, in plan

@@ -2,7 +2,7 @@
 //! by `orchestrate` on Mininet from the scenarios in `golden/runs/`
 //! (`scripts/record-fixtures` records them again).
 
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::{Outcome, RunRecord};
 
 fn recorded(json: &str) -> RunRecord {
     serde_json::from_str(json).expect("a recorded summary.json reads back")
@@ -30,7 +30,7 @@ pub(crate) fn errored() -> RunRecord {
     record.error = Some(
         "had to remove leftovers after teardown: interface s4242-eth1, interface s4242".into(),
     );
-    record.exit_code = 1;
+    record.outcome = Outcome::Error;
     record
 }
 
@@ -65,7 +65,7 @@ pub(crate) fn lenient() -> RunRecord {
         v.note = Some(note);
         v.passed = passed;
     }
-    record.exit_code = 3;
+    record.outcome = Outcome::Failed;
     record
 }
 

@@ -154,8 +154,9 @@ pub enum RunError {
     Link(String),
 }
 
-/// What happened.
-pub struct Outcome {
+/// What the runner recorded of a run (the checks judge it, the batch
+/// layer makes it a record).
+pub struct Recording {
     pub processes: Vec<ProcessInfo>,
     /// Every event, in time order.
     pub events: Vec<Event>,
@@ -171,7 +172,7 @@ pub struct Outcome {
     pub links: Option<LinksRecord>,
 }
 
-impl Outcome {
+impl Recording {
     pub fn interrupted(&self) -> bool {
         self.error == Some(RunError::Interrupted)
     }
@@ -237,7 +238,7 @@ pub fn run(
     net: &dyn Network,
     opts: &RunOptions,
     state: &mut StateFile,
-) -> Outcome {
+) -> Recording {
     let (tx, rx) = mpsc::channel();
     let server_host = net.host(&scenario.server.host).expect("validated host");
     let port_is_ours = scenario
@@ -284,7 +285,7 @@ pub fn run(
     let scenario_ms = ms(started.elapsed());
     runner.show(true);
     runner.events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-    Outcome {
+    Recording {
         processes: std::mem::take(&mut runner.procs)
             .into_iter()
             .map(|p| p.info)
