@@ -6,7 +6,7 @@
 //! whenever a field changes meaning or disappears (adding one does not).
 //! Version 2: events are typed ([`EventKind`]) instead of `stream` + `text`,
 //! and every verdict names the `check` of the table that made it (and, added
-//! since, may carry a `note`).
+//! since, may carry a `note` and its `leniency`).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,9 @@ use crate::pa3::protocol::Letter;
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
 
 pub mod batch;
+mod verdict;
+
+pub use verdict::{CheckId, Leniency, Verdict};
 
 /// Bumped when a field of [`RunRecord`] changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 2;
@@ -123,52 +126,6 @@ impl ProcessInfo {
         match self.role {
             Role::Server => format!("{} server", self.host),
             Role::Client => format!("{} client {}", self.host, self.id),
-        }
-    }
-}
-
-/// A check's outcome, with what it rests on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// Stable identifier, e.g. `greeting.a`, `ack.order`.
-    pub id: String,
-    /// The id of the check (a row of [`crate::orchestrator::check::CHECKS`])
-    /// that made it: `greeting` for `greeting.a`. Filled by the table.
-    #[serde(default)]
-    pub check: String,
-    /// One sentence a person reads.
-    pub title: String,
-    pub passed: bool,
-    pub expected: String,
-    pub observed: String,
-    /// The log lines the verdict rests on.
-    pub evidence: Vec<Event>,
-    /// Set when the verdict rests on a program's text read past a slip
-    /// (`Client X Connected`, `recieved`): what the slip was, and what the
-    /// strict verdict is (`--strict` fails such a verdict, and says so
-    /// here). Absent from `summary.json` when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl Verdict {
-    pub fn new(
-        id: impl Into<String>,
-        title: impl Into<String>,
-        passed: bool,
-        expected: impl Into<String>,
-        observed: impl Into<String>,
-        evidence: Vec<Event>,
-    ) -> Verdict {
-        Verdict {
-            id: id.into(),
-            check: String::new(),
-            title: title.into(),
-            passed,
-            expected: expected.into(),
-            observed: observed.into(),
-            evidence,
-            note: None,
         }
     }
 }

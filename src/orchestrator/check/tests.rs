@@ -380,18 +380,20 @@ fn every_verdict_names_its_row_of_the_table() {
         JudgeOptions::default(),
     );
     for v in &j.verdicts {
-        let row = check(&v.check).unwrap_or_else(|| panic!("{} has no row", v.id));
+        let row = v
+            .check
+            .and_then(check)
+            .unwrap_or_else(|| panic!("{} has no row", v.id));
+        let word = row.id.word();
         assert!(
-            v.id == row.id || v.id.starts_with(&format!("{}.", row.id)),
-            "{} made by {}",
+            v.id == word || v.id.starts_with(&format!("{word}.")),
+            "{} made by {word}",
             v.id,
-            row.id
         );
     }
-    let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
-    let mut unique = ids.clone();
-    unique.dedup();
-    assert_eq!(ids, unique, "check ids are unique");
+    // Every id has its row, once, in the enum's order.
+    let ids: Vec<CheckId> = CHECKS.iter().map(|c| c.id).collect();
+    assert_eq!(ids, CheckId::ALL, "a row for every check id, once");
 }
 
 #[test]
@@ -612,8 +614,16 @@ fn slips_pass_leniently_with_a_note_giving_the_strict_verdict() {
         verdict(&j, "server.sent_ack").note.as_deref(),
         Some("passed leniently (--strict fails it): `Sent acknowledgement to both X and Y` is not the seed's `Sent acknowledgment to both X and Y`: `acknowledgement` for `acknowledgment`")
     );
+    let lenient: Vec<&str> = j
+        .verdicts
+        .iter()
+        .filter(|v| v.leniency == Some(Leniency::Lenient))
+        .map(|v| v.id.as_str())
+        .collect();
+    assert_eq!(lenient, SLIPPED);
     // The order is judged on its own: the ack's wording is ack.same's.
     assert_eq!(verdict(&j, "ack.order").note, None);
+    assert_eq!(verdict(&j, "ack.order").leniency, None);
     assert_eq!(j.ack_observed.as_deref(), Some(YBX));
 }
 
@@ -622,6 +632,11 @@ fn strict_fails_exactly_the_slipped_verdicts_and_says_why() {
     let strict = JudgeOptions { strict: true };
     let j = judge(&scenario(""), &procs(), &typos(), None, LIMITS, strict);
     assert_eq!(failed(&j), SLIPPED);
+    assert!(j
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .all(Verdict::failed_only_strictly));
     let note = verdict(&j, "greeting.b").note.as_deref().unwrap();
     assert!(
         note.starts_with("failed by --strict (passes without it): `Client Y Connected`"),
@@ -1167,7 +1182,7 @@ fn a_message_read_before_the_second_client_started_fails_read_early() {
     );
     let v = verdict(&j, "server.read_early");
     assert!(v.passed, "{v:?}");
-    assert_eq!(v.check, "server.read_early");
+    assert_eq!(v.check, Some(CheckId::ServerReadEarly));
     events.push(read_early_event());
     let j = judge(
         &eager_scenario(),

@@ -2,7 +2,7 @@
 //! by `orchestrate` on Mininet from the scenarios in `golden/runs/`
 //! (`scripts/record-fixtures` records them again).
 
-use crate::orchestrator::record::{Outcome, RunRecord};
+use crate::orchestrator::record::{Leniency, Outcome, RunRecord};
 
 fn recorded(json: &str) -> RunRecord {
     serde_json::from_str(json).expect("a recorded summary.json reads back")
@@ -64,6 +64,11 @@ pub(crate) fn lenient() -> RunRecord {
             .unwrap_or_else(|| panic!("the passing run has no verdict {id}"));
         v.note = Some(note);
         v.passed = passed;
+        v.leniency = Some(if passed {
+            Leniency::Lenient
+        } else {
+            Leniency::Strict
+        });
     }
     record.outcome = Outcome::Failed;
     record
