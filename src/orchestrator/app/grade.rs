@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{bail, Result};
@@ -16,8 +17,7 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID,
-    EXIT_OK, INTERRUPTED,
+    bin_dir, install_signal_handler, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
 };
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
@@ -131,8 +131,8 @@ pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
             return Ok(EXIT_INVALID);
         }
     };
-    let bin = prepare_to_run(args)?;
-    run_class(args, &grading, subs, plan_size, &bin)
+    let ready = prepare_to_run(args)?;
+    run_class(args, &grading, subs, plan_size, &ready)
 }
 
 /// `--config`, or the class's `grading.yaml`.
@@ -145,7 +145,14 @@ pub(super) fn config_path(args: &GradeArgs) -> PathBuf {
 /// What running students' programs takes: root, Mininet (when it is the
 /// backend), our binaries, the signal handler, and no dead run's
 /// leftovers. The binaries' directory.
-pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<PathBuf> {
+/// What running a class takes, once checked: our programs' directory and
+/// the flag Ctrl-C raises.
+pub(super) struct Ready {
+    pub bin: PathBuf,
+    pub stop: &'static AtomicBool,
+}
+
+pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<Ready> {
     if !sys::is_root() {
         bail!(
             "grading runs the students' programs as unprivileged sandbox users, which takes root: \
@@ -157,11 +164,11 @@ pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<PathBuf> {
         mininet::preflight()?;
     }
     let bin = bin_dir()?;
-    install_signal_handler();
+    let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
-    Ok(bin)
+    Ok(Ready { bin, stop })
 }
 
 /// The grading config and the students to grade (this shard's, filtered).
@@ -204,7 +211,7 @@ fn run_class(
     grading: &Grading,
     subs: Vec<Submission>,
     plan_size: usize,
-    bin: &Path,
+    ready: &Ready,
 ) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
@@ -212,7 +219,7 @@ fn run_class(
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
-    let students = grade_students(args, grading, subs, bin, (&runs_dir, "runs"), &hidden)?;
+    let students = grade_students(args, grading, subs, ready, (&runs_dir, "runs"), &hidden)?;
     let summary = GradeSummary {
         schema_version: GRADE_SCHEMA_VERSION,
         kind: "grade".into(),
@@ -222,7 +229,7 @@ fn run_class(
         strict: grading.strict,
         shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
         plan_size,
-        interrupted: interrupted(),
+        interrupted: ready.stop.load(Ordering::SeqCst),
         visibility: grading.visibility.clone(),
         students,
     };
@@ -238,7 +245,7 @@ pub(super) fn grade_students(
     args: &GradeArgs,
     grading: &Grading,
     mut subs: Vec<Submission>,
-    bin: &Path,
+    ready: &Ready,
     runs: (&Path, &str),
     hidden: &[PathBuf],
 ) -> Result<Vec<StudentGrade>> {
@@ -259,10 +266,10 @@ pub(super) fn grade_students(
     let items = runnable_on(args.backend, plan::items(&subs, grading)?);
     let ctx = RunContext {
         backend: args.backend,
-        bin_dir: bin,
+        bin_dir: &ready.bin,
         pcap: false,
         strict: grading.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: ready.stop,
         root: runs.0,
         alone: false,
         sandbox: Some(&pool),
@@ -315,7 +322,7 @@ fn run_items(
         ..Taken::default()
     };
     pool::run(&batch_items, ctx, jobs, live, &mut |done: Done| {
-        on_done(done, items, &progress, &mut taken)
+        on_done(done, items, &progress, &mut taken, ctx.interrupted)
     })?;
     let Taken { ran, fatal, .. } = taken;
     progress.done();
@@ -368,6 +375,7 @@ fn on_done(
     items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
     progress: &Progress,
     taken: &mut Taken,
+    stop: &AtomicBool,
 ) -> Next {
     let (item, what) = &items[done.position];
     let finished = match done.result {
@@ -410,7 +418,7 @@ fn on_done(
         && failed.iter().all(|v| check::failed_on_timing(v))
         && facts.deadlock.is_none()
         && facts.crashed.is_empty();
-    if on_timing && earlier.len() + 1 < ATTEMPTS && !interrupted() {
+    if on_timing && earlier.len() + 1 < ATTEMPTS && !stop.load(Ordering::SeqCst) {
         let why = format!(
             "        AGAIN {} failed where timing decides: attempt {} of {ATTEMPTS}",
             item.label,

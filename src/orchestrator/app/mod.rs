@@ -280,13 +280,6 @@ pub(super) fn open_owned_dir(
     Ok((dir, owner))
 }
 
-/// Set by the signal handler; every wait of a run looks at it.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
 /// Runs the command line; returns the process exit code. A panic (a bug)
 /// still unwinds through every guard — programs stopped, network removed,
 /// unfinished results deleted — and then exits 1.
@@ -347,7 +340,12 @@ fn main_inner() -> i32 {
     }
 }
 
-fn install_signal_handler() {
+/// Installs the handler of Ctrl-C, SIGTERM and SIGHUP (once) and returns
+/// the flag it raises. A command passes that flag to whatever must stop
+/// (every wait of a run looks at it); no one else reaches it: the static
+/// is the handler's, which must outlive everything.
+fn install_signal_handler() -> &'static AtomicBool {
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
@@ -358,6 +356,7 @@ fn install_signal_handler() {
             }
         });
     });
+    &INTERRUPTED
 }
 
 /// The commands, for "did you mean".

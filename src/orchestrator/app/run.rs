@@ -4,6 +4,7 @@
 //! naming what failed, and an index, a JUnit file and a `summary.json`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -11,8 +12,8 @@ use time::OffsetDateTime;
 
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, load_all, open_owned_dir, RunArgs,
-    EXIT_INTERRUPTED, EXIT_INVALID, INTERRUPTED,
+    bin_dir, install_signal_handler, load_all, open_owned_dir, RunArgs, EXIT_INTERRUPTED,
+    EXIT_INVALID,
 };
 use crate::orchestrator::batch::execute::{run_item, RunContext};
 use crate::orchestrator::batch::plan::{self, Item};
@@ -88,27 +89,27 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
         bail!("--pcap needs tcpdump: install it with `apt-get install -y tcpdump`");
     }
     let bin = bin_dir()?;
-    install_signal_handler();
+    let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
     let batch = plan_size > 1 || args.shard.is_some() || args.json;
     if batch {
-        run_batch(args, &bin, items, plan_size)
+        run_batch(args, &bin, stop, items, plan_size)
     } else {
-        run_alone(args, &bin, &items[0])
+        run_alone(args, &bin, stop, &items[0])
     }
 }
 
 /// One scenario: live output, the verdict table, the report's path.
-fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
+fn run_alone(args: &RunArgs, bin: &Path, stop: &AtomicBool, item: &Item) -> Result<i32> {
     let term = Term::new(args.quiet, args.verbose);
     let ctx = RunContext {
         backend: args.backend,
         bin_dir: bin,
         pcap: args.pcap,
         strict: args.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: stop,
         root: &args.results,
         alone: true,
         sandbox: None,
@@ -142,7 +143,13 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
 }
 
 /// Many runs: a line each as they end, then the summary and the index.
-fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> Result<i32> {
+fn run_batch(
+    args: &RunArgs,
+    bin: &Path,
+    stop: &AtomicBool,
+    items: Vec<Item>,
+    plan_size: usize,
+) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
     let stem = format!("batch-{}", std::process::id());
@@ -153,7 +160,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         bin_dir: bin,
         pcap: args.pcap,
         strict: args.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: stop,
         root: dir.path(),
         alone: false,
         sandbox: None,
@@ -177,7 +184,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         repeat: args.repeat,
         shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
         plan_size,
-        interrupted: interrupted(),
+        interrupted: stop.load(Ordering::SeqCst),
         totals: Totals::of(&runs),
         scenarios: scenario_stats(&runs),
         runs,
