@@ -9,7 +9,8 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::{bin_dir, install_signal_handler, EXIT_INTERRUPTED, EXIT_OK};
+use super::programs::Programs;
+use super::{install_signal_handler, EXIT_INTERRUPTED, EXIT_OK};
 use crate::orchestrator::bench::{self, children::Tools, report, Plan, SCENARIO};
 use crate::orchestrator::net::{mininet, Backend};
 use crate::orchestrator::results;
@@ -48,7 +49,8 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
     plan.keep_runs = args.keep_runs.clone();
     let repo = repository()?;
     let orchestrate = std::env::current_exe().context("cannot find this program's path")?;
-    let bin = bin_dir()?;
+    let programs = Programs::link()?;
+    let bin = programs.dir().to_path_buf();
     let temp;
     let work = match &args.keep_runs {
         Some(dir) => {

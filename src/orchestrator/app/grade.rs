@@ -15,10 +15,9 @@ use anyhow::{bail, Result};
 use clap::Args;
 use time::OffsetDateTime;
 
+use super::programs::Programs;
 use super::progress::Progress;
-use super::{
-    bin_dir, install_signal_handler, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK,
-};
+use super::{install_signal_handler, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::batch::pool::{self, Done, Live, Next};
@@ -145,10 +144,10 @@ pub(super) fn config_path(args: &GradeArgs) -> PathBuf {
 /// What running students' programs takes: root, Mininet (when it is the
 /// backend), our binaries, the signal handler, and no dead run's
 /// leftovers. The binaries' directory.
-/// What running a class takes, once checked: our programs' directory and
-/// the flag Ctrl-C raises.
+/// What running a class takes, once checked: our programs and the flag
+/// Ctrl-C raises.
 pub(super) struct Ready {
-    pub bin: PathBuf,
+    pub programs: Programs,
     pub stop: &'static AtomicBool,
 }
 
@@ -163,12 +162,12 @@ pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<Ready> {
     if args.backend == Backend::Mininet {
         mininet::preflight()?;
     }
-    let bin = bin_dir()?;
+    let programs = Programs::link()?;
     let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
-    Ok(Ready { bin, stop })
+    Ok(Ready { programs, stop })
 }
 
 /// The grading config and the students to grade (this shard's, filtered).
@@ -266,7 +265,7 @@ pub(super) fn grade_students(
     let items = runnable_on(args.backend, plan::items(&subs, grading)?);
     let ctx = RunContext {
         backend: args.backend,
-        bin_dir: &ready.bin,
+        bin_dir: ready.programs.dir(),
         pcap: false,
         strict: grading.strict,
         interrupted: ready.stop,

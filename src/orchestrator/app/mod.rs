@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::batch::plan::Shard;
@@ -50,6 +50,7 @@ macro_rules! out {
 mod bench;
 mod grade;
 mod merge;
+mod programs;
 mod progress;
 mod regrade;
 mod run;
@@ -522,48 +523,4 @@ fn remove_interrupted(results: &Path) -> Vec<String> {
         }
     }
     removed
-}
-
-/// The directory of our `server` and `client`. Under `cargo run`, which
-/// builds only the binary it runs, they are built first so that they are
-/// never missing or stale.
-fn bin_dir() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("cannot find this program's path")?;
-    let dir = exe
-        .parent()
-        .context("this program has no directory")?
-        .to_path_buf();
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    let under_cargo = std::env::var("CARGO_MANIFEST_DIR").is_ok_and(|d| d == manifest);
-    if let (true, Some(cargo)) = (under_cargo, std::env::var_os("CARGO")) {
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "--bin",
-            "server",
-            "--bin",
-            "client",
-            "--manifest-path",
-        ])
-        .arg(Path::new(manifest).join("Cargo.toml"));
-        if dir.ends_with("release") {
-            cmd.arg("--release");
-        }
-        let status = cmd
-            .status()
-            .context("cannot run cargo to build server and client")?;
-        if !status.success() {
-            bail!("building server and client failed");
-        }
-    }
-    for b in ["server", "client"] {
-        if !dir.join(b).is_file() {
-            bail!(
-                "{} is missing: build it with `cargo build --bins`",
-                dir.join(b).display()
-            );
-        }
-    }
-    Ok(dir)
 }

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Result};
 use time::OffsetDateTime;
 
+use super::programs::Programs;
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, load_all, open_owned_dir, RunArgs, EXIT_INTERRUPTED,
-    EXIT_INVALID,
+    install_signal_handler, load_all, open_owned_dir, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
 };
 use crate::orchestrator::batch::execute::{run_item, RunContext};
 use crate::orchestrator::batch::plan::{self, Item};
@@ -88,16 +88,17 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     if args.pcap && !on_path("tcpdump") {
         bail!("--pcap needs tcpdump: install it with `apt-get install -y tcpdump`");
     }
-    let bin = bin_dir()?;
+    let programs = Programs::link()?;
+    let bin = programs.dir();
     let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
     let batch = plan_size > 1 || args.shard.is_some() || args.json;
     if batch {
-        run_batch(args, &bin, stop, items, plan_size)
+        run_batch(args, bin, stop, items, plan_size)
     } else {
-        run_alone(args, &bin, stop, &items[0])
+        run_alone(args, bin, stop, &items[0])
     }
 }
 

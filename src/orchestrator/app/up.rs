@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{anyhow, Context, Result};
 
-use super::{bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK};
+use super::programs::Programs;
+use super::{install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
 use crate::orchestrator::net::shaping::{Applied, HostPort};
@@ -24,7 +25,8 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
         return Ok(EXIT_INVALID);
     };
     mininet::preflight()?;
-    let bin = bin_dir()?;
+    let programs = Programs::link()?;
+    let bin = programs.dir().to_path_buf();
     let stop = install_signal_handler();
     let _ = state::clean_dead_runs();
     // Removed on every path, a panic's included.
