@@ -360,18 +360,6 @@ fn install_signal_handler() -> &'static AtomicBool {
     &INTERRUPTED
 }
 
-/// The commands, for "did you mean".
-const COMMANDS: [&str; 8] = [
-    "run",
-    "validate",
-    "topo",
-    "up",
-    "merge",
-    "clean",
-    "grade",
-    "similarity",
-];
-
 /// A first argument that is no file but looks like a mistyped command
 /// (`orchestrate valdate experiments/`): what to say about it.
 fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
@@ -379,9 +367,12 @@ fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
     if Path::new(first).exists() || first.contains(['/', '.']) {
         return None;
     }
-    let (best, distance) = COMMANDS
-        .iter()
-        .map(|c| (*c, strsim::levenshtein(first, c)))
+    // The commands as clap knows them: a new one is in the list by being
+    // a command.
+    let cli = <Cli as clap::CommandFactory>::command();
+    let (best, distance) = cli
+        .get_subcommands()
+        .map(|c| (c.get_name(), strsim::levenshtein(first, c.get_name())))
         .min_by_key(|(_, d)| *d)?;
     (distance <= 2).then(|| {
         format!(
@@ -523,4 +514,27 @@ fn remove_interrupted(results: &Path) -> Vec<String> {
         }
     }
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_suggested_for_a_slip_of_its_name() {
+        let said = |word: &str| mistyped_command(&[PathBuf::from(word)]);
+        for (slip, command) in [
+            ("bnech", "bench"),
+            ("valdate", "validate"),
+            ("grde", "grade"),
+        ] {
+            let message = said(slip).unwrap_or_else(|| panic!("nothing said of {slip}"));
+            assert!(
+                message.contains(&format!("did you mean `{command}`")),
+                "{message}"
+            );
+        }
+        assert_eq!(said("experiments/case1.yaml"), None);
+        assert_eq!(said("zzzzzzzz"), None);
+    }
 }
