@@ -494,6 +494,12 @@ impl Network for Mininet {
         self.table(host)?.counters()
     }
 
+    fn counters_are_the_runs(&self, _host: &str) -> bool {
+        // Every host is a namespace of the network's, which only the
+        // runs on it use, one at a time.
+        true
+    }
+
     fn netns(&self, host: &str) -> Result<Option<&Netns>, String> {
         match self.index(host).and_then(|i| self.netns.get(i)) {
             Some(ns) => Ok(Some(ns)),

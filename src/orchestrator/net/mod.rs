@@ -47,6 +47,12 @@ pub trait Network {
     fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {
         None
     }
+    /// Whether `host`'s counters count only the run's own connections
+    /// (a namespace of the run's own), so that a rise in its passive
+    /// opens is a connection of the run's.
+    fn counters_are_the_runs(&self, _host: &str) -> bool {
+        false
+    }
     /// Every listening TCP socket of `host`, on any address and port.
     fn listeners(&self, _host: &str) -> Vec<TcpSocket> {
         Vec::new()
