@@ -44,7 +44,22 @@ const IDLE: Duration = Duration::from_millis(500);
 /// work for each.
 const RT_PRIORITY: &str = "10";
 /// Fault injection for the tests: the delayer fails after this many packets.
+/// Read only in builds with the `fault-injection` feature (what `cargo
+/// test` builds); the product never reads it.
 pub const INJECT_DEATH_VAR: &str = "PA3_INJECT_DELAYER_DEATH_AFTER";
+
+/// After how many packets the delayer is to fail ([`INJECT_DEATH_VAR`]).
+#[cfg(feature = "fault-injection")]
+fn injected_death() -> Option<u64> {
+    std::env::var(INJECT_DEATH_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn injected_death() -> Option<u64> {
+    None
+}
 
 /// A packet held: its queue id, which stretch of which run it counts in,
 /// and when it arrived.
@@ -110,9 +125,7 @@ impl Delayer {
             failure: Mutex::new(None),
         });
         let (stop_r, stop_w) = os_pipe::pipe()?;
-        let die_after = std::env::var(INJECT_DEATH_VAR)
-            .ok()
-            .and_then(|v| v.parse().ok());
+        let die_after = injected_death();
         let thread_shared = Arc::clone(&shared);
         let (tid_tx, tid_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
