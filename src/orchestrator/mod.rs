@@ -21,7 +21,7 @@
 //! - [`app`] — the `orchestrate` command's logic behind its thin binary.
 //!
 //! The benchmark that measures all of the above is a program of its own
-//! (`bench/`, `pa3-bench`), outside this library.
+//! (`scripts/pa3-bench`, package `pa3-bench`), outside this library.
 pub mod app;
 pub mod batch;
 pub mod capture;

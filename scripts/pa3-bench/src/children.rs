@@ -12,8 +12,8 @@ use anyhow::{bail, Context, Result};
 use crate::probes;
 use pa3_mininet::orchestrator::batch::summary::{self, BatchSummary};
 use pa3_mininet::orchestrator::event::ms;
-use pa3_mininet::orchestrator::net::find_program;
 use pa3_mininet::orchestrator::record::RunRecord;
+use pa3_mininet::orchestrator::sys::find_program;
 
 /// The command of Mininet's floor.
 pub const FLOOR_ARGS: [&str; 7] = [

@@ -19,8 +19,8 @@ use super::scenarios::Gap;
 use super::stats::{self, median, round3, Samples, Spread};
 use super::{Plan, SCENARIO};
 use crate::probes;
-use pa3_mininet::orchestrator::net::find_program;
 use pa3_mininet::orchestrator::sys;
+use pa3_mininet::orchestrator::sys::find_program;
 
 /// Reversed runs kept in the report, per gap.
 const REVERSALS_KEPT: usize = 20;

@@ -105,11 +105,7 @@ impl Runner<'_> {
     /// Starts the server, then carries out every step in order.
     pub(super) fn steps(&mut self) -> Result<(), RunError> {
         let server = self.start_server()?;
-        // Fault injection for the teardown tests: a panic in the middle of
-        // a run must still leave nothing behind.
-        let panic_at = std::env::var("PA3_INJECT_PANIC_AT_STEP")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok());
+        let panic_at = fault::panic_at_step();
         let mut connected = 0usize;
         let scenario = self.scenario;
         for (n, step) in scenario.steps.iter().enumerate() {
@@ -547,5 +543,24 @@ impl Runner<'_> {
             }
             Ok(false)
         })
+    }
+}
+
+/// Fault injection for the teardown tests: a panic in the middle of a run
+/// must still leave nothing behind. Only in builds with the
+/// `fault-injection` feature (what `cargo test` builds); the product never
+/// reads the variable.
+mod fault {
+    /// The step before which to panic: `PA3_INJECT_PANIC_AT_STEP`.
+    #[cfg(feature = "fault-injection")]
+    pub fn panic_at_step() -> Option<usize> {
+        std::env::var("PA3_INJECT_PANIC_AT_STEP")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    }
+
+    #[cfg(not(feature = "fault-injection"))]
+    pub fn panic_at_step() -> Option<usize> {
+        None
     }
 }

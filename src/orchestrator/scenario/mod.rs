@@ -246,18 +246,6 @@ impl Capabilities {
         }
     }
 
-    /// Looks at the running kernel: netem is there when its module is
-    /// loaded or can be; NFQUEUE when the target is registered (or its
-    /// module can be loaded) and `iptables-restore` is installed.
-    pub fn detect() -> Capabilities {
-        let netem = Path::new("/sys/module/sch_netem").exists() || loadable("sch_netem");
-        let target = std::fs::read_to_string("/proc/net/ip_tables_targets")
-            .is_ok_and(|t| t.lines().any(|l| l == "NFQUEUE"))
-            || loadable("xt_NFQUEUE");
-        let nfqueue = target && crate::orchestrator::net::on_path("iptables-restore");
-        Capabilities::assume(netem, nfqueue)
-    }
-
     /// The same machine, with `--link-engine choice`.
     pub fn with_engine(self, engine: EngineChoice) -> Capabilities {
         Capabilities { engine, ..self }
@@ -270,16 +258,6 @@ impl Capabilities {
             choice: self.engine,
         }
     }
-}
-
-/// Whether `modprobe` could load `module`.
-fn loadable(module: &str) -> bool {
-    std::process::Command::new("modprobe")
-        .args(["-n", "-q", module])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------
