@@ -12,6 +12,14 @@
 //! ([`crate::orchestrator::check`] does) and never formats reports
 //! ([`crate::orchestrator::report`] does).
 //!
+//! How it waits: the programs' reader and waiter threads send every line,
+//! end of output and exit to one channel, and a wait sleeps on it until
+//! its next timer. A condition on what the programs report is looked at
+//! only when a report comes ([`Look::OnEvents`]); one on the kernel's
+//! state, which reports nothing (a listening socket, a blocked read), is
+//! looked at every so often, less often the longer it waits
+//! ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
+//!
 //! By role:
 //! - this file: what a run is given and gives back, and the event loop
 //!   (taking in what the programs report, waiting on conditions);
