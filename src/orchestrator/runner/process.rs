@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Instant;
@@ -58,15 +58,27 @@ pub(super) struct Proc {
     pub name_typed: bool,
     /// It printed a greeting (`Client X connected`) on its stdout.
     pub greeted: bool,
-    /// Lines typed into it so far, shared with its readers (see
-    /// `read_lines`: a prompt's line ends where the program was typed into).
-    pub typed: Arc<AtomicUsize>,
+    /// What went in and came out of its pipes so far, shared with its
+    /// readers.
+    pub io: Arc<IoCounts>,
     /// The inodes of its stdin, stdout and stderr pipes, to find processes
     /// that escaped its group (see [`sys::pipe_holders`]).
     pub pipes: Vec<u64>,
     /// Read ends of its stdout and stderr pipes (copies of its readers'),
     /// to tell whether all it printed has been read.
     pub outputs: Vec<PipeReader>,
+}
+
+/// What went through a program's pipes, counted by the runner and its
+/// reader threads.
+#[derive(Default)]
+pub struct IoCounts {
+    /// Lines typed into it (see `read_lines`: a prompt's line ends where
+    /// the program was typed into).
+    pub typed: AtomicUsize,
+    /// Bytes read from its stdout and stderr, kept or not: a program
+    /// printing, however much of it is dropped, is not at a standstill.
+    pub read: AtomicU64,
 }
 
 struct Spawned {
@@ -225,22 +237,14 @@ impl Runner<'_> {
             stopped_by_us: false,
             name_typed: false,
             greeted: false,
-            typed: Arc::new(AtomicUsize::new(0)),
+            io: Arc::default(),
             pipes: Vec::new(),
             outputs: Vec::new(),
         });
         self.record(label.clone(), started);
-        let typed = Arc::clone(&self.procs[idx].typed);
-        let spawned = spawn_piped(
-            &argv,
-            netns,
-            &self.opts.cwd,
-            &self.mark,
-            idx,
-            typed,
-            &self.tx,
-        )
-        .map_err(|e| cannot_start(e.to_string()))?;
+        let io = Arc::clone(&self.procs[idx].io);
+        let spawned = spawn_piped(&argv, netns, &self.opts.cwd, &self.mark, idx, io, &self.tx)
+            .map_err(|e| cannot_start(e.to_string()))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
         proc.stdin = Some(spawned.stdin);
@@ -286,7 +290,7 @@ impl Runner<'_> {
         };
         let mut line = text.as_bytes().to_vec();
         line.push(b'\n');
-        proc.typed.fetch_add(1, Ordering::SeqCst);
+        proc.io.typed.fetch_add(1, Ordering::SeqCst);
         stdin
             .write_all(&line)
             .and_then(|_| stdin.flush())
@@ -324,7 +328,7 @@ fn spawn_piped(
     cwd: &Path,
     run_id: &str,
     idx: usize,
-    typed: Arc<AtomicUsize>,
+    io: Arc<IoCounts>,
     tx: &Sender<Msg>,
 ) -> std::io::Result<Spawned> {
     let (in_r, in_w) = os_pipe::pipe()?;
@@ -355,8 +359,8 @@ fn spawn_piped(
     let pid = handle.pids().first().copied().unwrap_or(0);
     for (reader, stream) in [(out_r, Stream::Stdout), (err_r, Stream::Stderr)] {
         let tx = tx.clone();
-        let typed = Arc::clone(&typed);
-        std::thread::spawn(move || read_lines(reader, idx, stream, &typed, &tx));
+        let io = Arc::clone(&io);
+        std::thread::spawn(move || read_lines(reader, idx, stream, &io, &tx));
     }
     let tx = tx.clone();
     std::thread::spawn(move || {
@@ -468,13 +472,7 @@ impl Splitter<'_> {
 /// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
 /// a program prints, and the program is never slowed (the rest is read and
 /// counted). A line is dated by the moment its first byte was read.
-fn read_lines(
-    reader: impl Read,
-    proc: usize,
-    stream: Stream,
-    typed: &AtomicUsize,
-    tx: &Sender<Msg>,
-) {
+fn read_lines(reader: impl Read, proc: usize, stream: Stream, io: &IoCounts, tx: &Sender<Msg>) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut lines = Splitter {
         keeper: Keeper {
@@ -492,7 +490,7 @@ fn read_lines(
     };
     // How many lines had been typed into the program when its last bytes
     // were read.
-    let mut typed_seen = typed.load(Ordering::SeqCst);
+    let mut typed_seen = io.typed.load(Ordering::SeqCst);
     loop {
         let buf = match reader.fill_buf() {
             Ok([]) => break,
@@ -501,7 +499,7 @@ fn read_lines(
             Err(_) => break,
         };
         let now = Instant::now();
-        let typed_now = typed.load(Ordering::SeqCst);
+        let typed_now = io.typed.load(Ordering::SeqCst);
         if typed_now != typed_seen && !lines.line.is_empty() {
             // A prompt printed without a newline (`Enter your name: `) ends
             // where the program was typed into: what it prints after the
@@ -512,6 +510,7 @@ fn read_lines(
         let n = buf.len();
         lines.push(buf, now);
         reader.consume(n);
+        io.read.fetch_add(n as u64, Ordering::Relaxed);
     }
     if !lines.line.is_empty() {
         lines.end_line(lines.started.unwrap_or_else(Instant::now));
@@ -537,7 +536,7 @@ mod tests {
             std::io::Cursor::new(input),
             0,
             Stream::Stdout,
-            &AtomicUsize::new(0),
+            &IoCounts::default(),
             &tx,
         );
         drop(tx);
@@ -586,7 +585,7 @@ mod tests {
                 std::io::Cursor::new(input),
                 0,
                 Stream::Stdout,
-                &AtomicUsize::new(0),
+                &IoCounts::default(),
                 &tx,
             );
             drop(tx);
@@ -611,15 +610,15 @@ mod tests {
     fn a_prompt_without_a_newline_ends_where_the_program_was_typed_into() {
         let (reader, mut writer) = os_pipe::pipe().unwrap();
         let (tx, rx) = mpsc::channel();
-        let typed = Arc::new(AtomicUsize::new(0));
-        let typed_r = Arc::clone(&typed);
+        let io = Arc::new(IoCounts::default());
+        let io_r = Arc::clone(&io);
         let t = std::thread::spawn(move || {
-            read_lines(reader, 0, Stream::Stdout, &typed_r, &tx);
+            read_lines(reader, 0, Stream::Stdout, &io_r, &tx);
         });
         writer.write_all(b"Enter your name: ").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));
         // The name is typed; what the program prints next is a new line.
-        typed.fetch_add(1, Ordering::SeqCst);
+        io.typed.fetch_add(1, Ordering::SeqCst);
         writer
             .write_all(b"From Server: Client X connected\nok")
             .unwrap();
@@ -643,7 +642,7 @@ mod tests {
         let (reader, mut writer) = os_pipe::pipe().unwrap();
         let (tx, rx) = mpsc::channel();
         let t = std::thread::spawn(move || {
-            read_lines(reader, 0, Stream::Stdout, &AtomicUsize::new(0), &tx);
+            read_lines(reader, 0, Stream::Stdout, &IoCounts::default(), &tx);
         });
         writer.write_all(b"Y: Bob ").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));

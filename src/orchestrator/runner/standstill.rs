@@ -11,6 +11,7 @@
 //! A program that sleeps (`time.sleep`), polls with a timeout or spins is
 //! never at a standstill: it may still act on its own.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::Runner;
@@ -109,11 +110,18 @@ impl Standstill {
     }
 }
 
-/// What has moved on the network so far: the segments each connection
-/// of the run's own programs sent and received — so that other traffic
-/// on a shared loopback is no motion — or, where their sockets cannot be
-/// told (their descriptors unreadable), every host's TCP counters.
+/// What has moved so far: the bytes read from the programs' output (a
+/// program blocked writing to a pipe we are draining is printing, not
+/// stuck), and on the network the segments each connection of the run's
+/// own programs sent and received — so that other traffic on a shared
+/// loopback is no motion — or, where their sockets cannot be told (their
+/// descriptors unreadable), every host's TCP counters.
 fn motion(r: &Runner) -> Vec<u64> {
+    let printed = r.procs.iter().map(|p| p.io.read.load(Ordering::Relaxed));
+    printed.chain(network_motion(r)).collect()
+}
+
+fn network_motion(r: &Runner) -> Vec<u64> {
     let s = r.scenario;
     let mut hosts: Vec<&String> = std::iter::once(&s.server.host)
         .chain(s.clients.iter().map(|c| &c.host))
