@@ -4,7 +4,8 @@
 //! everything the grade writes read back: scores, the Markdown gradebook
 //! and its links, each student's report and Gradescope `results.json`.
 //! Also: `--strict`, submissions that lack a program, and what the
-//! sandbox must keep the misbehaving students from doing.
+//! sandbox must keep the misbehaving students from doing; the class page
+//! (`class.html`) against the gradebook, and in a headless Chromium.
 //!
 //! Grading runs the students' programs as sandbox users, which takes root;
 //! on Mininet, root and Mininet. The class is copied first, so that
@@ -122,7 +123,7 @@ fn text(out: &Output) -> String {
 }
 
 /// `gradebook.csv` as rows of (column → value), with its header.
-fn gradebook(dir: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
+pub(crate) fn gradebook(dir: &Path) -> (Vec<String>, Vec<BTreeMap<String, String>>) {
     let text = std::fs::read_to_string(dir.join("gradebook.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
@@ -268,6 +269,10 @@ fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
         alice["score"], "70",
         "a correct submission gets every automatic point"
     );
+
+    // The class page says what the gradebook says, and renders in a browser.
+    crate::classpage::assert_class_page(&dir);
+    crate::classpage::assert_renders_in_chromium(&dir);
 
     // The Markdown gradebook has every student, linked to their report.
     let md = std::fs::read_to_string(dir.join("gradebook.md")).unwrap();
@@ -420,6 +425,8 @@ fn a_class_graded_in_shards_and_merged_is_the_class_graded_whole() {
     for row in &rows {
         assert_row_consistent(&merged, row);
     }
+    // The merged class page too, its links reaching into the shards.
+    crate::classpage::assert_class_page(&merged);
     let summary = read_json(&merged.join("summary.json"));
     assert_eq!(summary["kind"], "grade");
     assert_eq!(summary["shards"], serde_json::json!(["2/2", "1/2"]));

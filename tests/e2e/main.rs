@@ -13,6 +13,8 @@ mod batch;
 mod bench;
 mod class;
 mod class_real;
+mod classpage;
+mod classview;
 mod cli;
 mod deploy;
 mod grade;

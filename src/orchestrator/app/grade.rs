@@ -31,10 +31,10 @@ use crate::orchestrator::grade::judge::{self, Blocks};
 use crate::orchestrator::grade::judge_runs::StudentRun;
 use crate::orchestrator::grade::observe::RunFacts;
 use crate::orchestrator::grade::plan::{self, GradeRun, Submission};
-use crate::orchestrator::grade::{
-    book, Discovered, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
-};
 use crate::orchestrator::grade::{build, discover, rubric};
+use crate::orchestrator::grade::{
+    Discovered, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
+};
 use crate::orchestrator::net::{local, mininet, Backend};
 use crate::orchestrator::record::RunRecord;
 use crate::orchestrator::report::style::Paint;
@@ -46,34 +46,46 @@ use crate::orchestrator::sys;
 #[derive(Args, Debug)]
 pub(crate) struct GradeArgs {
     /// The class: one folder per student (server.py and client.py by default).
-    submissions: PathBuf,
+    pub(super) submissions: PathBuf,
     /// How to run and score them (default: SUBMISSIONS_DIR/grading.yaml if it exists).
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(super) config: Option<PathBuf>,
     /// Where the programs run (local: loopback, for a machine without Mininet).
     #[arg(long, value_enum, default_value_t = Backend::Mininet)]
-    backend: Backend,
+    pub(super) backend: Backend,
     /// Directory for the grade's directory.
     #[arg(long, default_value = "results")]
-    results: PathBuf,
+    pub(super) results: PathBuf,
     /// Run N networks at once.
     #[arg(long, short, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=8))]
     jobs: u32,
     /// Fail the slips of the seed's strings (case, `recieved`, …) instead of noting them.
     #[arg(long)]
-    strict: bool,
+    pub(super) strict: bool,
     /// Grade only shard K of N of the students (whole students; `orchestrate merge` joins them).
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
     /// Grade only the students whose folder name contains PATTERN (repeatable).
     #[arg(long, value_name = "PATTERN")]
-    filter: Vec<String>,
+    pub(super) filter: Vec<String>,
     /// Print only the gradebook.
     #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
     /// Also print each run's whole output when it ends.
     #[arg(long, short)]
     verbose: bool,
+    /// Known public solutions the similarity check compares each student with.
+    #[arg(long, value_name = "DIR")]
+    pub(super) reference: Option<PathBuf>,
+    /// Grade only this student (their folder's name; repeatable), into `--into`.
+    #[arg(long, value_name = "STUDENT", requires = "into", conflicts_with_all = ["filter", "shard", "rescore"])]
+    pub(super) only: Vec<String>,
+    /// An existing grade to update in place (its old results kept in its history).
+    #[arg(long, value_name = "GRADE_DIR")]
+    pub(super) into: Option<PathBuf>,
+    /// Re-apply grading.yaml's points to the grade `--into` without running anything.
+    #[arg(long, requires = "into", conflicts_with_all = ["filter", "shard"])]
+    pub(super) rescore: bool,
 }
 
 /// A run of the class, as it came back.
@@ -90,6 +102,17 @@ struct Ran {
 struct Attempt {
     dir: Option<String>,
     failed: Vec<String>,
+    duration_ms: f64,
+}
+
+impl Attempt {
+    fn of(run: &BatchRun) -> Attempt {
+        Attempt {
+            dir: run.dir.clone(),
+            failed: failed_ids(&run.record),
+            duration_ms: run.record.duration_ms,
+        }
+    }
 }
 
 /// How many times a run that fails where timing decides is run in all
@@ -97,10 +120,10 @@ struct Attempt {
 const ATTEMPTS: usize = 3;
 
 pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
-    let config = args
-        .config
-        .clone()
-        .unwrap_or_else(|| args.submissions.join("grading.yaml"));
+    if let Some(into) = &args.into {
+        return super::regrade::regrade(args, into);
+    }
+    let config = config_path(args);
     let (grading, subs, plan_size) = match plan_class(args, &config) {
         Ok(planned) => planned,
         Err(e) => {
@@ -108,6 +131,21 @@ pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
             return Ok(EXIT_INVALID);
         }
     };
+    let bin = prepare_to_run(args)?;
+    run_class(args, &grading, subs, plan_size, &bin)
+}
+
+/// `--config`, or the class's `grading.yaml`.
+pub(super) fn config_path(args: &GradeArgs) -> PathBuf {
+    args.config
+        .clone()
+        .unwrap_or_else(|| args.submissions.join("grading.yaml"))
+}
+
+/// What running students' programs takes: root, Mininet (when it is the
+/// backend), our binaries, the signal handler, and no dead run's
+/// leftovers. The binaries' directory.
+pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<PathBuf> {
     if !sys::is_root() {
         bail!(
             "grading runs the students' programs as unprivileged sandbox users, which takes root: \
@@ -123,13 +161,16 @@ pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
-    run_class(args, &grading, subs, plan_size, &bin)
+    Ok(bin)
 }
 
 /// The grading config and the students to grade (this shard's, filtered).
 fn plan_class(args: &GradeArgs, config: &Path) -> Result<(Grading, Vec<Submission>, usize)> {
     let mut grading = Grading::load(config)?;
     grading.strict |= args.strict;
+    if let Some(dir) = args.reference.as_ref().filter(|d| !d.is_dir()) {
+        bail!("--reference {}: no such folder", dir.display());
+    }
     let all = plan::folders(&args.submissions)?;
     let filtered: Vec<(String, PathBuf)> = all
         .into_iter()
@@ -161,7 +202,7 @@ fn plan_class(args: &GradeArgs, config: &Path) -> Result<(Grading, Vec<Submissio
 fn run_class(
     args: &GradeArgs,
     grading: &Grading,
-    mut subs: Vec<Submission>,
+    subs: Vec<Submission>,
     plan_size: usize,
     bin: &Path,
 ) -> Result<i32> {
@@ -171,7 +212,37 @@ fn run_class(
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
-    let pool = Pool::new(grading.limits.clone(), &hidden)?;
+    let students = grade_students(args, grading, subs, bin, (&runs_dir, "runs"), &hidden)?;
+    let summary = GradeSummary {
+        schema_version: GRADE_SCHEMA_VERSION,
+        kind: "grade".into(),
+        started_utc: results::rfc3339(started),
+        duration_ms: ms(t0.elapsed()),
+        backend: args.backend.name().into(),
+        strict: grading.strict,
+        shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
+        plan_size,
+        interrupted: interrupted(),
+        visibility: grading.visibility.clone(),
+        students,
+    };
+    let view = super::regrade::View::of_new_grade(args, &summary);
+    finish_grade(dir, owner, &summary, &view, stdout_wants_color())
+}
+
+/// Builds `subs`' C and C++ programs and runs their programs in the
+/// sandbox (as `pa3-sandbox-N` users that may not see `hidden`), their
+/// run directories in `runs.0` (named `runs.1/…` in the grades), and
+/// judges them.
+pub(super) fn grade_students(
+    args: &GradeArgs,
+    grading: &Grading,
+    mut subs: Vec<Submission>,
+    bin: &Path,
+    runs: (&Path, &str),
+    hidden: &[PathBuf],
+) -> Result<Vec<StudentGrade>> {
+    let pool = Pool::new(grading.limits.clone(), hidden)?;
     let (isolate_local, jobs) = match args.backend {
         Backend::Local if !local::can_isolate() => {
             eprintln!(
@@ -186,35 +257,20 @@ fn run_class(
     };
     build::build_all(&mut subs, &pool)?;
     let items = plan::items(&subs, grading)?;
-    let color = stdout_wants_color();
     let ctx = RunContext {
         backend: args.backend,
         bin_dir: bin,
         pcap: false,
         strict: grading.strict,
         interrupted: &INTERRUPTED,
-        root: &runs_dir,
+        root: runs.0,
         alone: false,
         sandbox: Some(&pool),
         isolate_local,
     };
-    let ran = run_items(args, &ctx, &items, jobs, color);
+    let ran = run_items(args, &ctx, &items, jobs, runs.1);
     drop(pool);
-    let students = judge_class(&subs, grading, ran?);
-    let summary = GradeSummary {
-        schema_version: GRADE_SCHEMA_VERSION,
-        kind: "grade".into(),
-        started_utc: results::rfc3339(started),
-        duration_ms: ms(t0.elapsed()),
-        backend: args.backend.name().into(),
-        strict: grading.strict,
-        shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
-        plan_size,
-        interrupted: interrupted(),
-        visibility: grading.visibility.clone(),
-        students,
-    };
-    finish_grade(dir, owner, &summary, color)
+    Ok(judge_class(&subs, grading, ran?))
 }
 
 /// Runs the class's items on `ctx`, `--jobs` at once, showing each as it
@@ -225,8 +281,9 @@ fn run_items(
     ctx: &RunContext,
     items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
     jobs: usize,
-    color: bool,
+    prefix: &str,
 ) -> Result<Vec<Ran>> {
+    let color = stdout_wants_color();
     let progress = Progress::new(items.len(), !args.quiet, Paint { color });
     let live = Live::Keep {
         keep: args.verbose,
@@ -234,7 +291,10 @@ fn run_items(
         color,
     };
     let batch_items: Vec<_> = items.iter().map(|(i, _)| i.clone()).collect();
-    let mut taken = Taken::default();
+    let mut taken = Taken {
+        prefix: prefix.to_string(),
+        ..Taken::default()
+    };
     pool::run(&batch_items, ctx, jobs, live, &mut |done: Done| {
         on_done(done, items, &progress, &mut taken)
     })?;
@@ -253,9 +313,10 @@ fn finish_grade(
     mut dir: RunDir,
     mut owner: StateFile,
     summary: &GradeSummary,
+    view: &super::regrade::View,
     color: bool,
 ) -> Result<i32> {
-    write_grade(&mut dir, summary)?;
+    write_grade(&mut dir, summary, view)?;
     let how = if summary.interrupted {
         Finish::Interrupted
     } else {
@@ -278,6 +339,8 @@ struct Taken {
     ran: Vec<Ran>,
     /// Failed attempts of runs under way, by position.
     attempts: BTreeMap<usize, Vec<Attempt>>,
+    /// What the grade calls the runs' directory (`runs`).
+    prefix: String,
     fatal: Option<anyhow::Error>,
 }
 
@@ -316,7 +379,7 @@ fn on_done(
             .dir
             .as_deref()
             .and_then(|d| d.file_name())
-            .map(|n| format!("runs/{}", n.to_string_lossy())),
+            .map(|n| format!("{}/{}", taken.prefix, n.to_string_lossy())),
         record: slim(finished.record),
     };
     let earlier = taken.attempts.entry(done.position).or_default();
@@ -335,10 +398,7 @@ fn on_done(
             earlier.len() + 2
         );
         progress.retried(&run, &done.output, &why);
-        earlier.push(Attempt {
-            dir: run.dir.clone(),
-            failed: failed_ids(&run.record),
-        });
+        earlier.push(Attempt::of(&run));
         return Next::Again;
     }
     progress.finished(&run, &done.output);
@@ -485,6 +545,7 @@ fn graded_run(r: &Ran) -> GradedRun {
             .collect(),
         notes,
         facts: r.facts.clone(),
+        duration_ms: record.duration_ms + r.earlier.iter().map(|a| a.duration_ms).sum::<f64>(),
     }
 }
 
@@ -517,10 +578,14 @@ fn attempts_note(r: &Ran) -> String {
 }
 
 /// Everything the grade writes into its directory.
-fn write_grade(dir: &mut RunDir, summary: &GradeSummary) -> Result<()> {
-    for (file, contents) in book::files(summary, &grade_facts(summary)) {
-        if let Some((student, _)) = file.split_once('/') {
-            std::fs::create_dir_all(dir.path().join(student))?;
+fn write_grade(
+    dir: &mut RunDir,
+    summary: &GradeSummary,
+    view: &super::regrade::View,
+) -> Result<()> {
+    for (file, contents) in view.files(summary) {
+        if let Some((parent, _)) = file.rsplit_once('/') {
+            std::fs::create_dir_all(dir.path().join(parent))?;
         }
         dir.write(&file, contents)?;
     }

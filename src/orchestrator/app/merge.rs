@@ -4,7 +4,8 @@
 //! links point into the shards' directories. Every shard must be there,
 //! each once. The shards of a grade (`grade --shard K/N`) merge into one
 //! grade: `gradebook.csv`, `gradebook.md`, each student's `report.md` and
-//! `results.json`, and `summary.json`.
+//! `results.json`, `summary.json`, the class page and exports, and the
+//! first shard's similarity check (each shard checks the whole class).
 
 use std::path::PathBuf;
 
@@ -72,22 +73,23 @@ fn kind_of_shards(args: &MergeArgs) -> Result<String> {
 /// The shards of a grade, merged: one gradebook, every student's report
 /// and results.json, written to `--out`.
 fn merge_grade(args: &MergeArgs) -> Result<i32> {
-    let read_all = || -> Result<GradeSummary> {
+    let read_all = || -> Result<(GradeSummary, super::regrade::View)> {
         let mut shards = Vec::new();
         for dir in &args.shards {
             let (found, _) = summary::find_results(dir)?.expect("a grade, as kind_of_shards found");
             shards.push((found.clone(), grade::merge::read(&found)?));
         }
-        grade::merge::merge(shards, &args.out)
+        let view = super::regrade::View::of_shards(&shards[0].0)?;
+        Ok((grade::merge::merge(shards, &args.out)?, view))
     };
-    let merged = match read_all() {
+    let (merged, view) = match read_all() {
         Ok(m) => m,
         Err(e) => {
             eprintln!("error: {e:#}");
             return Ok(super::EXIT_INVALID);
         }
     };
-    for (file, contents) in grade::book::files(&merged, &super::grade::grade_facts(&merged)) {
+    for (file, contents) in view.files(&merged) {
         let path = args.out.join(&file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)

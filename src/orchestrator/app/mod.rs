@@ -8,7 +8,10 @@
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
 //! - [`up`]: a network kept up for running the programs by hand;
-//! - [`bench`]: the benchmark (`orchestrate bench`).
+//! - [`bench`]: the benchmark (`orchestrate bench`);
+//! - [`grade`]: grading a class; [`regrade`]: what a grade's directory
+//!   holds besides its gradebook, and changing a grade in place;
+//!   [`similarity`]: comparing a class's submissions without grading.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,7 +48,9 @@ mod bench;
 mod grade;
 mod merge;
 mod progress;
+mod regrade;
 mod run;
+mod similarity;
 mod up;
 
 /// Every check passed.
@@ -108,6 +113,9 @@ enum Command {
     Grade(grade::GradeArgs),
     /// Combine the results of shards (`--shard K/N`) into one batch.
     Merge(merge::MergeArgs),
+    /// Compare a class's submissions pair by pair (no grading, no root).
+    #[command(after_help = SIMILARITY_HELP)]
+    Similarity(similarity::SimilarityArgs),
     /// Measure: Mininet's floor, a fresh and a reused network, loopback,
     /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
     /// and writes JSON.
@@ -202,9 +210,31 @@ results/<time>-grade/: gradebook.csv, gradebook.md, <student>/report.md,
 network namespace of its own; where none can be made (an unprivileged
 container), the machine's loopback, one run at a time (a note says so).
 
+It also writes class.html (the class at a glance: score distribution, each
+item's counts and reasons, students sortable by score or item, similar
+submissions), canvas.csv and points.csv. Changing a grade in place, the old
+one kept in its history/:
+  sudo orchestrate grade class/ --only alice --into results/<time>-grade
+  orchestrate grade class/ --rescore --into results/<time>-grade   (grading.yaml's points)
+See docs/grading-class.md.
+
 Exit codes: 0 graded (whatever the grades); 1 internal or environment error
 (no root: the sandbox needs it; a run that could not be carried out); 2 usage, or no student folder, or a bad
-grading.yaml; 130 interrupted.";
+grading.yaml, or a change --into a grade refused; 130 interrupted.";
+
+const SIMILARITY_HELP: &str = "Examples:
+  orchestrate similarity class/
+  orchestrate similarity class/ --reference public-solutions/
+
+Every pair of submissions is compared on normalised code (comments,
+whitespace and names ignored; Python and C/C++) with the winnowing
+fingerprints of MOSS. Writes results/<time>-similarity/: similarity/index.html
+(the pairs, best first; a page per pair with the matching regions side by
+side), similarity.json, similarity.csv. A flag is evidence for a person,
+never a grade. See docs/grading-class.md.
+
+Exit codes: 0 compared (whatever was flagged); 1 internal error; 2 usage, or
+no class folder, or no --reference folder.";
 
 const VALIDATE_HELP: &str = "Examples:
   orchestrate validate experiments/
@@ -279,6 +309,7 @@ fn main_inner() -> i32 {
         Some(Command::Up { path, cli }) => up::up(&path, cli),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
+        Some(Command::Similarity(args)) => similarity::similarity(&args),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
@@ -305,7 +336,16 @@ fn install_signal_handler() {
 }
 
 /// The commands, for "did you mean".
-const COMMANDS: [&str; 7] = ["run", "validate", "topo", "up", "merge", "clean", "grade"];
+const COMMANDS: [&str; 8] = [
+    "run",
+    "validate",
+    "topo",
+    "up",
+    "merge",
+    "clean",
+    "grade",
+    "similarity",
+];
 
 /// A first argument that is no file but looks like a mistyped command
 /// (`orchestrate valdate experiments/`): what to say about it.

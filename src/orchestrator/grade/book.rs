@@ -38,7 +38,7 @@ pub fn csv(students: &[StudentGrade]) -> String {
 
 /// A CSV field: quoted when it must be (RFC 4180), and never read as a
 /// formula by a spreadsheet (a leading `=`, `+`, `-`, `@` gets a `'`).
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {
@@ -52,7 +52,7 @@ fn csv_field(text: &str) -> String {
 }
 
 /// `12`, `7.5`: points without a useless `.0`.
-fn number(n: f64) -> String {
+pub(crate) fn number(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {
@@ -73,6 +73,7 @@ fn mark(cell: Cell) -> &'static str {
 pub fn markdown(students: &[StudentGrade], facts: &str) -> String {
     let mut out = String::from("# Gradebook\n\n");
     let _ = writeln!(out, "{facts}\n");
+    out.push_str("The class at a glance — scores, each item's counts and reasons, similar submissions: [class.html](class.html)\n\n");
     out.push_str("| Student | Score |");
     for i in 1..=12 {
         let _ = write!(out, " {i} |");

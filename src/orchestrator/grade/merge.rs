@@ -81,7 +81,7 @@ pub fn merge(shards: Vec<(PathBuf, GradeSummary)>, out: &Path) -> Result<GradeSu
 
 /// Makes a student's run directories, relative to its shard's directory
 /// `dir_abs`, relative to the merged one `out_abs`.
-fn rebase_student(student: &mut StudentGrade, dir_abs: &Path, out_abs: &Path) {
+pub(crate) fn rebase_student(student: &mut StudentGrade, dir_abs: &Path, out_abs: &Path) {
     for run in &mut student.runs {
         run.dir = run.dir.take().map(|d| rebase(&d, dir_abs, out_abs));
     }
@@ -150,6 +150,7 @@ mod tests {
                         failed: Vec::new(),
                         notes: Vec::new(),
                         facts: Default::default(),
+                        duration_ms: 0.0,
                     }],
                 })
                 .collect(),

@@ -10,7 +10,12 @@
 //! - [`rubric`]: the twelve items and how the checks decide them;
 //! - [`book`]: the gradebook (CSV, Markdown), each student's report and
 //!   Gradescope `results.json`;
-//! - [`merge`]: the shards of a class (`--shard K/N`) as one grade.
+//! - [`merge`]: the shards of a class (`--shard K/N`) as one grade;
+//! - [`page`]: `class.html`, the instructor's view of the class;
+//!   [`export`]: the Canvas and per-item CSVs;
+//! - [`similarity`]: which submissions are alike (winnowing, as MOSS);
+//! - [`regrade`]: a few students graded again, or a rubric's points
+//!   re-applied, in place, the old grade kept in its history.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,12 +24,18 @@ pub mod book;
 pub mod build;
 pub mod config;
 pub mod discover;
+pub mod export;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod judge;
 pub mod judge_runs;
 pub mod merge;
 pub mod observe;
+pub mod page;
 pub mod plan;
+pub mod regrade;
 pub mod rubric;
+pub mod similarity;
 
 /// Which programs of a run are the student's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,6 +100,10 @@ pub struct GradedRun {
     /// What the run showed, as the rubric read it.
     #[serde(default)]
     pub facts: observe::RunFacts,
+    /// How long the run took, its earlier attempts included (0 in a grade
+    /// written before this was recorded).
+    #[serde(default)]
+    pub duration_ms: f64,
 }
 
 /// What the grader found in a student's folder, for their report: each
