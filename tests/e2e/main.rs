@@ -17,6 +17,7 @@ mod classpage;
 mod classview;
 mod cli;
 mod deploy;
+mod docs;
 mod grade;
 mod misbehaving;
 mod orchestrate;
