@@ -4,7 +4,7 @@
 # By hand:   sudo mn --custom topo.py --topo pa3 --switch lxbr --controller none
 #            mininet> h1 server &
 #            mininet> h2 client --server 10.0.0.1
-# As driver: python3 topo.py [--switch NAME] [--cli]
+# As driver: python3 topo.py [--switch NAME] [--cli [--hold DIR]]
 #            (`orchestrate` runs: unshare --net -- python3 topo.py --switch NAME --private-netns)
 """PA3 topology: hosts on one switch, data in SPEC below."""
 
@@ -18,25 +18,33 @@ import time
 
 T0 = time.monotonic()
 
-SPEC = json.loads("{\"hosts\":[\"h1\",\"h2\",\"h3\"],\"switch\":\"s1\",\"bw_mbit\":null,\"delay_ms\":null,\"loss_pct\":null}")
+SPEC = json.loads("{\"hosts\":[\"h1\",\"h2\",\"h3\"],\"switch\":\"s1\",\"links\":{}}")
 
 from mininet.topo import Topo  # noqa: E402
 
 
+def tc_params(link):
+    "A host's link in TCLink's words (netem's delay/jitter/loss need sch_netem)."
+    params = {}
+    if link.get("bw_mbit"):
+        params["bw"] = link["bw_mbit"]
+    if link.get("delay_ms") is not None:
+        params["delay"] = "%gms" % link["delay_ms"]
+    if link.get("jitter_ms"):
+        params["jitter"] = "%gms" % link["jitter_ms"]
+    if link.get("loss_pct"):
+        params["loss"] = link["loss_pct"]
+    return params
+
+
 class PA3Topo(Topo):
-    "Every host on one switch; optional bandwidth (and, where the kernel has netem, delay/loss)."
+    "Every host on one switch; each host's link with its own rate (and, under netem, delay/jitter/loss)."
 
     def build(self, spec=None):
         spec = spec or SPEC
         switch = self.addSwitch(spec["switch"])
-        link = {}
-        if spec.get("bw_mbit"):
-            link["bw"] = spec["bw_mbit"]
-        if spec.get("delay_ms"):
-            link["delay"] = "%gms" % spec["delay_ms"]
-        if spec.get("loss_pct"):
-            link["loss"] = spec["loss_pct"]
         for name in spec["hosts"]:
+            link = tc_params(spec["links"].get(name, {}))
             self.addLink(self.addHost(name), switch, **link)
 
 
@@ -124,6 +132,74 @@ def stop(net, private):
         shell.wait()
 
 
+def tc_shows(intf):
+    "The qdiscs of an interface, as tc lists them."
+    return intf.tc("%s qdisc show dev %s")
+
+
+def verify_links(net, spec):
+    """Mininet's TCLink only prints tc's errors: a link it could not shape
+    would run unshaped. Every host link that asks for a rate must show
+    htb, and one that asks for delay netem, or the driver fails."""
+    for name, link in sorted(spec["links"].items()):
+        intf = net.get(name).defaultIntf()
+        shown = tc_shows(intf)
+        for kind, wanted in (("htb", link.get("bw_mbit")), ("netem", link.get("delay_ms") is not None)):
+            if wanted and ("qdisc %s " % kind) not in shown:
+                sys.exit("the link of %s was not shaped: %s is not on %s (tc shows: %s)"
+                         % (name, kind, intf.name, shown.strip() or "nothing"))
+
+
+def netem_args(change):
+    args = "delay %gms" % change["delay_ms"]
+    if change.get("jitter_ms"):
+        args += " %gms" % change["jitter_ms"]
+    return args + " loss %g%%" % change.get("loss_pct", 0)
+
+
+def change_link(net, change):
+    """A `link:` step under netem: `tc qdisc change` of the netem qdisc on
+    both ends of the host's link (packets held keep their time, as the
+    nfqueue engine's do). Returns what went wrong, or None."""
+    link = net.get(change["host"]).defaultIntf().link
+    errors = []
+    for intf in (link.intf1, link.intf2):
+        parent = " parent 5:1 " if intf.params.get("bw") else " root "
+        out = intf.tc("%s qdisc change dev %s" + parent + "handle 10: netem " + netem_args(change))
+        if out.strip():
+            errors.append("%s: %s" % (intf.name, out.strip()))
+    return "; ".join(errors) or None
+
+
+def serve(net):
+    """Until stdin closes: one JSON command per line (a `link:` step under
+    netem), each answered by an event."""
+    for line in sys.stdin:
+        try:
+            command = json.loads(line)
+        except ValueError:
+            continue
+        if command.get("op") == "link":
+            emit("link", host=command.get("host"), error=change_link(net, command))
+
+
+def hold(directory, net):
+    """`orchestrate up --cli` with links of its own (nfqueue): the hosts go
+    to DIR/ready.json, and the CLI waits until orchestrate has applied the
+    links (DIR/go), at most a minute."""
+    hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
+             for h in net.hosts]
+    tmp = os.path.join(directory, "ready.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"event": "ready", "hosts": hosts}, f)
+    os.rename(tmp, os.path.join(directory, "ready.json"))
+    deadline = time.monotonic() + 60
+    while not os.path.exists(os.path.join(directory, "go")):
+        if time.monotonic() > deadline:
+            raise Stop()
+        time.sleep(0.01)
+
+
 def drive(argv):
     global QUIET
     spec = dict(SPEC)
@@ -146,13 +222,14 @@ def drive(argv):
     # The CLI prints command output at the "output" level.
     setLogLevel("output" if cli else "warning")
     emit("imported")
-    shaped = any(spec.get(k) for k in ("bw_mbit", "delay_ms", "loss_pct"))
+    shaped = bool(spec["links"])
     net = Mininet(topo=PA3Topo(spec=spec), switch=LinuxBridge, controller=None,
                   link=TCLink if shaped else Link, autoSetMacs=True, build=False)
     try:
         net.build()
         emit("built")
         net.start()
+        verify_links(net, spec)
         wait_forwarding(net.switches[0].name)
         hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
                  for h in net.hosts]
@@ -161,10 +238,11 @@ def drive(argv):
              switch_intfs=[i.name for i in sw.intfList() if i.name != "lo"])
         if cli:
             from mininet.cli import CLI
+            if "--hold" in argv:
+                hold(argv[argv.index("--hold") + 1], net)
             CLI(net)
         else:
-            while sys.stdin.read(4096):
-                pass
+            serve(net)
     except Stop:
         pass
     finally:

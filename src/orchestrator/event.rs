@@ -74,6 +74,11 @@ pub enum EventKind {
     CaptureStarted { port: u16, intf: String },
     /// tcpdump could not capture, and why.
     CaptureFailed { why: String },
+    /// The step `link`: `host`'s link has these conditions from now on.
+    LinkChanged {
+        host: String,
+        conditions: crate::orchestrator::link::Conditions,
+    },
     /// The network was changed on `host` for the programs
     /// (`server.adapt_network`): each change in words.
     Routed { host: String, changes: Vec<String> },
@@ -247,6 +252,7 @@ impl EventKind {
             | EventKind::Stopping { .. }
             | EventKind::CaptureStarted { .. }
             | EventKind::CaptureFailed { .. }
+            | EventKind::LinkChanged { .. }
             | EventKind::Routed { .. }
             | EventKind::Adapted { .. }
             | EventKind::Deadlocked { .. }
@@ -287,6 +293,9 @@ impl fmt::Display for EventKind {
                 write!(f, "capturing tcp port {port} on {intf}")
             }
             EventKind::CaptureFailed { why } => write!(f, "capture: {why}"),
+            EventKind::LinkChanged { host, conditions } => {
+                write!(f, "link {host}: {}", conditions.describe())
+            }
             EventKind::Routed { host, changes } => {
                 write!(f, "adapted {host}: {}", changes.join("; "))
             }

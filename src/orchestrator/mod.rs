@@ -28,6 +28,7 @@ pub mod check;
 pub mod console;
 pub mod event;
 pub mod grade;
+pub mod link;
 pub mod net;
 pub mod record;
 pub mod report;

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::orchestrator::event::Adaptation;
+pub use crate::orchestrator::link::applied::{LinkRecord, LinksRecord};
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
@@ -158,6 +159,10 @@ pub struct RunRecord {
     /// Which repeat of its scenario this run was, when repeated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repeat: Option<Repeat>,
+    /// The impaired links: the engine that ran, each link's configured
+    /// conditions and what its packets experienced. Absent without any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinksRecord>,
     /// What the network was adapted for (`server.adapt_network`): where
     /// the server listened and the clients dialed, when the hosts did not
     /// give it as they are; or why it could not be adapted.

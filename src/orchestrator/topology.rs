@@ -14,9 +14,12 @@
 //! [`crate::orchestrator::scenario`] has already restricted to identifiers and
 //! numbers. No user text (names, descriptions) is ever written into it.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
-use crate::orchestrator::scenario::ValidScenario;
+use crate::orchestrator::link::LinkEngine;
+use crate::orchestrator::scenario::{Links, ValidScenario};
 
 /// The prefix of the driver's machine-readable lines on stdout.
 pub const DRIVER_PREFIX: &str = "PA3 ";
@@ -25,9 +28,45 @@ pub const DRIVER_PREFIX: &str = "PA3 ";
 struct Spec<'a> {
     hosts: &'a [String],
     switch: &'a str,
+    /// What Mininet's `TCLink` applies, by host: the rate, and under the
+    /// netem engine the delay, jitter and loss (the nfqueue engine's
+    /// delayer is started by `orchestrate`, not by the topology).
+    links: BTreeMap<&'a str, TcLink>,
+}
+
+/// One host's `TCLink` parameters (absent: not set).
+#[derive(Serialize, PartialEq)]
+struct TcLink {
+    #[serde(skip_serializing_if = "Option::is_none")]
     bw_mbit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     delay_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    jitter_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     loss_pct: Option<f64>,
+}
+
+/// Each host's `TCLink` parameters, for the hosts that have any.
+fn tc_links(links: &Links) -> BTreeMap<&str, TcLink> {
+    let netem = links.engine == Some(LinkEngine::Netem);
+    links
+        .hosts
+        .iter()
+        .filter_map(|l| {
+            let c = l.conditions;
+            let impaired = netem && l.impaired;
+            let tc = TcLink {
+                bw_mbit: l.bw_mbit,
+                // A link a step will change has netem from the start (at 0).
+                delay_ms: impaired.then_some(c.delay_ms),
+                jitter_ms: (impaired && c.jitter_ms > 0.0).then_some(c.jitter_ms),
+                loss_pct: (impaired && c.loss_pct > 0.0).then_some(c.loss_pct),
+            };
+            let empty = tc.bw_mbit.is_none() && tc.delay_ms.is_none();
+            (!empty).then_some((l.host.as_str(), tc))
+        })
+        .collect()
 }
 
 /// The data the Python program is built from, as JSON.
@@ -35,25 +74,30 @@ fn spec_json(s: &ValidScenario) -> String {
     serde_json::to_string(&Spec {
         hosts: &s.hosts,
         switch: &s.switch,
-        bw_mbit: s.bw_mbit,
-        delay_ms: s.delay_ms,
-        loss_pct: s.loss_pct,
+        links: tc_links(&s.links),
     })
     .expect("plain data serialises")
 }
 
 /// What a network built for `s` is, for telling whether another scenario
-/// can run on it: its hosts in order (their addresses follow it) and its
-/// links. The switch's name is only a label and does not count.
+/// can run on it: its hosts in order (their addresses follow it), every
+/// link's rate and conditions as the run starts, and the engine that
+/// impairs them (a delayer started for one scenario's links is part of
+/// its network). The switch's name is only a label and does not count.
 pub fn network_key(s: &ValidScenario) -> String {
-    serde_json::to_string(&Spec {
-        hosts: &s.hosts,
-        switch: "",
-        bw_mbit: s.bw_mbit,
-        delay_ms: s.delay_ms,
-        loss_pct: s.loss_pct,
-    })
-    .expect("plain data serialises")
+    let links: Vec<String> = s
+        .links
+        .hosts
+        .iter()
+        .map(|l| {
+            format!(
+                "{}:{:?}:{:?}:{}",
+                l.host, l.bw_mbit, l.conditions, l.impaired
+            )
+        })
+        .collect();
+    serde_json::to_string(&(&s.hosts, links, s.links.engine.map(LinkEngine::name)))
+        .expect("plain data serialises")
 }
 
 /// A Python string literal holding `text`: JSON string syntax is a subset of
@@ -86,7 +130,7 @@ const TEMPLATE: &str = r#"#!/usr/bin/env python3
 # By hand:   sudo mn --custom topo.py --topo pa3 --switch lxbr --controller none
 #            mininet> h1 server &
 #            mininet> h2 client --server 10.0.0.1
-# As driver: python3 topo.py [--switch NAME] [--cli]
+# As driver: python3 topo.py [--switch NAME] [--cli [--hold DIR]]
 #            (`orchestrate` runs: unshare --net -- python3 topo.py --switch NAME --private-netns)
 """PA3 topology: hosts on one switch, data in SPEC below."""
 
@@ -105,20 +149,28 @@ SPEC = json.loads(@SPEC@)
 from mininet.topo import Topo  # noqa: E402
 
 
+def tc_params(link):
+    "A host's link in TCLink's words (netem's delay/jitter/loss need sch_netem)."
+    params = {}
+    if link.get("bw_mbit"):
+        params["bw"] = link["bw_mbit"]
+    if link.get("delay_ms") is not None:
+        params["delay"] = "%gms" % link["delay_ms"]
+    if link.get("jitter_ms"):
+        params["jitter"] = "%gms" % link["jitter_ms"]
+    if link.get("loss_pct"):
+        params["loss"] = link["loss_pct"]
+    return params
+
+
 class PA3Topo(Topo):
-    "Every host on one switch; optional bandwidth (and, where the kernel has netem, delay/loss)."
+    "Every host on one switch; each host's link with its own rate (and, under netem, delay/jitter/loss)."
 
     def build(self, spec=None):
         spec = spec or SPEC
         switch = self.addSwitch(spec["switch"])
-        link = {}
-        if spec.get("bw_mbit"):
-            link["bw"] = spec["bw_mbit"]
-        if spec.get("delay_ms"):
-            link["delay"] = "%gms" % spec["delay_ms"]
-        if spec.get("loss_pct"):
-            link["loss"] = spec["loss_pct"]
         for name in spec["hosts"]:
+            link = tc_params(spec["links"].get(name, {}))
             self.addLink(self.addHost(name), switch, **link)
 
 
@@ -206,6 +258,74 @@ def stop(net, private):
         shell.wait()
 
 
+def tc_shows(intf):
+    "The qdiscs of an interface, as tc lists them."
+    return intf.tc("%s qdisc show dev %s")
+
+
+def verify_links(net, spec):
+    """Mininet's TCLink only prints tc's errors: a link it could not shape
+    would run unshaped. Every host link that asks for a rate must show
+    htb, and one that asks for delay netem, or the driver fails."""
+    for name, link in sorted(spec["links"].items()):
+        intf = net.get(name).defaultIntf()
+        shown = tc_shows(intf)
+        for kind, wanted in (("htb", link.get("bw_mbit")), ("netem", link.get("delay_ms") is not None)):
+            if wanted and ("qdisc %s " % kind) not in shown:
+                sys.exit("the link of %s was not shaped: %s is not on %s (tc shows: %s)"
+                         % (name, kind, intf.name, shown.strip() or "nothing"))
+
+
+def netem_args(change):
+    args = "delay %gms" % change["delay_ms"]
+    if change.get("jitter_ms"):
+        args += " %gms" % change["jitter_ms"]
+    return args + " loss %g%%" % change.get("loss_pct", 0)
+
+
+def change_link(net, change):
+    """A `link:` step under netem: `tc qdisc change` of the netem qdisc on
+    both ends of the host's link (packets held keep their time, as the
+    nfqueue engine's do). Returns what went wrong, or None."""
+    link = net.get(change["host"]).defaultIntf().link
+    errors = []
+    for intf in (link.intf1, link.intf2):
+        parent = " parent 5:1 " if intf.params.get("bw") else " root "
+        out = intf.tc("%s qdisc change dev %s" + parent + "handle 10: netem " + netem_args(change))
+        if out.strip():
+            errors.append("%s: %s" % (intf.name, out.strip()))
+    return "; ".join(errors) or None
+
+
+def serve(net):
+    """Until stdin closes: one JSON command per line (a `link:` step under
+    netem), each answered by an event."""
+    for line in sys.stdin:
+        try:
+            command = json.loads(line)
+        except ValueError:
+            continue
+        if command.get("op") == "link":
+            emit("link", host=command.get("host"), error=change_link(net, command))
+
+
+def hold(directory, net):
+    """`orchestrate up --cli` with links of its own (nfqueue): the hosts go
+    to DIR/ready.json, and the CLI waits until orchestrate has applied the
+    links (DIR/go), at most a minute."""
+    hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
+             for h in net.hosts]
+    tmp = os.path.join(directory, "ready.tmp")
+    with open(tmp, "w") as f:
+        json.dump({"event": "ready", "hosts": hosts}, f)
+    os.rename(tmp, os.path.join(directory, "ready.json"))
+    deadline = time.monotonic() + 60
+    while not os.path.exists(os.path.join(directory, "go")):
+        if time.monotonic() > deadline:
+            raise Stop()
+        time.sleep(0.01)
+
+
 def drive(argv):
     global QUIET
     spec = dict(SPEC)
@@ -228,13 +348,14 @@ def drive(argv):
     # The CLI prints command output at the "output" level.
     setLogLevel("output" if cli else "warning")
     emit("imported")
-    shaped = any(spec.get(k) for k in ("bw_mbit", "delay_ms", "loss_pct"))
+    shaped = bool(spec["links"])
     net = Mininet(topo=PA3Topo(spec=spec), switch=LinuxBridge, controller=None,
                   link=TCLink if shaped else Link, autoSetMacs=True, build=False)
     try:
         net.build()
         emit("built")
         net.start()
+        verify_links(net, spec)
         wait_forwarding(net.switches[0].name)
         hosts = [{"name": h.name, "ip": h.IP(), "pid": h.pid, "intf": h.defaultIntf().name}
                  for h in net.hosts]
@@ -243,10 +364,11 @@ def drive(argv):
              switch_intfs=[i.name for i in sw.intfList() if i.name != "lo"])
         if cli:
             from mininet.cli import CLI
+            if "--hold" in argv:
+                hold(argv[argv.index("--hold") + 1], net)
             CLI(net)
         else:
-            while sys.stdin.read(4096):
-                pass
+            serve(net)
     except Stop:
         pass
     finally:
@@ -268,22 +390,51 @@ mod tests {
     use std::path::Path;
 
     fn scenario(topology: &str) -> ValidScenario {
+        scenario_with(topology, "", Capabilities::assume(false, true))
+    }
+
+    fn scenario_with(topology: &str, links: &str, caps: Capabilities) -> ValidScenario {
         let text = format!(
-            "topology: {topology}\nclients:\n  - {{ id: a, host: h2, name: Alice }}\n  - {{ id: b, host: h3, name: Bob }}\nsteps: [{{connect: a}}, {{connect: b}}, {{send: a}}, {{send: b}}]\n"
+            "topology: {topology}\n{links}clients:\n  - {{ id: a, host: h2, name: Alice }}\n  - {{ id: b, host: h3, name: Bob }}\nsteps: [{{connect: a}}, {{connect: b}}, {{send: a}}, {{send: b}}]\n"
         );
-        parse(
-            Path::new("t.yaml"),
-            text.as_bytes(),
-            Capabilities { netem: false },
-        )
-        .unwrap()
+        parse(Path::new("t.yaml"), text.as_bytes(), caps).unwrap()
+    }
+
+    #[test]
+    fn netem_carries_a_hosts_delay_and_nfqueue_leaves_it_to_the_delayer() {
+        let links = "links: { h2: { delay_ms: 80, jitter_ms: 5, loss_pct: 1, bw_mbit: 10 } }\n";
+        let netem = scenario_with(
+            "{ hosts: [h1, h2, h3] }",
+            links,
+            Capabilities::assume(true, true),
+        );
+        assert_eq!(netem.links.engine, Some(LinkEngine::Netem));
+        assert!(python(&netem).contains(r#"\"links\":{\"h2\":{\"bw_mbit\":10.0,\"delay_ms\":80.0,\"jitter_ms\":5.0,\"loss_pct\":1.0}}"#));
+        let nfq = scenario_with(
+            "{ hosts: [h1, h2, h3] }",
+            links,
+            Capabilities::assume(false, true),
+        );
+        assert_eq!(nfq.links.engine, Some(LinkEngine::Nfqueue));
+        assert!(python(&nfq).contains(r#"\"links\":{\"h2\":{\"bw_mbit\":10.0}}"#));
+        // The engine and the conditions are part of what a network is.
+        assert_ne!(network_key(&netem), network_key(&nfq));
+        let slower = scenario_with(
+            "{ hosts: [h1, h2, h3] }",
+            &links.replace("80", "81"),
+            Capabilities::assume(false, true),
+        );
+        assert_ne!(network_key(&nfq), network_key(&slower));
+        let plain = scenario("{ hosts: [h1, h2, h3] }");
+        assert_eq!(plain.links.engine, None);
+        assert!(python(&plain).contains(r#"\"links\":{}"#));
     }
 
     #[test]
     fn spec_is_json_inside_a_python_string() {
         let py = python(&scenario("{ hosts: [h1, h2, h3], link: { bw_mbit: 10 } }"));
         assert!(py.contains(
-            r#"SPEC = json.loads("{\"hosts\":[\"h1\",\"h2\",\"h3\"],\"switch\":\"s1\",\"bw_mbit\":10.0,\"delay_ms\":null,\"loss_pct\":null}")"#
+            r#"SPEC = json.loads("{\"hosts\":[\"h1\",\"h2\",\"h3\"],\"switch\":\"s1\",\"links\":{\"h1\":{\"bw_mbit\":10.0},\"h2\":{\"bw_mbit\":10.0},\"h3\":{\"bw_mbit\":10.0}}}")"#
         ), "{py}");
         assert!(py.is_ascii());
     }

@@ -126,26 +126,7 @@ fn check(cwd: &Path, file: &str, errors: &[(usize, usize, &str)]) {
 fn check_bad(name: &str, errors: &[(usize, usize, &str)]) {
     let file = format!("{BAD_DIR}/{name}");
     assert!(manifest_dir().join(&file).is_file(), "{file} is missing");
-    // Link delay is refused only where the kernel has no netem (validation
-    // asks the kernel). Where it has netem, the same file is valid, and
-    // that is what the test checks there instead.
-    if errors.iter().any(|(.., m)| m.contains("sch_netem"))
-        && pa3_mininet::orchestrator::scenario::Capabilities::detect().netem
-    {
-        accepted_where_the_kernel_has_netem(&file);
-    } else {
-        check(manifest_dir(), &file, errors);
-    }
-}
-
-/// On a kernel with netem, `validate` accepts the file.
-fn accepted_where_the_kernel_has_netem(file: &str) {
-    let scratch = tempdir();
-    orchestrate_in(manifest_dir(), &scratch.path().join("state"))
-        .args(["validate", file])
-        .assert()
-        .code(0)
-        .stdout(predicates::str::contains(format!("ok: {file} ")));
+    check(manifest_dir(), &file, errors);
 }
 
 /// One test per bad file: `test_name: "file.yaml" => [(line, col, "message"), ...];`
@@ -210,13 +191,13 @@ bad! {
 
     // unknown keys, at every level
     unknown_key_top: "unknown-key-top.yaml" => [
-        (12, 1, "unknown field `timeout`: did you mean `timeout_s`? (the fields here are name, description, topology, server, clients, steps, expect, timeout_s)"),
+        (12, 1, "unknown field `timeout`: did you mean `timeout_s`? (the fields here are name, description, topology, links, server, clients, steps, expect, timeout_s)"),
     ];
     unknown_key_topology: "unknown-key-topology.yaml" => [
         (4, 3, "topology: unknown field `host`: did you mean `hosts`? (the fields here are hosts, switch, link)"),
     ];
     unknown_key_link: "unknown-key-link.yaml" => [
-        (6, 5, "topology.link: unknown field `bandwidth` (the fields here are bw_mbit, delay_ms, loss_pct)"),
+        (6, 5, "topology.link: unknown field `bandwidth` (the fields here are bw_mbit, delay_ms, jitter_ms, loss_pct)"),
     ];
     unknown_key_server: "unknown-key-server.yaml" => [
         (5, 3, "server: unknown field `address` (the fields here are host, port, cmd, keeps_running, adapt_network)"),
@@ -225,10 +206,10 @@ bad! {
         (9, 5, "clients[1]: unknown field `nam`: did you mean `name`? (the fields here are id, host, name, cmd, eager)"),
     ];
     unknown_key_step: "unknown-key-step.yaml" => [
-        (8, 5, "unknown step `conect`: did you mean `connect`? (steps are connect, send, sleep_ms, wait_for)"),
+        (8, 5, "unknown step `conect`: did you mean `connect`? (steps are connect, send, sleep_ms, wait_for, link)"),
     ];
     unknown_step_typo: "unknown-step-typo.yaml" => [
-        (10, 5, "unknown step `slep_ms`: did you mean `sleep_ms`? (steps are connect, send, sleep_ms, wait_for)"),
+        (10, 5, "unknown step `slep_ms`: did you mean `sleep_ms`? (steps are connect, send, sleep_ms, wait_for, link)"),
     ];
     unknown_key_wait_for: "unknown-key-wait-for.yaml" => [
         (11, 7, "steps[2].wait_for: unknown field `text` (the fields here are process, contains, regex, timeout_ms)"),
@@ -320,8 +301,8 @@ bad! {
     ack_not_an_ack: "ack-not-an-ack.yaml" => [
         (13, 8, "\"Bob was first\" is not an acknowledgement (expected like `X: Alice received before Y: Bob`)"),
     ];
-    link_delay: "link-delay.yaml" => [
-        (5, 24, "link delay_ms needs the kernel's netem queueing discipline (sch_netem), which this kernel does not have (tc says \"Specified qdisc kind is unknown\"); remove it, or delay a send with a `sleep_ms` step"),
+    link_jitter: "link-jitter.yaml" => [
+        (5, 49, "every host's link: jitter_ms 30 is more than delay_ms 20: each packet's delay is delay_ms ± jitter_ms (uniform, as netem's), which must not go below 0"),
     ];
 
     // hostile text: refused, shown escaped, never one raw byte of it in a message

@@ -452,3 +452,31 @@ fn a_class_graded_in_shards_and_merged_is_the_class_graded_whole() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs root and Mininet"]
+fn a_student_pointing_the_grader_at_their_own_folder_gets_a_class_of_one() {
+    require_mininet();
+    let before = interfaces();
+    let (dir, results) = (tempdir(), tempdir());
+    // The programs under names of the student's own, at the folder's top.
+    let mine = dir.path().join("my-pa3");
+    std::fs::create_dir(&mine).unwrap();
+    let from = class_dir().join("alice-correct");
+    std::fs::copy(from.join("server.py"), mine.join("TCPServer.py")).unwrap();
+    std::fs::copy(from.join("client.py"), mine.join("TCPClient.py")).unwrap();
+    let out = grade(&mine, results.path(), &["--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let dir = latest(results.path());
+    let (_, rows) = gradebook(&dir);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["student"], "my-pa3");
+    assert_eq!(rows[0]["score"], "70");
+    let report = std::fs::read_to_string(dir.join("my-pa3/report.md")).unwrap();
+    assert!(report.contains("server: TCPServer.py"), "{report}");
+    assert!(
+        report.contains("started as python3 TCPClient.py"),
+        "{report}"
+    );
+    assert_nothing_of_a_grade_left(&before);
+}

@@ -19,6 +19,7 @@ mod cli;
 mod deploy;
 mod docs;
 mod grade;
+mod links;
 mod misbehaving;
 mod orchestrate;
 mod pa3;

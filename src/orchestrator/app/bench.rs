@@ -33,6 +33,10 @@ pub(crate) struct BenchArgs {
     /// removed once read).
     #[arg(long, value_name = "DIR")]
     keep_runs: Option<PathBuf>,
+    /// Only the link engines (delay and loss accuracy, cost per packet;
+    /// needs Mininet): about half a minute.
+    #[arg(long, conflicts_with = "backend")]
+    links_only: bool,
 }
 
 pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
@@ -63,14 +67,21 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
         "orchestrate bench ({}, backend {}): {}",
         plan.mode(),
         plan.backend(),
-        if plan.quick {
+        if args.links_only {
+            "the link engines only, about half a minute"
+        } else if plan.quick {
             "about 30 s"
         } else {
             "a few minutes"
         }
     );
     let say = |s: &str| eprintln!("  {s}");
-    let report = match bench::run(&plan, &tools, &INTERRUPTED, &say) {
+    let measured = if args.links_only {
+        bench::run_links_only(&plan, &INTERRUPTED, &say)
+    } else {
+        bench::run(&plan, &tools, &INTERRUPTED, &say)
+    };
+    let report = match measured {
         Ok(r) => r,
         Err(_) if INTERRUPTED.load(Ordering::SeqCst) => {
             eprintln!("interrupted: nothing was written");

@@ -20,6 +20,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::batch::plan::Shard;
+use crate::orchestrator::link::EngineChoice;
 use crate::orchestrator::net::Backend;
 use crate::orchestrator::results;
 use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
@@ -92,12 +93,21 @@ enum Command {
     Validate {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// The engine that would delay links (see `run --help`).
+        #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+        link_engine: EngineChoice,
     },
     /// Print the Python topology generated for a scenario.
     #[command(
         after_help = "Example:\n  orchestrate topo experiments/case1.yaml > topo/pa3.py\n\nExit codes: 0 printed; 2 invalid scenario or usage."
     )]
-    Topo { path: PathBuf },
+    Topo {
+        path: PathBuf,
+        /// The engine that delays links: under netem the topology carries
+        /// them, under nfqueue orchestrate's delayers do.
+        #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+        link_engine: EngineChoice,
+    },
     /// Build a scenario's network and keep it up for running the programs by hand.
     #[command(
         after_help = "Examples:\n  sudo orchestrate up experiments/case1.yaml         print the mnexec commands, Ctrl-C removes the network\n  sudo orchestrate up experiments/case1.yaml --cli   Mininet's own CLI: mininet> h1 server &\n\nExit codes: 0 the network was removed; 1 it could not be built; 2 invalid scenario or usage."
@@ -107,6 +117,9 @@ enum Command {
         /// Open Mininet's own CLI (`mininet> h1 server &`) instead of waiting for Ctrl-C.
         #[arg(long)]
         cli: bool,
+        /// The engine that delays links (see `run --help`).
+        #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+        link_engine: EngineChoice,
     },
     /// Grade a class: every student's programs against the rubric, in the sandbox.
     #[command(after_help = GRADE_HELP)]
@@ -175,6 +188,12 @@ pub(crate) struct RunArgs {
     /// punctuation); by default they pass with a note.
     #[arg(long)]
     strict: bool,
+    /// What delays, jitters and drops packets on the links a scenario
+    /// impairs: the kernel's netem (Mininet's TCLink), our delayer on the
+    /// NFQUEUE target, or netem where the kernel has it and nfqueue
+    /// elsewhere. An engine that cannot run here is an error before the run.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    link_engine: EngineChoice,
 }
 
 /// A positive number of seconds, at most an hour.
@@ -304,9 +323,13 @@ fn main_inner() -> i32 {
             }
             None => run::run(&cli.run),
         },
-        Some(Command::Validate { paths }) => validate(&paths),
-        Some(Command::Topo { path }) => topo(&path),
-        Some(Command::Up { path, cli }) => up::up(&path, cli),
+        Some(Command::Validate { paths, link_engine }) => validate(&paths, link_engine),
+        Some(Command::Topo { path, link_engine }) => topo(&path, link_engine),
+        Some(Command::Up {
+            path,
+            cli,
+            link_engine,
+        }) => up::up(&path, cli, link_engine),
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
         Some(Command::Similarity(args)) => similarity::similarity(&args),
@@ -369,8 +392,9 @@ fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
 #[derive(Debug)]
 struct Invalid;
 
-/// Loads every scenario the paths name; prints every error of every file.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
+/// Loads every scenario the paths name, for `--link-engine engine`;
+/// prints every error of every file.
+fn load_all(paths: &[PathBuf], engine: EngineChoice) -> Result<Vec<ValidScenario>, Invalid> {
     let mut files = Vec::new();
     for p in paths {
         match scenario::files_in(p) {
@@ -385,7 +409,7 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
             }
         }
     }
-    let caps = Capabilities::detect();
+    let caps = Capabilities::detect().with_engine(engine);
     let mut ok = Vec::new();
     let mut bad = false;
     let mut unreadable = false;
@@ -422,12 +446,12 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<ValidScenario>, Invalid> {
 }
 
 /// Loads exactly one scenario file.
-fn load_one(path: &Path) -> Result<ValidScenario, Invalid> {
-    load_all(&[path.to_path_buf()]).map(|mut s| s.remove(0))
+fn load_one(path: &Path, engine: EngineChoice) -> Result<ValidScenario, Invalid> {
+    load_all(&[path.to_path_buf()], engine).map(|mut s| s.remove(0))
 }
 
-fn validate(paths: &[PathBuf]) -> Result<i32> {
-    let Ok(scenarios) = load_all(paths) else {
+fn validate(paths: &[PathBuf], engine: EngineChoice) -> Result<i32> {
+    let Ok(scenarios) = load_all(paths, engine) else {
         return Ok(EXIT_INVALID);
     };
     for s in &scenarios {
@@ -439,17 +463,21 @@ fn validate(paths: &[PathBuf]) -> Result<i32> {
             s.file.display(),
             s.name,
             s.steps.len(),
-            s.expect_ack
-                .as_deref()
-                .or(s.derived_ack.as_deref())
-                .unwrap_or("the server's own order")
+            match (&s.expect_ack, s.links.engine, &s.derived_ack) {
+                (Some(ack), ..) => ack.as_str(),
+                // The run tells: the order the messages were due at the
+                // server, with the links' delays (see docs/links.md).
+                (None, Some(_), _) => "the order of arrival with the links' delays",
+                (None, None, Some(ack)) => ack.as_str(),
+                (None, None, None) => "the server's own order",
+            }
         );
     }
     Ok(EXIT_OK)
 }
 
-fn topo(path: &Path) -> Result<i32> {
-    let Ok(s) = load_one(path) else {
+fn topo(path: &Path, engine: EngineChoice) -> Result<i32> {
+    let Ok(s) = load_one(path, engine) else {
         return Ok(EXIT_INVALID);
     };
     out!("{}", topology::python(&s));

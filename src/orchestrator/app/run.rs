@@ -31,7 +31,7 @@ use crate::orchestrator::state;
 
 /// Runs what the arguments name; returns the exit code.
 pub(super) fn run(args: &RunArgs) -> Result<i32> {
-    let Ok(mut scenarios) = load_all(&args.paths) else {
+    let Ok(mut scenarios) = load_all(&args.paths, args.link_engine) else {
         return Ok(EXIT_INVALID);
     };
     if let Some(seconds) = args.timeout {
@@ -60,10 +60,21 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
         mininet::preflight()?;
     }
     if args.backend == Backend::Local {
+        let impaired: Vec<String> = items
+            .iter()
+            .filter(|i| i.scenario.links.engine.is_some())
+            .map(|i| i.scenario.file.display().to_string())
+            .collect();
+        if let Some(file) = impaired.first() {
+            eprintln!(
+                "error: {file}: its links are delayed, jittered or lossy, which needs the Mininet backend (the local backend runs on this machine's loopback, which no link engine of ours touches): nothing was run"
+            );
+            return Ok(EXIT_INVALID);
+        }
         for s in items
             .iter()
             .map(|i| &i.scenario)
-            .filter(|s| s.bw_mbit.is_some())
+            .filter(|s| s.links.any_rate())
         {
             eprintln!(
                 "note: {}: bw_mbit shapes Mininet's links only; on the local backend (loopback) it has no effect",

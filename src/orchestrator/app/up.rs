@@ -7,19 +7,22 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 
 use super::{
     bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
 };
+use crate::orchestrator::link::applied::{Applied, HostPort};
+use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
+use crate::orchestrator::sys::Netns;
 use crate::orchestrator::topology;
 
-pub(super) fn up(path: &Path, cli: bool) -> Result<i32> {
-    let Ok(s) = load_one(path) else {
+pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
+    let Ok(s) = load_one(path, engine) else {
         return Ok(EXIT_INVALID);
     };
     mininet::preflight()?;
@@ -49,6 +52,8 @@ fn up_wait(
     state: &mut StateFile,
 ) -> Result<i32> {
     let mut net = Mininet::start(topo_path, switch, state, &INTERRUPTED)?;
+    net.apply_links(&s.links)?;
+    net.begin_links(std::time::Instant::now())?;
     let server = net
         .host(&s.server.host)
         .ok_or_else(|| anyhow!("no server host"))?
@@ -67,6 +72,7 @@ fn up_wait(
             );
         }
     }
+    print_links(s);
     outln!("\nRun the programs by hand, each in its own terminal (as root):");
     let srv = net.host(&s.server.host).expect("server host");
     outln!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
@@ -90,6 +96,73 @@ fn up_wait(
     net.teardown()?;
     outln!("network removed");
     Ok(EXIT_OK)
+}
+
+/// Under `up --cli`, nfqueue's delayers: once the driver has written its
+/// hosts, a delayer per impaired host, then the CLI is let go.
+fn links_for_cli(s: &ValidScenario, hold: &Path, driver: &duct::Handle) -> Result<Applied> {
+    #[derive(serde::Deserialize)]
+    struct Ready {
+        hosts: Vec<ReadyHost>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ReadyHost {
+        name: String,
+        pid: u32,
+        intf: String,
+    }
+    let ready = hold.join("ready.json");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready.exists() {
+        if driver.try_wait()?.is_some() || std::time::Instant::now() > deadline {
+            return Err(anyhow!(
+                "the Mininet driver ended before the network was up"
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let ready: Ready = serde_json::from_str(&std::fs::read_to_string(&ready)?)?;
+    let netns = ready
+        .hosts
+        .iter()
+        .map(|h| Netns::of(h.pid))
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let ports: Vec<HostPort> = ready
+        .hosts
+        .iter()
+        .zip(&netns)
+        .map(|(h, netns)| HostPort {
+            name: &h.name,
+            netns,
+            intf: &h.intf,
+        })
+        .collect();
+    let applied = Applied::start(&s.links, &ports)?.context("links to apply")?;
+    applied.begin_run(std::time::Instant::now());
+    print_links(s);
+    std::fs::write(hold.join("go"), "")?;
+    Ok(applied)
+}
+
+/// The links as applied, and by what.
+fn print_links(s: &ValidScenario) {
+    let Some(engine) = s.links.engine else {
+        return;
+    };
+    let by = match engine {
+        LinkEngine::Netem => "netem (Mininet's TCLink), on both ends of each link",
+        LinkEngine::Nfqueue => {
+            "nfqueue: a delayer in this orchestrate per host, for as long as it runs"
+        }
+    };
+    outln!("\nLinks ({by}):");
+    for l in s.links.impaired() {
+        let rate = l
+            .bw_mbit
+            .map(|b| format!(", {} Mbit/s", fmt_num(b)))
+            .unwrap_or_default();
+        outln!("  {:<6} {}{rate}", l.host, l.conditions.describe());
+    }
 }
 
 fn up_cli(
@@ -124,20 +197,30 @@ fn up_cli(
     state.save()?;
     // The CLI reads the terminal, so the driver stays in our process group;
     // Ctrl-C reaches Mininet's CLI, which handles it, and our handler only
-    // sets a flag.
-    let status = duct::cmd(
-        mininet::python(),
-        [
-            topo_path.as_os_str(),
-            "--switch".as_ref(),
-            switch.as_ref(),
-            "--cli".as_ref(),
-        ],
-    )
-    .env("PATH", std::env::join_paths(paths)?)
-    .unchecked()
-    .run()?
-    .status;
+    // sets a flag. Links of our own (nfqueue) are applied while the driver
+    // holds its CLI back (`--hold DIR`), and last as long as it.
+    let hold = tempfile::Builder::new().prefix("pa3-up-hold-").tempdir()?;
+    let delayed = s.links.engine == Some(LinkEngine::Nfqueue);
+    let mut args = vec![
+        topo_path.as_os_str(),
+        "--switch".as_ref(),
+        switch.as_ref(),
+        "--cli".as_ref(),
+    ];
+    if delayed {
+        args.extend(["--hold".as_ref(), hold.path().as_os_str()]);
+    }
+    let driver = duct::cmd(mininet::python(), args)
+        .env("PATH", std::env::join_paths(paths)?)
+        .unchecked()
+        .start()?;
+    let _links = if delayed {
+        Some(links_for_cli(s, hold.path(), &driver)?)
+    } else {
+        print_links(s);
+        None
+    };
+    let status = driver.wait()?.status;
     let leftovers = state::delete_links(&state::links_of_switch(switch));
     if !leftovers.is_empty() {
         eprintln!("removed leftover interfaces: {}", leftovers.join(", "));

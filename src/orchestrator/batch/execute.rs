@@ -293,6 +293,14 @@ fn judged_record(
     leftovers: &[String],
 ) -> RunRecord {
     let s = item.scenario.as_ref();
+    // A link that could not be set or whose delayer died: the network was
+    // not the one the scenario asked for, so no verdict stands.
+    let link_error = match &outcome.error {
+        Some(runner::RunError::Link(why)) => {
+            Some(format!("the run's link conditions failed: {why}"))
+        }
+        _ => None,
+    };
     let step_error = outcome.error.as_ref().map(ToString::to_string);
     let judgement = check::judge(
         s,
@@ -301,7 +309,9 @@ fn judged_record(
         step_error.as_deref(),
         check::JudgeOptions { strict: ctx.strict },
     );
-    let error = if !leftovers.is_empty() {
+    let error = if let Some(e) = link_error {
+        Some(e)
+    } else if !leftovers.is_empty() {
         Some(format!(
             "had to remove leftovers after the run: {}",
             leftovers.join(", ")
@@ -322,6 +332,7 @@ fn judged_record(
         })
         .collect();
     RunRecord {
+        links: outcome.links,
         adaptations,
         processes: outcome.processes,
         events: outcome.events,
@@ -424,6 +435,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
             index: item.repeat,
             of: item.repeats,
         }),
+        links: None,
         adaptations: Vec::new(),
     }
 }

@@ -191,7 +191,7 @@ mod tests {
              clients: [{{id: a, host: h2, name: Alice}}, {{id: b, host: h3, name: Bob}}]\n\
              steps: [connect: a, connect: b, send: a, sleep_ms: {ms}, send: b]\n"
         );
-        let caps = Capabilities { netem: false };
+        let caps = Capabilities::assume(false, true);
         let s = scenario::parse(Path::new("s.yaml"), text.as_bytes(), caps).unwrap();
         Item::of(index, Arc::new(s), 1, 1)
     }

@@ -137,7 +137,9 @@ impl Session {
             Backend::Local => Box::new(Local::new(&scenario.hosts)),
             Backend::Mininet => {
                 let switch = switch_name(std::process::id(), self.slot);
-                match Mininet::start(topo_py, &switch, &mut self.state, interrupted) {
+                let started = Mininet::start(topo_py, &switch, &mut self.state, interrupted)
+                    .and_then(|mut n| n.apply_links(&scenario.links).map(|()| n));
+                match started {
                     Ok(n) => Box::new(n),
                     Err(_) if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {
                         return Err(BuildError::Interrupted)

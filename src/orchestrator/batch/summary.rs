@@ -427,6 +427,7 @@ mod tests {
             capture: None,
             network: None,
             repeat: None,
+            links: None,
             adaptations: vec![],
         }
     }

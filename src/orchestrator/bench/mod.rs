@@ -24,6 +24,7 @@
 pub mod analyse;
 pub mod bare;
 pub mod children;
+pub mod links;
 pub mod load;
 pub mod report;
 pub mod scenarios;
@@ -193,10 +194,35 @@ pub fn run(
     let (throughput, more) = throughput::throughput(&ctx)?;
     report.throughput = Some(throughput);
     notes.extend(more);
+    if plan.mininet {
+        report.links = Some(links::measure(interrupted, say)?);
+    }
     machine.cpu_pressure_end = sys::cpu_pressure();
     machine.load_average_end = sys::load_average();
     report.machine = machine;
     report.notes = notes;
+    report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
+    Ok(report)
+}
+
+/// Only the link engines' section (`bench --links-only`).
+pub fn run_links_only(
+    plan: &Plan,
+    interrupted: &AtomicBool,
+    say: &dyn Fn(&str),
+) -> Result<BenchReport> {
+    let started = OffsetDateTime::now_utc();
+    let t0 = Instant::now();
+    let mut report = empty_report(plan, started);
+    report.mode = "links-only".into();
+    let mut machine = machine();
+    report.links = Some(links::measure(interrupted, say)?);
+    machine.cpu_pressure_end = sys::cpu_pressure();
+    machine.load_average_end = sys::load_average();
+    report.machine = machine;
+    report
+        .notes
+        .push("--links-only: the other sections were not measured".into());
     report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
     Ok(report)
 }
@@ -216,6 +242,7 @@ fn empty_report(plan: &Plan, started: OffsetDateTime) -> BenchReport {
         fidelity: None,
         jobs: Vec::new(),
         throughput: None,
+        links: None,
         definitions: report::definitions(),
         notes: Vec::new(),
     }

@@ -97,7 +97,7 @@ mod tests {
         scenario::parse(
             Path::new(&file),
             gap.yaml().as_bytes(),
-            Capabilities { netem: false },
+            Capabilities::assume(false, true),
         )
         .unwrap_or_else(|e| panic!("{}:\n{}\n{e}", gap.name(), gap.yaml()))
     }

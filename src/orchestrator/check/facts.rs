@@ -3,6 +3,7 @@
 //! server itself reported, and from those the ack the run should show.
 
 use crate::orchestrator::event::{millis, Event, EventKind};
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::scenario::{ValidClient, ValidScenario};
 use crate::pa3::client::FROM_SERVER;
 use crate::pa3::protocol::{self, Ack, Framing, Reading};
@@ -93,8 +94,10 @@ impl Facts {
             .collect();
         let server_ack = server_ack_of(events);
         let untimed = untimed_sends(scenario, events);
+        let server_own = server_ack.as_ref().map(|(a, _)| a);
         let expected = if untimed.is_empty() {
-            expected(scenario, &sends, server_ack.as_ref().map(|(a, _)| a))
+            linked_expected(scenario, events, &sends, server_own)
+                .unwrap_or_else(|| expected(scenario, &sends, server_own))
         } else {
             untimed_expected(&untimed, server_ack.as_ref().map(|(a, _)| a))
         };
@@ -139,6 +142,123 @@ fn untimed_sends<'a>(scenario: &'a ValidScenario, events: &[Event]) -> Vec<&'a s
         })
         .map(|c| c.id.as_str())
         .collect()
+}
+
+/// One message's way to the server: when it was due there (its send,
+/// plus the delay of its client's link and of the server's), give or take
+/// their jitters; `None` on a lossy way (a retransmission can reorder).
+fn due_at(scenario: &ValidScenario, events: &[Event], send: &Event) -> Option<(f64, f64)> {
+    let client = scenario.clients.iter().find(|c| c.id == send.process)?;
+    let at = |host: &str| link_at(scenario, events, host, send.t_ms);
+    let (mine, server) = (at(&client.host), at(&scenario.server.host));
+    if mine.loss_pct > 0.0 || server.loss_pct > 0.0 {
+        return None;
+    }
+    Some((
+        send.t_ms + mine.delay_ms + server.delay_ms,
+        mine.jitter_ms + server.jitter_ms,
+    ))
+}
+
+/// `host`'s link conditions at `t_ms`: the scenario's start, then the
+/// `link:` steps carried out by then.
+fn link_at(scenario: &ValidScenario, events: &[Event], host: &str, t_ms: f64) -> Conditions {
+    let start = scenario
+        .links
+        .of(host)
+        .map(|l| l.conditions)
+        .unwrap_or_default();
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.t_ms <= t_ms)
+        .find_map(|e| match &e.kind {
+            EventKind::LinkChanged {
+                host: h,
+                conditions,
+            } if h == host => Some(*conditions),
+            _ => None,
+        })
+        .unwrap_or(start)
+}
+
+/// The server's own order, as the ack expected, `why` it decides.
+fn server_order(why: String, server_ack: Option<&Ack>) -> Expected {
+    match server_ack {
+        Some(a) => Expected {
+            ack: Some(a.line()),
+            basis: format!("{why}: the ack must match the server's own observed order"),
+        },
+        None => Expected {
+            ack: None,
+            basis: format!(
+                "{why}, and the server printed no order of its own: either order is right"
+            ),
+        },
+    }
+}
+
+/// The ack a run whose links delay the messages should show: the order
+/// they were due at the server, when that is at least the margin (and
+/// the jitters) apart; else the server's own order. `None` when no link
+/// is impaired (the send order decides, see [`expected`]) or the user
+/// wrote the ack.
+fn linked_expected(
+    scenario: &ValidScenario,
+    events: &[Event],
+    sends: &[Event],
+    server_ack: Option<&Ack>,
+) -> Option<Expected> {
+    if scenario.links.engine.is_none() || scenario.expect_ack.is_some() || sends.len() < 2 {
+        return None;
+    }
+    let derived = protocol::parse_ack(scenario.derived_ack.as_ref()?)?;
+    let margin_ms = scenario.order_margin.as_secs_f64() * 1000.0;
+    let server_order = |why: String| server_order(why, server_ack);
+    let (Some((first, j1)), Some((second, j2))) = (
+        due_at(scenario, events, &sends[0]),
+        due_at(scenario, events, &sends[1]),
+    ) else {
+        return Some(server_order(
+            "a lossy link may retransmit either message".into(),
+        ));
+    };
+    let gap = second - first;
+    let need = margin_ms + j1 + j2;
+    let shown = |ms: f64| millis((ms * 1000.0).round() / 1000.0);
+    let sent = shown(sends[1].t_ms - sends[0].t_ms);
+    if gap == 0.0 {
+        // A tie (possible with a margin of 0): only the server can break it.
+        return Some(server_order(
+            "with the links' delays the messages were due at the server at the same moment".into(),
+        ));
+    }
+    if gap.abs() < need {
+        return Some(server_order(format!(
+            "with the links' delays the messages were due at the server {} ms apart (< {} ms with the margin and jitter)",
+            shown(gap.abs()),
+            shown(need)
+        )));
+    }
+    let reversed = gap.is_sign_negative();
+    let (ack, order) = if reversed {
+        let swapped = Ack {
+            first: derived.first.other(),
+            first_name: derived.second_name,
+            second_name: derived.first_name,
+        };
+        (swapped, "the reverse of the send order")
+    } else {
+        (derived, "the send order")
+    };
+    Some(Expected {
+        ack: Some(ack.line()),
+        basis: format!(
+            "the sends were {sent} ms apart, and with the links' delays the messages were due at the server {} ms apart (≥ {} ms with the margin and jitter): arrival follows {order}",
+            shown(gap.abs()),
+            shown(need)
+        ),
+    })
 }
 
 /// The ack a run with untimed sends should show: the server's own order.

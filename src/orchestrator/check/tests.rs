@@ -19,7 +19,7 @@ fn scenario(extra: &str) -> ValidScenario {
     parse(
         Path::new("t.yaml"),
         format!("{CASE2}{extra}").as_bytes(),
-        Capabilities { netem: false },
+        Capabilities::assume(false, true),
     )
     .unwrap()
 }
@@ -1068,4 +1068,262 @@ fn only_a_failed_verdict_of_a_timing_row_is_a_failure_on_timing() {
     let mut right = order.clone();
     right.passed = true;
     assert!(!crate::orchestrator::check::failed_on_timing(&right));
+}
+
+/// CASE2 with both clients typed into the moment they ask.
+fn eager_scenario() -> ValidScenario {
+    let text = CASE2
+        .replace("name: Alice }", "name: Alice, eager: true }")
+        .replace("name: Bob }", "name: Bob, eager: true }");
+    parse(
+        Path::new("t.yaml"),
+        text.as_bytes(),
+        Capabilities::assume(false, true),
+    )
+    .unwrap()
+}
+
+fn read_early_event() -> Event {
+    Event::new(
+        11.0,
+        "orchestrator",
+        EventKind::ReadEarly {
+            client: "a".into(),
+            before: "b".into(),
+            bytes: 5,
+        },
+    )
+}
+
+#[test]
+fn a_message_read_before_the_second_client_started_fails_read_early() {
+    let mut events = recorded(YBX, YBX, 200.0);
+    let j = judge(
+        &eager_scenario(),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    let v = verdict(&j, "server.read_early");
+    assert!(v.passed, "{v:?}");
+    assert_eq!(v.check, "server.read_early");
+    events.push(read_early_event());
+    let j = judge(
+        &eager_scenario(),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    let v = verdict(&j, "server.read_early");
+    assert!(!v.passed);
+    assert_eq!(
+        v.observed,
+        "the server has read 5 bytes from a before b was started"
+    );
+    assert_eq!(v.evidence.len(), 1);
+    // Without an eager client nothing can show it: no verdict at all.
+    let j = judge(
+        &scenario(""),
+        &procs(),
+        &events,
+        None,
+        JudgeOptions::default(),
+    );
+    assert!(j.verdicts.iter().all(|v| v.id != "server.read_early"));
+}
+
+#[test]
+fn a_program_stopped_at_a_deadlock_says_so_and_who_waited_for_what() {
+    let mut p = procs();
+    p[0].exit = Some(ExitInfo {
+        code: None,
+        signal: Some(Signal::SIGTERM as i32),
+        killed_by_orchestrator: true,
+        t_ms: 6000.0,
+    });
+    let mut events = recorded(YBX, YBX, 200.0);
+    events.push(Event::new(
+        5000.0,
+        "orchestrator",
+        EventKind::Deadlocked {
+            who: "h1 server waits for a connection (accept)".into(),
+        },
+    ));
+    let j = judge(&scenario(""), &p, &events, None, JudgeOptions::default());
+    let o = observed(&j, "exit.server");
+    assert!(
+        o.contains("stopped at a deadlock (every program waited with no end, nothing moved: h1 server waits for a connection (accept))"),
+        "{o}"
+    );
+    assert!(!o.contains("timeout"), "{o}");
+}
+
+// ---------------------------------------------------------------------------
+// The expected ack under link conditions (check::facts::linked_expected)
+
+const XAY: &str = "X: Alice received before Y: Bob";
+
+/// Judges case 2 (b types at 30 ms, a 200 ms later) with `extra` YAML
+/// (links, an expectation) and `more` events; returns the expected ack and
+/// its basis.
+fn expected_with(extra: &str, more: Vec<Event>) -> (Option<String>, String) {
+    let mut events = recorded(XAY, XAY, 200.0);
+    events.extend(more);
+    events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+    let s = scenario(extra);
+    let facts = super::facts::Facts::of(&s, &events);
+    (facts.expected.ack, facts.expected.basis)
+}
+
+fn link_changed(t: f64, host: &str, delay_ms: f64) -> Event {
+    Event::new(
+        t,
+        crate::orchestrator::event::ORCHESTRATOR,
+        EventKind::LinkChanged {
+            host: host.into(),
+            conditions: crate::orchestrator::link::Conditions {
+                delay_ms,
+                ..Default::default()
+            },
+        },
+    )
+}
+
+#[test]
+fn a_slow_link_reverses_the_expected_order() {
+    // b (Y) sent 200 ms before a (X), but its link adds 250 ms: due 50 ms later.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY));
+    assert!(
+        basis.contains("due at the server 50 ms apart (≥ 20 ms with the margin and jitter): arrival follows the reverse of the send order"),
+        "{basis}"
+    );
+    // A link that adds less keeps the send order.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 150 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.contains("50 ms apart") && basis.contains("follows the send order"),
+        "{basis}"
+    );
+    // The server's link delays both alike: the send order stands.
+    let (ack, _) = expected_with(
+        "links: { h1: { delay_ms: 400 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+}
+
+#[test]
+fn messages_due_closer_than_margin_and_jitter_take_the_servers_order() {
+    // Due 40 ms apart, but the margin (20) and the jitters (30 + 10) make 60.
+    let (ack, basis) = expected_with(
+        "links:\n  h2: { delay_ms: 10, jitter_ms: 10 }\n  h3: { delay_ms: 250, jitter_ms: 30 }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    // The server's own `Acknowledgment:` line in the recording names Y first.
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.contains("due at the server 40 ms apart (< 60 ms with the margin and jitter)"),
+        "{basis}"
+    );
+    // With less jitter they are told apart: X is due first.
+    let (ack, _) = expected_with(
+        "links:\n  h2: { delay_ms: 10, jitter_ms: 5 }\n  h3: { delay_ms: 250, jitter_ms: 5 }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY));
+}
+
+#[test]
+fn a_lossy_link_leaves_the_order_to_the_server() {
+    let (ack, basis) = expected_with("links: { h2: { loss_pct: 1 } }\n", vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(basis.starts_with("a lossy link may retransmit either message: the ack must match the server's own observed order"), "{basis}");
+}
+
+#[test]
+fn a_link_step_counts_from_when_it_was_carried_out() {
+    let links = "links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n";
+    // Cleared before b sent (at 30 ms): the send order stands.
+    let (ack, _) = expected_with(links, vec![link_changed(10.0, "h3", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    // Cleared after both sent: b's message was still 250 ms slower.
+    let (ack, _) = expected_with(links, vec![link_changed(500.0, "h3", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+    // Another host's step changes nothing for b.
+    let (ack, _) = expected_with(links, vec![link_changed(10.0, "h2", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+}
+
+#[test]
+fn the_users_ack_stands_over_the_links() {
+    let (ack, basis) = expected_with(
+        &format!("links: {{ h3: {{ delay_ms: 250 }} }}\nexpect: {{ ack: \"{YBX}\" }}\n"),
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert_eq!(basis, "as the scenario's expect.ack says");
+}
+
+#[test]
+fn the_servers_link_counts_when_it_changes_between_the_sends() {
+    // h1 adds 300 ms to b's message (sent at 30 ms), nothing to a's (sent
+    // at 230 ms, after a step cleared h1's link): a's is due first.
+    let links = "links: { h1: { delay_ms: 300 } }\nexpect: { order_margin_ms: 20 }\n";
+    let (ack, _) = expected_with(links, vec![link_changed(100.0, "h1", 0.0)]);
+    assert_eq!(ack.as_deref(), Some(XAY));
+    // The server's link's jitter widens both messages' windows.
+    let jittery = "links:\n  h1: { delay_ms: 20, jitter_ms: 20 }\n  h3: { delay_ms: 250 }\nexpect: { order_margin_ms: 20 }\n";
+    let (ack, basis) = expected_with(jittery, vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX), "{basis}");
+    assert!(basis.contains("50 ms apart (< 60 ms"), "{basis}");
+    // A lossy server link leaves the order to the server too.
+    let (ack, basis) = expected_with("links: { h1: { loss_pct: 5 } }\n", vec![]);
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.starts_with("a lossy link may retransmit either message"),
+        "{basis}"
+    );
+}
+
+#[test]
+fn with_links_a_run_where_one_client_sent_expects_from_the_steps() {
+    let events: Vec<Event> = recorded(XAY, XAY, 200.0)
+        .into_iter()
+        .filter(|e| !(e.process == "a" && matches!(e.kind, EventKind::Typed { .. })))
+        .collect();
+    let s = scenario("links: { h3: { delay_ms: 250 } }\nexpect: { order_margin_ms: 20 }\n");
+    let facts = super::facts::Facts::of(&s, &events);
+    assert_eq!(facts.sends.len(), 1);
+    assert_eq!(facts.expected.ack.as_deref(), Some(YBX));
+    assert_eq!(facts.expected.basis, "from the send order");
+}
+
+#[test]
+fn due_exactly_the_margin_apart_is_apart_and_a_tie_is_the_servers() {
+    // b due at 30 + 220 = 250 ms, a at 230 ms: 20 ms apart, the margin.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 220 } }\nexpect: { order_margin_ms: 20 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(XAY), "{basis}");
+    assert!(basis.starts_with("the sends were 200 ms apart, and with the links' delays the messages were due at the server 20 ms apart (≥ 20 ms"), "{basis}");
+    // Due at the same moment with no margin: only the server can tell.
+    let (ack, basis) = expected_with(
+        "links: { h3: { delay_ms: 200 } }\nexpect: { order_margin_ms: 0 }\n",
+        vec![],
+    );
+    assert_eq!(ack.as_deref(), Some(YBX));
+    assert!(
+        basis.starts_with("with the links' delays the messages were due at the server at the same moment: the ack must match"),
+        "{basis}"
+    );
 }

@@ -19,9 +19,13 @@
 //! - `swapped` (pair, when the clients take their letter on the command
 //!   line or are two programs): the client that connects first is started
 //!   as Y — a server that names clients by what they say rather than by
-//!   when they connected shows (item 4).
+//!   when they connected shows (item 4);
+//! - `delayed-x` (with our clients, on Mininet only): X types first, but
+//!   X's link is 80 ms slower (docs/links.md), so Y's message arrives
+//!   first — item 8 under real latency: the ack must follow arrival,
+//!   which here is neither the send nor the connect order.
 //!
-//! With our clients: `case1`, `case2`, `spaces`; with our
+//! With our clients: `case1`, `case2`, `spaces`, `delayed-x`; with our
 //! server: `case2`; the pair: `early`, `case2`, `spaces` (and `swapped`).
 //! The server may keep serving after the round (the seed allows it): it
 //! is stopped a second after the clients end.
@@ -175,6 +179,9 @@ pub fn folders(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(found)
 }
 
+/// The case under real latency (X's link 80 ms slower): item 8's alone.
+pub const LATENCY_CASE: &str = "delayed-x";
+
 /// A scenario of the rubric set.
 struct Case {
     name: &'static str,
@@ -184,6 +191,8 @@ struct Case {
     eager: bool,
     /// The client that connects first is started as Y.
     swapped: bool,
+    /// More of the scenario (its links, an expectation), or nothing.
+    extra: &'static str,
 }
 
 const fn case(
@@ -197,13 +206,14 @@ const fn case(
         steps,
         eager: false,
         swapped: false,
+        extra: "",
     }
 }
 
 const AB: (&str, &str) = ("Alice", "Bob");
 const X_FIRST: &str = "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 200}, {send: b} ]";
 
-const CASES: [Case; 5] = [
+const CASES: [Case; 6] = [
     Case {
         eager: true,
         ..case(
@@ -229,13 +239,21 @@ const CASES: [Case; 5] = [
         swapped: true,
         ..case("swapped", AB, X_FIRST)
     },
+    Case {
+        extra: "links: { h2: { delay_ms: 80 } }\nexpect: { order_margin_ms: 20 }\n",
+        ..case(
+            "delayed-x",
+            AB,
+            "[ {connect: a}, {connect: b}, {send: a}, {sleep_ms: 10}, {send: b} ]",
+        )
+    },
 ];
 
 /// Which cases each pairing runs (`swapped` only where it can show
 /// something: see [`swaps`]).
 fn cases_of(pairing: Pairing, sub: &Submission) -> Vec<&'static str> {
     match pairing {
-        Pairing::Server => vec!["case1", "case2", "spaces"],
+        Pairing::Server => vec!["case1", "case2", "spaces", "delayed-x"],
         Pairing::Clients => vec!["case2"],
         Pairing::Pair => {
             let mut cases = vec!["early", "case2", "spaces"];
@@ -379,11 +397,12 @@ fn scenario_text(sub: &Submission, pairing: Pairing, case: &Case, g: &Grading) -
         }
     };
     Ok(format!(
-        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\nserver: {{ host: h1, port: {}, cmd: {}, keeps_running: true, adapt_network: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
+        "name: {}\ndescription: {} ({}), {}\ntopology: {{ hosts: [h1, h2, h3] }}\n{}server: {{ host: h1, port: {}, cmd: {}, keeps_running: true, adapt_network: true }}\nclients:\n{}{}steps: {}\ntimeout_s: {}\n",
         serde_json::to_string(&format!("{} {} {}", sub.student, pairing.word(), case.name)).expect("serialises"),
         case.name,
         pairing.describe(),
         serde_json::to_string(&sub.student).expect("serialises"),
+        case.extra,
         g.port,
         yaml_argv(&server_cmd),
         client("a", "h2", case.names.0, true)?,
@@ -616,9 +635,17 @@ mod tests {
         ]);
         let g = Grading::default();
         let items = items(&subs, &g).unwrap();
-        assert_eq!(items.len(), 3 + 1 + 3);
+        assert_eq!(items.len(), 4 + 1 + 3);
         let keys: Vec<&str> = items.iter().map(|(i, _)| i.key.as_str()).collect();
         assert!(keys.contains(&"o'neil/pair/early"), "{keys:?}");
+        // Item 8 under real latency: X's link 80 ms slower, X types first.
+        let (delayed, _) = items
+            .iter()
+            .find(|(i, _)| i.key == "o'neil/server/delayed-x")
+            .unwrap();
+        let h2 = delayed.scenario.links.of("h2").unwrap();
+        assert_eq!(h2.conditions.delay_ms, 80.0);
+        assert!(delayed.scenario.links.engine.is_some());
         let (item, _) = &items[0];
         assert!(item.scenario.server.keeps_running && item.scenario.server.adapt_network);
         assert_eq!(

@@ -67,6 +67,10 @@ pub struct TcpSocket {
     pub unread: u32,
     /// Bytes received in all (`tcpi_bytes_received`), when asked for.
     pub received: Option<u64>,
+    /// Segments sent and received in all (`tcpi_segs_out` + `tcpi_segs_in`,
+    /// acknowledgements included), when asked for: while it stays the
+    /// same, nothing moved on the connection.
+    pub segments: Option<u64>,
 }
 
 /// The TCP sockets of one network namespace.
@@ -210,6 +214,10 @@ impl SocketTable {
                         Nla::TcpInfo(info) => bytes_received(info),
                         _ => None,
                     }),
+                    segments: r.nlas.iter().find_map(|n| match n {
+                        Nla::TcpInfo(info) => segments(info),
+                        _ => None,
+                    }),
                 })
             });
         }
@@ -346,6 +354,16 @@ fn libc_enoent() -> i32 {
 fn bytes_received(info: &[u8]) -> Option<u64> {
     let bytes: [u8; 8] = info.get(128..136)?.try_into().ok()?;
     Some(u64::from_ne_bytes(bytes))
+}
+
+/// `tcpi_segs_out` + `tcpi_segs_in` of a raw `struct tcp_info` (bytes
+/// 136..144, since Linux 4.2).
+fn segments(info: &[u8]) -> Option<u64> {
+    let u32_at = |at: usize| -> Option<u64> {
+        let bytes: [u8; 4] = info.get(at..at + 4)?.try_into().ok()?;
+        Some(u64::from(u32::from_ne_bytes(bytes)))
+    };
+    Some(u32_at(136)? + u32_at(140)?)
 }
 
 /// Sends a request for `socket_id` of `family`: a dump of every socket, or
@@ -516,6 +534,8 @@ mod tests {
         assert_eq!(served.read(&mut buf).unwrap(), 15);
         let end = served_end(&table);
         assert_eq!((end.unread, end.received), (0, Some(15)));
+        // The handshake's segments and the message's, at the least.
+        assert!(end.segments.is_some_and(|s| s >= 3), "{end:?}");
     }
 
     #[test]

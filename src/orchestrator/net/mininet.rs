@@ -32,7 +32,10 @@ use serde::Deserialize;
 
 use super::{on_path, Host, Network, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
+use crate::orchestrator::link::applied::{Applied, HostPort, LinksRecord};
+use crate::orchestrator::link::{Conditions, LinkEngine};
 use crate::orchestrator::record::Phase;
+use crate::orchestrator::scenario::Links;
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys::{self, Netns, ProcId, Signal};
 use crate::orchestrator::topology::DRIVER_PREFIX;
@@ -41,6 +44,8 @@ use crate::orchestrator::topology::DRIVER_PREFIX;
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long Mininet may take to stop the net after stdin closes.
 const STOP_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the driver may take to change a link (netem's `tc`).
+const LINK_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Mininet {
     driver: Option<duct::Handle>,
@@ -61,6 +66,8 @@ pub struct Mininet {
     /// Everything the driver printed that was not a driver event.
     pub log: Arc<Mutex<Vec<String>>>,
     lines: Receiver<(Instant, String)>,
+    /// The impaired links (a delayer per host under nfqueue).
+    links: Option<Applied>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +85,11 @@ struct DriverEvent {
     hosts: Vec<DriverHost>,
     #[serde(default)]
     switch_intfs: Vec<String>,
+    /// A `link` event: the host whose link changed, and what went wrong.
+    #[serde(default)]
+    host: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
 }
 
 /// The Python interpreter that can import Mininet: `$PA3_PYTHON`, else
@@ -232,6 +244,7 @@ impl Mininet {
             phases: Vec::new(),
             log,
             lines,
+            links: None,
         };
         let ready = net.await_ready(t_spawn, interrupted, &py)?;
         net.take_hosts(ready, state)?;
@@ -343,6 +356,69 @@ impl Mininet {
 }
 
 impl Mininet {
+    /// Applies a scenario's links once the net is up: under nfqueue a
+    /// delayer per impaired host (netem's qdiscs Mininet set up itself).
+    pub fn apply_links(&mut self, links: &Links) -> Result<()> {
+        let t = Instant::now();
+        let ports: Vec<HostPort> = self
+            .hosts
+            .iter()
+            .zip(&self.netns)
+            .map(|(h, netns)| HostPort {
+                name: &h.name,
+                netns,
+                intf: &h.intf,
+            })
+            .collect();
+        self.links = Applied::start(links, &ports)?;
+        if self
+            .links
+            .as_ref()
+            .is_some_and(|l| l.engine == LinkEngine::Nfqueue)
+        {
+            self.phases.push(Phase {
+                name: "link delayers".into(),
+                ms: ms(t.elapsed()),
+            });
+        }
+        Ok(())
+    }
+
+    /// The impaired links, when there are any.
+    pub fn applied(&self) -> Option<&Applied> {
+        self.links.as_ref()
+    }
+
+    /// Asks the driver to change `host`'s netem qdiscs, and waits for it.
+    fn netem_change(&self, host: &str, c: Conditions) -> Result<()> {
+        use std::io::Write;
+        let stdin = self.stdin.as_ref().context("the Mininet driver is gone")?;
+        let command = serde_json::json!({
+            "op": "link", "host": host, "delay_ms": c.delay_ms,
+            "jitter_ms": c.jitter_ms, "loss_pct": c.loss_pct,
+        });
+        let mut writer: &PipeWriter = stdin;
+        writer
+            .write_all(format!("{command}\n").as_bytes())
+            .context("cannot reach the Mininet driver")?;
+        let deadline = Instant::now() + LINK_TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (_, line) = self.lines.recv_timeout(left).map_err(|_| {
+                anyhow!("the Mininet driver did not change {host}'s link within {LINK_TIMEOUT:?}")
+            })?;
+            let Ok(ev) = serde_json::from_str::<DriverEvent>(&line[DRIVER_PREFIX.len()..]) else {
+                continue;
+            };
+            if ev.event == "link" && ev.host.as_deref() == Some(host) {
+                return match ev.error {
+                    None => Ok(()),
+                    Some(e) => Err(anyhow!("netem refused to change {host}'s link: {e}")),
+                };
+            }
+        }
+    }
+
     /// The index of host `name` (in `hosts`, `netns` and `sockets`).
     fn index(&self, name: &str) -> Option<usize> {
         self.hosts.iter().position(|h| h.name == name)
@@ -437,11 +513,47 @@ impl Network for Mininet {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    fn begin_links(&self, t0: Instant) -> Result<()> {
+        let Some(links) = &self.links else {
+            return Ok(());
+        };
+        if links.engine == LinkEngine::Netem {
+            for (host, start) in links.changed_hosts() {
+                self.netem_change(&host, start)?;
+            }
+        }
+        links.begin_run(t0);
+        Ok(())
+    }
+
+    fn set_link(&self, host: &str, conditions: Conditions, since_ms: f64) -> Result<()> {
+        let Some(links) = &self.links else {
+            bail!("{host}'s link cannot change: the network applies no link conditions");
+        };
+        if links.engine == LinkEngine::Netem {
+            self.netem_change(host, conditions)?;
+        }
+        links.set(host, conditions, since_ms)
+    }
+
+    fn link_failure(&self) -> Option<String> {
+        self.links.as_ref()?.failure()
+    }
+
+    fn links_record(&self) -> Option<LinksRecord> {
+        self.links.as_ref().map(Applied::record)
+    }
+
     fn teardown(&mut self) -> Result<()> {
         if self.driver.is_none() {
             return Ok(());
         }
         let t = Instant::now();
+        // The delayers first: each lets what it holds go; their queues and
+        // rules go with the hosts' namespaces.
+        if let Some(links) = &mut self.links {
+            links.stop();
+        }
         drop(self.stdin.take());
         if let (false, Some(pgid)) = (self.wait_driver(STOP_TIMEOUT), self.driver_pid) {
             sys::signal_group(pgid, Signal::SIGTERM);

@@ -5,9 +5,12 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
+use crate::orchestrator::link::applied::LinksRecord;
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::sys::Netns;
 
@@ -77,6 +80,26 @@ pub trait Network {
     /// network starts with none; returns how many it removed.
     fn clear_sockets(&self) -> Result<usize> {
         Ok(0)
+    }
+    /// A run starts at `t0`: every impaired link set back to its
+    /// scenario's start (the previous run's steps may have changed it),
+    /// what was measured before forgotten.
+    fn begin_links(&self, _t0: Instant) -> Result<()> {
+        Ok(())
+    }
+    /// A `link:` step: `host`'s link has `conditions` from now on
+    /// (`since_ms` into the run).
+    fn set_link(&self, host: &str, _conditions: Conditions, _since_ms: f64) -> Result<()> {
+        bail!("{host}'s link cannot change: this network applies no link conditions")
+    }
+    /// Why the link engine failed (a delayer that died), if it did: the
+    /// run fails with it.
+    fn link_failure(&self) -> Option<String> {
+        None
+    }
+    /// What the run's impaired links were and did; `None` without any.
+    fn links_record(&self) -> Option<LinksRecord> {
+        None
     }
     /// What the network's own machinery printed (Mininet's warnings).
     fn driver_log(&self) -> Vec<String> {

@@ -12,6 +12,7 @@
 
 use std::fmt::Write as _;
 
+use crate::orchestrator::link::fmt_num;
 use crate::orchestrator::record::{Role, RunRecord};
 
 use super::story::{self, Kind};
@@ -57,6 +58,7 @@ pub fn report(record: &RunRecord) -> String {
 
     checks(&mut out, record);
     evidence(&mut out, record);
+    links(&mut out, record);
     adaptations(&mut out, record);
 
     out.push_str("## What happened\n\n");
@@ -112,6 +114,37 @@ pub fn used(u: &crate::orchestrator::record::Usage) -> Option<String> {
         .map(|b| format!("{:.1} MiB of memory at most", b as f64 / (1024.0 * 1024.0)));
     let parts: Vec<String> = cpu.into_iter().chain(memory).collect();
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The impaired links: each stretch configured against measured.
+fn links(out: &mut String, record: &RunRecord) {
+    let Some(links) = &record.links else {
+        return;
+    };
+    out.push_str("## Links\n\n");
+    let _ = writeln!(
+        out,
+        "Engine: {}.\n",
+        md_text(super::links::engine_words(links))
+    );
+    out.push_str("| Link | From | Configured | Measured |\n|---|---|---|---|\n");
+    for l in &links.links {
+        for m in &l.stretches {
+            let rate = l
+                .bw_mbit
+                .map(|b| format!(", {} Mbit/s", fmt_num(b)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} ms | {}{rate} | {} |",
+                md_text(&l.host),
+                fmt_num(m.since_ms),
+                md_text(&m.conditions.describe()),
+                md_text(&super::links::measured_words(links.engine, m))
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn ack_summary(record: &RunRecord) -> String {
@@ -305,7 +338,15 @@ pub fn sequence_diagram(record: &RunRecord) -> String {
         out.push_str(&client_line(i, id));
     }
     for b in &beats {
-        let label = mermaid_text(&format!("{} ({})", b.text, at(b.t_ms)));
+        let added = (b.kind == Kind::Message)
+            .then(|| record.process(&b.process))
+            .flatten()
+            .and_then(|p| super::links::added_by(record, &p.host, b.t_ms));
+        let label = match added {
+            Some(link) => format!("{} ({}; {link})", b.text, at(b.t_ms)),
+            None => format!("{} ({})", b.text, at(b.t_ms)),
+        };
+        let label = mermaid_text(&label);
         let who = pid(&b.process);
         let _ = match b.kind {
             Kind::Connect | Kind::Message => writeln!(out, "    {who}->>srv: {label}"),

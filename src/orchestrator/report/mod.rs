@@ -6,7 +6,8 @@
 //! - [`markdown`]: `report.md` with a Mermaid sequence diagram of what
 //!   happened, and the `index.md` of a batch;
 //! - [`svg`]: `timeline.svg`, one lane per process on a real time axis;
-//! - [`terminal`]: the verdict table printed at the end of a run.
+//! - [`terminal`]: the verdict table printed at the end of a run;
+//! - [`links`]: the links' configured and measured conditions, in words.
 //!
 //! Every writer is deterministic (no clock, no randomness, no I/O), so each
 //! is tested against golden files in `src/orchestrator/report/golden/`; run the tests with
@@ -15,6 +16,7 @@
 pub mod batch;
 pub mod json;
 pub mod junit;
+pub mod links;
 pub mod markdown;
 pub mod style;
 pub mod svg;

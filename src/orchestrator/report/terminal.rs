@@ -33,6 +33,15 @@ pub fn verdict_table(record: &RunRecord, color: bool) -> String {
             )
         ));
     }
+    if let Some(links) = &record.links {
+        out.push_str(&format!(
+            "  {}\n",
+            p.paint(DIM, &format!("links, {}:", links.engine.name()))
+        ));
+        for line in super::links::lines(links) {
+            out.push_str(&format!("    {}\n", clean(&line)));
+        }
+    }
     out.push_str(&overall_line(record, p));
     out
 }

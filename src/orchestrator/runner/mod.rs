@@ -26,6 +26,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
+use crate::orchestrator::link::applied::LinksRecord;
 use crate::orchestrator::net::Network;
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::sandbox::PreparedCopy;
@@ -132,6 +133,10 @@ pub enum RunError {
     /// Typing into a program's stdin failed (it closed it, or ended).
     #[error("cannot type into {program}: {why}")]
     CannotType { program: String, why: String },
+    /// The links could not be set, or their engine failed (a delayer that
+    /// died): the network is not the one the scenario asked for.
+    #[error("{0}")]
+    Link(String),
 }
 
 /// What happened.
@@ -147,6 +152,8 @@ pub struct Outcome {
     pub capture_log: Vec<String>,
     /// The port the server was told to listen on.
     pub port: u16,
+    /// What the run's impaired links were and did.
+    pub links: Option<LinksRecord>,
 }
 
 impl Outcome {
@@ -173,6 +180,8 @@ struct Runner<'a> {
     mark: String,
     /// How often a wait looks at its condition when nothing is reported.
     poll: Duration,
+    /// Each impaired link's conditions now (the `link:` steps so far).
+    links_now: Vec<(String, crate::orchestrator::link::Conditions)>,
     /// What was changed in the hosts for the programs, to undo
     /// (`server.adapt_network`).
     changed: Vec<adapt::Changed>,
@@ -184,6 +193,8 @@ enum WaitEnd {
     Interrupted,
     /// The condition can no longer hold, and why.
     Impossible(String),
+    /// The link engine failed (a delayer died), and why.
+    LinkFailed(String),
     /// Nothing can happen any more: who waits for what.
     Deadlock(String),
 }
@@ -236,10 +247,11 @@ pub fn run(
         deadline: started + scenario.timeout,
         mark,
         poll: POLL,
+        links_now: links_at_start(scenario),
         changed: Vec::new(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
-    let error = runner.steps().err();
+    let mut error = runner.links_then_steps().err();
     if error.is_none() {
         runner.close_stdins();
         if let Err(why) = runner.wait_all_exit() {
@@ -247,6 +259,7 @@ pub fn run(
         }
     }
     runner.stop_all();
+    error = error.or_else(|| net.link_failure().map(RunError::Link));
     runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
@@ -266,10 +279,30 @@ pub fn run(
         scenario_ms,
         capture_log,
         port: runner.port,
+        links: net.links_record(),
     }
 }
 
+/// Each impaired link's conditions as the run starts.
+fn links_at_start(
+    scenario: &ValidScenario,
+) -> Vec<(String, crate::orchestrator::link::Conditions)> {
+    scenario
+        .links
+        .impaired()
+        .map(|l| (l.host.clone(), l.conditions))
+        .collect()
+}
+
 impl Runner<'_> {
+    /// Every impaired link set to its start, then the steps.
+    fn links_then_steps(&mut self) -> Result<(), RunError> {
+        self.net
+            .begin_links(self.opts.t0)
+            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+        self.steps()
+    }
+
     fn now_ms(&self) -> f64 {
         ms(self.opts.t0.elapsed())
     }
@@ -418,6 +451,9 @@ impl Runner<'_> {
                 if self.opts.interrupted.load(Ordering::SeqCst) {
                     return Err(WaitEnd::Interrupted);
                 }
+                if let Some(why) = self.net.link_failure() {
+                    return Err(WaitEnd::LinkFailed(why));
+                }
                 if !noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
                     noticed = true;
                     let what = what(self);
@@ -462,6 +498,7 @@ impl Runner<'_> {
         match self.wait_raw(timeout, Some(&|_| what.to_string()), Deadlocks::End, done) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
             Err(WaitEnd::Deadlock(who)) => {
                 self.deadlocked(&who);
                 Err(RunError::Deadlock {
@@ -532,6 +569,7 @@ impl Runner<'_> {
             }
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err("interrupted".into()),
+            Err(WaitEnd::LinkFailed(why)) => Err(why),
             Err(WaitEnd::Deadlock(who)) => {
                 self.deadlocked(&who);
                 Err(format!(

@@ -162,16 +162,7 @@ impl Runner<'_> {
         };
         let id = s.process_id(p).to_string();
         let shown = shown_argv(&argv);
-        // Anyone else's program (a scenario's `cmd` that is not ours) runs
-        // in the sandbox, when the run has one; the record shows the
-        // program's own command.
-        let theirs = !argv
-            .first()
-            .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
-        let argv = match (self.opts.sandbox, theirs) {
-            (Some(copy), true) => copy.wrap_program(&id, argv).map_err(|e| format!("{e:#}")),
-            _ => Ok(argv),
-        };
+        let argv = self.in_sandbox(&id, argv);
         let info = ProcessInfo {
             log: format!("{id}.log"),
             id,
@@ -185,6 +176,19 @@ impl Runner<'_> {
             usage: None,
         };
         (argv, info)
+    }
+
+    /// Anyone else's program (a scenario's `cmd` that is not ours) runs in
+    /// the sandbox, when the run has one, in a control group of its own;
+    /// the record shows the program's own command.
+    fn in_sandbox(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>, String> {
+        let theirs = !argv
+            .first()
+            .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
+        match (self.opts.sandbox, theirs) {
+            (Some(copy), true) => copy.wrap_program(id, argv).map_err(|e| format!("{e:#}")),
+            _ => Ok(argv),
+        }
     }
 
     /// Starts a program of the scenario; returns its index.

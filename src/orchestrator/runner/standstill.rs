@@ -30,23 +30,54 @@ pub(super) struct Standstill {
     /// Since when nothing moved.
     since: Instant,
     looked: Instant,
-    /// How many events there were, and each host's counters.
+    /// How many events there were, and what moved on the network.
     events: usize,
-    counters: Vec<Option<TcpCounters>>,
+    motion: Vec<u64>,
     /// The bound: [`STANDSTILL_AFTER`], longer on a link that holds
     /// packets (a delayed segment is in flight, not lost).
     after: Duration,
 }
 
+/// The longest a link of the scenario holds a packet (delay + jitter, ms,
+/// at its start or after a `link:` step), and whether any drops packets.
+fn held_at_most(s: &crate::orchestrator::scenario::ValidScenario) -> (f64, bool) {
+    use crate::orchestrator::scenario::ValidStep;
+    let stepped = s.steps.iter().filter_map(|step| match step {
+        ValidStep::Link { conditions, .. } => Some(*conditions),
+        _ => None,
+    });
+    let all: Vec<_> = s
+        .links
+        .hosts
+        .iter()
+        .map(|l| l.conditions)
+        .chain(stepped)
+        .collect();
+    let delay = all
+        .iter()
+        .map(|c| c.delay_ms + c.jitter_ms)
+        .fold(0.0, f64::max);
+    (delay, all.iter().any(|c| c.loss_pct > 0.0))
+}
+
 impl Standstill {
     pub(super) fn new(r: &Runner) -> Standstill {
-        let delay = r.scenario.delay_ms.unwrap_or(0.0).max(0.0);
+        let (delay_ms, lossy) = held_at_most(r.scenario);
+        // A lossy link waits for TCP's retransmissions (a lost SYN is sent
+        // again after 1 s, then 2 s, then 4 s): that is not a standstill.
+        let retransmissions = if lossy {
+            Duration::from_secs(8)
+        } else {
+            Duration::ZERO
+        };
         Standstill {
             since: Instant::now(),
             looked: Instant::now(),
             events: r.events.len(),
-            counters: counters(r),
-            after: STANDSTILL_AFTER + Duration::from_secs_f64(delay * 4.0 / 1000.0),
+            motion: motion(r),
+            after: STANDSTILL_AFTER
+                + Duration::from_secs_f64(delay_ms * 4.0 / 1000.0)
+                + retransmissions,
         }
     }
 
@@ -59,27 +90,52 @@ impl Standstill {
         }
         self.looked = now;
         // The cheap looks first: a line printed, a segment sent.
-        let counters = counters(r);
-        let moved = r.events.len() != self.events || counters != self.counters;
+        let motion = motion(r);
+        let moved = r.events.len() != self.events || motion != self.motion;
         let waits = if moved { None } else { waits(r) };
         match waits {
             Some(w) if now - self.since >= self.after => Some(w.join("; ")),
             Some(_) => None,
             None => {
-                (self.since, self.events, self.counters) = (now, r.events.len(), counters);
+                (self.since, self.events, self.motion) = (now, r.events.len(), motion);
                 None
             }
         }
     }
 }
 
-/// The TCP counters of every host of the scenario.
-fn counters(r: &Runner) -> Vec<Option<TcpCounters>> {
+/// What has moved on the network so far: the segments each connection
+/// of the run's own programs sent and received — so that other traffic
+/// on a shared loopback is no motion — or, where their sockets cannot be
+/// told (their descriptors unreadable), every host's TCP counters.
+fn motion(r: &Runner) -> Vec<u64> {
     let s = r.scenario;
-    std::iter::once(&s.server.host)
+    let mut hosts: Vec<&String> = std::iter::once(&s.server.host)
         .chain(s.clients.iter().map(|c| &c.host))
-        .map(|h| r.net.tcp_counters(h))
-        .collect()
+        .collect();
+    hosts.dedup();
+    let ours: Vec<u64> = r
+        .procs
+        .iter()
+        .filter(|p| p.running)
+        .filter_map(|p| p.group)
+        .flat_map(|g| sys::socket_inodes(g.pid))
+        .collect();
+    if ours.is_empty() {
+        return hosts
+            .iter()
+            .map(|h| r.net.tcp_counters(h).map_or(0, |c: TcpCounters| c.segments))
+            .collect();
+    }
+    let mut seen: Vec<(u64, u64)> = hosts
+        .iter()
+        .flat_map(|h| r.net.connections_read(h))
+        .filter(|c| ours.contains(&c.inode))
+        .map(|c| (c.inode, c.segments.unwrap_or(0)))
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen.into_iter().flat_map(|(i, n)| [i, n]).collect()
 }
 
 /// What each running program waits for (`h1 server waits for a

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::{Deadlocks, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::orchestrator::sys;
@@ -104,8 +105,47 @@ impl Runner<'_> {
                     matcher,
                     timeout,
                 } => self.wait_for(*process, matcher, *timeout)?,
+                ValidStep::Link { host, conditions } => self.link(host, *conditions)?,
             }
         }
+        Ok(())
+    }
+
+    /// ` (h2's link drops 100 % of packets)`: why a connection may not
+    /// come, when client `c`'s or the server's link is lossy now.
+    fn lossy_note(&self, c: usize) -> String {
+        let hosts = [&self.scenario.clients[c].host, &self.scenario.server.host];
+        let lossy: Vec<String> = self
+            .links_now
+            .iter()
+            .filter(|(h, cond)| hosts.contains(&h) && cond.loss_pct > 0.0)
+            .map(|(h, cond)| {
+                format!(
+                    "{h}'s link drops {} % of packets",
+                    crate::orchestrator::link::fmt_num(cond.loss_pct)
+                )
+            })
+            .collect();
+        if lossy.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", lossy.join("; "))
+        }
+    }
+
+    /// `link: { host, … }`: the host's link changes now.
+    fn link(&mut self, host: &str, conditions: Conditions) -> Result<(), RunError> {
+        let since_ms = self.now_ms();
+        self.net
+            .set_link(host, conditions, since_ms)
+            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+        if let Some(now) = self.links_now.iter_mut().find(|(h, _)| h == host) {
+            now.1 = conditions;
+        }
+        self.step(EventKind::LinkChanged {
+            host: host.to_string(),
+            conditions,
+        });
         Ok(())
     }
 
@@ -167,7 +207,7 @@ impl Runner<'_> {
         // and its connection moves them.
         let mut watch = ConnectionWatch::from(self.net.tcp_counters(&self.scenario.server.host));
         let idx = self.spawn(ProcessRef::Client(c))?;
-        let what = format!("client {client} to connect");
+        let what = format!("client {client} to connect{}", self.lossy_note(c));
         // The counters are cheap to look at: look often.
         self.poll = CONNECT_POLL;
         let connected = loop {
@@ -445,6 +485,7 @@ impl Runner<'_> {
         }) {
             Err(WaitEnd::TimedOut) | Ok(()) | Err(WaitEnd::Deadlock(_)) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
+            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: format!("{} ms to pass", millis(d.as_secs_f64() * 1e3)),
                 why,

@@ -114,12 +114,7 @@ impl Pool {
         remove_dead_pools(root);
         let cgroups = Layout::detect();
         if let Some(layout) = &cgroups {
-            // Groups of pools whose folder is gone (their orchestrator died).
-            cgroup::sweep_dead(layout, &|name| {
-                name.split('.')
-                    .next()
-                    .is_some_and(|pool| root.join(pool).is_dir())
-            });
+            sweep_dead_groups(layout, root);
         }
         let me = ProcId::of(std::process::id()).context("cannot read this process's start time")?;
         let dir = tempfile::Builder::new()
@@ -442,6 +437,16 @@ impl Drop for PreparedCopy {
             let _ = self.cleanup();
         }
     }
+}
+
+/// Removes the control groups of pools whose folder under `root` is gone
+/// (their orchestrator died): a run's groups are named `<pool>.<slot>.<run>`.
+fn sweep_dead_groups(layout: &Layout, root: &Path) {
+    cgroup::sweep_dead(layout, &|name| {
+        name.split('.')
+            .next()
+            .is_some_and(|pool| root.join(pool).is_dir())
+    });
 }
 
 /// The lock of slot `slot`, if no one else holds it.

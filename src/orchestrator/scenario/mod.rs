@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use crate::orchestrator::link::{Conditions, EngineChoice, Engines, LinkEngine};
 use crate::pa3::protocol::Letter;
 
 mod locate;
@@ -87,6 +88,51 @@ pub enum ValidStep {
         matcher: Matcher,
         timeout: Duration,
     },
+    /// `link:` — the host's link has these conditions from now on (the
+    /// fields the step left out kept from before).
+    Link {
+        host: String,
+        conditions: Conditions,
+    },
+}
+
+/// One host's link, as the run starts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostLink {
+    pub host: String,
+    /// Its rate (Mininet's HTB, on every kernel).
+    pub bw_mbit: Option<f64>,
+    pub conditions: Conditions,
+    /// Whether the link is impaired at all during the run (conditions not
+    /// clear, or a `link:` step names it): only such links get netem or a
+    /// delayer.
+    pub impaired: bool,
+}
+
+/// Every host's link, and the engine that impairs them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Links {
+    /// One per host, in the order of the hosts.
+    pub hosts: Vec<HostLink>,
+    /// The engine, when some link is impaired.
+    pub engine: Option<LinkEngine>,
+}
+
+impl Links {
+    /// The links a run impairs.
+    pub fn impaired(&self) -> impl Iterator<Item = &HostLink> {
+        self.hosts.iter().filter(|l| l.impaired)
+    }
+
+    /// Host `host`'s link.
+    pub fn of(&self, host: &str) -> Option<&HostLink> {
+        self.hosts.iter().find(|l| l.host == host)
+    }
+
+    /// Whether any link has a rate.
+    pub fn any_rate(&self) -> bool {
+        self.hosts.iter().any(|l| l.bw_mbit.is_some())
+    }
 }
 
 /// A line expectation the user wrote.
@@ -138,9 +184,8 @@ pub struct ValidScenario {
     pub source: String,
     pub hosts: Vec<String>,
     pub switch: String,
-    pub bw_mbit: Option<f64>,
-    pub delay_ms: Option<f64>,
-    pub loss_pct: Option<f64>,
+    /// Each host's link: rate, delay, jitter, loss.
+    pub links: Links,
     pub server: ValidServer,
     pub clients: Vec<ValidClient>,
     pub steps: Vec<ValidStep>,
@@ -182,28 +227,62 @@ impl ValidScenario {
     }
 }
 
-/// What the machine can emulate, which validation needs to know.
-#[derive(Clone, Copy, Debug)]
+/// What the machine can emulate, and which link engine was asked for:
+/// validation refuses a link property that could not be applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Capabilities {
-    /// Whether `sch_netem` (link delay and loss) is available.
+    /// Whether `sch_netem` (Mininet's delay, jitter and loss) is available.
     pub netem: bool,
+    /// Whether the xtables `NFQUEUE` target and `iptables` are (our delayer).
+    pub nfqueue: bool,
+    /// `--link-engine`.
+    pub engine: EngineChoice,
 }
 
 impl Capabilities {
-    /// Looks at the running kernel: netem is there when its module is
-    /// loaded or can be.
-    pub fn detect() -> Capabilities {
-        let loaded = Path::new("/sys/module/sch_netem").exists();
-        let loadable = std::process::Command::new("modprobe")
-            .args(["-n", "-q", "sch_netem"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
+    /// Capabilities stated rather than detected (`--link-engine auto`).
+    pub const fn assume(netem: bool, nfqueue: bool) -> Capabilities {
         Capabilities {
-            netem: loaded || loadable,
+            netem,
+            nfqueue,
+            engine: EngineChoice::Auto,
         }
     }
+
+    /// Looks at the running kernel: netem is there when its module is
+    /// loaded or can be; NFQUEUE when the target is registered (or its
+    /// module can be loaded) and `iptables-restore` is installed.
+    pub fn detect() -> Capabilities {
+        let netem = Path::new("/sys/module/sch_netem").exists() || loadable("sch_netem");
+        let target = std::fs::read_to_string("/proc/net/ip_tables_targets")
+            .is_ok_and(|t| t.lines().any(|l| l == "NFQUEUE"))
+            || loadable("xt_NFQUEUE");
+        let nfqueue = target && crate::orchestrator::net::on_path("iptables-restore");
+        Capabilities::assume(netem, nfqueue)
+    }
+
+    /// The same machine, with `--link-engine choice`.
+    pub fn with_engine(self, engine: EngineChoice) -> Capabilities {
+        Capabilities { engine, ..self }
+    }
+
+    pub fn engines(&self) -> Engines {
+        Engines {
+            netem: self.netem,
+            nfqueue: self.nfqueue,
+            choice: self.engine,
+        }
+    }
+}
+
+/// Whether `modprobe` could load `module`.
+fn loadable(module: &str) -> bool {
+    std::process::Command::new("modprobe")
+        .args(["-n", "-q", module])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------
@@ -426,7 +505,8 @@ fn num(v: f64) -> String {
 mod testing {
     use super::*;
 
-    pub const NO_NETEM: Capabilities = Capabilities { netem: false };
+    /// This machine: no netem, the NFQUEUE target.
+    pub const NO_NETEM: Capabilities = Capabilities::assume(false, true);
 
     pub fn ok(text: &str) -> ValidScenario {
         parse(Path::new("t.yaml"), text.as_bytes(), NO_NETEM).unwrap_or_else(|e| panic!("{e}"))

@@ -15,6 +15,10 @@ use super::schema::Scenario;
 /// The key no schema will ever have.
 const PROBE: &str = "zz_probe";
 
+/// A host's name where a mapping is keyed by them (`links: { h2: … }`),
+/// as the reference writes it; any name parses there.
+const HOST: &str = "<host>";
+
 /// What serde expected where the probe stood, if the probe was the error:
 /// `unknown field `zz_probe`, expected one of `a`, `b`` (or `expected `a`
 /// or `b``, or for a step `unknown variant …`).
@@ -66,11 +70,21 @@ fn schema_keys() -> BTreeSet<String> {
         // A mapping at `path`, or a list of mappings (`clients`, `steps`).
         let mut item = path.clone();
         item.push("[]".into());
+        // Or a mapping from hosts' names to mappings (`links`), which the
+        // reference writes `links.<host>.delay_ms`.
+        let mut named = path.clone();
+        named.push(HOST.into());
         let (at, keys) = match keys_at(&path) {
             Some(keys) => (path, keys),
-            None => match keys_at(&item) {
-                Some(keys) => (item, keys),
-                None => continue,
+            None => match keys_at(&item).map(|keys| (item, keys)) {
+                Some(found) => found,
+                None => match keys_at(&named) {
+                    Some(keys) => {
+                        found.insert(written(&path, HOST));
+                        (named, keys)
+                    }
+                    None => continue,
+                },
             },
         };
         for key in keys {
@@ -144,6 +158,8 @@ fn the_probe_finds_keys_at_every_depth() {
         "clients[].id",
         "steps[].wait_for.timeout_ms",
         "expect.lines[].absent",
+        "links.<host>.delay_ms",
+        "steps[].link.host",
     ] {
         assert!(keys.contains(key), "{key} not found in {keys:?}");
     }

@@ -3,6 +3,8 @@
 //! silently ignored line. Nothing here checks a rule; [`super::validate`]
 //! turns a [`Scenario`] into a [`super::ValidScenario`].
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// A scenario as written in YAML.
@@ -13,6 +15,10 @@ pub struct Scenario {
     pub description: Option<String>,
     #[serde(default)]
     pub topology: TopologySpec,
+    /// Each host's own link (`links: { h2: { delay_ms: 80 } }`), field by
+    /// field over `topology.link`.
+    #[serde(default)]
+    pub links: BTreeMap<String, LinkSpec>,
     #[serde(default)]
     pub server: ServerSpec,
     pub clients: Vec<ClientSpec>,
@@ -38,6 +44,18 @@ pub struct TopologySpec {
 pub struct LinkSpec {
     pub bw_mbit: Option<f64>,
     pub delay_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+    pub loss_pct: Option<f64>,
+}
+
+/// `link: { host: h2, delay_ms: 0 }`: a host's link changes during the run
+/// (the fields not given keep their values).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkStep {
+    pub host: String,
+    pub delay_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
     pub loss_pct: Option<f64>,
 }
 
@@ -91,6 +109,8 @@ pub enum Step {
     SleepMs(f64),
     /// Wait until a process prints a line.
     WaitFor(WaitSpec),
+    /// Change a host's link from now on.
+    Link(LinkStep),
 }
 
 /// `send: a`, or `send: [a, b]` for clients that send at the same moment.

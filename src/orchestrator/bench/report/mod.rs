@@ -28,7 +28,7 @@ pub struct BenchReport {
     pub schema_version: u32,
     /// Always `bench`.
     pub kind: String,
-    /// `full` or `quick`.
+    /// `full`, `quick` or `links-only`.
     pub mode: String,
     /// `mininet`: every section; `local`: those that need no Mininet.
     pub backend: String,
@@ -41,6 +41,9 @@ pub struct BenchReport {
     pub fidelity: Option<Fidelity>,
     pub jobs: Vec<Jobs>,
     pub throughput: Option<Throughput>,
+    /// The link engines' accuracy and cost (Mininet only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<crate::orchestrator::bench::links::LinkBench>,
     /// What every figure means (the words the table's footer prints).
     pub definitions: Vec<String>,
     /// What was skipped and why; what looked odd.

@@ -90,6 +90,9 @@ pub fn table(r: &BenchReport) -> String {
     if let Some(t) = &r.throughput {
         throughput_lines(t, &mut lines);
     }
+    if let Some(l) = &r.links {
+        link_lines(l, &mut lines);
+    }
     let mut out = header(r);
     out.push_str(&render(&lines));
     if !r.notes.is_empty() {
@@ -389,6 +392,43 @@ fn throughput_lines(t: &Throughput, lines: &mut Vec<Line>) {
 }
 
 /// Lays the lines out in columns: the first left-aligned, the others right.
+/// The link engines: delay error at each delay, loss, cost per packet.
+fn link_lines(l: &crate::orchestrator::bench::links::LinkBench, lines: &mut Vec<Line>) {
+    use crate::orchestrator::bench::links::{LOSS_PACKETS, LOSS_PCT};
+    for e in &l.engines {
+        lines.push(Line::Section(format!(
+            "link engine {}: one-way time of datagrams h2 → h1 minus the delay",
+            e.engine.name()
+        )));
+        lines.push(row(["", "error p50", "error p99", "", ""]));
+        for (delay, p50, p99) in &e.delay_error_ms {
+            lines.push(Line::Row([
+                format!("delay {delay} ms"),
+                ms(*p50),
+                ms(*p99),
+                String::new(),
+                String::new(),
+            ]));
+        }
+        lines.push(Line::Row([
+            "clear link (no engine)".into(),
+            ms(e.clear_one_way_ms.0),
+            ms(e.clear_one_way_ms.1),
+            String::new(),
+            String::new(),
+        ]));
+        lines.push(Line::Note(format!(
+            "loss {LOSS_PCT} % over {LOSS_PACKETS} datagrams: {} lost ({} %) · at delay 0 each packet takes {} more than on a clear link{}",
+            e.loss_sent - e.loss_received,
+            e.loss_measured_pct,
+            ms(e.added_per_packet_ms),
+            e.cpu_per_packet_us
+                .map(|us| format!(", and {us} µs of the delayer's CPU"))
+                .unwrap_or_default()
+        )));
+    }
+}
+
 fn render(lines: &[Line]) -> String {
     let mut widths = [0usize; 5];
     for l in lines {

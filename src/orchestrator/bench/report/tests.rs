@@ -133,6 +133,7 @@ fn sample() -> BenchReport {
             python: Some(figures(2539.0, 390.0, 15258)),
             ratio: Some(1.493),
         }),
+        links: None,
         definitions: definitions(),
         notes: vec!["gap 0.2 ms: 3 of 1000 acks reversed the send order".into()],
     }

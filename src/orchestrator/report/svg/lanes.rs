@@ -25,6 +25,32 @@ pub(super) struct Lane {
     pub(super) events: Vec<usize>,
 }
 
+/// The short lines under a lane's name: who it is, how it ended, its link.
+fn detail_of(record: &RunRecord, p: &crate::orchestrator::record::ProcessInfo) -> Vec<String> {
+    let mut detail = Vec::new();
+    if p.role == Role::Client {
+        let mut who: Vec<String> = Vec::new();
+        if let Some(l) = story::letter_of(record, &p.id) {
+            who.push(format!("Client {l}"));
+        }
+        if let Some(n) = &p.name {
+            who.push(clean(n));
+        }
+        if !who.is_empty() {
+            detail.push(who.join(" · "));
+        }
+    } else if let Some(program) = p.command.first() {
+        detail.push(program_name(program));
+    }
+    if let Some(x) = &p.exit {
+        detail.push(short_exit(x));
+    }
+    detail.extend(crate::orchestrator::report::links::lane_lines(
+        record, &p.host,
+    ));
+    detail
+}
+
 pub(super) fn lanes(record: &RunRecord) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
     let servers = record.processes.iter().filter(|p| p.role == Role::Server);
@@ -34,24 +60,7 @@ pub(super) fn lanes(record: &RunRecord) -> Vec<Lane> {
             Role::Server => SERVER_COLOUR,
             Role::Client => CLIENT_COLOURS[(i.saturating_sub(1)) % CLIENT_COLOURS.len()],
         };
-        let mut detail = Vec::new();
-        if p.role == Role::Client {
-            let mut who: Vec<String> = Vec::new();
-            if let Some(l) = story::letter_of(record, &p.id) {
-                who.push(format!("Client {l}"));
-            }
-            if let Some(n) = &p.name {
-                who.push(clean(n));
-            }
-            if !who.is_empty() {
-                detail.push(who.join(" · "));
-            }
-        } else if let Some(program) = p.command.first() {
-            detail.push(program_name(program));
-        }
-        if let Some(x) = &p.exit {
-            detail.push(short_exit(x));
-        }
+        let detail = detail_of(record, p);
         lanes.push(Lane {
             id: p.id.clone(),
             title: p.label(),

@@ -8,8 +8,8 @@
 //! at the end, so that order does not show in the output. This file holds
 //! the validator and what the sections share (placing a problem, resolving
 //! a name, a matcher, a command, a duration); the sections themselves are
-//! in [`about`] (name, description), [`network`] (hosts, switch, link,
-//! server), [`clients`], [`steps`] and [`expect`] (the ack, expected lines,
+//! in [`about`] (name, description), [`network`] (hosts, switch,
+//! server), [`links`] (every host's link and the `link:` steps), [`clients`], [`steps`] and [`expect`] (the ack, expected lines,
 //! the run's timeout).
 
 use std::collections::HashMap;
@@ -27,6 +27,7 @@ use crate::pa3::protocol::Letter;
 mod about;
 mod clients;
 mod expect;
+mod links;
 mod network;
 mod steps;
 
@@ -42,7 +43,7 @@ pub(super) fn validate(
     let description = validator.description(&scenario);
     validator.hosts(&scenario);
     let switch = validator.switch(&scenario.topology);
-    let link = validator.link(scenario.topology.link.as_ref(), caps);
+    validator.links(&scenario);
     let server = validator.server(&scenario.server);
     validator.clients(&scenario.clients);
     let client_cmds = validator.client_commands(&scenario.clients);
@@ -53,6 +54,7 @@ pub(super) fn validate(
     let lines = validator.lines(&scenario.expect.lines);
     let timeout = validator.timeout(scenario.timeout_s);
     let derived_ack = validator.derived_ack(&scenario, steps_refused);
+    let links = validator.link_engine(caps);
 
     if !validator.problems.is_empty() {
         validator.problems.sort_by_key(|e| (e.line, e.column));
@@ -84,9 +86,7 @@ pub(super) fn validate(
         source: source.to_string(),
         hosts: validator.hosts,
         switch,
-        bw_mbit: link.bw_mbit,
-        delay_ms: link.delay_ms,
-        loss_pct: link.loss_pct,
+        links,
         server,
         clients,
         steps,
@@ -128,6 +128,8 @@ struct Validator<'a> {
     sent: Vec<usize>,
     /// What the sleep steps add up to.
     total_sleep: Duration,
+    /// The links, as the sections and steps set them.
+    links: links::LinkState,
 }
 
 impl<'a> Validator<'a> {
@@ -143,6 +145,7 @@ impl<'a> Validator<'a> {
             connected: Vec::new(),
             sent: Vec::new(),
             total_sleep: Duration::ZERO,
+            links: links::LinkState::default(),
         }
     }
 

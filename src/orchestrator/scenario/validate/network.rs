@@ -1,21 +1,14 @@
 //! Where a scenario runs: its hosts (listed, or derived from the server's
-//! and the clients'), the switch, the link's shaping and the server.
+//! and the clients'), the switch and the server.
 
 use std::collections::HashSet;
 
 use regex::Regex;
 
-use super::{num, shown, Validator};
-use crate::orchestrator::scenario::schema::{LinkSpec, Scenario, ServerSpec, TopologySpec};
-use crate::orchestrator::scenario::{Capabilities, ValidServer, MAX_HOSTS};
+use super::{shown, Validator};
+use crate::orchestrator::scenario::schema::{Scenario, ServerSpec, TopologySpec};
+use crate::orchestrator::scenario::{ValidServer, MAX_HOSTS};
 use crate::pa3::protocol::DEFAULT_PORT;
-
-/// What a run's link is shaped with.
-pub(super) struct Link {
-    pub bw_mbit: Option<f64>,
-    pub delay_ms: Option<f64>,
-    pub loss_pct: Option<f64>,
-}
 
 impl Validator<'_> {
     /// The topology's hosts, listed or derived, each a unique identifier.
@@ -63,47 +56,6 @@ impl Validator<'_> {
             );
         }
         switch
-    }
-
-    /// Bandwidth within bounds; delay and loss only where netem exists.
-    pub(super) fn link(&mut self, link: Option<&LinkSpec>, caps: Capabilities) -> Link {
-        let bw_mbit = link.and_then(|l| l.bw_mbit);
-        if let Some(bw) = bw_mbit {
-            if !(bw.is_finite() && bw > 0.0 && bw <= 1000.0) {
-                self.at(
-                    "topology.link.bw_mbit",
-                    format!(
-                        "bw_mbit must be more than 0 and at most 1000, not {}",
-                        num(bw)
-                    ),
-                );
-            }
-        }
-        let delay_ms = link.and_then(|l| l.delay_ms);
-        let loss_pct = link.and_then(|l| l.loss_pct);
-        for (key, value, max) in [
-            ("delay_ms", delay_ms, 10_000.0),
-            ("loss_pct", loss_pct, 100.0),
-        ] {
-            let Some(value) = value else { continue };
-            let path = format!("topology.link.{key}");
-            if !caps.netem {
-                self.at_key(
-                    &path,
-                    format!("link {key} needs the kernel's netem queueing discipline (sch_netem), which this kernel does not have (tc says \"Specified qdisc kind is unknown\"); remove it, or delay a send with a `sleep_ms` step"),
-                );
-            } else if !(value.is_finite() && value >= 0.0 && value <= max) {
-                self.at(
-                    &path,
-                    format!("{key} must be between 0 and {max}, not {}", num(value)),
-                );
-            }
-        }
-        Link {
-            bw_mbit,
-            delay_ms,
-            loss_pct,
-        }
     }
 
     /// The server: its host (the first host unless given), port and program.
@@ -171,15 +123,5 @@ mod tests {
             e,
             "t.yaml:6:20: unknown host \"h9\" (the hosts are h1, h2, h3)"
         );
-    }
-
-    #[test]
-    fn link_delay_is_refused_with_the_kernel_reason() {
-        let e = err(&CASE2.replace(
-            "{ hosts: [h1, h2, h3] }",
-            "{ hosts: [h1, h2, h3], link: { delay_ms: 10 } }",
-        ));
-        assert!(e.starts_with("t.yaml:2:"), "{e}");
-        assert!(e.contains("sch_netem"), "{e}");
     }
 }

@@ -51,6 +51,7 @@ impl Validator<'_> {
             Step::Send(Sends::Together(ids)) => self.send_together(&format!("{path}.send"), ids),
             Step::SleepMs(ms) => self.sleep(&format!("{path}.sleep_ms"), *ms),
             Step::WaitFor(wait) => self.wait_for(&format!("{path}.wait_for"), wait),
+            Step::Link(link) => self.link_step(&format!("{path}.link"), link),
         }
     }
 

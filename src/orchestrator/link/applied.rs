@@ -1,0 +1,199 @@
+//! The links of a network that is up: under the nfqueue engine, a delayer
+//! per impaired host; under netem, what Mininet set up and what the steps
+//! changed since (a `link:` step under netem is carried out by the driver,
+//! see [`crate::orchestrator::net::mininet`]). A run begins by setting
+//! every impaired link back to its scenario's start (a reused network may
+//! have been changed by the previous run's steps) and ends by reading what
+//! was measured.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+
+use super::delayer::Delayer;
+use super::measure::Measured;
+use super::{Conditions, LinkEngine};
+use crate::orchestrator::scenario::Links;
+use crate::orchestrator::sys::Netns;
+
+/// What a run's links were and did, for its record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinksRecord {
+    /// `netem` or `nfqueue`: the engine that ran.
+    pub engine: LinkEngine,
+    pub links: Vec<LinkRecord>,
+}
+
+/// One impaired link of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bw_mbit: Option<f64>,
+    /// The seed of the delayer's draws (loss, jitter), to replay them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Whether the delayer ran at real-time priority (nfqueue; false: at
+    /// normal priority, where a loaded machine makes releases later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
+    /// Each stretch of the run under one set of conditions: configured
+    /// and (under nfqueue) measured. Under netem, the kernel reports no
+    /// per-packet holds: the stretches carry the conditions only.
+    pub stretches: Vec<Measured>,
+}
+
+/// A host a delayer can be started for: its name, namespace and link.
+pub struct HostPort<'a> {
+    pub name: &'a str,
+    pub netns: &'a Netns,
+    pub intf: &'a str,
+}
+
+/// The impaired links of a network up.
+pub struct Applied {
+    pub engine: LinkEngine,
+    /// Under nfqueue: one delayer per impaired host, with its seed.
+    delayers: Vec<(Delayer, u64)>,
+    /// Every impaired host's start, and (netem) the stretches of this run.
+    start: Vec<(String, Option<f64>, Conditions)>,
+    netem_stretches: Mutex<Vec<(String, Measured)>>,
+}
+
+impl Applied {
+    /// Applies `links` to the hosts: under nfqueue starts a delayer for
+    /// each impaired link (netem's were set up by Mininet as it built the
+    /// network). `None` when no link is impaired.
+    pub fn start(links: &Links, hosts: &[HostPort]) -> Result<Option<Applied>> {
+        let Some(engine) = links.engine else {
+            return Ok(None);
+        };
+        let mut delayers = Vec::new();
+        let mut start = Vec::new();
+        for link in links.impaired() {
+            start.push((link.host.clone(), link.bw_mbit, link.conditions));
+            if engine != LinkEngine::Nfqueue {
+                continue;
+            }
+            let Some(host) = hosts.iter().find(|h| h.name == link.host) else {
+                bail!("the network has no host {} for its link", link.host);
+            };
+            // Below 2^53: exact as a JSON number anywhere.
+            let seed = fastrand::u64(..1 << 53);
+            let delayer = Delayer::start(host.name, host.netns, host.intf, link.conditions, seed)?;
+            delayers.push((delayer, seed));
+        }
+        Ok(Some(Applied {
+            engine,
+            delayers,
+            start,
+            netem_stretches: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// A run starts at `t0`: every impaired link as its scenario starts.
+    /// Under netem the caller resets the kernel's qdiscs (see
+    /// [`Applied::changed_hosts`]).
+    pub fn begin_run(&self, t0: Instant) {
+        for (d, _) in &self.delayers {
+            if let Some((_, _, c)) = self.start.iter().find(|(h, ..)| *h == d.host) {
+                d.begin_run(*c, t0);
+            }
+        }
+        let mut stretches = self.netem_stretches.lock().expect("stretches");
+        stretches.clear();
+        for (host, _, c) in &self.start {
+            stretches.push((host.clone(), unmeasured(0.0, *c)));
+        }
+    }
+
+    /// The hosts whose conditions a run's steps changed under netem, with
+    /// their start (to set back before the next run).
+    pub fn changed_hosts(&self) -> Vec<(String, Conditions)> {
+        let stretches = self.netem_stretches.lock().expect("stretches");
+        self.start
+            .iter()
+            .filter(|(h, ..)| stretches.iter().filter(|(s, _)| s == h).count() > 1)
+            .map(|(h, _, c)| (h.clone(), *c))
+            .collect()
+    }
+
+    /// A `link:` step at `since_ms`: under nfqueue the delayer takes the
+    /// new conditions now; under netem the caller has changed the qdiscs.
+    pub fn set(&self, host: &str, c: Conditions, since_ms: f64) -> Result<()> {
+        if self.engine == LinkEngine::Nfqueue {
+            match self.delayers.iter().find(|(d, _)| d.host == host) {
+                Some((d, _)) => d.set(c),
+                None => bail!("{host}'s link has no delayer"),
+            }
+        }
+        let mut stretches = self.netem_stretches.lock().expect("stretches");
+        stretches.push((host.to_string(), unmeasured(since_ms, c)));
+        Ok(())
+    }
+
+    /// The CPU time `host`'s delayer thread has used, in ns (nfqueue).
+    pub fn cpu_ns(&self, host: &str) -> Option<u64> {
+        self.delayers
+            .iter()
+            .find(|(d, _)| d.host == host)?
+            .0
+            .cpu_ns()
+    }
+
+    /// Why a delayer stopped, if one did.
+    pub fn failure(&self) -> Option<String> {
+        self.delayers.iter().find_map(|(d, _)| d.failure())
+    }
+
+    /// What the run's links were and did.
+    pub fn record(&self) -> LinksRecord {
+        let stretches = self.netem_stretches.lock().expect("stretches");
+        let links = self
+            .start
+            .iter()
+            .map(|(host, bw_mbit, _)| {
+                let delayer = self.delayers.iter().find(|(d, _)| d.host == *host);
+                LinkRecord {
+                    host: host.clone(),
+                    bw_mbit: *bw_mbit,
+                    seed: delayer.map(|(_, seed)| *seed),
+                    realtime: delayer.map(|(d, _)| d.realtime),
+                    stretches: match delayer {
+                        Some((d, _)) => d.measured(),
+                        None => stretches
+                            .iter()
+                            .filter(|(h, _)| h == host)
+                            .map(|(_, m)| m.clone())
+                            .collect(),
+                    },
+                }
+            })
+            .collect();
+        LinksRecord {
+            engine: self.engine,
+            links,
+        }
+    }
+
+    /// Stops every delayer (each lets what it holds go).
+    pub fn stop(&mut self) {
+        for (d, _) in &mut self.delayers {
+            d.stop();
+        }
+    }
+}
+
+/// A stretch whose packets no one timed (netem's).
+fn unmeasured(since_ms: f64, conditions: Conditions) -> Measured {
+    Measured {
+        since_ms,
+        conditions,
+        packets: 0,
+        dropped: 0,
+        hold_ms: None,
+        late_ms: None,
+    }
+}
