@@ -60,7 +60,7 @@ struct Covered {
 /// (`cargo test` and its parts) by the test command itself, which runs
 /// every test they would.
 const COVERED: &[Covered] = &[
-    Covered { command: "scripts/setup", file: ".ci/run", holds: "\nscripts/setup\n" },
+    Covered { command: "scripts/setup", file: ".ci/run", holds: "\nscripts/setup && sudo cargo run --bin orchestrate experiments/case2.yaml || exit\n" },
     Covered { command: "sudo scripts/slurm-up", file: "scripts/setup", holds: "bash \"$here/slurm-up\"" },
     Covered { command: "sudo cargo test -- --include-ignored", file: ".ci/run", holds: "\nsudo cargo test -- --include-ignored\n" },
     Covered { command: "PA3_REQUIRE_MININET=1 sudo cargo test -- --include-ignored", file: ".ci/run", holds: "export PA3_REQUIRE_MININET=1\nsudo cargo test -- --include-ignored" },
@@ -732,16 +732,33 @@ fn ci_runs_the_quick_starts_two_commands() {
         "scripts/setup && sudo cargo run --bin orchestrate experiments/case2.yaml"
     );
     assert_eq!(second, RUN_EVERYTHING);
-    let ci: Vec<String> = read(".ci/run")
+    // Up to the test command, CI runs the first command and nothing the
+    // README does not (no package, no daemon of its own): only its PATH,
+    // lints and the switch that requires Mininet.
+    let ci = read(".ci/run");
+    let before_tests: Vec<&str> = ci
+        .split_once(&format!("\n{RUN_EVERYTHING}\n"))
+        .unwrap_or_else(|| panic!(".ci/run does not run `{RUN_EVERYTHING}` as the README shows it"))
+        .0
         .lines()
-        .map(|l| l.trim().to_string())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
-    for command in ["scripts/setup", RUN_EVERYTHING] {
-        assert!(
-            ci.iter().any(|l| l == command),
-            ".ci/run does not run `{command}` as the README shows it"
-        );
-    }
+    assert_eq!(
+        before_tests,
+        [
+            "set -euo pipefail",
+            "cd \"$(dirname \"$0\")/..\"",
+            // set -e does not stop at a failure left of `&&`.
+            format!("{first} || exit").as_str(),
+            "export PATH=\"$HOME/.cargo/bin:$PATH\"",
+            "cargo fmt --all -- --check",
+            "cargo clippy --all-targets -- -D warnings",
+            "scripts/lint-deploy",
+            "export PA3_REQUIRE_MININET=1",
+        ],
+        ".ci/run must run the Quick start's commands as written, with nothing set up beside them"
+    );
 }
 
 #[test]
