@@ -12,3 +12,6 @@
 //!   thin binary. It uses [`pa3::protocol`] to read what programs print.
 pub mod orchestrator;
 pub mod pa3;
+
+#[cfg(test)]
+mod layers;

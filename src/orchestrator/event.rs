@@ -180,6 +180,11 @@ impl ExitInfo {
         self.code == Some(0) && !self.killed_by_orchestrator
     }
 
+    /// Whether SIGKILL ended it (a program that ignored SIGTERM).
+    pub fn killed_by_sigkill(&self) -> bool {
+        self.signal == Some(libc::SIGKILL)
+    }
+
     pub fn describe(&self) -> String {
         let how = match (self.code, self.signal) {
             (Some(c), _) => format!("exited with code {c}"),
@@ -221,26 +226,25 @@ impl Event {
 
     /// Whether this is one of the orchestrator's own steps.
     pub fn is_step(&self) -> bool {
-        self.kind.word() == "step"
+        self.kind.class() == Class::Step
     }
 }
 
 impl EventKind {
-    /// The one-word class a log line shows: `stdout`, `stderr`, `typed`,
-    /// `start`, `exit`, `step`.
-    pub fn word(&self) -> &'static str {
+    /// The class a log line shows.
+    pub fn class(&self) -> Class {
         match self {
             EventKind::Output {
                 stream: Stream::Stdout,
                 ..
-            } => "stdout",
+            } => Class::Stdout,
             EventKind::Output {
                 stream: Stream::Stderr,
                 ..
-            } => "stderr",
-            EventKind::Typed { .. } => "typed",
-            EventKind::Started { .. } => "start",
-            EventKind::Exited { .. } => "exit",
+            } => Class::Stderr,
+            EventKind::Typed { .. } => Class::Typed,
+            EventKind::Started { .. } => Class::Start,
+            EventKind::Exited { .. } => Class::Exit,
             EventKind::LeftBehind { .. }
             | EventKind::KeptRunning { .. }
             | EventKind::Listening { .. }
@@ -257,9 +261,34 @@ impl EventKind {
             | EventKind::Adapted { .. }
             | EventKind::Deadlocked { .. }
             | EventKind::ReadEarly { .. }
-            | EventKind::NoGreeting { .. } => "step",
+            | EventKind::NoGreeting { .. } => Class::Step,
         }
     }
+
+    /// The one-word class a log line shows: `stdout`, `stderr`, `typed`,
+    /// `start`, `exit`, `step`.
+    pub fn word(&self) -> &'static str {
+        match self.class() {
+            Class::Stdout => "stdout",
+            Class::Stderr => "stderr",
+            Class::Typed => "typed",
+            Class::Start => "start",
+            Class::Exit => "exit",
+            Class::Step => "step",
+        }
+    }
+}
+
+/// What kind of line an event is: a program's output, what was typed to
+/// it, its start or exit, or one of the orchestrator's own steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Stdout,
+    Stderr,
+    Typed,
+    Start,
+    Exit,
+    Step,
 }
 
 /// What a person reads in a log or on the terminal.

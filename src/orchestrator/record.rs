@@ -6,18 +6,78 @@
 //! whenever a field changes meaning or disappears (adding one does not).
 //! Version 2: events are typed ([`EventKind`]) instead of `stream` + `text`,
 //! and every verdict names the `check` of the table that made it (and, added
-//! since, may carry a `note`).
+//! since, may carry a `note` and its `leniency`).
 
 use serde::{Deserialize, Serialize};
 
 use crate::orchestrator::event::Adaptation;
-pub use crate::orchestrator::link::applied::{LinkRecord, LinksRecord};
+pub use crate::orchestrator::link::{LinkRecord, LinksRecord};
 use crate::pa3::protocol::Letter;
 
 pub use super::event::{Event, EventKind, ExitInfo, Stream, ORCHESTRATOR};
 
+pub mod batch;
+mod verdict;
+
+pub use verdict::{CheckId, Leniency, Verdict};
+
 /// Bumped when a field of [`RunRecord`] changes meaning or is removed.
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// How a run ended (or a batch, the worst of its runs). The one place
+/// where an outcome becomes an exit code: the orchestrator's own, and
+/// `exit_code` in a run's `summary.json` (the serialized form is that
+/// number, as before the enum, so results files read back unchanged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Every check passed.
+    Passed,
+    /// A check failed.
+    Failed,
+    /// The run could not be carried out (the network, a teardown, the
+    /// links), or the orchestrator met an error of its own.
+    Error,
+    /// Ctrl-C, SIGTERM or SIGHUP stopped it.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The orchestrator's exit code for it (the README's table; 2, a bad
+    /// scenario or usage, is no run's outcome).
+    pub const fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Passed => 0,
+            Outcome::Error => 1,
+            Outcome::Failed => 3,
+            Outcome::Interrupted => 130,
+        }
+    }
+
+    /// The outcome an exit code stands for (any code but 0, 3 and 130 is
+    /// an error).
+    pub const fn of_exit_code(code: i32) -> Outcome {
+        match code {
+            0 => Outcome::Passed,
+            3 => Outcome::Failed,
+            130 => Outcome::Interrupted,
+            _ => Outcome::Error,
+        }
+    }
+}
+
+/// `summary.json` keeps a run's outcome as its exit code (`exit_code`).
+mod as_exit_code {
+    use super::Outcome;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(outcome: &Outcome, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(outcome.exit_code())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
+        i32::deserialize(d).map(Outcome::of_exit_code)
+    }
+}
 
 /// Which part a process plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,50 +130,19 @@ impl ProcessInfo {
     }
 }
 
-/// A check's outcome, with what it rests on.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// Stable identifier, e.g. `greeting.a`, `ack.order`.
-    pub id: String,
-    /// The id of the check (a row of [`crate::orchestrator::check::CHECKS`])
-    /// that made it: `greeting` for `greeting.a`. Filled by the table.
-    #[serde(default)]
-    pub check: String,
-    /// One sentence a person reads.
-    pub title: String,
-    pub passed: bool,
-    pub expected: String,
-    pub observed: String,
-    /// The log lines the verdict rests on.
-    pub evidence: Vec<Event>,
-    /// Set when the verdict rests on a program's text read past a slip
-    /// (`Client X Connected`, `recieved`): what the slip was, and what the
-    /// strict verdict is (`--strict` fails such a verdict, and says so
-    /// here). Absent from `summary.json` when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl Verdict {
-    pub fn new(
-        id: impl Into<String>,
-        title: impl Into<String>,
-        passed: bool,
-        expected: impl Into<String>,
-        observed: impl Into<String>,
-        evidence: Vec<Event>,
-    ) -> Verdict {
-        Verdict {
-            id: id.into(),
-            check: String::new(),
-            title: title.into(),
-            passed,
-            expected: expected.into(),
-            observed: observed.into(),
-            evidence,
-            note: None,
-        }
-    }
+/// The bounds the runner held a run's programs to, which verdicts quote
+/// (`output.<process>`: what is kept; `exit.<process>`: how long a program
+/// is given between SIGTERM and SIGKILL). The runner says them; the checks
+/// read them here, never from the runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Lines kept per program and stream; the rest are counted.
+    pub max_lines: usize,
+    /// Bytes of lines kept per program and stream.
+    pub max_kept_bytes: usize,
+    /// Grace between SIGTERM and SIGKILL when the orchestrator stops a
+    /// program, in milliseconds.
+    pub kill_grace_ms: u64,
 }
 
 /// A named span of the run's wall time.
@@ -144,8 +173,10 @@ pub struct RunRecord {
     pub ack_observed: Option<String>,
     /// The acknowledgement the checks expected, if one was determined.
     pub ack_expected: Option<String>,
-    /// The orchestrator's exit code for this run.
-    pub exit_code: i32,
+    /// How the run ended; `exit_code` in `summary.json` (the
+    /// orchestrator's exit code for this run, [`Outcome::exit_code`]).
+    #[serde(rename = "exit_code", with = "as_exit_code")]
+    pub outcome: Outcome,
     /// A run that could not be carried out says why here.
     pub error: Option<String>,
     /// Files of the run directory, relative to it.
@@ -168,6 +199,10 @@ pub struct RunRecord {
     /// give it as they are; or why it could not be adapted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adaptations: Vec<Adaptation>,
+    /// The bounds the runner held the programs to (absent where nothing
+    /// ran: an interrupted or errored run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
 }
 
 /// How a run got its network: the record says so.
@@ -206,5 +241,43 @@ impl RunRecord {
 
     pub fn process(&self, id: &str) -> Option<&ProcessInfo> {
         self.processes.iter().find(|p| p.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Outcome; 4] = [
+        Outcome::Passed,
+        Outcome::Failed,
+        Outcome::Error,
+        Outcome::Interrupted,
+    ];
+
+    #[test]
+    fn an_outcome_is_its_exit_code_and_back() {
+        let codes: Vec<i32> = ALL.iter().map(|o| o.exit_code()).collect();
+        assert_eq!(codes, [0, 3, 1, 130]);
+        for o in ALL {
+            assert_eq!(Outcome::of_exit_code(o.exit_code()), o);
+        }
+        // 2 (a bad scenario) and anything unknown read back as an error.
+        assert_eq!(Outcome::of_exit_code(2), Outcome::Error);
+        assert_eq!(Outcome::of_exit_code(-1), Outcome::Error);
+    }
+
+    #[test]
+    fn a_record_keeps_its_outcome_as_the_exit_code_it_always_had() {
+        let json = include_str!("report/golden/runs/passing.summary.json");
+        let mut record: RunRecord = serde_json::from_str(json).unwrap();
+        for o in ALL {
+            record.outcome = o;
+            let value = serde_json::to_value(&record).unwrap();
+            assert_eq!(value["exit_code"], o.exit_code());
+            assert!(value.get("outcome").is_none());
+            let back: RunRecord = serde_json::from_value(value).unwrap();
+            assert_eq!(back.outcome, o);
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! The orchestrator's one door to the operating system's process table:
-//! every signal, process-group and `/proc` call it makes is here, so the
-//! rules that keep it from touching anyone else's processes are in one
-//! place. Signals and ids go through `nix`, `/proc` through `procfs`, so
+//! every signal, process-group and `/proc` call it makes is here (and the
+//! `PATH` lookups), so the rules that keep it from touching anyone else's
+//! processes are in one place. It knows no network backend, no run and no
+//! scenario: the layers above call it, never the other way round. Signals and ids go through `nix`, `/proc` through `procfs`, so
 //! every call here is a safe wrapper's.
 //!
 //! The rules: a process is named by its pid *and* the kernel's start time
@@ -14,6 +15,7 @@
 
 use std::ffi::OsStr;
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal;
@@ -21,8 +23,6 @@ use nix::unistd::{self, Pid};
 use procfs::net::{TcpNetEntry, TcpState};
 use procfs::process::{FDTarget, Process, Stat};
 use serde::{Deserialize, Serialize};
-
-use super::net::PortSockets;
 
 pub use nix::sys::signal::Signal;
 
@@ -38,6 +38,25 @@ pub fn is_root() -> bool {
 /// This process's effective uid.
 pub fn euid() -> u32 {
     unistd::geteuid().as_raw()
+}
+
+/// Where `program` is: on PATH, or in the system directories sudo's
+/// secure_path holds (which a root shell's PATH may lack).
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let system = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
+    on_path
+        .into_iter()
+        .chain(system)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Whether `program` can be found (see [`find_program`]).
+pub fn on_path(program: &str) -> bool {
+    find_program(program).is_some()
 }
 
 /// A process as recorded: pid plus the kernel's start time of that pid.
@@ -571,6 +590,16 @@ pub fn load_average() -> Option<f64> {
     procfs::LoadAverage::current()
         .ok()
         .map(|l| f64::from(l.one))
+}
+
+/// How many sockets of a port are in each state that matters to a step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortSockets {
+    pub listening: usize,
+    pub established: usize,
+    /// Every other state (TIME_WAIT, FIN_WAIT, …): what a finished run
+    /// leaves behind for a while.
+    pub lingering: usize,
 }
 
 /// TCP sockets of the network namespace `ns_pid` is in, with local port

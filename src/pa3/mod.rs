@@ -6,7 +6,9 @@
 //! - [`protocol`] — the exact strings, framing and lenient parsing (pure);
 //! - [`wire`] — messages on a TCP stream, with the timing rules (quiet
 //!   period, silent and slow peers, the kernel's arrival stamps);
-//! - [`server`] and [`client`] — the two programs.
+//! - [`server`] and [`client`] — the two programs;
+//! - [`cli`] — their command lines.
+pub mod cli;
 pub mod client;
 pub mod protocol;
 pub mod server;

@@ -31,7 +31,7 @@ const P99_WITHIN_MS: f64 = 5.0;
 
 /// Whether this kernel has netem (then `--link-engine auto` is netem).
 fn kernel_has_netem() -> bool {
-    pa3_mininet::orchestrator::scenario::Capabilities::detect().netem
+    pa3_mininet::orchestrator::net::shaping::capabilities().netem
 }
 
 /// The stretches of `host`'s link in a run's record.

@@ -151,12 +151,11 @@ pub fn bin(name: &str) -> PathBuf {
     cargo_bin(name)
 }
 
-/// `orchestrate`, started in the manifest directory. Without `CARGO` in its
-/// environment it takes `server` and `client` as cargo test built them,
-/// rather than running `cargo build` itself as it does under `cargo run`.
+/// `orchestrate`, started in the manifest directory (its `server` and
+/// `client` are itself, under those names: `pa3-programs/` beside it).
 pub fn orchestrate() -> Command {
     let mut c = Command::new(bin("orchestrate"));
-    c.current_dir(manifest_dir()).env_remove("CARGO");
+    c.current_dir(manifest_dir());
     c
 }
 

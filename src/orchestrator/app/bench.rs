@@ -9,7 +9,8 @@ use std::sync::atomic::Ordering;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::{bin_dir, install_signal_handler, EXIT_INTERRUPTED, EXIT_OK, INTERRUPTED};
+use super::programs::Programs;
+use super::{install_signal_handler, EXIT_INTERRUPTED, EXIT_OK};
 use crate::orchestrator::bench::{self, children::Tools, report, Plan, SCENARIO};
 use crate::orchestrator::net::{mininet, Backend};
 use crate::orchestrator::results;
@@ -48,7 +49,8 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
     plan.keep_runs = args.keep_runs.clone();
     let repo = repository()?;
     let orchestrate = std::env::current_exe().context("cannot find this program's path")?;
-    let bin = bin_dir()?;
+    let programs = Programs::link()?;
+    let bin = programs.dir().to_path_buf();
     let temp;
     let work = match &args.keep_runs {
         Some(dir) => {
@@ -61,7 +63,7 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
             temp.path().to_path_buf()
         }
     };
-    install_signal_handler();
+    let stop = install_signal_handler();
     let tools = Tools::new(orchestrate, bin, repo, work, args.keep_runs.is_some());
     eprintln!(
         "orchestrate bench ({}, backend {}): {}",
@@ -77,13 +79,13 @@ pub(super) fn bench(args: &BenchArgs) -> Result<i32> {
     );
     let say = |s: &str| eprintln!("  {s}");
     let measured = if args.links_only {
-        bench::run_links_only(&plan, &INTERRUPTED, &say)
+        bench::run_links_only(&plan, stop, &say)
     } else {
-        bench::run(&plan, &tools, &INTERRUPTED, &say)
+        bench::run(&plan, &tools, stop, &say)
     };
     let report = match measured {
         Ok(r) => r,
-        Err(_) if INTERRUPTED.load(Ordering::SeqCst) => {
+        Err(_) if stop.load(Ordering::SeqCst) => {
             eprintln!("interrupted: nothing was written");
             return Ok(EXIT_INTERRUPTED);
         }

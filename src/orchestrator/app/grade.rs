@@ -8,17 +8,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 use clap::Args;
 use time::OffsetDateTime;
 
+use super::programs::Programs;
 use super::progress::Progress;
-use super::{
-    bin_dir, install_signal_handler, interrupted, open_owned_dir, EXIT_ERROR, EXIT_INTERRUPTED,
-    EXIT_INVALID, EXIT_OK, INTERRUPTED,
-};
+use super::{install_signal_handler, open_owned_dir, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
 use crate::orchestrator::batch::execute::RunContext;
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::batch::pool::{self, Done, Live, Next};
@@ -36,7 +35,7 @@ use crate::orchestrator::grade::{
     Discovered, GradeSummary, GradedRun, StudentGrade, GRADE_SCHEMA_VERSION,
 };
 use crate::orchestrator::net::{local, mininet, Backend};
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::{Outcome, RunRecord};
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish, RunDir};
 use crate::orchestrator::sandbox::Pool;
@@ -131,8 +130,8 @@ pub(super) fn grade(args: &GradeArgs) -> Result<i32> {
             return Ok(EXIT_INVALID);
         }
     };
-    let bin = prepare_to_run(args)?;
-    run_class(args, &grading, subs, plan_size, &bin)
+    let ready = prepare_to_run(args)?;
+    run_class(args, &grading, subs, plan_size, &ready)
 }
 
 /// `--config`, or the class's `grading.yaml`.
@@ -145,7 +144,14 @@ pub(super) fn config_path(args: &GradeArgs) -> PathBuf {
 /// What running students' programs takes: root, Mininet (when it is the
 /// backend), our binaries, the signal handler, and no dead run's
 /// leftovers. The binaries' directory.
-pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<PathBuf> {
+/// What running a class takes, once checked: our programs and the flag
+/// Ctrl-C raises.
+pub(super) struct Ready {
+    pub programs: Programs,
+    pub stop: &'static AtomicBool,
+}
+
+pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<Ready> {
     if !sys::is_root() {
         bail!(
             "grading runs the students' programs as unprivileged sandbox users, which takes root: \
@@ -156,12 +162,12 @@ pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<PathBuf> {
     if args.backend == Backend::Mininet {
         mininet::preflight()?;
     }
-    let bin = bin_dir()?;
-    install_signal_handler();
+    let programs = Programs::link()?;
+    let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
-    Ok(bin)
+    Ok(Ready { programs, stop })
 }
 
 /// The grading config and the students to grade (this shard's, filtered).
@@ -204,7 +210,7 @@ fn run_class(
     grading: &Grading,
     subs: Vec<Submission>,
     plan_size: usize,
-    bin: &Path,
+    ready: &Ready,
 ) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
@@ -212,7 +218,7 @@ fn run_class(
     let runs_dir = dir.path().join("runs");
     std::fs::create_dir_all(&runs_dir)?;
     let hidden = [args.submissions.clone(), args.results.clone()];
-    let students = grade_students(args, grading, subs, bin, (&runs_dir, "runs"), &hidden)?;
+    let students = grade_students(args, grading, subs, ready, (&runs_dir, "runs"), &hidden)?;
     let summary = GradeSummary {
         schema_version: GRADE_SCHEMA_VERSION,
         kind: "grade".into(),
@@ -222,7 +228,7 @@ fn run_class(
         strict: grading.strict,
         shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
         plan_size,
-        interrupted: interrupted(),
+        interrupted: ready.stop.load(Ordering::SeqCst),
         visibility: grading.visibility.clone(),
         students,
     };
@@ -238,7 +244,7 @@ pub(super) fn grade_students(
     args: &GradeArgs,
     grading: &Grading,
     mut subs: Vec<Submission>,
-    bin: &Path,
+    ready: &Ready,
     runs: (&Path, &str),
     hidden: &[PathBuf],
 ) -> Result<Vec<StudentGrade>> {
@@ -259,10 +265,10 @@ pub(super) fn grade_students(
     let items = runnable_on(args.backend, plan::items(&subs, grading)?);
     let ctx = RunContext {
         backend: args.backend,
-        bin_dir: bin,
+        bin_dir: ready.programs.dir(),
         pcap: false,
         strict: grading.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: ready.stop,
         root: runs.0,
         alone: false,
         sandbox: Some(&pool),
@@ -315,7 +321,7 @@ fn run_items(
         ..Taken::default()
     };
     pool::run(&batch_items, ctx, jobs, live, &mut |done: Done| {
-        on_done(done, items, &progress, &mut taken)
+        on_done(done, items, &progress, &mut taken, ctx.interrupted)
     })?;
     let Taken { ran, fatal, .. } = taken;
     progress.done();
@@ -368,6 +374,7 @@ fn on_done(
     items: &[(crate::orchestrator::batch::plan::Item, GradeRun)],
     progress: &Progress,
     taken: &mut Taken,
+    stop: &AtomicBool,
 ) -> Next {
     let (item, what) = &items[done.position];
     let finished = match done.result {
@@ -410,7 +417,7 @@ fn on_done(
         && failed.iter().all(|v| check::failed_on_timing(v))
         && facts.deadlock.is_none()
         && facts.crashed.is_empty();
-    if on_timing && earlier.len() + 1 < ATTEMPTS && !interrupted() {
+    if on_timing && earlier.len() + 1 < ATTEMPTS && !stop.load(Ordering::SeqCst) {
         let why = format!(
             "        AGAIN {} failed where timing decides: attempt {} of {ATTEMPTS}",
             item.label,
@@ -435,7 +442,7 @@ fn on_done(
 /// verdict — or `None` for a run that was (an interrupted run is neither:
 /// the grade says it was interrupted).
 fn not_carried_out(record: &RunRecord) -> Option<&str> {
-    if record.exit_code == EXIT_ERROR && record.verdicts.is_empty() {
+    if record.outcome == Outcome::Error && record.verdicts.is_empty() {
         Some(record.error.as_deref().unwrap_or("no reason given"))
     } else {
         None
@@ -672,12 +679,12 @@ mod tests {
     use super::*;
     use crate::orchestrator::record::Verdict;
 
-    fn record(exit_code: i32, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
+    fn record(outcome: Outcome, error: Option<&str>, verdicts: Vec<Verdict>) -> RunRecord {
         let mut r: RunRecord = serde_json::from_value(serde_json::json!({
             "schema_version": 1, "scenario": "s", "description": "", "file": "s.yaml",
             "backend": "local", "started_utc": "", "duration_ms": 0.0, "phases": [],
             "processes": [], "events": [], "verdicts": [], "ack_observed": null,
-            "ack_expected": null, "exit_code": exit_code, "error": error, "files": [],
+            "ack_expected": null, "exit_code": outcome.exit_code(), "error": error, "files": [],
             "capture": null
         }))
         .unwrap();
@@ -689,15 +696,22 @@ mod tests {
     fn a_run_whose_network_was_not_built_was_not_carried_out() {
         let why = "cannot give this job a network namespace of its own";
         assert_eq!(
-            not_carried_out(&record(EXIT_ERROR, Some(why), Vec::new())),
+            not_carried_out(&record(Outcome::Error, Some(why), Vec::new())),
             Some(why)
         );
         // A run that was carried out, whatever its end, was.
         let failed = Verdict::new("steps", "steps", false, "x", "y", Vec::new());
-        let left = record(EXIT_ERROR, Some("had to remove leftovers"), vec![failed]);
+        let left = record(
+            Outcome::Error,
+            Some("had to remove leftovers"),
+            vec![failed],
+        );
         assert_eq!(not_carried_out(&left), None);
-        assert_eq!(not_carried_out(&record(3, None, Vec::new())), None);
-        let interrupted = record(EXIT_INTERRUPTED, Some("interrupted"), Vec::new());
+        assert_eq!(
+            not_carried_out(&record(Outcome::Failed, None, Vec::new())),
+            None
+        );
+        let interrupted = record(Outcome::Interrupted, Some("interrupted"), Vec::new());
         assert_eq!(not_carried_out(&interrupted), None);
     }
 }

@@ -13,9 +13,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::EXIT_OK;
-use crate::orchestrator::batch::summary;
+use crate::orchestrator::batch::summary::{self, Totals};
 use crate::orchestrator::console::stdout_wants_color;
 use crate::orchestrator::grade::{self, GradeSummary};
+use crate::orchestrator::record::Outcome;
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results;
@@ -144,12 +145,15 @@ pub(super) fn merge(args: &MergeArgs) -> Result<i32> {
         out!("{}", report::batch::terminal_summary(&merged, paint));
         outln!("index: {}", args.out.join("index.md").display());
     }
-    let t = &merged.totals;
-    Ok(if t.errors > 0 || t.interrupted > 0 {
-        super::EXIT_ERROR
-    } else if t.failed > 0 {
-        super::EXIT_CHECK_FAILED
-    } else {
-        EXIT_OK
-    })
+    Ok(merged_outcome(&merged.totals).exit_code())
+}
+
+/// The merged batch's outcome: the worst of its runs', except that a run
+/// interrupted in a shard makes the merge an error (the merge itself ran
+/// to its end; 130 would say it was stopped).
+fn merged_outcome(totals: &Totals) -> Outcome {
+    match totals.outcome(false) {
+        Outcome::Interrupted => Outcome::Error,
+        worst => worst,
+    }
 }

@@ -16,14 +16,16 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 
 use crate::orchestrator::batch::plan::Shard;
 use crate::orchestrator::link::EngineChoice;
+use crate::orchestrator::net::shaping;
 use crate::orchestrator::net::Backend;
+use crate::orchestrator::record::Outcome;
 use crate::orchestrator::results;
-use crate::orchestrator::scenario::{self, Capabilities, LoadError, ValidScenario};
+use crate::orchestrator::scenario::{self, LoadError, ValidScenario};
 use crate::orchestrator::state;
 use crate::orchestrator::topology;
 
@@ -48,6 +50,7 @@ macro_rules! out {
 mod bench;
 mod grade;
 mod merge;
+mod programs;
 mod progress;
 mod regrade;
 mod run;
@@ -55,15 +58,15 @@ mod similarity;
 mod up;
 
 /// Every check passed.
-pub const EXIT_OK: i32 = 0;
+pub const EXIT_OK: i32 = Outcome::Passed.exit_code();
 /// Internal or environment error (no root, Mininet missing, network failed).
-pub const EXIT_ERROR: i32 = 1;
-/// Invalid scenario or usage.
+pub const EXIT_ERROR: i32 = Outcome::Error.exit_code();
+/// Invalid scenario or usage (no run's outcome: nothing ran).
 pub const EXIT_INVALID: i32 = 2;
 /// A check failed.
-pub const EXIT_CHECK_FAILED: i32 = 3;
+pub const EXIT_CHECK_FAILED: i32 = Outcome::Failed.exit_code();
 /// Interrupted (Ctrl-C, SIGTERM, SIGHUP).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub const EXIT_INTERRUPTED: i32 = Outcome::Interrupted.exit_code();
 
 /// Run PA3 scenarios on a real Mininet network (or on loopback) and check
 /// what the programs print against the expected acknowledgements.
@@ -278,13 +281,6 @@ pub(super) fn open_owned_dir(
     Ok((dir, owner))
 }
 
-/// Set by the signal handler; every wait of a run looks at it.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
 /// Runs the command line; returns the process exit code. A panic (a bug)
 /// still unwinds through every guard — programs stopped, network removed,
 /// unfinished results deleted — and then exits 1.
@@ -345,7 +341,12 @@ fn main_inner() -> i32 {
     }
 }
 
-fn install_signal_handler() {
+/// Installs the handler of Ctrl-C, SIGTERM and SIGHUP (once) and returns
+/// the flag it raises. A command passes that flag to whatever must stop
+/// (every wait of a run looks at it); no one else reaches it: the static
+/// is the handler's, which must outlive everything.
+fn install_signal_handler() -> &'static AtomicBool {
+    static INTERRUPTED: AtomicBool = AtomicBool::new(false);
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
@@ -356,19 +357,8 @@ fn install_signal_handler() {
             }
         });
     });
+    &INTERRUPTED
 }
-
-/// The commands, for "did you mean".
-const COMMANDS: [&str; 8] = [
-    "run",
-    "validate",
-    "topo",
-    "up",
-    "merge",
-    "clean",
-    "grade",
-    "similarity",
-];
 
 /// A first argument that is no file but looks like a mistyped command
 /// (`orchestrate valdate experiments/`): what to say about it.
@@ -377,9 +367,12 @@ fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
     if Path::new(first).exists() || first.contains(['/', '.']) {
         return None;
     }
-    let (best, distance) = COMMANDS
-        .iter()
-        .map(|c| (*c, strsim::levenshtein(first, c)))
+    // The commands as clap knows them: a new one is in the list by being
+    // a command.
+    let cli = <Cli as clap::CommandFactory>::command();
+    let (best, distance) = cli
+        .get_subcommands()
+        .map(|c| (c.get_name(), strsim::levenshtein(first, c.get_name())))
         .min_by_key(|(_, d)| *d)?;
     (distance <= 2).then(|| {
         format!(
@@ -409,14 +402,14 @@ fn load_all(paths: &[PathBuf], engine: EngineChoice) -> Result<Vec<ValidScenario
             }
         }
     }
-    let caps = Capabilities::detect().with_engine(engine);
+    let caps = shaping::capabilities().with_engine(engine);
     let mut ok = Vec::new();
     let mut bad = false;
     let mut unreadable = false;
     for f in files {
         match scenario::load(&f, caps) {
             Ok(s) => {
-                let missing = scenario::missing_programs(&s);
+                let missing = scenario::missing_programs(&s, &crate::orchestrator::sys::on_path);
                 bad |= !missing.is_empty();
                 for e in missing {
                     eprintln!("{e}");
@@ -523,46 +516,25 @@ fn remove_interrupted(results: &Path) -> Vec<String> {
     removed
 }
 
-/// The directory of our `server` and `client`. Under `cargo run`, which
-/// builds only the binary it runs, they are built first so that they are
-/// never missing or stale.
-fn bin_dir() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("cannot find this program's path")?;
-    let dir = exe
-        .parent()
-        .context("this program has no directory")?
-        .to_path_buf();
-    let manifest = env!("CARGO_MANIFEST_DIR");
-    let under_cargo = std::env::var("CARGO_MANIFEST_DIR").is_ok_and(|d| d == manifest);
-    if let (true, Some(cargo)) = (under_cargo, std::env::var_os("CARGO")) {
-        let mut cmd = std::process::Command::new(cargo);
-        cmd.args([
-            "build",
-            "--quiet",
-            "--bin",
-            "server",
-            "--bin",
-            "client",
-            "--manifest-path",
-        ])
-        .arg(Path::new(manifest).join("Cargo.toml"));
-        if dir.ends_with("release") {
-            cmd.arg("--release");
-        }
-        let status = cmd
-            .status()
-            .context("cannot run cargo to build server and client")?;
-        if !status.success() {
-            bail!("building server and client failed");
-        }
-    }
-    for b in ["server", "client"] {
-        if !dir.join(b).is_file() {
-            bail!(
-                "{} is missing: build it with `cargo build --bins`",
-                dir.join(b).display()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_suggested_for_a_slip_of_its_name() {
+        let said = |word: &str| mistyped_command(&[PathBuf::from(word)]);
+        for (slip, command) in [
+            ("bnech", "bench"),
+            ("valdate", "validate"),
+            ("grde", "grade"),
+        ] {
+            let message = said(slip).unwrap_or_else(|| panic!("nothing said of {slip}"));
+            assert!(
+                message.contains(&format!("did you mean `{command}`")),
+                "{message}"
             );
         }
+        assert_eq!(said("experiments/case1.yaml"), None);
+        assert_eq!(said("zzzzzzzz"), None);
     }
-    Ok(dir)
 }

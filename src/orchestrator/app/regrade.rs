@@ -21,6 +21,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use anyhow::{anyhow, bail, Context, Result};
 use time::OffsetDateTime;
@@ -28,7 +29,7 @@ use time::OffsetDateTime;
 use super::grade::{
     config_path, grade_facts, grade_students, prepare_to_run, print_gradebook, GradeArgs,
 };
-use super::{interrupted, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
+use super::{EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
 use crate::orchestrator::console::stdout_wants_color;
 use crate::orchestrator::grade::config::Grading;
 use crate::orchestrator::grade::page::{self, Extras};
@@ -347,7 +348,7 @@ fn run_again(
             return Ok(Err(EXIT_INVALID));
         }
     };
-    let bin = prepare_to_run(args)?;
+    let ready = prepare_to_run(args)?;
     let stamp = results::stamp(OffsetDateTime::now_utc());
     let runs = into.join("runs");
     std::fs::create_dir_all(&runs).with_context(|| format!("cannot create {}", runs.display()))?;
@@ -365,8 +366,8 @@ fn run_again(
         args.results.clone(),
     ];
     let prefix = format!("runs/{tmp_name}");
-    let mut students = grade_students(args, grading, subs, &bin, (&tmp, &prefix), &hidden)?;
-    if interrupted() {
+    let mut students = grade_students(args, grading, subs, &ready, (&tmp, &prefix), &hidden)?;
+    if ready.stop.load(Ordering::SeqCst) {
         owner.release();
         eprintln!("interrupted: the grade is as it was");
         return Ok(Err(EXIT_INTERRUPTED));

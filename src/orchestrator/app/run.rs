@@ -4,15 +4,16 @@
 //! naming what failed, and an index, a JUnit file and a `summary.json`.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
 use time::OffsetDateTime;
 
+use super::programs::Programs;
 use super::progress::Progress;
 use super::{
-    bin_dir, install_signal_handler, interrupted, load_all, open_owned_dir, RunArgs,
-    EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, INTERRUPTED,
+    install_signal_handler, load_all, open_owned_dir, RunArgs, EXIT_INTERRUPTED, EXIT_INVALID,
 };
 use crate::orchestrator::batch::execute::{run_item, RunContext};
 use crate::orchestrator::batch::plan::{self, Item};
@@ -23,11 +24,13 @@ use crate::orchestrator::batch::summary::{
 };
 use crate::orchestrator::console::{stdout_wants_color, Term};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::net::{mininet, on_path, Backend};
+use crate::orchestrator::net::{mininet, Backend};
+use crate::orchestrator::record::Outcome;
 use crate::orchestrator::report;
 use crate::orchestrator::report::style::Paint;
 use crate::orchestrator::results::{self, Finish};
 use crate::orchestrator::state;
+use crate::orchestrator::sys::on_path;
 
 /// Runs what the arguments name; returns the exit code.
 pub(super) fn run(args: &RunArgs) -> Result<i32> {
@@ -85,28 +88,29 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     if args.pcap && !on_path("tcpdump") {
         bail!("--pcap needs tcpdump: install it with `apt-get install -y tcpdump`");
     }
-    let bin = bin_dir()?;
-    install_signal_handler();
+    let programs = Programs::link()?;
+    let bin = programs.dir();
+    let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");
     }
     let batch = plan_size > 1 || args.shard.is_some() || args.json;
     if batch {
-        run_batch(args, &bin, items, plan_size)
+        run_batch(args, bin, stop, items, plan_size)
     } else {
-        run_alone(args, &bin, &items[0])
+        run_alone(args, bin, stop, &items[0])
     }
 }
 
 /// One scenario: live output, the verdict table, the report's path.
-fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
+fn run_alone(args: &RunArgs, bin: &Path, stop: &AtomicBool, item: &Item) -> Result<i32> {
     let term = Term::new(args.quiet, args.verbose);
     let ctx = RunContext {
         backend: args.backend,
         bin_dir: bin,
         pcap: args.pcap,
         strict: args.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: stop,
         root: &args.results,
         alone: true,
         sandbox: None,
@@ -120,7 +124,7 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
         eprintln!("removed a leftover of this run: {leftover}");
     }
     let record = &finished.record;
-    if record.exit_code == EXIT_INTERRUPTED {
+    if record.outcome == Outcome::Interrupted {
         if let Some(dir) = &finished.dir {
             eprintln!(
                 "what was captured before the interruption: {}",
@@ -136,26 +140,17 @@ fn run_alone(args: &RunArgs, bin: &Path, item: &Item) -> Result<i32> {
     if let Some(d) = &finished.dir {
         outln!("report: {}", d.join("report.md").display());
     }
-    Ok(record.exit_code)
-}
-
-/// The worst of the runs' outcomes: interrupted, then an error, then a
-/// failed check.
-fn batch_exit_code(summary: &BatchSummary) -> i32 {
-    let t = &summary.totals;
-    if summary.interrupted || t.interrupted > 0 {
-        EXIT_INTERRUPTED
-    } else if t.errors > 0 {
-        EXIT_ERROR
-    } else if t.failed > 0 {
-        EXIT_CHECK_FAILED
-    } else {
-        EXIT_OK
-    }
+    Ok(record.outcome.exit_code())
 }
 
 /// Many runs: a line each as they end, then the summary and the index.
-fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> Result<i32> {
+fn run_batch(
+    args: &RunArgs,
+    bin: &Path,
+    stop: &AtomicBool,
+    items: Vec<Item>,
+    plan_size: usize,
+) -> Result<i32> {
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
     let stem = format!("batch-{}", std::process::id());
@@ -166,7 +161,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         bin_dir: bin,
         pcap: args.pcap,
         strict: args.strict,
-        interrupted: &INTERRUPTED,
+        interrupted: stop,
         root: dir.path(),
         alone: false,
         sandbox: None,
@@ -190,7 +185,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         repeat: args.repeat,
         shards: args.shard.map(|s| s.to_string()).into_iter().collect(),
         plan_size,
-        interrupted: interrupted(),
+        interrupted: stop.load(Ordering::SeqCst),
         totals: Totals::of(&runs),
         scenarios: scenario_stats(&runs),
         runs,
@@ -213,7 +208,7 @@ fn run_batch(args: &RunArgs, bin: &Path, items: Vec<Item>, plan_size: usize) -> 
         return Err(e);
     }
     report_batch(args, &summary, &path, color)?;
-    Ok(batch_exit_code(&summary))
+    Ok(summary.totals.outcome(summary.interrupted).exit_code())
 }
 
 /// Runs the items on the pool; returns every run that ended, slim, in plan

@@ -5,16 +5,15 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{anyhow, Context, Result};
 
-use super::{
-    bin_dir, install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK, INTERRUPTED,
-};
-use crate::orchestrator::link::applied::{Applied, HostPort};
+use super::programs::Programs;
+use super::{install_signal_handler, load_one, EXIT_ERROR, EXIT_INVALID, EXIT_OK};
 use crate::orchestrator::link::{fmt_num, EngineChoice, LinkEngine};
 use crate::orchestrator::net::mininet::{self, Mininet};
+use crate::orchestrator::net::shaping::{Applied, HostPort};
 use crate::orchestrator::net::Network;
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::state::{self, StateFile};
@@ -26,8 +25,9 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
         return Ok(EXIT_INVALID);
     };
     mininet::preflight()?;
-    let bin = bin_dir()?;
-    install_signal_handler();
+    let programs = Programs::link()?;
+    let bin = programs.dir().to_path_buf();
+    let stop = install_signal_handler();
     let _ = state::clean_dead_runs();
     // Removed on every path, a panic's included.
     let dir = tempfile::Builder::new().prefix("pa3-up-").tempdir()?;
@@ -38,20 +38,21 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)
     } else {
-        up_wait(&s, &topo_path, &switch, &bin, &mut state)
+        up_wait(&s, &topo_path, &switch, (&bin, stop), &mut state)
     };
     state.release();
     result
 }
 
+/// The network up until Ctrl-C raises `stop`.
 fn up_wait(
     s: &ValidScenario,
     topo_path: &Path,
     switch: &str,
-    bin: &Path,
+    (bin, stop): (&Path, &AtomicBool),
     state: &mut StateFile,
 ) -> Result<i32> {
-    let mut net = Mininet::start(topo_path, switch, state, &INTERRUPTED)?;
+    let mut net = Mininet::start(topo_path, switch, state, stop)?;
     net.apply_links(&s.links)?;
     net.begin_links(std::time::Instant::now())?;
     let server = net
@@ -90,7 +91,7 @@ fn up_wait(
     }
     outln!("\nPress Ctrl-C to tear the network down.");
     let _ = std::io::stdout().flush();
-    while !INTERRUPTED.load(Ordering::SeqCst) {
+    while !stop.load(Ordering::SeqCst) {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     net.teardown()?;

@@ -18,23 +18,14 @@ use crate::orchestrator::check;
 use crate::orchestrator::event::{ms, Event, EventKind, ORCHESTRATOR};
 use crate::orchestrator::net::Backend;
 use crate::orchestrator::record::{
-    CaptureStats, NetworkUse, Phase, Repeat, RunRecord, SCHEMA_VERSION,
+    CaptureStats, NetworkUse, Outcome, Phase, Repeat, RunRecord, SCHEMA_VERSION,
 };
 use crate::orchestrator::report;
 use crate::orchestrator::results::{self, Finish, RunDir};
-use crate::orchestrator::runner::{self, Console, Outcome, RunOptions};
+use crate::orchestrator::runner::{self, Console, Recording, RunOptions};
 use crate::orchestrator::sandbox::{Pool, PreparedCopy};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::topology;
-
-/// Every check passed.
-pub const EXIT_OK: i32 = 0;
-/// Internal or environment error.
-pub const EXIT_ERROR: i32 = 1;
-/// A check failed.
-pub const EXIT_CHECK_FAILED: i32 = 3;
-/// Interrupted.
-pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// What every run of a batch shares.
 pub struct RunContext<'a> {
@@ -115,7 +106,7 @@ pub fn run_item(
     record.phases = phases;
     record.network = Some(network);
     if interrupted {
-        record.exit_code = EXIT_INTERRUPTED;
+        record.outcome = Outcome::Interrupted;
         record.error = Some("interrupted (Ctrl-C): what was captured until then".into());
     }
     write_logs(&mut dir, &record, &closed)?;
@@ -167,7 +158,7 @@ fn run_programs(
     console: &dyn Console,
     dir: &RunDir,
     t0: Instant,
-) -> Result<Outcome> {
+) -> Result<Recording> {
     let s = item.scenario.as_ref();
     let copy = match (&item.submission, ctx.sandbox) {
         (Some(submission), Some(pool)) => Some(pool.prepare(submission)?),
@@ -184,7 +175,7 @@ fn run_programs(
         console,
         interrupted: ctx.interrupted,
         t0,
-        sandbox: copy.as_ref(),
+        wrap: copy.as_ref().map(|c| c as &dyn runner::Wrap),
     };
     let (net, state) = session.parts();
     let mut outcome = runner::run(s, net, &opts, state);
@@ -211,7 +202,7 @@ fn close_run(session: &mut Session, ctx: &RunContext) -> (Closed, Vec<String>) {
 /// Ends a run's sandbox: whatever the submission's user still runs (a
 /// child that left its process group and pipes) is killed, and recorded
 /// against the submission's program as left behind.
-fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Outcome) -> Result<()> {
+fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Recording) -> Result<()> {
     let cleanup = copy.finish()?;
     for (id, used) in &cleanup.usage {
         if let Some(p) = outcome.processes.iter_mut().find(|p| &p.id == id) {
@@ -265,7 +256,7 @@ fn errored_run(
 ) -> Result<Finished> {
     session.end_run();
     let mut record = bare_record(item, ctx, started);
-    record.exit_code = EXIT_ERROR;
+    record.outcome = Outcome::Error;
     record.error = Some(format!("{error:#}"));
     write_reports(&mut dir, &mut record)?;
     let path = dir.finish(Finish::Quiet)?;
@@ -273,6 +264,13 @@ fn errored_run(
         record,
         dir: Some(path),
     })
+}
+
+/// The sandbox is what wraps a submission's programs for the runner.
+impl runner::Wrap for PreparedCopy {
+    fn wrap_program(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>> {
+        PreparedCopy::wrap_program(self, id, argv)
+    }
 }
 
 /// The directory the scenario's programs run in: its file's.
@@ -288,7 +286,7 @@ fn judged_record(
     item: &Item,
     ctx: &RunContext,
     started: OffsetDateTime,
-    outcome: Outcome,
+    outcome: Recording,
     closed: &Closed,
     leftovers: &[String],
 ) -> RunRecord {
@@ -307,6 +305,7 @@ fn judged_record(
         &outcome.processes,
         &outcome.events,
         step_error.as_deref(),
+        runner::LIMITS,
         check::JudgeOptions { strict: ctx.strict },
     );
     let error = if let Some(e) = link_error {
@@ -339,12 +338,13 @@ fn judged_record(
         verdicts: judgement.verdicts,
         ack_observed: judgement.ack_observed,
         ack_expected: judgement.ack_expected,
-        exit_code: match (&error, passed) {
-            (Some(_), _) => EXIT_ERROR,
-            (None, true) => EXIT_OK,
-            (None, false) => EXIT_CHECK_FAILED,
+        outcome: match (&error, passed) {
+            (Some(_), _) => Outcome::Error,
+            (None, true) => Outcome::Passed,
+            (None, false) => Outcome::Failed,
         },
         error,
+        limits: Some(runner::LIMITS),
         ..bare_record(item, ctx, started)
     }
 }
@@ -426,7 +426,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
         verdicts: Vec::new(),
         ack_observed: None,
         ack_expected: None,
-        exit_code: EXIT_OK,
+        outcome: Outcome::Passed,
         error: None,
         files: Vec::new(),
         capture: None,
@@ -437,12 +437,13 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
         }),
         links: None,
         adaptations: Vec::new(),
+        limits: None,
     }
 }
 
 fn interrupted_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> RunRecord {
     RunRecord {
-        exit_code: EXIT_INTERRUPTED,
+        outcome: Outcome::Interrupted,
         error: Some("interrupted".into()),
         ..bare_record(item, ctx, started)
     }

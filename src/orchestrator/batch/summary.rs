@@ -1,233 +1,15 @@
-//! A batch as data: its `summary.json`, the statistics of repeated
-//! scenarios, and the merge of shards.
-//!
-//! Each run is kept slim (its verdicts, ack, phases and exit code; the run
-//! directory has its events and evidence), so that a batch of thousands of
-//! runs stays small. Statistics are recomputed from the runs wherever they
-//! are needed — after a batch, and after merging shards — so that merged
-//! numbers are the numbers of one big batch.
+//! A batch's `summary.json` on disk: finding it, reading it, and merging
+//! shards. The summary itself is data, [`crate::orchestrator::record::batch`]
+//! (re-exported here): statistics are recomputed from the runs wherever
+//! they are needed — after a batch, and after merging shards — so that
+//! merged numbers are the numbers of one big batch.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
 
-use crate::orchestrator::record::RunRecord;
-
-/// Bumped when a field of [`BatchSummary`] changes meaning or is removed.
-pub const BATCH_SCHEMA_VERSION: u32 = 1;
-
-/// `summary.json` of a batch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BatchSummary {
-    pub schema_version: u32,
-    /// Always `batch` (a run's summary.json has no `kind`).
-    pub kind: String,
-    pub started_utc: String,
-    /// Wall time of the batch (of the longest shard, once merged).
-    pub duration_ms: f64,
-    pub backend: String,
-    pub jobs: usize,
-    /// How many times each scenario ran.
-    pub repeat: u32,
-    /// `K/N` when this is one shard; the shards merged, once merged.
-    pub shards: Vec<String>,
-    /// Items in the whole plan, every shard's together.
-    pub plan_size: usize,
-    /// Ctrl-C stopped it: the runs listed are those that ended.
-    pub interrupted: bool,
-    pub totals: Totals,
-    pub scenarios: Vec<ScenarioStats>,
-    pub runs: Vec<BatchRun>,
-}
-
-/// How the runs ended.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Totals {
-    pub runs: usize,
-    pub passed: usize,
-    /// A check failed.
-    pub failed: usize,
-    /// The run could not be carried out (network, teardown).
-    pub errors: usize,
-    pub interrupted: usize,
-}
-
-/// One run of a batch.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BatchRun {
-    /// Its position in the whole plan: the order of every report.
-    pub index: usize,
-    /// The key its shard was chosen by.
-    pub key: String,
-    /// `case2`, `case2 #3`.
-    pub label: String,
-    /// Its run directory, relative to the batch's.
-    pub dir: Option<String>,
-    /// The run's record, slim (see [`slim`]).
-    pub record: RunRecord,
-}
-
-/// The statistics of one scenario over its runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioStats {
-    pub scenario: String,
-    pub file: String,
-    pub runs: usize,
-    pub passed: usize,
-    /// `passed / runs`.
-    pub pass_rate: f64,
-    /// Some runs passed and some did not.
-    pub flaky: bool,
-    /// How often each ack was observed (`none` when a run had none).
-    pub acks: BTreeMap<String, usize>,
-    /// How often each check failed.
-    pub failed_checks: BTreeMap<String, usize>,
-    /// p50 / p95 / max of each phase, in the order phases happen.
-    pub phases: Vec<PhaseStats>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PhaseStats {
-    pub name: String,
-    pub runs: usize,
-    pub p50_ms: f64,
-    pub p95_ms: f64,
-    pub max_ms: f64,
-}
-
-/// What a batch keeps of a finished run: not the event stream, the
-/// processes or the evidence (the run directory has them all), and of a
-/// passed check only its id, so that a long batch holds a few hundred
-/// bytes per run.
-pub fn slim(mut record: RunRecord) -> RunRecord {
-    record.events = Vec::new();
-    record.processes = Vec::new();
-    record.files = Vec::new();
-    record.capture = None;
-    for v in record.verdicts.iter_mut().filter(|v| v.passed) {
-        v.title = String::new();
-        v.expected = String::new();
-        v.observed = String::new();
-        v.evidence = Vec::new();
-    }
-    for v in record.verdicts.iter_mut() {
-        v.evidence = Vec::new();
-    }
-    record.verdicts.shrink_to_fit();
-    record
-}
-
-/// How a run ended, as the totals count it.
-pub fn outcome(record: &RunRecord) -> &'static str {
-    match record.exit_code {
-        0 => "passed",
-        130 => "interrupted",
-        3 => "failed",
-        _ => "error",
-    }
-}
-
-impl Totals {
-    pub fn of(runs: &[BatchRun]) -> Totals {
-        let mut t = Totals {
-            runs: runs.len(),
-            ..Totals::default()
-        };
-        for r in runs {
-            match outcome(&r.record) {
-                "passed" => t.passed += 1,
-                "failed" => t.failed += 1,
-                "interrupted" => t.interrupted += 1,
-                _ => t.errors += 1,
-            }
-        }
-        t
-    }
-}
-
-/// The nearest-rank percentile `p` (0–100) of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-/// The statistics of every scenario, in the order they first appear.
-pub fn scenario_stats(runs: &[BatchRun]) -> Vec<ScenarioStats> {
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: BTreeMap<(String, String), Vec<&RunRecord>> = BTreeMap::new();
-    for r in runs {
-        let key = (r.record.file.clone(), r.record.scenario.clone());
-        if !groups.contains_key(&key) {
-            order.push(key.clone());
-        }
-        groups.entry(key).or_default().push(&r.record);
-    }
-    order
-        .into_iter()
-        .map(|key| stats_of(&key.1, &key.0, &groups[&key]))
-        .collect()
-}
-
-fn stats_of(scenario: &str, file: &str, records: &[&RunRecord]) -> ScenarioStats {
-    let runs = records.len();
-    let passed = records.iter().filter(|r| r.passed()).count();
-    let mut acks = BTreeMap::new();
-    let mut failed_checks = BTreeMap::new();
-    for r in records {
-        let ack = r.ack_observed.clone().unwrap_or_else(|| "none".into());
-        *acks.entry(ack).or_insert(0) += 1;
-        for v in r.verdicts.iter().filter(|v| !v.passed) {
-            *failed_checks.entry(v.id.clone()).or_insert(0) += 1;
-        }
-    }
-    ScenarioStats {
-        scenario: scenario.to_string(),
-        file: file.to_string(),
-        runs,
-        passed,
-        pass_rate: if runs == 0 {
-            0.0
-        } else {
-            passed as f64 / runs as f64
-        },
-        flaky: passed > 0 && passed < runs,
-        acks,
-        failed_checks,
-        phases: phase_stats(records),
-    }
-}
-
-fn phase_stats(records: &[&RunRecord]) -> Vec<PhaseStats> {
-    let mut names: Vec<String> = Vec::new();
-    let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for r in records {
-        for p in &r.phases {
-            if !names.contains(&p.name) {
-                names.push(p.name.clone());
-            }
-            values.entry(p.name.clone()).or_default().push(p.ms);
-        }
-    }
-    names
-        .into_iter()
-        .map(|name| {
-            let mut v = values.remove(&name).unwrap_or_default();
-            v.sort_by(f64::total_cmp);
-            PhaseStats {
-                runs: v.len(),
-                p50_ms: percentile(&v, 50.0),
-                p95_ms: percentile(&v, 95.0),
-                max_ms: v.last().copied().unwrap_or(0.0),
-                name,
-            }
-        })
-        .collect()
-}
+pub use crate::orchestrator::record::batch::*;
 
 /// The batch summary file of a results directory or batch directory: a
 /// batch directory holds `summary.json` of kind `batch`; a results
@@ -401,7 +183,7 @@ pub fn absolute(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::orchestrator::record::{Phase, Verdict, SCHEMA_VERSION};
+    use crate::orchestrator::record::{Outcome, Phase, RunRecord, Verdict, SCHEMA_VERSION};
 
     fn record(scenario: &str, ack: &str, passed: bool, ms: f64) -> RunRecord {
         RunRecord {
@@ -421,7 +203,11 @@ mod tests {
             verdicts: vec![Verdict::new("ack.order", "", passed, "", "", vec![])],
             ack_observed: Some(ack.into()),
             ack_expected: None,
-            exit_code: if passed { 0 } else { 3 },
+            outcome: if passed {
+                Outcome::Passed
+            } else {
+                Outcome::Failed
+            },
             error: None,
             files: vec![],
             capture: None,
@@ -429,6 +215,7 @@ mod tests {
             repeat: None,
             links: None,
             adaptations: vec![],
+            limits: None,
         }
     }
 
@@ -473,6 +260,26 @@ mod tests {
                 ..Totals::default()
             }
         );
+    }
+
+    #[test]
+    fn a_batch_ends_with_the_worst_of_its_runs() {
+        let mut runs = vec![run(0, record("a", "X first", true, 1.0))];
+        let totals = |runs: &[BatchRun]| Totals::of(runs);
+        assert_eq!(totals(&runs).outcome(false), Outcome::Passed);
+        assert_eq!(totals(&runs).outcome(true), Outcome::Interrupted);
+        runs.push(run(1, record("a", "X first", false, 1.0)));
+        assert_eq!(totals(&runs).outcome(false), Outcome::Failed);
+        let mut errored = record("a", "X first", false, 1.0);
+        errored.outcome = Outcome::Error;
+        runs.push(run(2, errored));
+        assert_eq!(totals(&runs).outcome(false), Outcome::Error);
+        let mut stopped = record("a", "X first", false, 1.0);
+        stopped.outcome = Outcome::Interrupted;
+        runs.push(run(3, stopped));
+        let t = totals(&runs);
+        assert_eq!((t.passed, t.failed, t.errors, t.interrupted), (1, 1, 1, 1));
+        assert_eq!(t.outcome(false), Outcome::Interrupted);
     }
 
     fn summary(shard: &str, runs: Vec<BatchRun>) -> BatchSummary {

@@ -11,9 +11,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::orchestrator::batch::summary::{self, BatchSummary};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::net::find_program;
 use crate::orchestrator::record::RunRecord;
 use crate::orchestrator::sys;
+use crate::orchestrator::sys::find_program;
 
 /// The command of Mininet's floor.
 pub const FLOOR_ARGS: [&str; 7] = [

@@ -66,7 +66,7 @@ const SCENARIO: &str = "name: bench-links\nlinks:\n  h2: { delay_ms: 1 }\nclient
 
 /// Measures every engine that can run here.
 pub fn measure(interrupted: &AtomicBool, say: &dyn Fn(&str)) -> Result<LinkBench> {
-    let here = Capabilities::detect();
+    let here = crate::orchestrator::net::shaping::capabilities();
     let mut engines = Vec::new();
     for (engine, available) in [
         (LinkEngine::Nfqueue, here.nfqueue),

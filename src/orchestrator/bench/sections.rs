@@ -18,8 +18,8 @@ use super::report::{
 use super::scenarios::Gap;
 use super::stats::{self, median, round3, Samples, Spread};
 use super::{Plan, SCENARIO};
-use crate::orchestrator::net::find_program;
 use crate::orchestrator::sys;
+use crate::orchestrator::sys::find_program;
 
 /// Reversed runs kept in the report, per gap.
 const REVERSALS_KEPT: usize = 20;

@@ -11,7 +11,7 @@ use super::report::{ServerFigures, Throughput};
 use super::sections::Ctx;
 use super::stats::{round3, Samples, Spread};
 use super::Plan;
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 
 /// The Python baseline server, written out next to the servers' output.
 const PYTHON_SERVER: &str = include_str!("../../../scripts/bench_server.py");

@@ -24,6 +24,7 @@
 //! passes only because of such a reading passes with a [`Verdict::note`]
 //! naming the slip and saying that the strict verdict is a failure; with
 //! [`JudgeOptions::strict`] (`--strict`) it fails, and the note says why.
+//! Its [`Verdict::leniency`] says the same as a value, for the rubric.
 //! Each slip is charged to the one check that judges that string: the
 //! greeting's to `greeting.<client>`, the ack's wording to `ack.same`, a
 //! name's to `ack.names`, a printed message's to `server.messages`, the
@@ -40,7 +41,7 @@
 //! reports (our server prints `Acknowledgment: ...`).
 
 use crate::orchestrator::event::{Event, EventKind, Stream};
-use crate::orchestrator::record::{ProcessInfo, Verdict};
+use crate::orchestrator::record::{CheckId, Leniency, Limits, ProcessInfo, Verdict};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::pa3::protocol::{self, Deviation};
 
@@ -57,8 +58,9 @@ pub use facts::Facts;
 
 /// One row of the table.
 pub struct Check {
-    /// Stable id; verdicts of this row are `id` or `id.<process>`.
-    pub id: &'static str,
+    /// Stable id; verdicts of this row are `id` or `id.<process>` (in
+    /// words, [`CheckId::word`]).
+    pub id: CheckId,
     /// What the row checks, in one sentence.
     pub title: &'static str,
     /// Judges a run; returns this row's verdicts (none when it does not apply).
@@ -72,73 +74,73 @@ pub struct Check {
 /// Every check, in the order its verdicts are reported.
 pub const CHECKS: &[Check] = &[
     Check {
-        id: "steps",
+        id: CheckId::Steps,
         title: "Every step of the scenario was carried out",
         judge: programs::steps,
         timing: false,
     },
     Check {
-        id: "greeting",
+        id: CheckId::Greeting,
         title: "Each client was greeted as the letter of its connect position",
         judge: greeting::letters,
         timing: false,
     },
     Check {
-        id: "greeting.after_both",
+        id: CheckId::GreetingAfterBoth,
         title: "No client was greeted before both clients had connected",
         judge: greeting::after_both,
         timing: true,
     },
     Check {
-        id: "ack.same",
+        id: CheckId::AckSame,
         title: "Both clients received the same acknowledgment",
         judge: ack::same,
         timing: false,
     },
     Check {
-        id: "ack.names",
+        id: CheckId::AckNames,
         title: "The acknowledgment pairs each letter with that client's name",
         judge: ack::names,
         timing: false,
     },
     Check {
-        id: "ack.order",
+        id: CheckId::AckOrder,
         title: "The acknowledgment reports the arrival order",
         judge: ack::order,
         timing: true,
     },
     Check {
-        id: "server.messages",
+        id: CheckId::ServerMessages,
         title: "The server printed both clients' messages",
         judge: server::messages,
         timing: false,
     },
     Check {
-        id: "server.read_early",
+        id: CheckId::ServerReadEarly,
         title: "The server read no message before both clients had connected",
         judge: server::read_early,
         timing: false,
     },
     Check {
-        id: "server.sent_ack",
+        id: CheckId::ServerSentAck,
         title: "The server printed that it sent the acknowledgment to both",
         judge: server::sent_ack,
         timing: false,
     },
     Check {
-        id: "exit",
+        id: CheckId::Exit,
         title: "Every program exited with code 0 on its own and left nothing running",
         judge: programs::exits,
         timing: false,
     },
     Check {
-        id: "output",
+        id: CheckId::Output,
         title: "No program printed more than the orchestrator keeps",
         judge: programs::output,
         timing: false,
     },
     Check {
-        id: "line",
+        id: CheckId::Line,
         title: "The scenario's own expected lines (expect.lines)",
         judge: programs::lines,
         timing: false,
@@ -148,11 +150,11 @@ pub const CHECKS: &[Check] = &[
 /// Whether a failed verdict is one that timing can decide (see
 /// [`Check::timing`]).
 pub fn failed_on_timing(v: &Verdict) -> bool {
-    !v.passed && check(&v.check).is_some_and(|c| c.timing)
+    !v.passed && v.check.and_then(check).is_some_and(|c| c.timing)
 }
 
 /// The row with this id.
-pub fn check(id: &str) -> Option<&'static Check> {
+pub fn check(id: CheckId) -> Option<&'static Check> {
     CHECKS.iter().find(|c| c.id == id)
 }
 
@@ -171,6 +173,8 @@ pub struct Run<'a> {
     pub events: &'a [Event],
     /// Why the steps could not all be carried out, if they could not.
     pub step_error: Option<&'a str>,
+    /// The bounds the runner held the programs to (the record's).
+    pub limits: Limits,
     /// What several checks derive from the events, derived once.
     pub facts: Facts,
     /// Whether a slip fails a verdict ([`JudgeOptions::strict`]).
@@ -183,6 +187,7 @@ impl<'a> Run<'a> {
         processes: &'a [ProcessInfo],
         events: &'a [Event],
         step_error: Option<&'a str>,
+        limits: Limits,
     ) -> Run<'a> {
         let facts = Facts::of(scenario, events);
         Run {
@@ -190,6 +195,7 @@ impl<'a> Run<'a> {
             processes,
             events,
             step_error,
+            limits,
             facts,
             strict: false,
         }
@@ -202,14 +208,25 @@ impl<'a> Run<'a> {
     /// the slip too.
     pub fn leniently(&self, mut verdict: Verdict, how: Option<String>) -> Verdict {
         let Some(how) = how else { return verdict };
-        verdict.note = Some(if !verdict.passed {
-            format!("also read past a slip: {how}")
+        let (leniency, note) = if !verdict.passed {
+            (
+                Leniency::AlsoSlipped,
+                format!("also read past a slip: {how}"),
+            )
         } else if self.strict {
             verdict.passed = false;
-            format!("failed by --strict (passes without it): {how}")
+            (
+                Leniency::Strict,
+                format!("failed by --strict (passes without it): {how}"),
+            )
         } else {
-            format!("passed leniently (--strict fails it): {how}")
-        });
+            (
+                Leniency::Lenient,
+                format!("passed leniently (--strict fails it): {how}"),
+            )
+        };
+        verdict.leniency = Some(leniency);
+        verdict.note = Some(note);
         verdict
     }
 
@@ -257,14 +274,15 @@ pub fn judge(
     processes: &[ProcessInfo],
     events: &[Event],
     step_error: Option<&str>,
+    limits: Limits,
     options: JudgeOptions,
 ) -> Judgement {
-    let mut run = Run::new(scenario, processes, events, step_error);
+    let mut run = Run::new(scenario, processes, events, step_error, limits);
     run.strict = options.strict;
     let mut verdicts = Vec::new();
     for row in CHECKS {
         for mut v in (row.judge)(&run) {
-            v.check = row.id.to_string();
+            v.check = Some(row.id);
             verdicts.push(v);
         }
     }

@@ -4,11 +4,9 @@
 //! `expect.lines`.
 
 use super::Run;
-use crate::orchestrator::event::{Event, EventKind};
+use crate::orchestrator::event::{Event, EventKind, ExitInfo};
 use crate::orchestrator::record::{ProcessInfo, Verdict};
-use crate::orchestrator::runner;
 use crate::orchestrator::scenario::ProcessRef;
-use crate::orchestrator::sys::Signal;
 
 /// `steps`: every step was carried out.
 pub fn steps(run: &Run) -> Vec<Verdict> {
@@ -29,7 +27,7 @@ pub fn exits(run: &Run) -> Vec<Verdict> {
 }
 
 /// Why a program stopped by the orchestrator was stopped, and how it took it.
-fn stopped_because(run: &Run, signal: Option<i32>) -> String {
+fn stopped_because(run: &Run, exit: &ExitInfo) -> String {
     let deadlock = run.events.iter().find_map(|e| match &e.kind {
         EventKind::Deadlocked { who } => Some(who),
         _ => None,
@@ -45,10 +43,10 @@ fn stopped_because(run: &Run, signal: Option<i32>) -> String {
         )
     };
     let mut why = format!(": it was still running when the run was stopped {when}");
-    if signal == Some(Signal::SIGKILL as i32) {
+    if exit.killed_by_sigkill() {
         why.push_str(&format!(
             ", ignored SIGTERM for {} s, and was killed with SIGKILL",
-            runner::KILL_GRACE.as_secs_f64()
+            run.limits.kill_grace_ms as f64 / 1000.0
         ));
     }
     why
@@ -68,7 +66,7 @@ fn exit_of(run: &Run, p: &ProcessInfo) -> Verdict {
         passed = true;
         observed = e.kind.to_string();
     } else if let Some(x) = p.exit.as_ref().filter(|x| x.killed_by_orchestrator) {
-        observed.push_str(&stopped_because(run, x.signal));
+        observed.push_str(&stopped_because(run, x));
     }
     let left: Vec<&Event> = run
         .events
@@ -117,8 +115,8 @@ pub fn output(run: &Run) -> Vec<Verdict> {
                 false,
                 format!(
                     "at most {} lines and {} KiB per stream",
-                    runner::MAX_LINES,
-                    runner::MAX_KEPT_BYTES / 1024
+                    run.limits.max_lines,
+                    run.limits.max_kept_bytes / 1024
                 ),
                 format!(
                     "{} lines past that were dropped unread ({} kept); every check saw only the beginning of its output",

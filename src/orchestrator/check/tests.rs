@@ -1,9 +1,8 @@
 //! The table of checks over recorded case-2 runs.
 use super::*;
 use crate::orchestrator::event::{EventKind, ExitInfo, Stream};
-use crate::orchestrator::record::Role;
+use crate::orchestrator::record::{Limits, Role};
 use crate::orchestrator::scenario::{parse, Capabilities};
-use crate::orchestrator::sys::Signal;
 use crate::pa3::protocol::SENT_ACK;
 use std::path::Path;
 
@@ -126,6 +125,14 @@ fn failed(j: &Judgement) -> Vec<&str> {
 
 const YBX: &str = "Y: Bob received before X: Alice";
 
+/// The bounds a run's record says the runner held its programs to: not
+/// the runner's own (the checks quote the record's, whatever they are).
+const LIMITS: Limits = Limits {
+    max_lines: 300,
+    max_kept_bytes: 64 << 10,
+    kill_grace_ms: 2500,
+};
+
 #[test]
 fn a_good_case2_run_passes_every_check() {
     let j = judge(
@@ -133,6 +140,7 @@ fn a_good_case2_run_passes_every_check() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -148,6 +156,7 @@ fn the_wrong_order_fails_ack_order_only() {
         &procs(),
         &recorded(xay, xay, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.order"]);
@@ -161,6 +170,7 @@ fn clients_disagreeing_fail_ack_same() {
         &procs(),
         &recorded(YBX, xay, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert!(failed(&j).contains(&"ack.same"));
@@ -174,6 +184,7 @@ fn swapped_names_fail_ack_names() {
         &procs(),
         &recorded(bad, bad, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert!(failed(&j).contains(&"ack.names"));
@@ -188,6 +199,7 @@ fn near_simultaneous_sends_follow_the_servers_own_order() {
         &procs(),
         &recorded(YBX, YBX, 1.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -202,6 +214,7 @@ fn an_explicit_wrong_expectation_fails() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.order"]);
@@ -216,6 +229,7 @@ fn a_failed_exit_and_a_step_error_are_verdicts() {
         &p,
         &recorded(YBX, YBX, 200.0),
         Some("waited for b"),
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["steps", "exit.a"]);
@@ -240,6 +254,7 @@ fn a_process_left_running_fails_its_exit_check_and_is_named() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["exit.server"]);
@@ -256,13 +271,13 @@ fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
     let mut p = procs();
     p[0].exit = Some(ExitInfo {
         code: None,
-        signal: Some(Signal::SIGKILL as i32),
+        signal: Some(libc::SIGKILL),
         killed_by_orchestrator: true,
         t_ms: 6000.0,
     });
     p[1].exit = Some(ExitInfo {
         code: None,
-        signal: Some(Signal::SIGTERM as i32),
+        signal: Some(libc::SIGTERM),
         killed_by_orchestrator: true,
         t_ms: 5000.0,
     });
@@ -271,13 +286,14 @@ fn a_stopped_process_says_why_and_sigkill_says_sigterm_was_ignored() {
         &p,
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["exit.server", "exit.a"]);
     let o = observed(&j, "exit.server");
     assert!(o.contains("at the scenario's timeout (30 s)"), "{o}");
     assert!(
-        o.contains("ignored SIGTERM for 1 s, and was killed with SIGKILL"),
+        o.contains("ignored SIGTERM for 2.5 s, and was killed with SIGKILL"),
         "{o}"
     );
     let o = observed(&j, "exit.a");
@@ -295,7 +311,14 @@ fn a_failed_exit_quotes_the_last_stderr_line() {
         "server",
         "/nonexistent/prog: No such file or directory",
     ));
-    let j = judge(&scenario(""), &p, &events, None, JudgeOptions::default());
+    let j = judge(
+        &scenario(""),
+        &p,
+        &events,
+        None,
+        LIMITS,
+        JudgeOptions::default(),
+    );
     assert_eq!(
         observed(&j, "exit.server"),
         "exited with code 1 (its last line on stderr: \"/nonexistent/prog: No such file or directory\")"
@@ -309,6 +332,7 @@ fn output_past_the_caps_is_a_failed_check_only_when_there_was_some() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert!(!j.verdicts.iter().any(|v| v.id.starts_with("output.")));
@@ -319,11 +343,14 @@ fn output_past_the_caps_is_a_failed_check_only_when_there_was_some() {
         &p,
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["output.server"]);
     let o = observed(&j, "output.server");
     assert!(o.starts_with("4980000 lines past that were dropped"), "{o}");
+    let v = j.verdicts.iter().find(|v| v.id == "output.server").unwrap();
+    assert_eq!(v.expected, "at most 300 lines and 64 KiB per stream");
 }
 
 #[test]
@@ -336,6 +363,7 @@ fn user_lines_present_and_absent() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["line.3"]);
@@ -348,21 +376,24 @@ fn every_verdict_names_its_row_of_the_table() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     for v in &j.verdicts {
-        let row = check(&v.check).unwrap_or_else(|| panic!("{} has no row", v.id));
+        let row = v
+            .check
+            .and_then(check)
+            .unwrap_or_else(|| panic!("{} has no row", v.id));
+        let word = row.id.word();
         assert!(
-            v.id == row.id || v.id.starts_with(&format!("{}.", row.id)),
-            "{} made by {}",
+            v.id == word || v.id.starts_with(&format!("{word}.")),
+            "{} made by {word}",
             v.id,
-            row.id
         );
     }
-    let ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
-    let mut unique = ids.clone();
-    unique.dedup();
-    assert_eq!(ids, unique, "check ids are unique");
+    // Every id has its row, once, in the enum's order.
+    let ids: Vec<CheckId> = CHECKS.iter().map(|c| c.id).collect();
+    assert_eq!(ids, CheckId::ALL, "a row for every check id, once");
 }
 
 #[test]
@@ -380,6 +411,7 @@ fn a_greeting_before_the_second_client_started_fails_after_both() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["greeting.after_both"]);
@@ -405,6 +437,7 @@ fn a_greeting_when_the_second_client_never_started_fails_after_both() {
         &procs(),
         &events,
         Some("b never started"),
+        LIMITS,
         JudgeOptions::default(),
     );
     let o = observed(&j, "greeting.after_both");
@@ -427,6 +460,7 @@ fn names_typed_before_the_greeting_leave_the_order_to_the_server() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -462,6 +496,7 @@ fn a_typed_at(a_typed: f64, a_greeted: bool) -> Judgement {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     )
 }
@@ -561,6 +596,7 @@ fn slips_pass_leniently_with_a_note_giving_the_strict_verdict() {
         &procs(),
         &typos(),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -578,16 +614,29 @@ fn slips_pass_leniently_with_a_note_giving_the_strict_verdict() {
         verdict(&j, "server.sent_ack").note.as_deref(),
         Some("passed leniently (--strict fails it): `Sent acknowledgement to both X and Y` is not the seed's `Sent acknowledgment to both X and Y`: `acknowledgement` for `acknowledgment`")
     );
+    let lenient: Vec<&str> = j
+        .verdicts
+        .iter()
+        .filter(|v| v.leniency == Some(Leniency::Lenient))
+        .map(|v| v.id.as_str())
+        .collect();
+    assert_eq!(lenient, SLIPPED);
     // The order is judged on its own: the ack's wording is ack.same's.
     assert_eq!(verdict(&j, "ack.order").note, None);
+    assert_eq!(verdict(&j, "ack.order").leniency, None);
     assert_eq!(j.ack_observed.as_deref(), Some(YBX));
 }
 
 #[test]
 fn strict_fails_exactly_the_slipped_verdicts_and_says_why() {
     let strict = JudgeOptions { strict: true };
-    let j = judge(&scenario(""), &procs(), &typos(), None, strict);
+    let j = judge(&scenario(""), &procs(), &typos(), None, LIMITS, strict);
     assert_eq!(failed(&j), SLIPPED);
+    assert!(j
+        .verdicts
+        .iter()
+        .filter(|v| !v.passed)
+        .all(Verdict::failed_only_strictly));
     let note = verdict(&j, "greeting.b").note.as_deref().unwrap();
     assert!(
         note.starts_with("failed by --strict (passes without it): `Client Y Connected`"),
@@ -599,6 +648,7 @@ fn strict_fails_exactly_the_slipped_verdicts_and_says_why() {
         &procs(),
         &recorded(YBX, YBX, 200.0),
         None,
+        LIMITS,
         strict,
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -615,6 +665,7 @@ fn a_prefix_sent_inside_the_message_is_the_servers_slip() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -640,7 +691,14 @@ fn another_programs_own_words_around_the_strings_are_not_slips() {
             }
         }
     }
-    let j = judge(&s2, &procs(), &events, None, JudgeOptions { strict: true });
+    let j = judge(
+        &s2,
+        &procs(),
+        &events,
+        None,
+        LIMITS,
+        JudgeOptions { strict: true },
+    );
     assert_eq!(failed(&j), Vec::<&str>::new());
     assert_eq!(noted(&j), Vec::<&str>::new());
 }
@@ -657,7 +715,7 @@ fn our_client_given_as_a_cmd_is_read_as_ours() {
     }
     let mut events = recorded(YBX, YBX, 200.0);
     rewrite(&mut events, "From Server: ", "From Server: Server says: ");
-    let j = judge(&s, &procs(), &events, None, JudgeOptions::default());
+    let j = judge(&s, &procs(), &events, None, LIMITS, JudgeOptions::default());
     assert_eq!(noted(&j), ["greeting.a", "greeting.b", "ack.same"]);
 }
 
@@ -669,6 +727,7 @@ fn names_in_another_case_are_ack_names_slip_not_the_orders() {
         &procs(),
         &recorded(lower, lower, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -678,6 +737,7 @@ fn names_in_another_case_are_ack_names_slip_not_the_orders() {
         &procs(),
         &recorded(lower, lower, 200.0),
         None,
+        LIMITS,
         JudgeOptions { strict: true },
     );
     assert_eq!(failed(&j), ["ack.names"]);
@@ -691,6 +751,7 @@ fn what_cannot_be_read_as_an_ack_fails_however_lenient() {
         &procs(),
         &recorded(bad, bad, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), ["ack.same", "ack.names", "ack.order"]);
@@ -712,6 +773,7 @@ fn a_failed_verdict_notes_its_slip_too() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), ["greeting.a"]);
@@ -734,7 +796,7 @@ fn lines_the_clients_printed_do_not_count_as_the_servers() {
     events.push(out(230.5, "a", "Sent to Server: Client X: Alice"));
     events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
     let s = scenario("expect:\n  lines:\n    - { process: server, contains: 'Client X: Alice' }\n");
-    let j = judge(&s, &procs(), &events, None, JudgeOptions::default());
+    let j = judge(&s, &procs(), &events, None, LIMITS, JudgeOptions::default());
     assert_eq!(failed(&j), vec!["server.messages", "line.1"]);
     assert_eq!(
         observed(&j, "server.messages"),
@@ -767,6 +829,7 @@ fn a_failed_exit_quotes_its_own_last_stderr_line_not_another_programs() {
         &p,
         &events,
         Some("b never sent"),
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(
@@ -788,6 +851,7 @@ fn an_ack_with_one_name_wrong_fails_ack_names_and_says_which() {
         &procs(),
         &recorded(bad, bad, 200.0),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.names", "ack.order"]);
@@ -812,6 +876,7 @@ fn far_apart_sends_decide_the_order_whatever_the_server_claims() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.order"]);
@@ -849,6 +914,7 @@ fn sub_millisecond_gaps_are_told_to_the_microsecond() {
         &procs(),
         &recorded(YBX, YBX, 0.25),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     let v = j.verdicts.iter().find(|v| v.id == "ack.order").unwrap();
@@ -879,6 +945,7 @@ fn an_ack_that_keeps_client_is_not_the_server_printing_the_messages() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), ["server.messages"]);
@@ -893,6 +960,7 @@ fn a_message_printed_with_slips_passes_leniently() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -915,7 +983,7 @@ fn a_server_that_keeps_serving_passes_where_the_scenario_allows_it() {
     let mut events = recorded(YBX, YBX, 200.0);
     let opts = JudgeOptions::default();
     // Without the scenario's leave: stopped at the timeout, a failure.
-    let j = judge(&scenario(""), &p, &events, None, opts);
+    let j = judge(&scenario(""), &p, &events, None, LIMITS, opts);
     assert_eq!(failed(&j), ["exit.server"]);
     // With it, the runner says the server kept running: not a failure.
     events.push(Event::new(
@@ -924,7 +992,7 @@ fn a_server_that_keeps_serving_passes_where_the_scenario_allows_it() {
         EventKind::KeptRunning { grace_ms: 1000.0 },
     ));
     let s = scenario("").clone();
-    let j = judge(&s, &p, &events, None, opts);
+    let j = judge(&s, &p, &events, None, LIMITS, opts);
     assert_eq!(failed(&j), Vec::<&str>::new());
     assert_eq!(
         observed(&j, "exit.server"),
@@ -944,6 +1012,7 @@ fn without_typed_sends_the_order_of_the_send_steps_decides() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["ack.order"]);
@@ -970,6 +1039,7 @@ fn clients_greeted_with_each_others_letters_fail_their_greeting_checks() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     // And the server's lines, which name a's message `Client X: Alice`,
@@ -998,6 +1068,7 @@ fn a_greeting_in_the_same_microsecond_as_the_last_start_is_not_early() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -1018,6 +1089,7 @@ fn a_program_that_exits_0_is_not_quoted_for_what_it_said_on_stderr() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), Vec::<&str>::new());
@@ -1033,6 +1105,7 @@ fn a_server_that_never_says_it_sent_the_ack_fails_server_sent_ack() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert_eq!(failed(&j), vec!["server.sent_ack"]);
@@ -1052,6 +1125,7 @@ fn only_a_failed_verdict_of_a_timing_row_is_a_failure_on_timing() {
             200.0,
         ),
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     let order = verdict(&j, "ack.order");
@@ -1103,17 +1177,19 @@ fn a_message_read_before_the_second_client_started_fails_read_early() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     let v = verdict(&j, "server.read_early");
     assert!(v.passed, "{v:?}");
-    assert_eq!(v.check, "server.read_early");
+    assert_eq!(v.check, Some(CheckId::ServerReadEarly));
     events.push(read_early_event());
     let j = judge(
         &eager_scenario(),
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     let v = verdict(&j, "server.read_early");
@@ -1129,6 +1205,7 @@ fn a_message_read_before_the_second_client_started_fails_read_early() {
         &procs(),
         &events,
         None,
+        LIMITS,
         JudgeOptions::default(),
     );
     assert!(j.verdicts.iter().all(|v| v.id != "server.read_early"));
@@ -1139,7 +1216,7 @@ fn a_program_stopped_at_a_deadlock_says_so_and_who_waited_for_what() {
     let mut p = procs();
     p[0].exit = Some(ExitInfo {
         code: None,
-        signal: Some(Signal::SIGTERM as i32),
+        signal: Some(libc::SIGTERM),
         killed_by_orchestrator: true,
         t_ms: 6000.0,
     });
@@ -1151,7 +1228,14 @@ fn a_program_stopped_at_a_deadlock_says_so_and_who_waited_for_what() {
             who: "h1 server waits for a connection (accept)".into(),
         },
     ));
-    let j = judge(&scenario(""), &p, &events, None, JudgeOptions::default());
+    let j = judge(
+        &scenario(""),
+        &p,
+        &events,
+        None,
+        LIMITS,
+        JudgeOptions::default(),
+    );
     let o = observed(&j, "exit.server");
     assert!(
         o.contains("stopped at a deadlock (every program waited with no end, nothing moved: h1 server waits for a connection (accept))"),

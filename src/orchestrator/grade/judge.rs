@@ -41,6 +41,7 @@ use super::judge_runs::{RunsOf, StudentRun};
 use super::plan::Blocked;
 use super::rubric::{Cell, Evidence, ItemResult, SourceEvidence};
 use super::Pairing;
+use crate::orchestrator::record::CheckId;
 
 /// Why a role's programs cannot run, if they cannot.
 #[derive(Clone, Debug, Default)]
@@ -146,7 +147,7 @@ fn item1(r: &RunsOf) -> Decision {
     }
     fail(
         "the student's client never connected, to our server or to their own",
-        r.failed(&theirs, &["steps"]),
+        r.failed(&theirs, &[CheckId::Steps]),
     )
 }
 
@@ -158,14 +159,14 @@ fn item2(r: &RunsOf) -> Decision {
     }
     fail(
         "the student's two clients, started one after the other, did not both connect",
-        r.failed(&theirs, &["steps"]),
+        r.failed(&theirs, &[CheckId::Steps]),
     )
 }
 
 /// Item 3: no message read before both were connected; both accepted.
 fn item3(r: &RunsOf) -> Decision {
     let early = r.case(Pairing::Pair, "early");
-    let read = r.failed(&early, &["server.read_early"]);
+    let read = r.failed(&early, &[CheckId::ServerReadEarly]);
     if !read.is_empty() {
         return fail(
             "the server received a client's message before the other client had connected",
@@ -178,7 +179,7 @@ fn item3(r: &RunsOf) -> Decision {
     }
     fail(
         "the server did not accept both clients' connections",
-        r.failed(&theirs, &["steps"]),
+        r.failed(&theirs, &[CheckId::Steps]),
     )
 }
 
@@ -254,7 +255,7 @@ fn ack_text(run: &StudentRun) -> String {
 fn item5(r: &RunsOf) -> Decision {
     let theirs = r.with_their_server();
     if theirs.iter().all(|run| run.facts.greeted.is_empty()) {
-        let said: Vec<Evidence> = r.failed(&r.pairing(Pairing::Server), &["greeting."]);
+        let said: Vec<Evidence> = r.failed(&r.pairing(Pairing::Server), &[CheckId::Greeting]);
         return fail("the server greets no one (no `Client X connected`)", said);
     }
     let with_ours = r.pairing(Pairing::Server);
@@ -263,11 +264,14 @@ fn item5(r: &RunsOf) -> Decision {
     } else {
         with_ours
     };
-    let mut wrong = r.failed(&judged, &["greeting.", "greeting.after_both"]);
-    wrong.extend(r.failed(&r.case(Pairing::Pair, "early"), &["greeting.after_both"]));
+    let mut wrong = r.failed(&judged, &[CheckId::Greeting, CheckId::GreetingAfterBoth]);
+    wrong.extend(r.failed(
+        &r.case(Pairing::Pair, "early"),
+        &[CheckId::GreetingAfterBoth],
+    ));
     if wrong.is_empty() {
         let mut d = pass();
-        d.notes = r.notes(&judged, &["greeting."]);
+        d.notes = r.notes(&judged, &[CheckId::Greeting]);
         return d;
     }
     fail(
@@ -351,7 +355,7 @@ fn decide_order(r: &RunsOf, judge: impl Fn(&StudentRun) -> Option<bool>, why: &s
             ),
             None => person(
                 "no client heard an acknowledgement when Y sent first: the order cannot be read",
-                r.failed(&[pair, ours].concat(), &["steps", "ack.same"]),
+                r.failed(&[pair, ours].concat(), &[CheckId::Steps, CheckId::AckSame]),
             ),
         },
     }
@@ -397,7 +401,7 @@ fn item7(r: &RunsOf) -> Decision {
         );
     }
     // Under --strict, a slip of the seed's strings in the ack fails it.
-    let slips = r.failed_strictly(&theirs, &["ack.same", "server.sent_ack"]);
+    let slips = r.failed_strictly(&theirs, &[CheckId::AckSame, CheckId::ServerSentAck]);
     if !slips.is_empty() {
         return fail(
             "the acknowledgement is not the seed's string exactly (--strict)",
@@ -406,10 +410,10 @@ fn item7(r: &RunsOf) -> Decision {
     }
     if all_good(scripted) || all_good(r.pairing(Pairing::Server)) {
         let mut d = pass();
-        d.notes = r.notes(&theirs, &["ack.same", "server.sent_ack"]);
+        d.notes = r.notes(&theirs, &[CheckId::AckSame, CheckId::ServerSentAck]);
         return d;
     }
-    let mut evidence = r.failed(&theirs, &["ack.same"]);
+    let mut evidence = r.failed(&theirs, &[CheckId::AckSame]);
     evidence.extend(r.deadlocks(&theirs));
     let same = theirs
         .iter()
@@ -436,7 +440,7 @@ fn item9(r: &RunsOf, blocks: &Blocks) -> Decision {
     if !server_ok {
         return fail(
             "the server did not print the messages it received",
-            r.failed(&theirs, &["server.messages"]),
+            r.failed(&theirs, &[CheckId::ServerMessages]),
         );
     }
     let ours = r.pairing(Pairing::Clients);
@@ -449,7 +453,7 @@ fn item9(r: &RunsOf, blocks: &Blocks) -> Decision {
     }
     fail(
         "the student's clients did not print the acknowledgement they received",
-        r.failed(&ours, &["ack.same"]),
+        r.failed(&ours, &[CheckId::AckSame]),
     )
 }
 
@@ -465,13 +469,16 @@ fn item10(r: &RunsOf, blocks: &Blocks) -> Decision {
         .copied()
         .filter(|run| {
             !run.facts.heard_ack.is_empty()
-                || run.verdicts.iter().any(|v| v.id == "steps" && v.passed)
+                || run
+                    .verdicts
+                    .iter()
+                    .any(|v| v.check == Some(CheckId::Steps) && v.passed)
         })
         .collect();
     if exchanged.is_empty() {
         return person(
             "the student's server and clients never completed an exchange together: a person runs them",
-            r.failed(&pair, &["steps"]),
+            r.failed(&pair, &[CheckId::Steps]),
         );
     }
     if !pair.iter().all(|run| run.mininet) {

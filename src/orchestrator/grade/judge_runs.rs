@@ -6,7 +6,7 @@
 use super::observe::RunFacts;
 use super::rubric::Evidence;
 use super::Pairing;
-use crate::orchestrator::record::Verdict;
+use crate::orchestrator::record::{CheckId, Verdict};
 
 /// A finished run of a student, as the rubric reads it.
 pub struct StudentRun<'a> {
@@ -24,24 +24,11 @@ pub struct StudentRun<'a> {
 /// The runs of one student.
 pub struct RunsOf<'r, 'a>(pub &'r [StudentRun<'a>]);
 
-/// Whether `verdict` is one of `checks` (an id, or a family `greeting.`,
-/// which leaves out `greeting.after_both`).
-fn is_one_of(verdict: &Verdict, checks: &[&str]) -> bool {
-    checks.iter().any(|c| match c.strip_suffix('.') {
-        Some(family) => {
-            verdict.id.starts_with(&format!("{family}."))
-                && !(family == "greeting" && verdict.id == "greeting.after_both")
-        }
-        None => verdict.id == *c,
-    })
-}
-
-/// Whether a failed verdict failed only under `--strict` (a slip).
-pub fn strict_only(verdict: &Verdict) -> bool {
-    verdict
-        .note
-        .as_deref()
-        .is_some_and(|n| n.starts_with("failed by --strict"))
+/// Whether `verdict` was made by one of the rows `checks` (the row
+/// `greeting` makes `greeting.a` and `greeting.b`; `greeting.after_both`
+/// is a row of its own).
+fn is_one_of(verdict: &Verdict, checks: &[CheckId]) -> bool {
+    verdict.check.is_some_and(|c| checks.contains(&c))
 }
 
 impl<'r, 'a> RunsOf<'r, 'a> {
@@ -78,45 +65,42 @@ impl<'r, 'a> RunsOf<'r, 'a> {
     }
 
     /// The failed verdicts among `checks` of `runs`, as evidence.
-    pub fn failed(&self, runs: &[&StudentRun], checks: &[&str]) -> Vec<Evidence> {
-        runs.iter()
-            .flat_map(|r| {
-                r.verdicts
-                    .iter()
-                    .filter(|v| !v.passed && is_one_of(v, checks))
-                    .map(|v| evidence(r, v))
-            })
-            .collect()
+    pub fn failed(&self, runs: &[&StudentRun], checks: &[CheckId]) -> Vec<Evidence> {
+        self.failed_where(runs, checks, |_| true)
     }
 
     /// The verdicts among `checks` that failed only by `--strict` (slips).
-    pub fn failed_strictly(&self, runs: &[&StudentRun], checks: &[&str]) -> Vec<Evidence> {
-        self.failed(runs, checks)
-            .into_iter()
-            .filter(|e| {
-                e.note
-                    .as_deref()
-                    .is_some_and(|n| n.starts_with("failed by --strict"))
-            })
-            .collect()
+    pub fn failed_strictly(&self, runs: &[&StudentRun], checks: &[CheckId]) -> Vec<Evidence> {
+        self.failed_where(runs, checks, Verdict::failed_only_strictly)
     }
 
     /// The greetings that gave a wrong letter (a slip failed only by
     /// `--strict` is a matter of spelling, not of which letter).
     pub fn failed_letters(&self, runs: &[&StudentRun]) -> Vec<Evidence> {
+        self.failed_where(runs, &[CheckId::Greeting], |v| {
+            !v.failed_only_strictly() && v.observed != "no greeting"
+        })
+    }
+
+    /// The failed verdicts among `checks` of `runs` that `pick` accepts.
+    fn failed_where(
+        &self,
+        runs: &[&StudentRun],
+        checks: &[CheckId],
+        pick: impl Fn(&Verdict) -> bool,
+    ) -> Vec<Evidence> {
         runs.iter()
             .flat_map(|r| {
                 r.verdicts
                     .iter()
-                    .filter(|v| !v.passed && is_one_of(v, &["greeting."]) && !strict_only(v))
-                    .filter(|v| v.observed != "no greeting")
+                    .filter(|v| !v.passed && is_one_of(v, checks) && pick(v))
                     .map(|v| evidence(r, v))
             })
             .collect()
     }
 
     /// The notes of passed verdicts among `checks` (slips read past).
-    pub fn notes(&self, runs: &[&StudentRun], checks: &[&str]) -> Vec<String> {
+    pub fn notes(&self, runs: &[&StudentRun], checks: &[CheckId]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in runs {
             for v in r

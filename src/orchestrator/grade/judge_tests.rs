@@ -3,7 +3,7 @@
 use super::*;
 use crate::orchestrator::event::Adaptation;
 use crate::orchestrator::grade::observe::{heard_ack, RunFacts};
-use crate::orchestrator::record::Verdict;
+use crate::orchestrator::record::{CheckId, Leniency, Verdict};
 
 const POINTS: [f64; 12] = [5., 5., 5., 5., 5., 5., 10., 10., 10., 10., 20., 10.];
 
@@ -68,13 +68,46 @@ impl Class {
         self
     }
 
-    fn fail_check(mut self, pairing: Pairing, case: &str, id: &str) -> Class {
+    /// Adds a failed verdict `id` of the row `check` to the runs of
+    /// `pairing` in `case`; `leniency` says whether only a slip failed it.
+    fn fail_check(
+        mut self,
+        pairing: Pairing,
+        case: &str,
+        (check, id): (CheckId, &str),
+        leniency: Option<Leniency>,
+    ) -> Class {
         for (p, c, _, verdicts) in &mut self.runs {
             if *p == pairing && *c == case {
-                verdicts.push(Verdict::new(id, id, false, "want", "got", Vec::new()));
+                let mut v = Verdict::new(id, id, false, "want", "got", Vec::new());
+                v.check = Some(check);
+                v.leniency = leniency;
+                verdicts.push(v);
             }
         }
         self
+    }
+
+    fn items(&self) -> Vec<ItemResult> {
+        let runs: Vec<StudentRun> = self
+            .runs
+            .iter()
+            .map(|(p, c, facts, verdicts)| StudentRun {
+                pairing: *p,
+                case: c,
+                label: format!("{} {c}", p.word()),
+                dir: None,
+                verdicts,
+                facts,
+                mininet: true,
+            })
+            .collect();
+        judge(
+            &runs,
+            &Blocks::default(),
+            &POINTS,
+            &SourceEvidence::default(),
+        )
     }
 
     fn cells_with(&self, blocks: &Blocks) -> Vec<Cell> {
@@ -135,7 +168,12 @@ fn a_program_that_cannot_run_fails_its_items_once_or_goes_to_a_person() {
 
 #[test]
 fn a_message_read_before_the_second_client_connected_fails_item_3() {
-    let c = Class::correct().fail_check(Pairing::Pair, "early", "server.read_early");
+    let c = Class::correct().fail_check(
+        Pairing::Pair,
+        "early",
+        (CheckId::ServerReadEarly, "server.read_early"),
+        None,
+    );
     assert_eq!(c.cells()[2], F);
 }
 
@@ -215,4 +253,28 @@ fn a_deadlocked_server_fails_7_with_the_deadlock_as_evidence() {
         f.ack = None;
     });
     assert_eq!(c.cells()[6], F);
+}
+
+#[test]
+fn a_greeting_failed_only_by_strict_fails_5_not_4_and_a_wrong_letter_fails_both() {
+    // No ack tells the letters, so item 4 reads the greetings.
+    let no_ack = || Class::correct().set(None, None, |f| f.ack = None);
+    let greeting = (CheckId::Greeting, "greeting.b");
+    let slip = no_ack().fail_check(Pairing::Server, "case1", greeting, Some(Leniency::Strict));
+    assert_eq!(&slip.cells()[3..5], [P, F]);
+    let wrong = no_ack().fail_check(Pairing::Server, "case1", greeting, None);
+    assert_eq!(&wrong.cells()[3..5], [F, F]);
+}
+
+#[test]
+fn an_ack_failed_only_by_strict_fails_7_and_one_failed_anyway_does_not_say_strict() {
+    let ack = (CheckId::AckSame, "ack.same");
+    let slip = Class::correct().fail_check(Pairing::Pair, "case2", ack, Some(Leniency::Strict));
+    let items = slip.items();
+    assert_eq!(items[6].cell, F);
+    assert!(items[6].why.contains("--strict"), "{}", items[6].why);
+    // The same row failed for another reason, with a slip read past too.
+    let other =
+        Class::correct().fail_check(Pairing::Pair, "case2", ack, Some(Leniency::AlsoSlipped));
+    assert!(!other.items()[6].why.contains("--strict"));
 }

@@ -40,7 +40,8 @@ use super::discover::{self, Client, Clients, Discovery, LetterFrom, ProblemKind,
 use super::rubric::{FileFacts, SourceEvidence};
 use super::Pairing;
 use crate::orchestrator::batch::plan::Item;
-use crate::orchestrator::scenario::{self, Capabilities, ValidScenario};
+use crate::orchestrator::net::shaping;
+use crate::orchestrator::scenario::{self, ValidScenario};
 
 /// One student's folder, and what was found in it.
 #[derive(Clone, Debug)]
@@ -438,7 +439,7 @@ pub fn items(subs: &[Submission], g: &Grading) -> Result<Vec<(Item, GradeRun)>> 
                 let file = sub
                     .dir
                     .join(format!("{}-{}.yaml", pairing.word(), case.name));
-                let scenario = scenario::parse(&file, text.as_bytes(), Capabilities::detect())
+                let scenario = scenario::parse(&file, text.as_bytes(), shaping::capabilities())
                     .map_err(|e| anyhow!("the grading scenario for {}: {e}", sub.student))?;
                 let mut item = grading_item(out.len(), scenario, sub, pairing, case.name);
                 item.submission = Some(sub.dir.clone());

@@ -1,6 +1,7 @@
-//! Link conditions: what a scenario may ask of a host's link (delay,
-//! jitter, loss, rate), which engine makes it so, and what packets
-//! actually experienced.
+//! Link conditions, as data: what a scenario may ask of a host's link
+//! (delay, jitter, loss, rate), which engine makes it so, and what packets
+//! actually experienced (the record's [`LinksRecord`]). The engines
+//! themselves run in the network layer, [`crate::orchestrator::net::shaping`].
 //!
 //! Two engines, one meaning (that of Mininet's `TCLink` on the host's
 //! link, documented in `docs/links.md`): every packet that crosses the
@@ -10,21 +11,18 @@
 //!   queueing discipline on both ends of the link, where the kernel has
 //!   `sch_netem`.
 //! - [`LinkEngine::Nfqueue`]: where it has not, the xtables `NFQUEUE`
-//!   target sends the host's packets to a delayer of ours ([`delayer`]),
+//!   target sends the host's packets to a delayer of ours (`net::shaping`),
 //!   a thread of `orchestrate` per host that releases them from a queue
-//!   ordered by release time ([`schedule`]).
+//!   ordered by release time.
 //!
 //! Rate (`bw_mbit`) is Mininet's HTB in both: it works on every kernel.
 //! [`measure`] turns what a delayer saw into the figures a record keeps.
 
 use serde::{Deserialize, Serialize};
 
-pub mod applied;
-pub mod delayer;
 pub mod measure;
-pub mod nfqueue;
-pub mod rules;
-pub mod schedule;
+
+use measure::Measured;
 
 /// How a link impairs the packets that cross it (rate aside).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -127,6 +125,33 @@ impl Engines {
             )),
         }
     }
+}
+
+/// What a run's links were and did, for its record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinksRecord {
+    /// `netem` or `nfqueue`: the engine that ran.
+    pub engine: LinkEngine,
+    pub links: Vec<LinkRecord>,
+}
+
+/// One impaired link of a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bw_mbit: Option<f64>,
+    /// The seed of the delayer's draws (loss, jitter), to replay them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// Whether the delayer ran at real-time priority (nfqueue; false: at
+    /// normal priority, where a loaded machine makes releases later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realtime: Option<bool>,
+    /// Each stretch of the run under one set of conditions: configured
+    /// and (under nfqueue) measured. Under netem, the kernel reports no
+    /// per-packet holds: the stretches carry the conditions only.
+    pub stretches: Vec<Measured>,
 }
 
 #[cfg(test)]

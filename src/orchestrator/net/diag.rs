@@ -36,23 +36,13 @@ use netlink_packet_sock_diag::{
 };
 use netlink_sys::{protocols::NETLINK_SOCK_DIAG, Socket};
 
-use crate::orchestrator::sys::Netns;
+use crate::orchestrator::sys::{self, Netns, PortSockets};
 
 /// TCP's state numbers, as the kernel reports them.
 const TCP_ESTABLISHED: u8 = 1;
 const TCP_LISTEN: u8 = 10;
 /// The sock_diag message that destroys a socket (`linux/sock_diag.h`).
 const SOCK_DESTROY: u16 = 21;
-
-/// How many sockets of a port are in each state that matters to a step.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PortSockets {
-    pub listening: usize,
-    pub established: usize,
-    /// Every other state (TIME_WAIT, FIN_WAIT, …): what a finished run
-    /// leaves behind for a while.
-    pub lingering: usize,
-}
 
 /// One TCP socket as the kernel lists it: its two ends (as the socket has
 /// them: a connection rewritten by NAT still shows the address its program
@@ -124,7 +114,7 @@ impl SocketTable {
                 return sockets;
             }
         }
-        crate::orchestrator::sys::proc_sockets(self.ns_pid, port)
+        sys::proc_sockets(self.ns_pid, port)
     }
 
     /// How many connections with local port `port` are established: as
@@ -136,7 +126,7 @@ impl SocketTable {
                 return sockets.established;
             }
         }
-        crate::orchestrator::sys::proc_sockets(self.ns_pid, port).established
+        sys::proc_sockets(self.ns_pid, port).established
     }
 
     /// The namespace's [`TcpCounters`] (a few microseconds to read; `None`
@@ -163,7 +153,7 @@ impl SocketTable {
                 return sockets.len();
             }
         }
-        crate::orchestrator::sys::proc_sockets(self.ns_pid, port).listening
+        sys::proc_sockets(self.ns_pid, port).listening
     }
 
     /// Every listening socket of the namespace, on any port (the listening
@@ -477,10 +467,7 @@ mod tests {
         // as its remote port, so it is not counted.
         assert_eq!((counts.listening, counts.established), (1, 1));
         // The same as the /proc table says.
-        assert_eq!(
-            crate::orchestrator::sys::proc_sockets(std::process::id(), port),
-            counts
-        );
+        assert_eq!(sys::proc_sockets(std::process::id(), port), counts);
     }
 
     #[test]

@@ -124,6 +124,10 @@ impl Network for Local {
         self.sockets.counters()
     }
 
+    fn counters_are_the_runs(&self, _host: &str) -> bool {
+        self.isolated
+    }
+
     fn clear_sockets(&self) -> Result<usize> {
         // Only a namespace of our own holds nothing but our runs' sockets.
         if self.isolated {

@@ -30,14 +30,15 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
-use super::{on_path, Host, Network, SocketTable, TcpCounters};
+use super::shaping::{Applied, HostPort};
+use super::{Host, Network, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
-use crate::orchestrator::link::applied::{Applied, HostPort, LinksRecord};
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::link::{Conditions, LinkEngine};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::scenario::Links;
 use crate::orchestrator::state::{self, StateFile};
-use crate::orchestrator::sys::{self, Netns, ProcId, Signal};
+use crate::orchestrator::sys::{self, on_path, Netns, ProcId, Signal};
 use crate::orchestrator::topology::DRIVER_PREFIX;
 
 /// How long building the net may take.
@@ -491,6 +492,12 @@ impl Network for Mininet {
 
     fn tcp_counters(&self, host: &str) -> Option<TcpCounters> {
         self.table(host)?.counters()
+    }
+
+    fn counters_are_the_runs(&self, _host: &str) -> bool {
+        // Every host is a namespace of the network's, which only the
+        // runs on it use, one at a time.
+        true
     }
 
     fn netns(&self, host: &str) -> Result<Option<&Netns>, String> {

@@ -4,13 +4,12 @@
 //! [`local`] (loopback, no root, for quick work).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
 
-use crate::orchestrator::link::applied::LinksRecord;
 use crate::orchestrator::link::Conditions;
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::sys::Netns;
 
@@ -18,8 +17,9 @@ pub mod diag;
 pub mod local;
 pub mod mininet;
 pub mod route;
+pub mod shaping;
 
-pub use diag::{PortSockets, SocketTable, TcpCounters, TcpSocket};
+pub use diag::{SocketTable, TcpCounters, TcpSocket};
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -46,6 +46,12 @@ pub trait Network {
     /// no need to list its sockets again. `None`: not known.
     fn tcp_counters(&self, _host: &str) -> Option<TcpCounters> {
         None
+    }
+    /// Whether `host`'s counters count only the run's own connections
+    /// (a namespace of the run's own), so that a rise in its passive
+    /// opens is a connection of the run's.
+    fn counters_are_the_runs(&self, _host: &str) -> bool {
+        false
     }
     /// Every listening TCP socket of `host`, on any address and port.
     fn listeners(&self, _host: &str) -> Vec<TcpSocket> {
@@ -123,25 +129,6 @@ impl Backend {
             Backend::Local => "local",
         }
     }
-}
-
-/// Where `program` is: on PATH, or in the system directories sudo's
-/// secure_path holds (which a root shell's PATH may lack).
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .unwrap_or_default();
-    let system = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
-    on_path
-        .into_iter()
-        .chain(system)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-/// Whether `program` can be found (see [`find_program`]).
-pub fn on_path(program: &str) -> bool {
-    find_program(program).is_some()
 }
 
 /// A port nobody on loopback listens on right now (the kernel picks it).

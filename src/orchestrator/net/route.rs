@@ -376,7 +376,7 @@ fn output(netns: Option<&Netns>, argv: &[&str]) -> Result<String, String> {
 }
 
 fn command(netns: Option<&Netns>, argv: &[&str], input: Option<&str>) -> Result<String, String> {
-    let Some(program) = super::find_program(argv[0]) else {
+    let Some(program) = crate::orchestrator::sys::find_program(argv[0]) else {
         let package = if argv[0] == "nft" {
             "nftables"
         } else {

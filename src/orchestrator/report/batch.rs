@@ -4,20 +4,20 @@
 
 use std::fmt::Write as _;
 
-use crate::orchestrator::batch::summary::{outcome, BatchRun, BatchSummary, ScenarioStats};
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::batch::{BatchRun, BatchSummary, ScenarioStats};
+use crate::orchestrator::record::{Outcome, RunRecord};
 
 use super::markdown::{code_in_table, link, md_text};
 use super::style::{Paint, BOLD, BOLD_GREEN, BOLD_RED, DIM, GREEN, RED, YELLOW};
 use super::text::{clean, duration, tally, truncate};
 
 /// `PASS`, `FAIL`, `ERROR` or `INTR` (interrupted): the status column.
-fn status_word(record: &RunRecord) -> &'static str {
-    match outcome(record) {
-        "passed" => "PASS",
-        "failed" => "FAIL",
-        "interrupted" => "INTR",
-        _ => "ERROR",
+fn status_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "PASS",
+        Outcome::Failed => "FAIL",
+        Outcome::Interrupted => "INTR",
+        Outcome::Error => "ERROR",
     }
 }
 
@@ -39,11 +39,11 @@ pub fn first_failure(record: &RunRecord) -> Option<String> {
 /// One line for a run that ended: `    PASS [   0.412s] case2 #3`.
 pub fn status_line(run: &BatchRun, paint: Paint) -> String {
     let record = &run.record;
-    let word = status_word(record);
-    let style = match word {
-        "PASS" => BOLD_GREEN,
-        "INTR" => YELLOW,
-        _ => BOLD_RED,
+    let word = status_word(record.outcome);
+    let style = match record.outcome {
+        Outcome::Passed => BOLD_GREEN,
+        Outcome::Interrupted => YELLOW,
+        Outcome::Failed | Outcome::Error => BOLD_RED,
     };
     let mut line = format!(
         "{:>12} [{:>8.3}s] {}",
@@ -246,11 +246,11 @@ fn runs_table(out: &mut String, runs: &[BatchRun]) {
     out.push_str("## Runs\n\n| Result | Run | Ack observed | Checks | Duration | Network | First failure |\n|---|---|---|---:|---:|---|---|\n");
     for run in runs {
         let r = &run.record;
-        let result = match status_word(r) {
-            "PASS" => "✅ PASS",
-            "FAIL" => "❌ FAIL",
-            "INTR" => "⏸ INTERRUPTED",
-            _ => "❌ ERROR",
+        let result = match r.outcome {
+            Outcome::Passed => "✅ PASS",
+            Outcome::Failed => "❌ FAIL",
+            Outcome::Interrupted => "⏸ INTERRUPTED",
+            Outcome::Error => "❌ ERROR",
         };
         let name = match &run.dir {
             Some(dir) => link(

@@ -2,7 +2,7 @@
 //! by `orchestrate` on Mininet from the scenarios in `golden/runs/`
 //! (`scripts/record-fixtures` records them again).
 
-use crate::orchestrator::record::RunRecord;
+use crate::orchestrator::record::{Leniency, Outcome, RunRecord};
 
 fn recorded(json: &str) -> RunRecord {
     serde_json::from_str(json).expect("a recorded summary.json reads back")
@@ -30,7 +30,7 @@ pub(crate) fn errored() -> RunRecord {
     record.error = Some(
         "had to remove leftovers after teardown: interface s4242-eth1, interface s4242".into(),
     );
-    record.exit_code = 1;
+    record.outcome = Outcome::Error;
     record
 }
 
@@ -64,8 +64,13 @@ pub(crate) fn lenient() -> RunRecord {
             .unwrap_or_else(|| panic!("the passing run has no verdict {id}"));
         v.note = Some(note);
         v.passed = passed;
+        v.leniency = Some(if passed {
+            Leniency::Lenient
+        } else {
+            Leniency::Strict
+        });
     }
-    record.exit_code = 3;
+    record.outcome = Outcome::Failed;
     record
 }
 

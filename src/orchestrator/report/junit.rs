@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use crate::orchestrator::batch::summary::BatchRun;
+use crate::orchestrator::record::batch::BatchRun;
 use crate::orchestrator::record::{RunRecord, Verdict};
 
 use super::text::{clean, event_line};
@@ -121,7 +121,7 @@ fn suite(record: &RunRecord) -> TestSuite {
         Property::new("file", clean(&record.file)),
         Property::new("backend", clean(&record.backend)),
         Property::new("started_utc", clean(&record.started_utc)),
-        Property::new("exit_code", record.exit_code.to_string()),
+        Property::new("exit_code", record.outcome.exit_code().to_string()),
     ];
     if let Some(ack) = &record.ack_expected {
         properties.push(Property::new("ack_expected", clean(ack)));

@@ -3,9 +3,9 @@
 //! short lines of a lane in the timeline, and what a link added to a
 //! message in the sequence diagram. Pure.
 
-use crate::orchestrator::link::applied::{LinkRecord, LinksRecord};
 use crate::orchestrator::link::measure::Measured;
 use crate::orchestrator::link::{fmt_num, Conditions, LinkEngine};
+use crate::orchestrator::link::{LinkRecord, LinksRecord};
 use crate::orchestrator::record::RunRecord;
 
 /// The engine, in words.

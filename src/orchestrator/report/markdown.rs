@@ -44,7 +44,7 @@ pub fn report(record: &RunRecord) -> String {
     let _ = writeln!(
         out,
         "- **Result:** {mark} {result}: {checked} (exit code {})",
-        record.exit_code
+        record.outcome.exit_code()
     );
     let _ = writeln!(out, "- **Ack observed:** {}", ack_summary(record));
     let _ = writeln!(out, "- **Scenario file:** {}", code(&record.file));

@@ -26,10 +26,9 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
-use crate::orchestrator::link::applied::LinksRecord;
+use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::net::Network;
-use crate::orchestrator::record::{ProcessInfo, Role};
-use crate::orchestrator::sandbox::PreparedCopy;
+use crate::orchestrator::record::{Limits, ProcessInfo, Role};
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
@@ -60,6 +59,12 @@ pub use crate::orchestrator::sys::RUN_ID_VAR;
 pub const CUT_MARK: &str = " […cut: the line was longer than 4096 bytes]";
 /// Grace between SIGTERM and SIGKILL when the orchestrator stops a program.
 pub const KILL_GRACE: Duration = Duration::from_secs(1);
+/// The bounds above, as a run's record carries them (the checks quote them).
+pub const LIMITS: Limits = Limits {
+    max_lines: MAX_LINES,
+    max_kept_bytes: MAX_KEPT_BYTES,
+    kill_grace_ms: KILL_GRACE.as_millis() as u64,
+};
 /// How long live output is held back so that lines read by different
 /// threads reach the terminal in the order they happened.
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
@@ -95,9 +100,19 @@ pub struct RunOptions<'a> {
     /// When the run started (before the network was built): event times
     /// count from here, so they line up with the run's phases.
     pub t0: Instant,
-    /// Runs every program a scenario names in its `cmd` (not ours) in this
-    /// sandbox: untrusted code (a student's) never runs as root.
-    pub sandbox: Option<&'a PreparedCopy>,
+    /// Runs every program a scenario names in its `cmd` (not ours) through
+    /// this wrapper: grading passes its sandbox, so that untrusted code (a
+    /// student's) never runs as root.
+    pub wrap: Option<&'a dyn Wrap>,
+}
+
+/// What runs anyone else's program (a scenario's `cmd` that is not ours)
+/// inside something: grading's sandbox (`sandbox::PreparedCopy`, which the
+/// batch layer implements this for). The runner knows only this.
+pub trait Wrap {
+    /// The argv that runs program `id` of the run (`argv` as the scenario
+    /// has it) wrapped, or why it cannot be.
+    fn wrap_program(&self, id: &str, argv: Vec<String>) -> anyhow::Result<Vec<String>>;
 }
 
 /// Why a scenario could not be carried out to its end.
@@ -139,8 +154,9 @@ pub enum RunError {
     Link(String),
 }
 
-/// What happened.
-pub struct Outcome {
+/// What the runner recorded of a run (the checks judge it, the batch
+/// layer makes it a record).
+pub struct Recording {
     pub processes: Vec<ProcessInfo>,
     /// Every event, in time order.
     pub events: Vec<Event>,
@@ -156,7 +172,7 @@ pub struct Outcome {
     pub links: Option<LinksRecord>,
 }
 
-impl Outcome {
+impl Recording {
     pub fn interrupted(&self) -> bool {
         self.error == Some(RunError::Interrupted)
     }
@@ -222,7 +238,7 @@ pub fn run(
     net: &dyn Network,
     opts: &RunOptions,
     state: &mut StateFile,
-) -> Outcome {
+) -> Recording {
     let (tx, rx) = mpsc::channel();
     let server_host = net.host(&scenario.server.host).expect("validated host");
     let port_is_ours = scenario
@@ -269,7 +285,7 @@ pub fn run(
     let scenario_ms = ms(started.elapsed());
     runner.show(true);
     runner.events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
-    Outcome {
+    Recording {
         processes: std::mem::take(&mut runner.procs)
             .into_iter()
             .map(|p| p.info)

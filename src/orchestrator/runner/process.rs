@@ -178,15 +178,16 @@ impl Runner<'_> {
         (argv, info)
     }
 
-    /// Anyone else's program (a scenario's `cmd` that is not ours) runs in
-    /// the sandbox, when the run has one, in a control group of its own;
-    /// the record shows the program's own command.
+    /// Anyone else's program (a scenario's `cmd` that is not ours) runs
+    /// wrapped ([`super::Wrap`]: grading's sandbox, in a control group of
+    /// its own) when the run has a wrapper; the record shows the program's
+    /// own command.
     fn in_sandbox(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>, String> {
         let theirs = !argv
             .first()
             .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
-        match (self.opts.sandbox, theirs) {
-            (Some(copy), true) => copy.wrap_program(id, argv).map_err(|e| format!("{e:#}")),
+        match (self.opts.wrap, theirs) {
+            (Some(wrap), true) => wrap.wrap_program(id, argv).map_err(|e| format!("{e:#}")),
             _ => Ok(argv),
         }
     }

@@ -23,7 +23,7 @@ use anyhow::{bail, Context, Result};
 use super::cgroup::{self, Bounds, Layout, RunGroup, Usage};
 use super::users::{ensure_user, sweep, SandboxUser, UserProcess, MAX_SLOTS};
 use super::{Isolation, Limits, Sandbox, NAMESPACE_WORKDIR};
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 use crate::orchestrator::sys::{self, ProcId};
 
 /// Where pools keep their copies: on disk (not `/run`, a small tmpfs the

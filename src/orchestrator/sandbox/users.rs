@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use nix::unistd::User;
 
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 
 /// The names of the slot users: this, then the slot number.
 pub const USER_PREFIX: &str = "pa3-sandbox-";

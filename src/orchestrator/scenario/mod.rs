@@ -249,20 +249,6 @@ impl Capabilities {
         }
     }
 
-    /// Looks at the running kernel: netem is there when its module is
-    /// loaded or can be; NFQUEUE when the target is registered (or its
-    /// module can be loaded) and `iptables-restore` is installed.
-    pub fn detect() -> Capabilities {
-        let netem = Path::new("/sys/module/sch_netem").exists() || loadable("sch_netem");
-        let target = nfqueue_target(
-            std::fs::read_to_string("/proc/net/ip_tables_targets"),
-            Path::new("/proc/net/netfilter/nfnetlink_queue").exists(),
-            || loadable("xt_NFQUEUE"),
-        );
-        let nfqueue = target && crate::orchestrator::net::on_path("iptables-restore");
-        Capabilities::assume(netem, nfqueue)
-    }
-
     /// The same machine, with `--link-engine choice`.
     pub fn with_engine(self, engine: EngineChoice) -> Capabilities {
         Capabilities { engine, ..self }
@@ -275,39 +261,6 @@ impl Capabilities {
             choice: self.engine,
         }
     }
-}
-
-/// Whether the xtables `NFQUEUE` target is here, from the list of targets
-/// the kernel has registered (`/proc/net/ip_tables_targets`), or else
-/// whether its module could be loaded. The list is readable by root only:
-/// without root (which builds no network, but validates scenarios and
-/// plans grading all the same) the queue subsystem's presence
-/// (`/proc/net/netfilter/nfnetlink_queue`, which any user sees) stands for
-/// its target, so that a scenario is judged alike by root and by a user.
-fn nfqueue_target(
-    targets: std::io::Result<String>,
-    queue_subsystem: bool,
-    loadable: impl Fn() -> bool,
-) -> bool {
-    match targets {
-        Ok(t) => t.lines().any(|l| l == "NFQUEUE") || loadable(),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => queue_subsystem || loadable(),
-        Err(_) => loadable(),
-    }
-}
-
-/// Whether `modprobe` could load `module` (found where sudo's PATH would
-/// find it: a user's PATH may lack /usr/sbin).
-fn loadable(module: &str) -> bool {
-    let Some(modprobe) = crate::orchestrator::net::find_program("modprobe") else {
-        return false;
-    };
-    std::process::Command::new(modprobe)
-        .args(["-n", "-q", module])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
 }
 
 // ---------------------------------------------------------------------------
@@ -563,26 +516,6 @@ steps:
 mod tests {
     use super::testing::*;
     use super::*;
-
-    #[test]
-    fn the_nfqueue_target_is_read_from_the_list_and_guessed_only_without_root() {
-        use std::io::{Error, ErrorKind};
-        let listed = || Ok("TCPMSS\nNFQUEUE\nMARK\n".to_string());
-        let unlisted = || Ok("TCPMSS\nMARK\n".to_string());
-        let denied = || Err(Error::from(ErrorKind::PermissionDenied));
-        let absent = || Err(Error::from(ErrorKind::NotFound));
-        assert!(nfqueue_target(listed(), false, || false));
-        // Not registered yet: its module decides, not the subsystem.
-        assert!(!nfqueue_target(unlisted(), true, || false));
-        assert!(nfqueue_target(unlisted(), false, || true));
-        // Unreadable without root: the queue subsystem stands for it.
-        assert!(nfqueue_target(denied(), true, || false));
-        assert!(!nfqueue_target(denied(), false, || false));
-        assert!(nfqueue_target(denied(), false, || true));
-        // No xtables at all: only a module could bring it.
-        assert!(!nfqueue_target(absent(), true, || false));
-        assert!(nfqueue_target(absent(), false, || true));
-    }
 
     #[test]
     fn unknown_key_is_located_by_serde() {

@@ -3,23 +3,25 @@
 //! that does not exist is one clear error of the scenario (exit 2), not ten
 //! failed checks of a run that could not have worked.
 //!
-//! A program named without a `/` is looked up on `PATH` (our own `server`
-//! and `client` always exist); a path is taken relative to the scenario
-//! file's directory, where the programs run. Placeholders in the program's
-//! own name cannot be checked before the run and are left alone.
+//! A program named without a `/` is looked up on `PATH` by the caller's
+//! `on_path` (the OS door's, `sys::on_path`: the scenario is data and asks
+//! the machine nothing itself; our own `server` and `client` always
+//! exist); a path is taken relative to the scenario file's directory,
+//! where the programs run. Placeholders in the program's own name cannot
+//! be checked before the run and are left alone.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::locate::Locator;
 use super::{ScenarioError, ValidScenario};
-use crate::orchestrator::net::find_program;
 
 /// Our programs, which a `cmd` may name without a path.
 const OURS: [&str; 2] = ["server", "client"];
 
-/// What is wrong with the program each `cmd` names, if anything.
-pub fn missing_programs(s: &ValidScenario) -> Vec<ScenarioError> {
+/// What is wrong with the program each `cmd` names, if anything;
+/// `on_path` tells whether a bare name is on `PATH`.
+pub fn missing_programs(s: &ValidScenario, on_path: &dyn Fn(&str) -> bool) -> Vec<ScenarioError> {
     let mut cmds: Vec<(String, &[String])> = Vec::new();
     if let Some(cmd) = &s.server.cmd {
         cmds.push(("server.cmd".into(), cmd));
@@ -40,7 +42,7 @@ pub fn missing_programs(s: &ValidScenario) -> Vec<ScenarioError> {
     cmds.into_iter()
         .filter_map(|(path, cmd)| {
             let program = cmd.first()?;
-            let why = problem(program, dir)?;
+            let why = problem(program, dir, on_path)?;
             let (line, column) = locator.find(&path);
             Some(ScenarioError {
                 file: s.file.clone(),
@@ -53,12 +55,12 @@ pub fn missing_programs(s: &ValidScenario) -> Vec<ScenarioError> {
 }
 
 /// Why `program` cannot be started from `dir`, if it cannot.
-fn problem(program: &str, dir: &Path) -> Option<String> {
+fn problem(program: &str, dir: &Path, on_path: &dyn Fn(&str) -> bool) -> Option<String> {
     if program.contains('{') || OURS.contains(&program) {
         return None;
     }
     if !program.contains('/') {
-        return find_program(program).is_none().then(|| {
+        return (!on_path(program)).then(|| {
             format!(
                 "no program {program:?} on PATH: give its path (relative to {}), or install it",
                 shown_dir(dir)
@@ -94,6 +96,11 @@ mod tests {
     use super::*;
     use crate::orchestrator::scenario::testing::*;
 
+    /// A machine with python3 and sh, and nothing else.
+    fn on_path(program: &str) -> bool {
+        ["python3", "sh"].contains(&program)
+    }
+
     fn with_cmd(server_cmd: &str) -> ValidScenario {
         ok(&CASE2.replace(
             "server: { host: h1 }",
@@ -103,13 +110,13 @@ mod tests {
 
     #[test]
     fn a_program_that_is_not_there_is_an_error_at_its_cmd() {
-        let errors = missing_programs(&with_cmd("[no-such-program-here, x]"));
+        let errors = missing_programs(&with_cmd("[no-such-program-here, x]"), &on_path);
         assert_eq!(errors.len(), 1);
         assert_eq!(
             errors[0].to_string(),
             "t.yaml:3:26: server.cmd: no program \"no-such-program-here\" on PATH: give its path (relative to ./), or install it"
         );
-        let errors = missing_programs(&with_cmd("[./student/server.py]"));
+        let errors = missing_programs(&with_cmd("[./student/server.py]"), &on_path);
         assert!(
             errors[0].message.ends_with(
                 "\"./student/server.py\" does not exist (a path in cmd is relative to the scenario's directory, ./)"
@@ -127,7 +134,10 @@ mod tests {
             "[\"{prog}\"]",
             "[sh, -c, exit]",
         ] {
-            assert!(missing_programs(&with_cmd(cmd)).is_empty(), "{cmd}");
+            assert!(
+                missing_programs(&with_cmd(cmd), &on_path).is_empty(),
+                "{cmd}"
+            );
         }
     }
 }

@@ -23,10 +23,11 @@ use nix::poll::{ppoll, PollFd, PollFlags};
 use nix::sys::time::TimeSpec;
 use os_pipe::{PipeReader, PipeWriter};
 
-use super::measure::{Measured, Tally};
 use super::nfqueue::{Packet, Queue, Verdict};
+use super::rules;
 use super::schedule::{Admitted, Nanos, Schedule};
-use super::{rules, Conditions};
+use crate::orchestrator::link::measure::{Measured, Tally};
+use crate::orchestrator::link::Conditions;
 use crate::orchestrator::sys::Netns;
 
 /// The queue number in every host's namespace (queues are per namespace).
@@ -43,7 +44,22 @@ const IDLE: Duration = Duration::from_millis(500);
 /// work for each.
 const RT_PRIORITY: &str = "10";
 /// Fault injection for the tests: the delayer fails after this many packets.
+/// Read only in builds with the `fault-injection` feature (what `cargo
+/// test` builds); the product never reads it.
 pub const INJECT_DEATH_VAR: &str = "PA3_INJECT_DELAYER_DEATH_AFTER";
+
+/// After how many packets the delayer is to fail ([`INJECT_DEATH_VAR`]).
+#[cfg(feature = "fault-injection")]
+fn injected_death() -> Option<u64> {
+    std::env::var(INJECT_DEATH_VAR)
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn injected_death() -> Option<u64> {
+    None
+}
 
 /// A packet held: its queue id, which stretch of which run it counts in,
 /// and when it arrived.
@@ -109,9 +125,7 @@ impl Delayer {
             failure: Mutex::new(None),
         });
         let (stop_r, stop_w) = os_pipe::pipe()?;
-        let die_after = std::env::var(INJECT_DEATH_VAR)
-            .ok()
-            .and_then(|v| v.parse().ok());
+        let die_after = injected_death();
         let thread_shared = Arc::clone(&shared);
         let (tid_tx, tid_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
@@ -212,7 +226,7 @@ impl Drop for Delayer {
 /// Puts thread `tid` of this process at real-time priority, with the
 /// standard tool (no unsafe call of ours): true when it could.
 fn realtime_priority(tid: i32) -> bool {
-    let Some(chrt) = crate::orchestrator::net::find_program("chrt") else {
+    let Some(chrt) = crate::orchestrator::sys::find_program("chrt") else {
         return false;
     };
     std::process::Command::new(chrt)

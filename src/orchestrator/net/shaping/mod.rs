@@ -1,48 +1,77 @@
-//! The links of a network that is up: under the nfqueue engine, a delayer
-//! per impaired host; under netem, what Mininet set up and what the steps
-//! changed since (a `link:` step under netem is carried out by the driver,
-//! see [`crate::orchestrator::net::mininet`]). A run begins by setting
-//! every impaired link back to its scenario's start (a reused network may
-//! have been changed by the previous run's steps) and ends by reading what
-//! was measured.
+//! Link shaping: the engines that make a link's conditions
+//! ([`crate::orchestrator::link`], the data) so on a network that is up.
+//! Under the nfqueue engine, a delayer per impaired host ([`delayer`]: the
+//! xtables `NFQUEUE` target ([`rules`]) hands the host's packets to a
+//! thread of ours ([`nfqueue`]) that releases them from a queue ordered by
+//! release time ([`schedule`])); under netem, what Mininet set up and what
+//! the steps changed since (a `link:` step under netem is carried out by
+//! the driver, see [`super::mininet`]). A run begins by setting every
+//! impaired link back to its scenario's start (a reused network may have
+//! been changed by the previous run's steps) and ends by reading what was
+//! measured.
 
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use serde::{Deserialize, Serialize};
 
-use super::delayer::Delayer;
-use super::measure::Measured;
-use super::{Conditions, LinkEngine};
-use crate::orchestrator::scenario::Links;
-use crate::orchestrator::sys::Netns;
+use crate::orchestrator::link::measure::Measured;
+use crate::orchestrator::link::{Conditions, LinkEngine, LinkRecord, LinksRecord};
+use crate::orchestrator::scenario::{Capabilities, Links};
+use crate::orchestrator::sys::{self, Netns};
+use delayer::Delayer;
 
-/// What a run's links were and did, for its record.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LinksRecord {
-    /// `netem` or `nfqueue`: the engine that ran.
-    pub engine: LinkEngine,
-    pub links: Vec<LinkRecord>,
+pub mod delayer;
+pub mod nfqueue;
+pub mod rules;
+pub mod schedule;
+
+/// What the running kernel offers for link conditions: netem is there when its module is
+/// loaded or can be; NFQUEUE when the target is registered (or its
+/// module can be loaded) and `iptables-restore` is installed.
+pub fn capabilities() -> Capabilities {
+    let netem = Path::new("/sys/module/sch_netem").exists() || loadable("sch_netem");
+    let target = nfqueue_target(
+        std::fs::read_to_string("/proc/net/ip_tables_targets"),
+        Path::new("/proc/net/netfilter/nfnetlink_queue").exists(),
+        || loadable("xt_NFQUEUE"),
+    );
+    let nfqueue = target && sys::on_path("iptables-restore");
+    Capabilities::assume(netem, nfqueue)
 }
 
-/// One impaired link of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LinkRecord {
-    pub host: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bw_mbit: Option<f64>,
-    /// The seed of the delayer's draws (loss, jitter), to replay them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seed: Option<u64>,
-    /// Whether the delayer ran at real-time priority (nfqueue; false: at
-    /// normal priority, where a loaded machine makes releases later).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub realtime: Option<bool>,
-    /// Each stretch of the run under one set of conditions: configured
-    /// and (under nfqueue) measured. Under netem, the kernel reports no
-    /// per-packet holds: the stretches carry the conditions only.
-    pub stretches: Vec<Measured>,
+/// Whether the xtables `NFQUEUE` target is here, from the list of targets
+/// the kernel has registered (`/proc/net/ip_tables_targets`), or else
+/// whether its module could be loaded. The list is readable by root only:
+/// without root (which builds no network, but validates scenarios and
+/// plans grading all the same) the queue subsystem's presence
+/// (`/proc/net/netfilter/nfnetlink_queue`, which any user sees) stands for
+/// its target, so that a scenario is judged alike by root and by a user.
+fn nfqueue_target(
+    targets: std::io::Result<String>,
+    queue_subsystem: bool,
+    loadable: impl Fn() -> bool,
+) -> bool {
+    match targets {
+        Ok(t) => t.lines().any(|l| l == "NFQUEUE") || loadable(),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => queue_subsystem || loadable(),
+        Err(_) => loadable(),
+    }
+}
+
+/// Whether `modprobe` could load `module` (found where sudo's PATH would
+/// find it: a user's PATH may lack /usr/sbin).
+fn loadable(module: &str) -> bool {
+    let Some(modprobe) = sys::find_program("modprobe") else {
+        return false;
+    };
+    std::process::Command::new(modprobe)
+        .args(["-n", "-q", module])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 /// A host a delayer can be started for: its name, namespace and link.
@@ -195,5 +224,30 @@ fn unmeasured(since_ms: f64, conditions: Conditions) -> Measured {
         dropped: 0,
         hold_ms: None,
         late_ms: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nfqueue_target_is_read_from_the_list_and_guessed_only_without_root() {
+        use std::io::{Error, ErrorKind};
+        let listed = || Ok("TCPMSS\nNFQUEUE\nMARK\n".to_string());
+        let unlisted = || Ok("TCPMSS\nMARK\n".to_string());
+        let denied = || Err(Error::from(ErrorKind::PermissionDenied));
+        let absent = || Err(Error::from(ErrorKind::NotFound));
+        assert!(nfqueue_target(listed(), false, || false));
+        // Not registered yet: its module decides, not the subsystem.
+        assert!(!nfqueue_target(unlisted(), true, || false));
+        assert!(nfqueue_target(unlisted(), false, || true));
+        // Unreadable without root: the queue subsystem stands for it.
+        assert!(nfqueue_target(denied(), true, || false));
+        assert!(!nfqueue_target(denied(), false, || false));
+        assert!(nfqueue_target(denied(), false, || true));
+        // No xtables at all: only a module could bring it.
+        assert!(!nfqueue_target(absent(), true, || false));
+        assert!(nfqueue_target(absent(), false, || true));
     }
 }

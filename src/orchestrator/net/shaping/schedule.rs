@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use super::Conditions;
+use crate::orchestrator::link::Conditions;
 
 /// Nanoseconds on the caller's clock.
 pub type Nanos = u64;

@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context, Result};
 
-use crate::orchestrator::net::find_program;
+use crate::orchestrator::sys::find_program;
 use crate::orchestrator::sys::Netns;
 
 /// The comment every rule carries, to tell ours in `iptables -t mangle -S`.

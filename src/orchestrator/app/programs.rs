@@ -1,0 +1,156 @@
+//! Our `server` and `client` for a command's runs: links of those names to
+//! this very executable. `orchestrate` started as `server` or `client` is
+//! that program (`src/bin/orchestrate.rs`), so the programs a run starts
+//! are always as fresh as the orchestrator, whichever binaries were built:
+//! `cargo run --bin orchestrate`, which builds only `orchestrate`, needs
+//! nothing else, and the orchestrator never runs `cargo`.
+//!
+//! The links live in `pa3-programs/` beside the executable
+//! (`target/debug/pa3-programs/server`), made once and kept, so that the
+//! command lines a report quotes still work after the run; under sudo the
+//! folder is the invoking user's (`cargo clean` removes it). Where that
+//! folder cannot be made (an executable in a folder we may not write), a
+//! temporary one serves the command and goes with it.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::orchestrator::results;
+
+const NAMES: [&str; 2] = ["server", "client"];
+
+/// The directory of our programs.
+pub(crate) struct Programs {
+    dir: PathBuf,
+    /// The temporary directory, when the one beside the executable could
+    /// not be made; removed on drop (a panic's unwinding included).
+    _temporary: Option<tempfile::TempDir>,
+}
+
+impl Programs {
+    /// Links `server` and `client` to this executable.
+    pub(crate) fn link() -> Result<Programs> {
+        let exe = std::env::current_exe().context("cannot find this program's path")?;
+        let beside = exe
+            .parent()
+            .context("this program has no directory")?
+            .join("pa3-programs");
+        if beside_ok(&exe, &beside).is_ok() {
+            return Ok(Programs {
+                dir: beside,
+                _temporary: None,
+            });
+        }
+        let temporary = tempfile::Builder::new()
+            .prefix("pa3-programs-")
+            .tempdir()
+            .context("cannot make a directory for our server and client")?;
+        make_links(temporary.path(), &exe)?;
+        Ok(Programs {
+            dir: temporary.path().to_path_buf(),
+            _temporary: Some(temporary),
+        })
+    }
+
+    /// Where `server` and `client` are.
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// `dir` holds our links to `exe` (relative: `../orchestrate`), made now
+/// if it did not: in a folder of another name first, then renamed into
+/// place, so that two commands starting at once both find it whole.
+fn beside_ok(exe: &Path, dir: &Path) -> Result<()> {
+    let target = Path::new("..").join(exe.file_name().context("no file name")?);
+    if links_to(dir, &target) {
+        return Ok(());
+    }
+    if dir.exists() {
+        // Links of another executable's name, or a folder we did not make.
+        bail!("{} holds something else", dir.display());
+    }
+    let fresh = dir.with_file_name(format!(".pa3-programs.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&fresh);
+    std::fs::create_dir(&fresh).with_context(|| format!("cannot create {}", fresh.display()))?;
+    let made =
+        make_links(&fresh, &target).and_then(|()| std::fs::rename(&fresh, dir).map_err(Into::into));
+    let _ = std::fs::remove_dir_all(&fresh);
+    if made.is_err() && !links_to(dir, &target) {
+        return made;
+    }
+    results::give_to_invoking_user(dir);
+    Ok(())
+}
+
+/// Whether `dir` holds both links, to `target`.
+fn links_to(dir: &Path, target: &Path) -> bool {
+    NAMES
+        .iter()
+        .all(|n| std::fs::read_link(dir.join(n)).is_ok_and(|t| t == target))
+}
+
+/// Links both names in `dir` to `target`; `dir` opened to all (`up --cli`
+/// puts it on the hosts' PATH, and anyone may run a command a report
+/// quotes).
+fn make_links(dir: &Path, target: &Path) -> Result<()> {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot open {} to all", dir.display()))?;
+    for name in NAMES {
+        let link = dir.join(name);
+        std::os::unix::fs::symlink(target, &link)
+            .with_context(|| format!("cannot link {} to {}", link.display(), target.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_links_beside_the_executable_are_made_once_and_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let exe = root.path().join("orchestrate");
+        std::fs::write(&exe, "").unwrap();
+        let dir = root.path().join("pa3-programs");
+        beside_ok(&exe, &dir).unwrap();
+        for name in NAMES {
+            let link = dir.join(name);
+            assert_eq!(
+                std::fs::read_link(&link).unwrap(),
+                Path::new("../orchestrate")
+            );
+            assert_eq!(
+                std::fs::canonicalize(&link).unwrap(),
+                exe.canonicalize().unwrap()
+            );
+        }
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o755);
+        // Found as it is the next time; nothing else left in the folder.
+        beside_ok(&exe, &dir).unwrap();
+        let mut names: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["orchestrate", "pa3-programs"]);
+    }
+
+    #[test]
+    fn a_folder_of_that_name_holding_anything_else_is_not_used() {
+        let root = tempfile::tempdir().unwrap();
+        let exe = root.path().join("orchestrate");
+        let dir = root.path().join("pa3-programs");
+        std::fs::create_dir(&dir).unwrap();
+        std::os::unix::fs::symlink("/bin/sh", dir.join("server")).unwrap();
+        assert!(beside_ok(&exe, &dir).is_err());
+        assert_eq!(
+            std::fs::read_link(dir.join("server")).unwrap(),
+            Path::new("/bin/sh")
+        );
+    }
+}
