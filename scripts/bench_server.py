@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A minimal threaded PA3 server, the baseline of `orchestrate bench`.
+"""A minimal threaded PA3 server, the baseline of the benchmark (`scripts/bench`, `pa3-bench`).
 
 It does the job our `server --rounds 0` does, the way a careful Python
 solution would: accept two clients (the first is X), greet both once both are

@@ -62,7 +62,7 @@ pub const ROOTS: &[&str] = &["", "orchestrator"];
 ///   a verdict or a report never depends on how the run was made (the
 ///   limits it quotes travel in the record).
 /// - `run` makes networks and runs programs; `sandbox` isolates a
-///   student's copy; `batches` (batch, grade, bench) put them together;
+///   student's copy; `batches` (batch, grade) put them together;
 ///   `front` is the command line.
 pub const LAYERS: &[Layer] = &[
     Layer {
@@ -110,11 +110,9 @@ pub const LAYERS: &[Layer] = &[
     },
     Layer {
         name: "batches",
-        modules: &[
-            "orchestrator::batch",
-            "orchestrator::grade",
-            "orchestrator::bench",
-        ],
+        // The benchmark is a crate of its own (scripts/pa3-bench), above
+        // the library.
+        modules: &["orchestrator::batch", "orchestrator::grade"],
         may_use: &["run", "sandbox", "os", "data", "views", "programs"],
     },
     Layer {

@@ -18,11 +18,12 @@
 //!   a user per job slot, resource limits, a private copy, hidden paths;
 //! - [`state`] — what a run owns, so that nothing is left behind;
 //!   [`sys`] — every signal, process-group and `/proc` call it takes;
-//! - [`app`] — the `orchestrate` command's logic behind its thin binary;
-//!   [`bench`] — `orchestrate bench`, which measures all of the above.
+//! - [`app`] — the `orchestrate` command's logic behind its thin binary.
+//!
+//! The benchmark that measures all of the above is a program of its own
+//! (`scripts/pa3-bench`, package `pa3-bench`), outside this library.
 pub mod app;
 pub mod batch;
-pub mod bench;
 pub mod capture;
 pub mod check;
 pub mod console;

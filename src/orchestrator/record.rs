@@ -199,10 +199,22 @@ pub struct RunRecord {
     /// give it as they are; or why it could not be adapted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adaptations: Vec<Adaptation>,
+    /// What carrying out the steps cost the runner itself (the benchmark
+    /// reads it). Absent when no program ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<RunnerWork>,
     /// The bounds the runner held the programs to (absent where nothing
     /// ran: an interrupted or errored run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+}
+
+/// What the runner's own thread did while it carried out a run's steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnerWork {
+    /// How often it woke up from waiting (for a program's line or exit,
+    /// a timer, or to look at a condition again).
+    pub wakeups: u64,
 }
 
 /// How a run got its network: the record says so.

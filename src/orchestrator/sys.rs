@@ -541,57 +541,6 @@ pub fn command_line(pid: u32) -> String {
         .unwrap_or_default()
 }
 
-/// The CPU time (user + system) process `pid` has used so far, its
-/// exited threads included (`/proc/PID/stat`, to the clock tick).
-pub fn cpu_time(pid: u32) -> Option<Duration> {
-    let s = stat(pid)?;
-    let ticks = (s.utime + s.stime) as f64;
-    Some(Duration::from_secs_f64(
-        ticks / procfs::ticks_per_second() as f64,
-    ))
-}
-
-/// The CPU time (user + system) of this process's children that it has
-/// waited for, and of theirs (`cutime + cstime` of `/proc/self/stat`): what
-/// a child process and everything it ran cost, once it has been waited for.
-pub fn waited_children_cpu_time() -> Option<Duration> {
-    let s = Process::myself().ok()?.stat().ok()?;
-    let ticks = (s.cutime + s.cstime).max(0) as f64;
-    Some(Duration::from_secs_f64(
-        ticks / procfs::ticks_per_second() as f64,
-    ))
-}
-
-/// The peak resident set size of process `pid` (`VmHWM`), in KiB.
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
-    process(pid)?.status().ok()?.vmhwm
-}
-
-/// The CPU time the calling thread has used, to the nanosecond
-/// (`/proc/thread-self/schedstat`): what a measuring loop costs itself.
-pub fn thread_cpu_time() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
-/// The machine's CPU pressure: the share of the last 10 s in which some
-/// runnable task waited for a CPU (`/proc/pressure/cpu`), in percent.
-pub fn cpu_pressure() -> Option<f64> {
-    use procfs::Current;
-    procfs::CpuPressure::current()
-        .ok()
-        .map(|p| f64::from(p.some.avg10))
-}
-
-/// The one-minute load average.
-pub fn load_average() -> Option<f64> {
-    use procfs::Current;
-    procfs::LoadAverage::current()
-        .ok()
-        .map(|l| f64::from(l.one))
-}
-
 /// How many sockets of a port are in each state that matters to a step.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PortSockets {

@@ -16,8 +16,10 @@
 //! thread, that thread records its client's letter — with the time the
 //! kernel received those bytes — in an arrival list shared by both threads.
 //! The list sits behind one `Mutex` so that the two threads never write it
-//! at once; a `Condvar` wakes the main thread when both messages are
-//! complete, and it sends the acknowledgement in order of arrival. (The
+//! at once; each reader, once done, wakes the main thread through the
+//! channel the acceptor also sends new connections on, so the main thread
+//! sleeps until something happens (no timed polling), and once both
+//! messages are complete it sends the acknowledgement in order of arrival. (The
 //! kernel's stamp, not the order the threads happen to run in, decides
 //! between two messages microseconds apart: two threads woken that close
 //! together may be scheduled in either order.)
@@ -26,8 +28,8 @@
 //! is turned away at once with a message instead of waiting in the backlog.
 
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -69,7 +71,15 @@ struct Round {
     failure: Option<String>,
 }
 
-type Shared = Arc<(Mutex<Round>, Condvar)>;
+type Shared = Arc<Mutex<Round>>;
+
+/// What wakes the main thread: a connection the acceptor took, or a reader
+/// done with its client (its outcome is in the [`Round`]). One channel for
+/// both, so that the main thread blocks on one receive, with no timeout.
+enum Wake {
+    Connection(TcpStream, SocketAddr),
+    ReaderDone,
+}
 
 /// Serves `config.rounds` rounds on `listener`. Prints `listening on ADDR`
 /// first so that tools and people can wait for it. Returns an error for the
@@ -83,11 +93,11 @@ pub fn serve(listener: TcpListener, config: &ServerConfig) -> Result<()> {
     // only per connection would switch it on and off every round, which is
     // slow and leaves the first segments of a round unstamped.
     let _ = wire::enable_arrival_stamps(&listener);
-    let incoming = spawn_acceptor(listener)?;
+    let (wake, incoming) = spawn_acceptor(listener)?;
     let mut round_no: u64 = 0;
     loop {
         round_no += 1;
-        let result = serve_round(&incoming, config);
+        let result = serve_round(&incoming, &wake, config);
         match result {
             Ok(()) => {}
             Err(e) if config.rounds == 0 => {
@@ -101,14 +111,17 @@ pub fn serve(listener: TcpListener, config: &ServerConfig) -> Result<()> {
     }
 }
 
-fn spawn_acceptor(listener: TcpListener) -> Result<Receiver<(TcpStream, SocketAddr)>> {
+/// The acceptor thread, and the channel it sends connections on (the
+/// sender, for the readers to wake the main thread on too).
+fn spawn_acceptor(listener: TcpListener) -> Result<(Sender<Wake>, Receiver<Wake>)> {
     let (tx, rx) = mpsc::channel();
+    let wake = tx.clone();
     thread::Builder::new()
         .name("acceptor".into())
         .spawn(move || loop {
             match listener.accept() {
-                Ok(conn) => {
-                    if tx.send(conn).is_err() {
+                Ok((stream, peer)) => {
+                    if tx.send(Wake::Connection(stream, peer)).is_err() {
                         return;
                     }
                 }
@@ -119,16 +132,20 @@ fn spawn_acceptor(listener: TcpListener) -> Result<Receiver<(TcpStream, SocketAd
             }
         })
         .context("cannot start the acceptor thread")?;
-    Ok(rx)
+    Ok((wake, rx))
 }
 
-fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConfig) -> Result<()> {
+fn serve_round(
+    incoming: &Receiver<Wake>,
+    wake: &Sender<Wake>,
+    config: &ServerConfig,
+) -> Result<()> {
     let clients = accept_pair(incoming)?;
-    let shared: Shared = Arc::new((Mutex::new(Round::default()), Condvar::new()));
+    let shared: Shared = Arc::new(Mutex::new(Round::default()));
     // Readers first, greetings second: each reader is already blocked on
     // its socket when its client learns it may send, so the arrival it
     // records is as close as possible to the moment the bytes came in.
-    let readers = spawn_readers(&clients, &shared, config)?;
+    let readers = spawn_readers(&clients, &shared, wake, config)?;
     greet(&clients, &shared);
     let outcome = wait_for_messages(&shared, incoming);
     let result = match outcome {
@@ -151,14 +168,16 @@ fn serve_round(incoming: &Receiver<(TcpStream, SocketAddr)>, config: &ServerConf
 }
 
 /// Waits for the round's two clients: the first to connect is X.
-fn accept_pair(
-    incoming: &Receiver<(TcpStream, SocketAddr)>,
-) -> Result<Vec<(TcpStream, SocketAddr)>> {
+fn accept_pair(incoming: &Receiver<Wake>) -> Result<Vec<(TcpStream, SocketAddr)>> {
     let mut clients: Vec<(TcpStream, SocketAddr)> = Vec::with_capacity(2);
     while clients.len() < 2 {
-        let (stream, peer) = incoming
+        let wake = incoming
             .recv()
             .map_err(|_| anyhow!("the listening socket stopped accepting"))?;
+        // A reader of a failed round may report after its round ended.
+        let Wake::Connection(stream, peer) = wake else {
+            continue;
+        };
         let letter = Letter::from_connect_index(clients.len()).expect("two letters");
         say(&format!(
             "Accepted connection from {peer} as Client {letter}"
@@ -173,6 +192,7 @@ fn accept_pair(
 fn spawn_readers(
     clients: &[(TcpStream, SocketAddr)],
     shared: &Shared,
+    wake: &Sender<Wake>,
     config: &ServerConfig,
 ) -> Result<Vec<JoinHandle<()>>> {
     let mut readers = Vec::with_capacity(2);
@@ -180,12 +200,18 @@ fn spawn_readers(
         let letter = Letter::from_connect_index(index).expect("two letters");
         let stream = stream.try_clone()?;
         let shared = Arc::clone(shared);
+        let wake = wake.clone();
         let timing = Timing::with_idle(config.idle_timeout);
         let peer = *peer;
         readers.push(
             thread::Builder::new()
                 .name(format!("client-{letter}"))
-                .spawn(move || read_client(letter, peer, stream, timing, &shared))?,
+                .spawn(move || {
+                    read_client(letter, peer, stream, timing, &shared);
+                    // The main thread may have stopped listening (the
+                    // server is ending): nothing to wake then.
+                    let _ = wake.send(Wake::ReaderDone);
+                })?,
         );
     }
     Ok(readers)
@@ -198,7 +224,7 @@ fn greet(clients: &[(TcpStream, SocketAddr)], shared: &Shared) {
     for (index, (stream, peer)) in clients.iter().enumerate() {
         let letter = Letter::from_connect_index(index).expect("two letters");
         if let Err(e) = wire::send_message(stream, &protocol::greeting(letter), true) {
-            let mut round = shared.0.lock().expect("round lock");
+            let mut round = shared.lock().expect("round lock");
             round
                 .failure
                 .get_or_insert(format!("cannot greet Client {letter} ({peer}): {e}"));
@@ -213,25 +239,26 @@ fn greet(clients: &[(TcpStream, SocketAddr)], shared: &Shared) {
 
 /// Waits for both messages (or a failure) while turning away latecomers:
 /// the letters in order of arrival and each client's message by letter
-/// index, or what failed the round.
+/// index, or what failed the round. Sleeps until a reader is done or a
+/// connection comes ([`Wake`]); a reader records its outcome before it
+/// wakes this thread, so a look at the round after each wake misses none.
 fn wait_for_messages(
     shared: &Shared,
-    incoming: &Receiver<(TcpStream, SocketAddr)>,
+    incoming: &Receiver<Wake>,
 ) -> Result<(Vec<Letter>, [Option<String>; 2]), String> {
-    let (lock, cvar) = &**shared;
-    let mut round = lock.lock().expect("round lock");
-    loop {
+    let mut round = loop {
+        let round = shared.lock().expect("round lock");
         if round.failure.is_some() || round.names.iter().all(Option::is_some) {
-            break;
+            break round;
         }
-        let (guard, _) = cvar
-            .wait_timeout(round, Duration::from_millis(50))
-            .expect("round lock");
-        round = guard;
-        while let Ok((stream, peer)) = incoming.try_recv() {
-            turn_away(stream, peer);
+        drop(round);
+        match incoming.recv() {
+            Ok(Wake::Connection(stream, peer)) => turn_away(stream, peer),
+            Ok(Wake::ReaderDone) => {}
+            // Cannot happen while the readers hold senders; said anyway.
+            Err(_) => return Err("the server's threads stopped".into()),
         }
-    }
+    };
     match round.failure.take() {
         Some(f) => Err(f),
         None => {
@@ -287,7 +314,7 @@ fn read_client(
     timing: Timing,
     shared: &Shared,
 ) {
-    let (lock, cvar) = &**shared;
+    let lock = &**shared;
     // Without kernel stamps (never seen on Linux) the thread's own clock
     // is the fallback: still a true order whenever the sends are apart.
     let _ = wire::enable_arrival_stamps(&stream);
@@ -343,7 +370,6 @@ fn read_client(
             }
         }
     }
-    cvar.notify_all();
 }
 
 /// The realtime clock since the Unix epoch: the clock of the kernel's

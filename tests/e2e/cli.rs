@@ -23,6 +23,17 @@ fn a_mistyped_command_gets_a_suggestion_not_a_file_error() {
 }
 
 #[test]
+fn the_former_bench_command_points_to_the_benchmark_program() {
+    orchestrate()
+        .arg("bench")
+        .assert()
+        .code(2)
+        .stderr(
+            "error: the benchmark is a program of its own: `sudo scripts/bench` builds and runs it (`--help` for its options)\n",
+        );
+}
+
+#[test]
 fn a_program_that_does_not_exist_is_an_error_of_the_scenario() {
     let dir = tempdir();
     let file = write_scenario(

@@ -99,8 +99,8 @@ const COVERED: &[Covered] = &[
     Covered { command: "cargo install --locked cargo-mutants@27.1.0", file: ".ci/run", holds: "need cargo-mutants 27.1.0" },
     Covered { command: "cargo install --locked cargo-nextest@0.9.151 --no-default-features --features default-no-update", file: ".ci/run", holds: "need cargo-nextest 0.9.151 --no-default-features --features default-no-update" },
     Covered { command: "scripts/mutants --changed-since HEAD^", file: ".ci/run", holds: "scripts/mutants --changed-since 'HEAD^'" },
-    Covered { command: "sudo scripts/bench --quick", file: "tests/e2e/bench.rs", holds: "fn quick_mode_on_mininet_measures_the_floor_and_a_reused_network" },
-    Covered { command: "scripts/bench --quick --backend local", file: "tests/e2e/bench.rs", holds: "fn quick_mode_on_the_local_backend_prints_a_table_and_writes_json" },
+    Covered { command: "sudo scripts/bench --quick", file: "scripts/pa3-bench/tests/quick.rs", holds: "fn quick_mode_on_mininet_measures_the_floor_and_a_reused_network" },
+    Covered { command: "scripts/bench --quick --backend local", file: "scripts/pa3-bench/tests/quick.rs", holds: "fn quick_mode_on_the_local_backend_prints_a_table_and_writes_json" },
 ];
 
 /// Pages linked to that other work is writing; a link to one passes while
@@ -258,7 +258,6 @@ const SUBCOMMANDS: &[&str] = &[
     "up",
     "grade",
     "merge",
-    "bench",
     "clean",
     "similarity",
     "help",
@@ -313,7 +312,7 @@ fn plan(cmd: &DocCommand) -> Result<Option<Plan>, String> {
             s if WITHOUT_ROOT.contains(&s) => false,
             _ => true,
         };
-        if (sub == "up" && cmd.session.is_none()) || sub == "bench" {
+        if sub == "up" && cmd.session.is_none() {
             return Err(format!("`orchestrate {sub}` is run here only with a Mininet CLI session after it (`up --cli`)"));
         }
         Plan {

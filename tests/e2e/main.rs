@@ -10,7 +10,6 @@
 mod adapt;
 mod bad_scenarios;
 mod batch;
-mod bench;
 mod class;
 mod class_real;
 mod classpage;

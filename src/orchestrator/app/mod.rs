@@ -8,7 +8,6 @@
 //! - [`progress`]: what a batch shows while it runs;
 //! - [`merge`]: shards' results into one;
 //! - [`up`]: a network kept up for running the programs by hand;
-//! - [`bench`]: the benchmark (`orchestrate bench`);
 //! - [`grade`]: grading a class; [`regrade`]: what a grade's directory
 //!   holds besides its gradebook, and changing a grade in place;
 //!   [`similarity`]: comparing a class's submissions without grading.
@@ -47,7 +46,6 @@ macro_rules! out {
     }};
 }
 
-mod bench;
 mod grade;
 mod merge;
 mod programs;
@@ -132,10 +130,6 @@ enum Command {
     /// Compare a class's submissions pair by pair (no grading, no root).
     #[command(after_help = SIMILARITY_HELP)]
     Similarity(similarity::SimilarityArgs),
-    /// Measure: Mininet's floor, a fresh and a reused network, loopback,
-    /// the fidelity sweep, --jobs, and the server's pairs/s; prints a table
-    /// and writes JSON.
-    Bench(bench::BenchArgs),
     /// Remove what dead orchestrator runs left behind (only that), and the
     /// captured output of interrupted runs kept in the results directory.
     Clean {
@@ -329,7 +323,6 @@ fn main_inner() -> i32 {
         Some(Command::Grade(args)) => grade::grade(&args),
         Some(Command::Merge(args)) => merge::merge(&args),
         Some(Command::Similarity(args)) => similarity::similarity(&args),
-        Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Clean { results }) => clean(&results),
     };
     match result {
@@ -366,6 +359,11 @@ fn mistyped_command(paths: &[PathBuf]) -> Option<String> {
     let first = paths.first()?.to_str()?;
     if Path::new(first).exists() || first.contains(['/', '.']) {
         return None;
+    }
+    if first == "bench" {
+        return Some(
+            "the benchmark is a program of its own: `sudo scripts/bench` builds and runs it (`--help` for its options)".into(),
+        );
     }
     // The commands as clap knows them: a new one is in the list by being
     // a command.
@@ -524,7 +522,7 @@ mod tests {
     fn every_command_is_suggested_for_a_slip_of_its_name() {
         let said = |word: &str| mistyped_command(&[PathBuf::from(word)]);
         for (slip, command) in [
-            ("bnech", "bench"),
+            ("simlarity", "similarity"),
             ("valdate", "validate"),
             ("grde", "grade"),
         ] {
@@ -534,6 +532,8 @@ mod tests {
                 "{message}"
             );
         }
+        // The benchmark is a program of its own now: said where it is.
+        assert!(said("bench").is_some_and(|m| m.contains("scripts/bench")));
         assert_eq!(said("experiments/case1.yaml"), None);
         assert_eq!(said("zzzzzzzz"), None);
     }

@@ -333,6 +333,7 @@ fn judged_record(
     RunRecord {
         links: outcome.links,
         adaptations,
+        runner: Some(outcome.work),
         processes: outcome.processes,
         events: outcome.events,
         verdicts: judgement.verdicts,
@@ -437,6 +438,7 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
         }),
         links: None,
         adaptations: Vec::new(),
+        runner: None,
         limits: None,
     }
 }

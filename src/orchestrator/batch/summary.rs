@@ -215,6 +215,7 @@ mod tests {
             repeat: None,
             links: None,
             adaptations: vec![],
+            runner: None,
             limits: None,
         }
     }

@@ -12,6 +12,14 @@
 //! ([`crate::orchestrator::check`] does) and never formats reports
 //! ([`crate::orchestrator::report`] does).
 //!
+//! How it waits: the programs' reader and waiter threads send every line,
+//! end of output and exit to one channel, and a wait sleeps on it until
+//! its next timer. A condition on what the programs report is looked at
+//! only when a report comes ([`Look::OnEvents`]); one on the kernel's
+//! state, which reports nothing (a listening socket, a blocked read), is
+//! looked at every so often, less often the longer it waits
+//! ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
+//!
 //! By role:
 //! - this file: what a run is given and gives back, and the event loop
 //!   (taking in what the programs report, waiting on conditions);
@@ -28,7 +36,7 @@ use std::time::{Duration, Instant};
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::net::Network;
-use crate::orchestrator::record::{Limits, ProcessInfo, Role};
+use crate::orchestrator::record::{Limits, ProcessInfo, Role, RunnerWork};
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
 use crate::orchestrator::sys;
@@ -68,10 +76,12 @@ pub const LIMITS: Limits = Limits {
 /// How long live output is held back so that lines read by different
 /// threads reach the terminal in the order they happened.
 const REORDER_WINDOW: Duration = Duration::from_millis(30);
-/// How often a wait looks at its condition when nothing is reported (a
-/// condition on the kernel's state — a socket, a blocked read — reports
-/// nothing by itself).
+/// The longest a wait on the kernel's state ([`Look::Every`]) goes
+/// between two looks, however long it has waited.
 const POLL: Duration = Duration::from_millis(5);
+/// How often a step's wait looks at what reports nothing by itself even
+/// when it waits on events only: Ctrl-C, the link engine's health.
+const HEARTBEAT: Duration = Duration::from_millis(50);
 
 /// How long a server that may keep running (`server.keeps_running`) is
 /// given to end on its own after the clients have ended.
@@ -170,6 +180,8 @@ pub struct Recording {
     pub port: u16,
     /// What the run's impaired links were and did.
     pub links: Option<LinksRecord>,
+    /// What carrying out the steps cost the runner's own thread.
+    pub work: RunnerWork,
 }
 
 impl Recording {
@@ -194,13 +206,13 @@ struct Runner<'a> {
     deadline: Instant,
     /// The run's mark (`PA3_RUN_ID`), set on every program it starts.
     mark: String,
-    /// How often a wait looks at its condition when nothing is reported.
-    poll: Duration,
     /// Each impaired link's conditions now (the `link:` steps so far).
     links_now: Vec<(String, crate::orchestrator::link::Conditions)>,
     /// What was changed in the hosts for the programs, to undo
     /// (`server.adapt_network`).
     changed: Vec<adapt::Changed>,
+    /// What the runner's thread did (see [`RunnerWork`]).
+    work: RunnerWork,
 }
 
 /// Why a wait ended without its condition.
@@ -213,6 +225,33 @@ enum WaitEnd {
     LinkFailed(String),
     /// Nothing can happen any more: who waits for what.
     Deadlock(String),
+}
+
+/// When a wait looks at its condition. Besides, every wait wakes at its
+/// own timers only: its end, the scenario's deadline, the notice of a long
+/// wait, the deadlock watch, the console's reorder window, and the
+/// [`HEARTBEAT`] of a step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// The condition depends only on what the programs report (lines,
+    /// exits, closed output): it is looked at when a report comes.
+    OnEvents,
+    /// The condition is on the kernel's state (a socket, a blocked read),
+    /// which reports nothing by itself: looked at every `d` at first, then
+    /// less often as the wait goes on (an eighth of the time waited so
+    /// far, up to [`POLL`]), so that a long wait costs few looks and a
+    /// short one reacts within `d`.
+    Every(Duration),
+}
+
+impl Look {
+    /// The next look after having waited `waited`, if any.
+    fn interval(self, waited: Duration) -> Option<Duration> {
+        match self {
+            Look::OnEvents => None,
+            Look::Every(d) => Some((waited / 8).clamp(d, d.max(POLL))),
+        }
+    }
 }
 
 /// Whether a wait ends at a deadlock ([`standstill`]): a wait for the
@@ -262,9 +301,9 @@ pub fn run(
         port: net.server_port(scenario.server.port, port_is_ours),
         deadline: started + scenario.timeout,
         mark,
-        poll: POLL,
         links_now: links_at_start(scenario),
         changed: Vec::new(),
+        work: RunnerWork::default(),
     };
     let capture = opts.capture.as_ref().and_then(|p| runner.start_capture(p));
     let mut error = runner.links_then_steps().err();
@@ -296,6 +335,7 @@ pub fn run(
         capture_log,
         port: runner.port,
         links: net.links_record(),
+        work: runner.work,
     }
 }
 
@@ -369,6 +409,9 @@ impl Runner<'_> {
                 let t_ms = self.at_ms(at);
                 let p = &mut self.procs[proc];
                 p.last_line_ms = p.last_line_ms.max(t_ms);
+                // Looked at once here rather than at each look of a wait.
+                p.greeted |= stream == crate::orchestrator::event::Stream::Stdout
+                    && crate::pa3::protocol::parse_greeting(&text).is_some();
                 let event = Event::new(t_ms, p.info.id.clone(), EventKind::Output { stream, text });
                 let label = p.info.label();
                 self.record(label, event);
@@ -426,15 +469,16 @@ impl Runner<'_> {
         }
     }
 
-    /// Takes in events until `done` holds or the timeout passes. A
-    /// `scenario_bound` wait also ends at the scenario's deadline and at
-    /// Ctrl-C, and says what it waits for when that takes long; cleanup
-    /// waits are not.
+    /// Takes in events until `done` holds or the timeout passes, looking
+    /// at `done` as `look` says. A `scenario_bound` wait also ends at the
+    /// scenario's deadline and at Ctrl-C, and says what it waits for when
+    /// that takes long; cleanup waits are not.
     fn wait_raw(
         &mut self,
         timeout: Duration,
         scenario_bound: Option<&Waiting>,
         deadlocks: Deadlocks,
+        look: Look,
         done: &mut Condition,
     ) -> Result<(), WaitEnd> {
         let start = Instant::now();
@@ -445,13 +489,12 @@ impl Runner<'_> {
         let mut noticed = false;
         let mut standstill =
             (deadlocks == Deadlocks::End).then(|| standstill::Standstill::new(self));
-        let eager = self.scenario.clients.iter().any(|c| c.eager);
         loop {
             while let Ok(m) = self.rx.try_recv() {
                 self.handle(m);
             }
             self.show(false);
-            if eager {
+            if self.eager_untyped() {
                 self.type_eager();
             }
             match done(self) {
@@ -463,27 +506,84 @@ impl Runner<'_> {
                 return Err(WaitEnd::Deadlock(who));
             }
             let now = Instant::now();
+            let mut wake = until.min(self.next_timer(now));
             if let Some(what) = scenario_bound {
-                if self.opts.interrupted.load(Ordering::SeqCst) {
-                    return Err(WaitEnd::Interrupted);
-                }
-                if let Some(why) = self.net.link_failure() {
-                    return Err(WaitEnd::LinkFailed(why));
-                }
-                if !noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
-                    noticed = true;
-                    let what = what(self);
-                    self.notice(&what, until - now);
-                }
+                wake = wake.min(self.step_checks(what, (start, now, until), &mut noticed)?);
             }
             if now >= until {
                 return Err(WaitEnd::TimedOut);
             }
-            match self.rx.recv_timeout((until - now).min(self.poll)) {
+            if let Some(d) = look.interval(now - start) {
+                wake = wake.min(now + d);
+            }
+            if let Some(s) = &standstill {
+                wake = wake.min(s.next_look());
+            }
+            let got = self.rx.recv_timeout(wake.saturating_duration_since(now));
+            self.work.wakeups += 1;
+            match got {
                 Ok(m) => self.handle(m),
                 Err(RecvTimeoutError::Timeout) | Err(RecvTimeoutError::Disconnected) => {}
             }
         }
+    }
+
+    /// What a step's wait looks at besides its condition, at `times` (its
+    /// start, now, its end): Ctrl-C, the link engine's health, and whether
+    /// to say what it waits for (once, `noticed`). Gives when to look again.
+    fn step_checks(
+        &mut self,
+        what: &Waiting,
+        (start, now, until): (Instant, Instant, Instant),
+        noticed: &mut bool,
+    ) -> Result<Instant, WaitEnd> {
+        if self.opts.interrupted.load(Ordering::SeqCst) {
+            return Err(WaitEnd::Interrupted);
+        }
+        if let Some(why) = self.net.link_failure() {
+            return Err(WaitEnd::LinkFailed(why));
+        }
+        if !*noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
+            *noticed = true;
+            let what = what(self);
+            self.notice(&what, until - now);
+        }
+        let mut next = now + HEARTBEAT;
+        let notice_at = start + NOTICE_AFTER;
+        if !*noticed && notice_at > now {
+            next = next.min(notice_at);
+        }
+        Ok(next)
+    }
+
+    /// The runner's own timers, whatever a wait waits for: the console's
+    /// reorder window (the oldest line held back is due), and a look at
+    /// an eager client not yet typed into ([`POLL`]: whether it reads its
+    /// stdin reports nothing by itself).
+    fn next_timer(&self, now: Instant) -> Instant {
+        let mut at = now + Duration::from_secs(3600);
+        if let Some(oldest) = self.unshown.iter().map(|(_, e)| e.t_ms).reduce(f64::min) {
+            // A millisecond past the window, so that the look finds it due
+            // (times in ms are floats), and never now: no busy loop.
+            let due = Duration::from_secs_f64(oldest.max(0.0) / 1e3) + REORDER_WINDOW;
+            let at_least = now + Duration::from_millis(1);
+            at = at.min((self.opts.t0 + due + Duration::from_millis(1)).max(at_least));
+        }
+        if self.eager_untyped() {
+            at = at.min(now + POLL);
+        }
+        at
+    }
+
+    /// Whether an `eager` client has started and not yet been typed into.
+    fn eager_untyped(&self) -> bool {
+        self.scenario.clients.iter().any(|c| {
+            c.eager
+                && self
+                    .procs
+                    .iter()
+                    .any(|p| p.info.id == c.id && p.running && !p.name_typed)
+        })
     }
 
     /// Says, once, what a long wait is waiting for and how long it may last.
@@ -508,10 +608,17 @@ impl Runner<'_> {
         &mut self,
         what: &str,
         timeout: Duration,
+        look: Look,
         done: &mut Condition,
     ) -> Result<(), RunError> {
         let start = Instant::now();
-        match self.wait_raw(timeout, Some(&|_| what.to_string()), Deadlocks::End, done) {
+        match self.wait_raw(
+            timeout,
+            Some(&|_| what.to_string()),
+            Deadlocks::End,
+            look,
+            done,
+        ) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
@@ -570,7 +677,14 @@ impl Runner<'_> {
             let ended = *clients_ended.get_or_insert_with(Instant::now);
             Ok(ended.elapsed() >= SERVER_GRACE)
         };
-        match self.wait_raw(left, Some(&what), Deadlocks::End, &mut done) {
+        // The server's grace is a timer on the clients' exits: looked at
+        // as for the kernel's state.
+        let look = if keeps_running {
+            Look::Every(POLL)
+        } else {
+            Look::OnEvents
+        };
+        match self.wait_raw(left, Some(&what), Deadlocks::End, look, &mut done) {
             Ok(()) if !self.all_exited() => {
                 let server = self.scenario.process_id(ProcessRef::Server).to_string();
                 let event = Event::new(
@@ -617,10 +731,12 @@ impl Runner<'_> {
             .collect()
     }
 
-    /// Whether program `idx` printed a stdout line that `pred` accepts.
-    fn printed(&self, idx: usize, pred: impl Fn(&str) -> bool) -> bool {
+    /// Whether program `idx` printed a stdout line that `pred` accepts
+    /// among the events from the `from`th on (the run's events grow at the
+    /// end until the run is over).
+    fn printed_since(&self, from: usize, idx: usize, pred: impl Fn(&str) -> bool) -> bool {
         let id = &self.procs[idx].info.id;
-        self.events
+        self.events[from.min(self.events.len())..]
             .iter()
             .any(|e| e.stdout_of(id).is_some_and(&pred))
     }

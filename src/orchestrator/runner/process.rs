@@ -56,6 +56,8 @@ pub(super) struct Proc {
     pub stopped_by_us: bool,
     /// Its name has been typed into it (a client asks for it once).
     pub name_typed: bool,
+    /// It printed a greeting (`Client X connected`) on its stdout.
+    pub greeted: bool,
     /// Lines typed into it so far, shared with its readers (see
     /// `read_lines`: a prompt's line ends where the program was typed into).
     pub typed: Arc<AtomicUsize>,
@@ -222,6 +224,7 @@ impl Runner<'_> {
             last_line_ms: 0.0,
             stopped_by_us: false,
             name_typed: false,
+            greeted: false,
             typed: Arc::new(AtomicUsize::new(0)),
             pipes: Vec::new(),
             outputs: Vec::new(),

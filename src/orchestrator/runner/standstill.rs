@@ -81,6 +81,11 @@ impl Standstill {
         }
     }
 
+    /// When [`Standstill::check`] next looks.
+    pub(super) fn next_look(&self) -> Instant {
+        self.looked + LOOK_EVERY
+    }
+
     /// Who waits for what, once the run has been at a standstill for the
     /// bound; `None` while anything moves (looked at every [`LOOK_EVERY`]).
     pub(super) fn check(&mut self, r: &Runner) -> Option<String> {

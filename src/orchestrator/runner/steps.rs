@@ -5,13 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Deadlocks, RunError, Runner, WaitEnd, STEP_TIMEOUT};
+use super::{Deadlocks, Look, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::link::Conditions;
 use crate::orchestrator::net::TcpCounters;
 use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
 use crate::orchestrator::sys;
-use crate::pa3::protocol;
 
 /// Sleeps up to this long are one timer sleep (see [`Runner::sleep`]).
 const SHORT_SLEEP: Duration = Duration::from_millis(5);
@@ -22,8 +21,18 @@ const STDIN_WAIT: Duration = Duration::from_millis(500);
 /// goes on anyway.
 const SENT_WAIT: Duration = Duration::from_millis(100);
 
-/// How often a `connect` step looks at the server host's counters.
+/// How often a `connect` step looks at the server host's counters at
+/// first (see [`Look::Every`]).
 const CONNECT_POLL: Duration = Duration::from_micros(250);
+/// How often a wait for a listening socket looks at first: a server that
+/// prints a line when it listens wakes the wait at once.
+const LISTEN_POLL: Duration = Duration::from_millis(1);
+/// How often a wait for a client's blocked read of its stdin looks at
+/// first (cheap: a read of `/proc`; a client that prompts reads within a
+/// fraction of a millisecond, and a longer wait looks less often).
+const STDIN_POLL: Duration = Duration::from_micros(100);
+/// How often a wait for a client typed into to send looks at first.
+const SENT_POLL: Duration = Duration::from_micros(200);
 
 /// How long a client may ask for its name, with nothing else happening,
 /// before a `send` step stops waiting for its greeting and types: a
@@ -177,7 +186,7 @@ impl Runner<'_> {
             format!("the server to listen on port {port}")
         };
         let mut found = None;
-        self.wait(&what, STEP_TIMEOUT, &mut |r| {
+        self.wait(&what, STEP_TIMEOUT, Look::Every(LISTEN_POLL), &mut |r| {
             if adapt {
                 found = r.server_listener(server);
                 if found.is_some() {
@@ -220,10 +229,10 @@ impl Runner<'_> {
         let idx = self.spawn(ProcessRef::Client(c))?;
         let what = format!("client {client} to connect{}", self.lossy_note(c));
         // The counters are cheap to look at: look often.
-        self.poll = CONNECT_POLL;
+        let look = Look::Every(CONNECT_POLL);
         let mut seen = false;
         let connected = loop {
-            let waited = self.wait(&what, STEP_TIMEOUT, &mut |r| {
+            let waited = self.wait(&what, STEP_TIMEOUT, look, &mut |r| {
                 if watch.connected(r, idx, want) {
                     seen = true;
                     return Ok(true);
@@ -243,7 +252,6 @@ impl Runner<'_> {
                 break Err(e);
             }
         };
-        self.poll = super::POLL;
         connected?;
         self.step(EventKind::Connected {
             client,
@@ -269,9 +277,7 @@ impl Runner<'_> {
 
     /// Whether client `idx` printed a greeting already.
     fn greeted_already(&self, idx: usize) -> bool {
-        self.printed(idx, |l| {
-            protocol::read_greeting(l, protocol::Framing::Printed).is_some()
-        })
+        self.procs[idx].greeted
     }
 
     /// Types client `c`'s name (once), announced by a `sending` step.
@@ -290,14 +296,14 @@ impl Runner<'_> {
         let idx = self.proc_index(ProcessRef::Client(c));
         let id = self.scenario.clients[c].id.clone();
         let mut asked: Option<Instant> = None;
+        // Whether it asks for its name is the kernel's state.
         self.wait(
             &format!("client {id} to print its greeting"),
             STEP_TIMEOUT,
+            Look::Every(super::POLL),
             &mut |r| {
                 // Greeted, or an eager client typed into meanwhile.
-                if r.procs[idx].name_typed
-                    || r.printed(idx, |l| protocol::parse_greeting(l).is_some())
-                {
+                if r.procs[idx].name_typed || r.greeted_already(idx) {
                     return Ok(true);
                 }
                 r.gone(idx)?;
@@ -311,7 +317,7 @@ impl Runner<'_> {
                     && quiet >= NO_GREETING_AFTER.as_secs_f64() * 1e3)
             },
         )?;
-        if asked.is_some() && !self.printed(idx, |l| protocol::parse_greeting(l).is_some()) {
+        if asked.is_some() && !self.greeted_already(idx) {
             let waited_ms = NO_GREETING_AFTER.as_secs_f64() * 1e3;
             self.step(EventKind::NoGreeting {
                 client: id,
@@ -401,12 +407,10 @@ impl Runner<'_> {
     fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
         // A blocked read is seen by looking: look often, it is cheap.
-        self.poll = Duration::from_millis(1);
-        let waited = self.wait(&what, STDIN_WAIT, &mut |r| {
+        let waited = self.wait(&what, STDIN_WAIT, Look::Every(STDIN_POLL), &mut |r| {
             r.gone(idx)?;
             Ok(r.reads_stdin(idx))
         });
-        self.poll = super::POLL;
         match waited {
             Err(RunError::TimedOut { .. }) => Ok(()),
             other => other,
@@ -443,9 +447,9 @@ impl Runner<'_> {
             return Ok(());
         }
         let what = format!("{} to send", self.procs[idx].info.label());
-        self.poll = Duration::from_micros(200);
-        let waited = self.wait(&what, SENT_WAIT, &mut |r| Ok(r.settled_off_stdin(idx)));
-        self.poll = super::POLL;
+        let waited = self.wait(&what, SENT_WAIT, Look::Every(SENT_POLL), &mut |r| {
+            Ok(r.settled_off_stdin(idx))
+        });
         match waited {
             Err(RunError::TimedOut { .. }) => Ok(()),
             other => other,
@@ -490,12 +494,18 @@ impl Runner<'_> {
             // A gap between two sends, meant to the microsecond: one timer
             // sleep, without taking in events (the next wait does).
             std::thread::sleep(d.saturating_sub(started.elapsed()));
+            self.work.wakeups += 1;
             return Ok(());
         }
         let what = format!("{} ms to pass", millis(d.as_secs_f64() * 1e3));
-        match self.wait_raw(d, Some(&|_| what.clone()), Deadlocks::Ignore, &mut |_| {
-            Ok(false)
-        }) {
+        let waited = self.wait_raw(
+            d,
+            Some(&|_| what.clone()),
+            Deadlocks::Ignore,
+            Look::OnEvents,
+            &mut |_| Ok(false),
+        );
+        match waited {
             Err(WaitEnd::TimedOut) | Ok(()) | Err(WaitEnd::Deadlock(_)) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
             Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
@@ -520,10 +530,13 @@ impl Runner<'_> {
             matcher.describe()
         );
         self.step(EventKind::WaitingFor { what: what.clone() });
-        self.wait(&what, timeout, &mut |r| {
-            if r.printed(idx, |l| matcher.matches(l)) {
+        // Only the lines not yet looked at are looked at.
+        let mut seen = 0;
+        self.wait(&what, timeout, Look::OnEvents, &mut |r| {
+            if r.printed_since(seen, idx, |l| matcher.matches(l)) {
                 return Ok(true);
             }
+            seen = r.events.len();
             let p = &r.procs[idx];
             if !p.running && p.streams_open == 0 {
                 return Err(format!("{} ended", p.info.label()));

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Deadlocks, Runner, KILL_GRACE};
+use super::{Deadlocks, Look, Runner, KILL_GRACE};
 use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::sys::{self, ProcId, Signal};
 
@@ -18,9 +18,13 @@ impl Runner<'_> {
         self.close_stdins();
         let stopped = self.stop_running();
         self.reap_group_leftovers(&stopped);
-        let _ = self.wait_raw(Duration::from_secs(3), None, Deadlocks::Ignore, &mut |r| {
-            Ok(r.all_exited())
-        });
+        let _ = self.wait_raw(
+            Duration::from_secs(3),
+            None,
+            Deadlocks::Ignore,
+            Look::OnEvents,
+            &mut |r| Ok(r.all_exited()),
+        );
         self.wait_groups_gone(Duration::from_secs(2));
         // The rest of the output, up to a bound.
         self.wait_output_closed(Duration::from_millis(500));
@@ -71,6 +75,7 @@ impl Runner<'_> {
             let settle = Instant::now() + Duration::from_millis(100);
             while !left.is_empty() && Instant::now() < settle {
                 std::thread::sleep(Duration::from_millis(5));
+                self.work.wakeups += 1;
                 left = live_members(group, &self.mark);
             }
             if left.is_empty() {
@@ -119,7 +124,7 @@ impl Runner<'_> {
     }
 
     fn wait_output_closed(&mut self, bound: Duration) {
-        let _ = self.wait_raw(bound, None, Deadlocks::Ignore, &mut |r| {
+        let _ = self.wait_raw(bound, None, Deadlocks::Ignore, Look::OnEvents, &mut |r| {
             Ok(r.procs.iter().all(|p| p.streams_open == 0))
         });
     }
@@ -127,7 +132,7 @@ impl Runner<'_> {
     /// Waits until nothing is left of the programs' process groups, not
     /// even a zombie not yet reaped (the state file's last-resort cleanup
     /// would otherwise count it as a leftover).
-    fn wait_groups_gone(&self, bound: Duration) {
+    fn wait_groups_gone(&mut self, bound: Duration) {
         let groups: Vec<ProcId> = self.procs.iter().filter_map(|p| p.group).collect();
         let until = Instant::now() + bound;
         while groups
@@ -136,6 +141,7 @@ impl Runner<'_> {
             && Instant::now() < until
         {
             std::thread::sleep(Duration::from_millis(5));
+            self.work.wakeups += 1;
         }
     }
 

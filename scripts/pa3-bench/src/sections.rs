@@ -18,8 +18,9 @@ use super::report::{
 use super::scenarios::Gap;
 use super::stats::{self, median, round3, Samples, Spread};
 use super::{Plan, SCENARIO};
-use crate::orchestrator::sys;
-use crate::orchestrator::sys::find_program;
+use crate::probes;
+use pa3_mininet::orchestrator::sys;
+use pa3_mininet::orchestrator::sys::find_program;
 
 /// Reversed runs kept in the report, per gap.
 const REVERSALS_KEPT: usize = 20;
@@ -157,12 +158,12 @@ fn reused_batch(ctx: &Ctx, backend: &str, one_cpu_ms: f64) -> Result<(ReusedBatc
 fn bare_round(ctx: &Ctx, net: &BareNet) -> Result<BareRound> {
     let exchanges = ctx.plan.bare_exchanges;
     let mut runs = Vec::new();
-    let cpu0 = sys::waited_children_cpu_time().unwrap_or_default();
+    let cpu0 = probes::waited_children_cpu_time().unwrap_or_default();
     for _ in 0..exchanges {
         ctx.go_on()?;
         runs.push(bare::exchange(net, &ctx.tools.bin_dir)?);
     }
-    let spent = sys::waited_children_cpu_time()
+    let spent = probes::waited_children_cpu_time()
         .unwrap_or_default()
         .saturating_sub(cpu0);
     let walls: Vec<f64> = runs.iter().filter_map(|m| m.end).collect();
@@ -221,6 +222,10 @@ fn reused_figures(backend: &str, plan: &Plan, rounds: &[ReusedRound]) -> Reused 
         stretches: stretches(rounds),
         cpu_per_run_ms: round3(median(&cpu)),
         bare_cpu_ms: (!bare_cpu.is_empty()).then(|| round3(median(&bare_cpu))),
+        ratio_to_bare: bare_ms
+            .as_ref()
+            .map(|b| round3(per_run_ms / b.median.max(1e-9))),
+        wakeups_per_run: m(&|b| b.wakeups),
         bare_ms,
         bare_exchanges: plan.bare_exchanges,
     }
@@ -342,7 +347,7 @@ fn sweep_gap(ctx: &Ctx, dir: &Path, gap: Gap, runs: u32, prefix: &[String]) -> R
 /// directories, in the same order).
 pub fn gap_result(
     gap: Gap,
-    records: &[crate::orchestrator::record::RunRecord],
+    records: &[pa3_mininet::orchestrator::record::RunRecord],
     names: &[String],
     passed: usize,
     wall_s: f64,
@@ -464,7 +469,7 @@ pub fn jobs(ctx: &Ctx) -> Result<Vec<Jobs>> {
 /// What a batch's shape allows `jobs` workers: its serial runs (the full
 /// records: the summary's have no events) dealt as `--jobs` deals them,
 /// the longest scripted first, ties in plan order.
-fn shape_bound(records: &[crate::orchestrator::record::RunRecord], jobs: usize) -> f64 {
+fn shape_bound(records: &[pa3_mininet::orchestrator::record::RunRecord], jobs: usize) -> f64 {
     let mut runs: Vec<(f64, f64)> = records
         .iter()
         .map(|r| (analyse::sleeps_ms(r), r.duration_ms))
@@ -477,7 +482,7 @@ fn shape_bound(records: &[crate::orchestrator::record::RunRecord], jobs: usize) 
 
 /// The median of each named phase over several records, in the order
 /// they first appear. Pure; for the fresh section's tests.
-pub fn phase_medians(records: &[crate::orchestrator::record::RunRecord]) -> Vec<PhaseMedian> {
+pub fn phase_medians(records: &[pa3_mininet::orchestrator::record::RunRecord]) -> Vec<PhaseMedian> {
     let mut order = Vec::new();
     let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for r in records {

@@ -15,6 +15,9 @@ pub const BENCH_SCHEMA_VERSION: u32 = 1;
 
 /// Orchestration overhead per scenario on a reused Mininet network, at most.
 pub const TARGET_MININET_OVERHEAD_MS: f64 = 20.0;
+/// Wall per scenario on a reused Mininet network over the bare
+/// exchange's, at most.
+pub const TARGET_MININET_RATIO: f64 = 1.3;
 /// Orchestration overhead per scenario on the local backend, at most.
 pub const TARGET_LOCAL_OVERHEAD_MS: f64 = 10.0;
 /// `--jobs 2` throughput over serial, at least.
@@ -43,7 +46,7 @@ pub struct BenchReport {
     pub throughput: Option<Throughput>,
     /// The link engines' accuracy and cost (Mininet only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<crate::orchestrator::bench::links::LinkBench>,
+    pub links: Option<crate::links::LinkBench>,
     /// What every figure means (the words the table's footer prints).
     pub definitions: Vec<String>,
     /// What was skipped and why; what looked odd.
@@ -134,6 +137,13 @@ pub struct Reused {
     pub cpu_per_run_ms: f64,
     /// The CPU time of a bare exchange (its programs).
     pub bare_cpu_ms: Option<f64>,
+    /// per run / bare exchange (medians).
+    #[serde(default)]
+    pub ratio_to_bare: Option<f64>,
+    /// How often the runner's thread woke up per scenario (mean over the
+    /// measured runs; as their records say).
+    #[serde(default)]
+    pub wakeups_per_run: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -35,11 +35,11 @@
 //! programs' own work directly; [`Milestones`] compares the two readings
 //! stretch by stretch.
 
-use crate::orchestrator::batch::summary::BatchSummary;
-use crate::orchestrator::event::{Event, EventKind};
-use crate::orchestrator::record::RunRecord;
-use crate::pa3::client::SENT;
-use crate::pa3::protocol;
+use pa3_mininet::orchestrator::batch::summary::BatchSummary;
+use pa3_mininet::orchestrator::event::{Event, EventKind};
+use pa3_mininet::orchestrator::record::RunRecord;
+use pa3_mininet::pa3::client::SENT;
+use pa3_mininet::pa3::protocol;
 
 use super::stats::mean;
 
@@ -392,6 +392,8 @@ pub struct ReusedBatch {
     pub sleeps_ms: f64,
     /// The mean of each of [`STRETCHES`].
     pub stretches_ms: Vec<f64>,
+    /// How often the runner's thread woke up, mean per run.
+    pub wakeups: f64,
 }
 
 impl ReusedBatch {
@@ -460,6 +462,7 @@ pub fn reused_batch(summary: &BatchSummary, records: &[RunRecord]) -> Option<Reu
         reactions_ms: mean(&reactions.iter().map(Reactions::total).collect::<Vec<_>>()),
         sleeps_ms: each(&|r| Some(sleeps_ms(r))),
         stretches_ms: mean_stretches(&measured.iter().map(milestones).collect::<Vec<_>>()),
+        wakeups: each(&|r| r.runner.map(|w| w.wakeups as f64)),
     })
 }
 

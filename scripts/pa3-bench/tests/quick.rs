@@ -1,23 +1,35 @@
-//! `orchestrate bench`: the quick mode runs end to end, prints its table
-//! and writes its JSON. The figures themselves are not tested (they are
+//! `pa3-bench`: the quick mode runs end to end, prints its table and
+//! writes its JSON. The figures themselves are not tested (they are
 //! figures); the test checks that each section was measured and says so.
+//! The benchmark drives `orchestrate`, `server` and `client` from beside
+//! its own binary: `cargo test` at the repository's root builds them there
+//! (both packages are default members of the workspace).
+
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
-use crate::support::{self, orchestrate, tempdir};
-
-/// Runs `orchestrate bench --quick ARGS --out DIR/bench.json`; returns the
-/// table it printed and the JSON it wrote.
+/// Runs `pa3-bench --quick ARGS --out DIR/bench.json` from the repository's
+/// root; returns the table it printed and the JSON it wrote.
 fn quick_bench(args: &[&str]) -> (String, Value) {
-    let dir = tempdir();
+    let dir = tempfile::Builder::new()
+        .prefix("pa3-e2e-")
+        .tempdir()
+        .expect("a temporary directory");
     let out = dir.path().join("bench.json");
-    let output = orchestrate()
-        .args(["bench", "--quick"])
+    let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // Without CARGO in its environment `orchestrate` takes `server` and
+    // `client` as cargo built them rather than running `cargo build`.
+    let output = Command::new(env!("CARGO_BIN_EXE_pa3-bench"))
+        .current_dir(repository)
+        .env_remove("CARGO")
+        .arg("--quick")
         .args(args)
         .arg("--out")
         .arg(&out)
         .output()
-        .expect("orchestrate runs");
+        .expect("pa3-bench runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
@@ -91,7 +103,6 @@ fn quick_mode_on_the_local_backend_prints_a_table_and_writes_json() {
 #[test]
 #[ignore = "needs root and Mininet"]
 fn quick_mode_on_mininet_measures_the_floor_and_a_reused_network() {
-    support::require_mininet();
     let (table, json) = quick_bench(&[]);
     assert_common_sections(&table, &json, "mininet");
     let fresh = &json["fresh"];

@@ -181,7 +181,7 @@ fn the_table_puts_baseline_next_to_subject_with_ratio_and_target() {
             .to_string()
     };
     assert!(
-        text.starts_with("orchestrate bench (full, backend mininet)"),
+        text.starts_with("pa3-bench (full, backend mininet)"),
         "{text}"
     );
     assert!(

@@ -21,12 +21,12 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::stats::{percentile, round3};
-use crate::orchestrator::link::{Conditions, LinkEngine};
-use crate::orchestrator::net::mininet::Mininet;
-use crate::orchestrator::net::Network;
-use crate::orchestrator::scenario::{self, Capabilities};
-use crate::orchestrator::state::StateFile;
-use crate::orchestrator::topology;
+use pa3_mininet::orchestrator::link::{Conditions, LinkEngine};
+use pa3_mininet::orchestrator::net::mininet::Mininet;
+use pa3_mininet::orchestrator::net::Network;
+use pa3_mininet::orchestrator::scenario::{self, Capabilities};
+use pa3_mininet::orchestrator::state::StateFile;
+use pa3_mininet::orchestrator::topology;
 
 /// The delays measured (ms).
 pub const DELAYS_MS: [f64; 3] = [1.0, 10.0, 50.0];
@@ -66,7 +66,7 @@ const SCENARIO: &str = "name: bench-links\nlinks:\n  h2: { delay_ms: 1 }\nclient
 
 /// Measures every engine that can run here.
 pub fn measure(interrupted: &AtomicBool, say: &dyn Fn(&str)) -> Result<LinkBench> {
-    let here = crate::orchestrator::net::shaping::capabilities();
+    let here = pa3_mininet::orchestrator::net::shaping::capabilities();
     let mut engines = Vec::new();
     for (engine, available) in [
         (LinkEngine::Nfqueue, here.nfqueue),
@@ -87,8 +87,8 @@ fn measure_engine(
     interrupted: &AtomicBool,
 ) -> Result<EngineFigures> {
     let choice = match engine {
-        LinkEngine::Netem => crate::orchestrator::link::EngineChoice::Netem,
-        LinkEngine::Nfqueue => crate::orchestrator::link::EngineChoice::Nfqueue,
+        LinkEngine::Netem => pa3_mininet::orchestrator::link::EngineChoice::Netem,
+        LinkEngine::Nfqueue => pa3_mininet::orchestrator::link::EngineChoice::Nfqueue,
     };
     let s = scenario::parse(
         std::path::Path::new("bench-links.yaml"),

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::orchestrator::batch::summary::{self, BatchSummary};
-use crate::orchestrator::event::ms;
-use crate::orchestrator::record::RunRecord;
-use crate::orchestrator::sys;
-use crate::orchestrator::sys::find_program;
+use crate::probes;
+use pa3_mininet::orchestrator::batch::summary::{self, BatchSummary};
+use pa3_mininet::orchestrator::event::ms;
+use pa3_mininet::orchestrator::record::RunRecord;
+use pa3_mininet::orchestrator::sys::find_program;
 
 /// The command of Mininet's floor.
 pub const FLOOR_ARGS: [&str; 7] = [
@@ -117,13 +117,13 @@ impl Tools {
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::null());
-        let cpu0 = sys::waited_children_cpu_time().unwrap_or_default();
+        let cpu0 = probes::waited_children_cpu_time().unwrap_or_default();
         let t0 = Instant::now();
         let output = cmd
             .output()
             .with_context(|| format!("cannot run {}", self.orchestrate.display()))?;
         let wall_ms = ms(t0.elapsed());
-        let cpu_ms = ms(sys::waited_children_cpu_time()
+        let cpu_ms = ms(probes::waited_children_cpu_time()
             .unwrap_or_default()
             .saturating_sub(cpu0));
         let code = output.status.code().unwrap_or(-1);

@@ -113,7 +113,7 @@ fn header(r: &BenchReport) -> String {
     let pct = |v: Option<f64>| v.map_or("?".into(), |v| format!("{v:.0}%"));
     let load = |v: Option<f64>| v.map_or("?".into(), |v| format!("{v:.1}"));
     format!(
-        "orchestrate bench ({mode}, backend {backend}) — {started} · {kernel} · {cpus} CPUs · {build} build · {secs:.0} s\n\
+        "pa3-bench ({mode}, backend {backend}) — {started} · {kernel} · {cpus} CPUs · {build} build · {secs:.0} s\n\
          CPU pressure (some avg10) {p0} → {p1} · load average {l0} → {l1}\n",
         mode = r.mode,
         backend = r.backend,
@@ -168,8 +168,7 @@ fn reused_lines(u: &Reused, lines: &mut Vec<Line>) {
         bare.map_or("—".into(), ms),
         ms(u.per_run_ms),
         u.overhead_vs_bare_ms.map_or(String::new(), difference),
-        u.overhead_vs_bare_ms
-            .map_or(String::new(), |v| overhead_target(u, v)),
+        wall_target(u),
     ]));
     for s in &u.stretches {
         lines.push(Line::Row([
@@ -187,6 +186,13 @@ fn reused_lines(u: &Reused, lines: &mut Vec<Line>) {
         ms(u.cpu_per_run_ms),
         u.bare_cpu_ms
             .map_or(String::new(), |b| difference(u.cpu_per_run_ms - b)),
+        String::new(),
+    ]));
+    lines.push(Line::Row([
+        "runner wake-ups per scenario".into(),
+        String::new(),
+        format!("{:.1}", u.wakeups_per_run),
+        String::new(),
         String::new(),
     ]));
     lines.push(Line::Note(format!(
@@ -239,6 +245,21 @@ fn difference(d: f64) -> String {
     format!("{}{}", if d >= 0.0 { "+" } else { "−" }, ms(d.abs()))
 }
 
+/// The target of the wall per scenario: on Mininet a ratio to the bare
+/// exchange, on loopback the overhead over it.
+fn wall_target(u: &Reused) -> String {
+    match (u.backend.as_str(), u.ratio_to_bare, u.overhead_vs_bare_ms) {
+        ("mininet", Some(r), _) => format!(
+            "{} ≤ {}× {}",
+            ratio(r),
+            TARGET_MININET_RATIO,
+            check(r <= TARGET_MININET_RATIO)
+        ),
+        (_, _, Some(v)) => overhead_target(u, v),
+        _ => String::new(),
+    }
+}
+
 /// The overhead target of `u`, and whether `v` meets it.
 fn overhead_target(u: &Reused, v: f64) -> String {
     format!("≤ {:.0} ms {}", u.target_ms, check(v <= u.target_ms))
@@ -263,7 +284,7 @@ fn fidelity_lines(f: &Fidelity, lines: &mut Vec<Line>) {
         lines.push(Line::Row([
             format!(
                 "{} ms, at real-time priority",
-                crate::orchestrator::event::millis(g.gap_ms)
+                pa3_mininet::orchestrator::event::millis(g.gap_ms)
             ),
             count(g.server_agrees, g.runs),
             count(g.send_order, g.runs),
@@ -302,7 +323,7 @@ fn gap_lines(g: &GapResult, lines: &mut Vec<Line>) {
         String::new()
     };
     lines.push(Line::Row([
-        format!("{} ms", crate::orchestrator::event::millis(g.gap_ms)),
+        format!("{} ms", pa3_mininet::orchestrator::event::millis(g.gap_ms)),
         count(g.server_agrees, g.runs),
         if together {
             format!("either (X first {})", g.x_first)
@@ -393,8 +414,8 @@ fn throughput_lines(t: &Throughput, lines: &mut Vec<Line>) {
 
 /// Lays the lines out in columns: the first left-aligned, the others right.
 /// The link engines: delay error at each delay, loss, cost per packet.
-fn link_lines(l: &crate::orchestrator::bench::links::LinkBench, lines: &mut Vec<Line>) {
-    use crate::orchestrator::bench::links::{LOSS_PACKETS, LOSS_PCT};
+fn link_lines(l: &crate::links::LinkBench, lines: &mut Vec<Line>) {
+    use crate::links::{LOSS_PACKETS, LOSS_PCT};
     for e in &l.engines {
         lines.push(Line::Section(format!(
             "link engine {}: one-way time of datagrams h2 → h1 minus the delay",

@@ -11,10 +11,10 @@ use super::report::{ServerFigures, Throughput};
 use super::sections::Ctx;
 use super::stats::{round3, Samples, Spread};
 use super::Plan;
-use crate::orchestrator::sys::find_program;
+use pa3_mininet::orchestrator::sys::find_program;
 
 /// The Python baseline server, written out next to the servers' output.
-const PYTHON_SERVER: &str = include_str!("../../../scripts/bench_server.py");
+const PYTHON_SERVER: &str = include_str!("../../bench_server.py");
 
 /// What one server's runs gave.
 #[derive(Default)]

@@ -1,13 +1,15 @@
-//! `orchestrate bench`: one benchmark, every figure side by side, in one
-//! run — Mininet's floor next to one run on a fresh network; a scenario
+//! The benchmark (`pa3-bench`, run by `scripts/bench`): one benchmark,
+//! every figure side by side, in one run — Mininet's floor next to one run on a fresh network; a scenario
 //! repeated on a reused network next to the same exchange with nothing
 //! around it (per-scenario overhead), on Mininet and on loopback; the
 //! fidelity sweep (how close two sends may be and still be told apart);
 //! the speed-up of `--jobs 2`; and `server --rounds 0` next to a minimal
 //! Python server under a load generator that is not the bottleneck.
 //!
-//! It drives the binaries as a user runs them (this `orchestrate` as a
-//! child process, the `server` beside it), reads back the records they
+//! A program of its own, not a command of the product: `orchestrate`
+//! carries none of it (nor its probes of the machine, [`probes`]). It
+//! drives the binaries as a user runs them (`orchestrate` as a child
+//! process, the `server` beside it), reads back the records they
 //! write, and measures each subject alternately with its baseline, so
 //! that load from elsewhere on a shared machine hits both; it reports
 //! medians. Targets are shown as figures (✓/✗), never asserted.
@@ -19,13 +21,15 @@
 //! - [`load`]: the servers and the load generator;
 //! - [`analyse`]: what is read out of the records (pure);
 //! - [`scenarios`]: the sweep's generated scenarios (pure);
-//! - [`stats`], [`report`]: medians and percentiles; the JSON and the table (pure).
+//! - [`stats`], [`report`]: medians and percentiles; the JSON and the table (pure);
+//! - [`probes`]: CPU time, peak memory and the machine's load, from `/proc`.
 
 pub mod analyse;
 pub mod bare;
 pub mod children;
 pub mod links;
 pub mod load;
+pub mod probes;
 pub mod report;
 pub mod scenarios;
 pub mod sections;
@@ -39,9 +43,8 @@ use std::time::Instant;
 use anyhow::Result;
 use time::OffsetDateTime;
 
-use crate::orchestrator::results;
-use crate::orchestrator::sys;
 use children::Tools;
+use pa3_mininet::orchestrator::results;
 use report::{
     BenchReport, Fidelity, Fresh, GapResult, Machine, Reused, BENCH_SCHEMA_VERSION,
     TARGET_ORDER_GAP_MS,
@@ -197,8 +200,8 @@ pub fn run(
     if plan.mininet {
         report.links = Some(links::measure(interrupted, say)?);
     }
-    machine.cpu_pressure_end = sys::cpu_pressure();
-    machine.load_average_end = sys::load_average();
+    machine.cpu_pressure_end = probes::cpu_pressure();
+    machine.load_average_end = probes::load_average();
     report.machine = machine;
     report.notes = notes;
     report.duration_s = stats::round3(t0.elapsed().as_secs_f64());
@@ -217,8 +220,8 @@ pub fn run_links_only(
     report.mode = "links-only".into();
     let mut machine = machine();
     report.links = Some(links::measure(interrupted, say)?);
-    machine.cpu_pressure_end = sys::cpu_pressure();
-    machine.load_average_end = sys::load_average();
+    machine.cpu_pressure_end = probes::cpu_pressure();
+    machine.load_average_end = probes::load_average();
     report.machine = machine;
     report
         .notes
@@ -312,7 +315,7 @@ fn reversal_note(g: &GapResult, realtime: Option<&GapResult>) -> String {
 }
 
 fn event_millis(ms: f64) -> String {
-    crate::orchestrator::event::millis(ms)
+    pa3_mininet::orchestrator::event::millis(ms)
 }
 
 /// The machine as the benchmark starts.
@@ -328,9 +331,9 @@ fn machine() -> Machine {
             "release"
         }
         .into(),
-        cpu_pressure_start: sys::cpu_pressure(),
+        cpu_pressure_start: probes::cpu_pressure(),
         cpu_pressure_end: None,
-        load_average_start: sys::load_average(),
+        load_average_start: probes::load_average(),
         load_average_end: None,
     }
 }

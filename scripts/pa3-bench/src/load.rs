@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::orchestrator::sys;
-use crate::pa3::protocol::SENT_ACK;
+use crate::probes;
+use pa3_mininet::pa3::protocol::SENT_ACK;
 
 /// How long a pair may take before the generator calls it failed.
 const PAIR_TIMEOUT: Duration = Duration::from_secs(10);
@@ -86,11 +86,11 @@ impl ServerProc {
 
     /// The CPU time it has used so far.
     pub fn cpu(&self) -> Duration {
-        sys::cpu_time(self.pid).unwrap_or_default()
+        probes::cpu_time(self.pid).unwrap_or_default()
     }
 
     pub fn peak_rss_kib(&self) -> u64 {
-        sys::peak_rss_kib(self.pid).unwrap_or(0)
+        probes::peak_rss_kib(self.pid).unwrap_or(0)
     }
 
     /// How many rounds it says it finished (`Sent acknowledgment …`).
@@ -136,7 +136,7 @@ pub fn drive(addr: SocketAddr, pairs: u32) -> LoadRun {
         latencies_us: Vec::with_capacity(pairs as usize),
         ..LoadRun::default()
     };
-    let cpu0 = sys::thread_cpu_time().unwrap_or_default();
+    let cpu0 = probes::thread_cpu_time().unwrap_or_default();
     let t0 = Instant::now();
     for _ in 0..pairs {
         let started = Instant::now();
@@ -147,7 +147,7 @@ pub fn drive(addr: SocketAddr, pairs: u32) -> LoadRun {
         run.latencies_us.push(started.elapsed().as_secs_f64() * 1e6);
     }
     run.elapsed = t0.elapsed();
-    run.generator_cpu = sys::thread_cpu_time()
+    run.generator_cpu = probes::thread_cpu_time()
         .unwrap_or_default()
         .saturating_sub(cpu0);
     run

@@ -20,8 +20,8 @@ use anyhow::{bail, Context, Result};
 use regex::Regex;
 
 use super::analyse::Milestones;
-use crate::orchestrator::sys::{self, Netns, Signal};
-use crate::pa3::protocol;
+use pa3_mininet::orchestrator::sys::{self, Netns, Signal};
+use pa3_mininet::pa3::protocol;
 
 /// How long any one thing of an exchange may take.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);

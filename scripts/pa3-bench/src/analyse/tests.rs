@@ -1,8 +1,24 @@
 use super::*;
-use crate::orchestrator::batch::summary::{scenario_stats, BatchRun, Totals, BATCH_SCHEMA_VERSION};
-use crate::orchestrator::event::{Stream, ORCHESTRATOR};
-use crate::orchestrator::record::Phase;
-use crate::orchestrator::report::fixtures;
+use pa3_mininet::orchestrator::batch::summary::{
+    scenario_stats, BatchRun, Totals, BATCH_SCHEMA_VERSION,
+};
+use pa3_mininet::orchestrator::event::{Stream, ORCHESTRATOR};
+use pa3_mininet::orchestrator::record::Phase;
+
+/// The record fixtures of the report writers' tests (real runs, recorded
+/// on Mininet; see `src/orchestrator/report/fixtures.rs`).
+mod fixtures {
+    use pa3_mininet::orchestrator::record::RunRecord;
+
+    /// Case 2 on Mininet, our own programs, with `--pcap`: Bob typed
+    /// first, Alice 200 ms later.
+    pub fn passing() -> RunRecord {
+        serde_json::from_str(include_str!(
+            "../../../../src/orchestrator/report/golden/runs/passing.summary.json"
+        ))
+        .expect("a recorded summary.json reads back")
+    }
+}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
