@@ -506,9 +506,10 @@ fn refused_within_bounds(name: &str) {
     let file = format!("{BAD_DIR}/{name}");
     let scratch = tempdir();
     let rss = scratch.path().join("rss");
-    let have_time = Path::new("/usr/bin/time").exists();
-    let mut cmd = if have_time {
-        let mut c = Command::new("/usr/bin/time");
+    let gnu_time = crate::support::gnu_time();
+    let have_time = gnu_time.is_some();
+    let mut cmd = if let Some(time) = gnu_time {
+        let mut c = Command::new(time);
         c.arg("-f")
             .arg("%M")
             .arg("-o")
@@ -516,7 +517,6 @@ fn refused_within_bounds(name: &str) {
             .arg(bin("orchestrate"));
         c
     } else {
-        eprintln!("no /usr/bin/time: checking the time taken only");
         Command::new(bin("orchestrate"))
     };
     cmd.current_dir(manifest_dir())

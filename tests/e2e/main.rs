@@ -16,6 +16,7 @@ mod classpage;
 mod classview;
 mod cli;
 mod deploy;
+mod docs;
 mod grade;
 mod links;
 mod misbehaving;

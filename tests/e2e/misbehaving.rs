@@ -430,11 +430,6 @@ fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
     })
 }
 
-/// GNU time, which reports the peak RSS of what it ran (and of what that
-/// waited for). Not `wait4` from here: a child forked from this test
-/// process starts with the test's own high-water mark.
-const GNU_TIME: &str = "/usr/bin/time";
-
 /// The pid the orchestrator wrote down through its `sh` prelude.
 fn pid_in(file: &Path) -> Option<u32> {
     std::fs::read_to_string(file).ok()?.trim().parse().ok()
@@ -462,8 +457,11 @@ fn run_orchestrate(backend: Backend, file: &Path, results: &Path, state: &Path) 
     // GNU time (when there is one) runs sh, which writes its pid down and
     // becomes the orchestrator: a run over in a millisecond still has a
     // known pid.
-    let mut cmd = if Path::new(GNU_TIME).exists() {
-        let mut c = Command::new(GNU_TIME);
+    // GNU time reports the peak RSS of what it ran (and of what that
+    // waited for). Not `wait4` from here: a child forked from this test
+    // process starts with the test's own high-water mark.
+    let mut cmd = if let Some(time) = crate::support::gnu_time() {
+        let mut c = Command::new(time);
         c.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg("sh");
         c
     } else {

@@ -755,3 +755,59 @@ fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the
     assert!(entries[0].ends_with("-grade"), "{entries:?}");
     assert_nothing_of_a_grade_left(&before);
 }
+
+/// `deploy/gradescope/make-zip --grading class/grading.yaml
+/// pa3-autograder.zip`, as the docs show it, from a class's parent folder:
+/// Gradescope's three files at the top of the zip, executable, the
+/// class's grading.yaml as it was, and the source setup.sh builds.
+#[test]
+fn make_zip_packs_the_recipe_the_class_grading_and_the_source() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("class")).unwrap();
+    let grading = "points: { 11: 15, 12: 15 }\n";
+    std::fs::write(dir.path().join("class/grading.yaml"), grading).unwrap();
+    let out = Command::new(manifest_dir().join("deploy/gradescope/make-zip"))
+        .args(["--grading", "class/grading.yaml", "pa3-autograder.zip"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    // Each entry: its name, whether its owner may run it, and for
+    // grading.yaml its text.
+    let listing = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             for i in z.infolist():\n\
+             \x20   print(i.filename, (i.external_attr >> 16) & 0o100 != 0)\n\
+             print(repr(z.read('grading.yaml').decode()))",
+        )
+        .arg(dir.path().join("pa3-autograder.zip"))
+        .output()
+        .unwrap();
+    assert!(listing.status.success(), "{}", text(&listing));
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    for entry in ["setup.sh True", "run_autograder True", "loopback.py False"] {
+        assert!(
+            listing.lines().any(|l| l == entry),
+            "no `{entry}` in\n{listing}"
+        );
+    }
+    for file in [
+        "pa3-mininet/Cargo.toml",
+        "pa3-mininet/Cargo.lock",
+        "pa3-mininet/src/lib.rs",
+        "pa3-mininet/src/bin/orchestrate.rs",
+        "pa3-mininet/scripts/bench_server.py",
+    ] {
+        assert!(
+            listing.lines().any(|l| l.split(' ').next() == Some(file)),
+            "no {file} in\n{listing}"
+        );
+    }
+    assert_eq!(
+        listing.lines().last().unwrap(),
+        format!("{grading:?}").replace('"', "'")
+    );
+}

@@ -119,6 +119,26 @@ pub fn ignored_tests_included() -> bool {
     std::env::args().any(|a| a == "--include-ignored" || a == "--ignored")
 }
 
+/// GNU time (`/usr/bin/time`, Debian's package `time`), with which two
+/// tests measure peak memory. Where it is missing they check everything
+/// else and say on stderr what they left out; under
+/// `PA3_REQUIRE_MININET=1` (CI) a missing one fails them instead, so that
+/// CI never passes with the memory bounds unchecked.
+#[track_caller]
+pub fn gnu_time() -> Option<&'static Path> {
+    let time = Path::new("/usr/bin/time");
+    if time.exists() {
+        return Some(time);
+    }
+    assert!(
+        std::env::var(REQUIRE_MININET).as_deref() != Ok("1"),
+        "{REQUIRE_MININET}=1, and /usr/bin/time, with which this test measures peak memory, \
+         is missing: `apt-get install time` (scripts/setup installs it)"
+    );
+    eprintln!("no /usr/bin/time (`apt-get install time`): peak memory not measured");
+    None
+}
+
 // ---------------------------------------------------------------------------
 // The programs and the files they run
 

@@ -84,8 +84,7 @@
 //! scheduling, not reserved. Network access is whatever the host has (a
 //! Mininet host reaches only its network; on the loopback backend a
 //! program can reach anything this machine can). Those need cgroups (a
-//! `memory.max` and `cpu.max` per job) or a VM; see the README's grading
-//! section.
+//! `memory.max` and `cpu.max` per job) or a VM; see docs/sandbox.md.
 
 use std::path::{Path, PathBuf};
 

@@ -25,6 +25,9 @@ mod programs;
 mod schema;
 mod validate;
 
+#[cfg(test)]
+mod reference_tests;
+
 pub use programs::missing_programs;
 
 /// Scenario files larger than this are refused before parsing.
