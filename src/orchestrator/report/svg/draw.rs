@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::orchestrator::event::{Event, EventKind, Stream, ORCHESTRATOR};
+use crate::orchestrator::event::{Event, ORCHESTRATOR};
 use crate::orchestrator::record::RunRecord;
 use crate::orchestrator::report::story::{self, Kind};
 use crate::orchestrator::report::text::{duration, outcome, process_label, truncate};
@@ -17,32 +17,12 @@ use super::{
     STEP_COLOUR, TEXT_COLOUR, TYPED_COLOUR,
 };
 
-/// How an event is drawn: its marker's shape and its label's colour.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Mark {
-    Stdout,
-    Stderr,
-    Typed,
-    Start,
-    Exit,
-    Step,
-}
+/// How an event is drawn (its marker's shape and its label's colour):
+/// by its class, as the record tells steps from output.
+pub(super) use crate::orchestrator::event::Class as Mark;
 
 pub(super) fn mark(e: &Event) -> Mark {
-    match &e.kind {
-        EventKind::Output {
-            stream: Stream::Stdout,
-            ..
-        } => Mark::Stdout,
-        EventKind::Output {
-            stream: Stream::Stderr,
-            ..
-        } => Mark::Stderr,
-        EventKind::Typed { .. } => Mark::Typed,
-        EventKind::Started { .. } => Mark::Start,
-        EventKind::Exited { .. } => Mark::Exit,
-        _ => Mark::Step,
-    }
+    e.kind.class()
 }
 
 pub(super) fn exit_ok(record: &RunRecord, e: &Event) -> bool {
