@@ -732,8 +732,9 @@ fn ci_runs_the_quick_starts_two_commands() {
     );
     assert_eq!(second, RUN_EVERYTHING);
     // Up to the test command, CI runs the first command and nothing the
-    // README does not (no package, no daemon of its own): only its PATH,
-    // lints and the switch that requires Mininet.
+    // README does not (no daemon of its own): only Mininet's two packages
+    // (which setup would install too), its PATH, lints and the switch that
+    // requires Mininet.
     let ci = read(".ci/run");
     let before_tests: Vec<&str> = ci
         .split_once(&format!("\n{RUN_EVERYTHING}\n"))
@@ -748,6 +749,9 @@ fn ci_runs_the_quick_starts_two_commands() {
         [
             "set -euo pipefail",
             "cd \"$(dirname \"$0\")/..\"",
+            "export DEBIAN_FRONTEND=noninteractive",
+            "apt-get update",
+            "apt-get install -y mininet bridge-utils",
             // set -e does not stop at a failure left of `&&`.
             format!("{first} || exit").as_str(),
             "export PATH=\"$HOME/.cargo/bin:$PATH\"",
