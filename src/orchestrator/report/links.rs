@@ -44,20 +44,26 @@ pub fn measured_words(engine: LinkEngine, m: &Measured) -> String {
     )
 }
 
+/// `delay 80 ms, 10 Mbit/s`: what a stretch of `link` was configured to
+/// be, its rate included.
+pub fn configured(link: &LinkRecord, conditions: &Conditions) -> String {
+    let rate = link
+        .bw_mbit
+        .map(|b| format!(", {} Mbit/s", fmt_num(b)))
+        .unwrap_or_default();
+    format!("{}{rate}", conditions.describe())
+}
+
 /// `h2 at 0 ms: delay 80 ms → held …`: one line per stretch of each link.
 pub fn lines(links: &LinksRecord) -> Vec<String> {
     let mut out = Vec::new();
     for l in &links.links {
         for m in &l.stretches {
-            let rate = l
-                .bw_mbit
-                .map(|b| format!(", {} Mbit/s", fmt_num(b)))
-                .unwrap_or_default();
             out.push(format!(
-                "{} from {} ms: {}{rate} → {}",
+                "{} from {} ms: {} → {}",
                 l.host,
                 fmt_num(m.since_ms),
-                m.conditions.describe(),
+                configured(l, &m.conditions),
                 measured_words(links.engine, m)
             ));
         }

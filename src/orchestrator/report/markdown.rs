@@ -130,16 +130,12 @@ fn links(out: &mut String, record: &RunRecord) {
     out.push_str("| Link | From | Configured | Measured |\n|---|---|---|---|\n");
     for l in &links.links {
         for m in &l.stretches {
-            let rate = l
-                .bw_mbit
-                .map(|b| format!(", {} Mbit/s", fmt_num(b)))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "| {} | {} ms | {}{rate} | {} |",
+                "| {} | {} ms | {} | {} |",
                 md_text(&l.host),
                 fmt_num(m.since_ms),
-                md_text(&m.conditions.describe()),
+                md_text(&super::links::configured(l, &m.conditions)),
                 md_text(&super::links::measured_words(links.engine, m))
             );
         }
