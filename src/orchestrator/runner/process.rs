@@ -216,8 +216,8 @@ impl Runner<'_> {
             command: command.clone(),
             why,
         };
-        let argv = argv.map_err(&cannot_start)?;
-        let netns = self.net.netns(&info.host).map_err(&cannot_start)?;
+        let argv = argv.map_err(cannot_start)?;
+        let netns = self.net.netns(&info.host).map_err(cannot_start)?;
         let idx = self.procs.len();
         let started = Event::new(
             self.now_ms(),

@@ -102,7 +102,9 @@ pub(super) fn parse_errors(
     };
     let fields: Vec<&str> = out.split('\0').collect();
     fields
-        .chunks_exact(2)
+        .as_chunks::<2>()
+        .0
+        .iter()
         .filter_map(|pair| {
             let c = re!(r"^(\d+|None):(\d+|None):(.*)$").captures(pair[1].trim())?;
             let said = PythonSays {
