@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 use assert_cmd::prelude::*;
 use predicates::prelude::*;
 
+use crate::support::untyped::summary;
 use crate::support::{
     assert_no_interface_of_a_finished_run, bin, interfaces, interfaces_of_run, manifest_dir,
-    orchestrate, require_mininet, summary, tempdir,
+    orchestrate, require_mininet, tempdir,
 };
 
 /// The line `orchestrate` ends every refusal with.

@@ -24,10 +24,10 @@ use predicates::prelude::*;
 use regex::Regex;
 use serde_json::{json, Value};
 
+use crate::support::untyped::{batch_run, batch_summary, failed_verdicts, summary, verdict};
 use crate::support::{
-    assert_nothing_of_run_left, batch_run, batch_summary, bin, drivers_of_run, experiment,
-    failed_verdicts, latest, manifest_dir, orchestrate, programs_of_run, read_json,
-    require_mininet, summary, tempdir, verdict, write_scenario,
+    assert_nothing_of_run_left, bin, drivers_of_run, experiment, latest, manifest_dir, orchestrate,
+    programs_of_run, read_json, require_mininet, tempdir, write_scenario,
 };
 
 // ---------------------------------------------------------------------------

@@ -21,7 +21,8 @@ use std::sync::OnceLock;
 
 use serde_yaml::Value;
 
-use crate::support::{bin, manifest_dir, read_summary, require_root, tempdir, write_scenario};
+use crate::support::untyped::read_summary;
+use crate::support::{bin, manifest_dir, require_root, tempdir, write_scenario};
 
 /// The scenario every pairing runs: case 2 (X connects first, Y types
 /// first), with a gap between the connects so that an early greeting shows.

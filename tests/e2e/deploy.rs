@@ -16,9 +16,10 @@ use std::process::{Command, Output};
 use serde_yaml::Value as Yaml;
 
 use crate::orchestrate::CASE2_WRONG;
+use crate::support::untyped::{batch_runs, summary};
 use crate::support::{
-    batch_runs, bin, junit_testcases, manifest_dir, orchestrate, read_json, summary, tempdir,
-    write_scenario, SLURM_RECIPE,
+    bin, junit_testcases, manifest_dir, orchestrate, read_json, tempdir, write_scenario,
+    SLURM_RECIPE,
 };
 
 /// A stand-in for orchestrate (or sudo) at `path`: prints `ARG:<arg>` for

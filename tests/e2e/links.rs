@@ -17,9 +17,10 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 
+use crate::support::untyped::summary;
 use crate::support::{
     assert_nothing_of_run_left, experiment, orchestrate, processes_of_run, require_mininet,
-    summary, tempdir, write_scenario,
+    tempdir, write_scenario,
 };
 
 /// The accuracy the documentation states for the nfqueue engine on this

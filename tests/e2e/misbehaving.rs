@@ -38,9 +38,8 @@ use assert_cmd::prelude::*;
 use pa3_mininet::orchestrator::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
 use serde_json::Value;
 
-use crate::support::{
-    bin, interfaces_of_run, manifest_dir, read_summary, require_mininet, tempdir, verdict,
-};
+use crate::support::untyped::{read_summary, verdict};
+use crate::support::{bin, interfaces_of_run, manifest_dir, require_mininet, tempdir};
 
 /// Every misbehaving scenario's `timeout_s`.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(5);

@@ -10,13 +10,14 @@ use std::process::Command;
 
 use assert_cmd::prelude::*;
 use predicates::prelude::*;
-use serde_json::Value;
 
 use crate::support::{
     assert_no_interface_of_a_finished_run, bin, experiment, failed_verdicts, interfaces, is_root,
-    manifest_dir, orchestrate, require_mininet, require_root, summary, tempdir, verdict,
-    write_scenario,
+    manifest_dir, orchestrate, read_as, require_mininet, require_root, summary, tempdir, text_of,
+    verdict, write_scenario,
 };
+use pa3_mininet::orchestrator::record::batch::BatchSummary;
+use pa3_mininet::orchestrator::record::{Outcome, RunRecord};
 
 /// The ack the scenario file itself expects (or None: derived by the tool).
 fn expected_ack_in_file(file: &Path) -> Option<String> {
@@ -27,7 +28,7 @@ fn expected_ack_in_file(file: &Path) -> Option<String> {
 
 /// Runs one experiment and checks that it passed with the ack both the
 /// file and the tool agree on; returns the summary.
-fn run_experiment(name: &str, backend: &str) -> Value {
+fn run_experiment(name: &str, backend: &str) -> RunRecord {
     let results = tempdir();
     let file = experiment(name);
     let out = orchestrate()
@@ -45,11 +46,11 @@ fn run_experiment(name: &str, backend: &str) -> Value {
     );
     let s = summary(results.path());
     assert_eq!(failed_verdicts(&s), Vec::<String>::new());
-    assert_eq!(s["backend"], backend);
-    assert!(s["ack_observed"].is_string(), "no ack observed");
-    assert_eq!(s["ack_observed"], s["ack_expected"]);
+    assert_eq!(s.backend, backend);
+    assert!(s.ack_observed.is_some(), "no ack observed");
+    assert_eq!(s.ack_observed, s.ack_expected);
     if let Some(ack) = expected_ack_in_file(&file) {
-        assert_eq!(s["ack_observed"].as_str(), Some(ack.as_str()));
+        assert_eq!(s.ack_observed.as_deref(), Some(ack.as_str()));
         assert!(
             text.contains(&ack),
             "the ack is not in the terminal output:\n{text}"
@@ -82,12 +83,11 @@ fn run_on_mininet(name: &str) {
     require_mininet();
     let before = interfaces();
     let s = run_experiment(name, "mininet");
-    let accepted: Vec<&str> = s["events"]
-        .as_array()
-        .unwrap()
+    let accepted: Vec<&str> = s
+        .events
         .iter()
-        .filter(|e| e["process"] == "server")
-        .filter_map(|e| e["text"].as_str())
+        .filter(|e| e.process == "server")
+        .filter_map(text_of)
         .filter(|t| t.contains("connection from"))
         .collect();
     assert_eq!(accepted.len(), 2, "{accepted:?}");
@@ -97,12 +97,7 @@ fn run_on_mininet(name: &str) {
             "not a Mininet host address: {a}"
         );
     }
-    let phases: Vec<&str> = s["phases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let phases: Vec<&str> = s.phases.iter().map(|p| p.name.as_str()).collect();
     for p in [
         "python and import",
         "build",
@@ -162,8 +157,11 @@ fn wrong_expectation_exits_3(backend: &str) {
         .stdout(predicate::str::contains("FAIL wrong-expectation"));
     let s = summary(&results);
     assert_eq!(failed_verdicts(&s), vec!["ack.order"]);
-    assert_eq!(s["ack_observed"], "Y: Bob received before X: Alice");
-    assert_eq!(s["exit_code"], 3);
+    assert_eq!(
+        s.ack_observed.as_deref(),
+        Some("Y: Bob received before X: Alice")
+    );
+    assert_eq!(s.outcome, Outcome::Failed);
 }
 
 #[test]
@@ -200,9 +198,9 @@ fn early_greeting_fails_after_both(backend: &str) {
         .stdout(predicate::str::contains("FAIL early-greeting-server"));
     let s = summary(results.path());
     assert_eq!(failed_verdicts(&s), vec!["greeting.after_both"]);
-    assert_eq!(s["exit_code"], 3);
+    assert_eq!(s.outcome, Outcome::Failed);
     let v = verdict(&s, "greeting.after_both").unwrap();
-    let observed = v["observed"].as_str().unwrap();
+    let observed = &v.observed;
     assert!(
         observed.starts_with("client a was greeted at t=")
             && observed.contains("ms, before client b was started (t="),
@@ -230,11 +228,8 @@ fn our_server_greets_after_both(backend: &str) {
         .success();
     let s = summary(&results);
     assert_eq!(failed_verdicts(&s), Vec::<String>::new());
-    assert_eq!(
-        verdict(&s, "greeting.after_both").unwrap()["passed"],
-        true,
-        "{s}"
-    );
+    let v = verdict(&s, "greeting.after_both").unwrap();
+    assert!(v.passed, "{v:?}");
 }
 
 #[test]
@@ -285,12 +280,9 @@ fn a_server_program_that_fails_is_a_failed_check_naming_it() {
     assert!(failed.contains(&"exit.server".to_string()), "{failed:?}");
     let steps = verdict(&s, "steps").unwrap();
     assert!(
-        steps["observed"]
-            .as_str()
-            .unwrap()
-            .contains("h1 server exited with code 7"),
+        steps.observed.contains("h1 server exited with code 7"),
         "{}",
-        steps["observed"]
+        steps.observed
     );
 }
 
@@ -371,11 +363,9 @@ fn a_batch_writes_an_index_and_one_junit() {
     }
     let junit = std::fs::read_to_string(batch.join("junit.xml")).unwrap();
     assert_eq!(junit.matches("<testsuite ").count(), 2, "{junit}");
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(batch.join("summary.json")).unwrap())
-            .unwrap();
-    assert_eq!(summary["kind"], "batch");
-    assert_eq!(summary["totals"]["passed"], 2);
+    let summary: BatchSummary = read_as(&batch.join("summary.json"));
+    assert_eq!(summary.kind, "batch");
+    assert_eq!(summary.totals.passed, 2);
 }
 
 /// Runs on every machine, with or without root: the orchestrator always
@@ -460,10 +450,10 @@ fn pcap_holds_the_pa3_exchange(backend: &str) {
         .assert()
         .success();
     let s = summary(results.path());
-    let c = &s["capture"];
+    let c = s.capture.expect("capture statistics");
     // Two handshakes; two greetings, two messages and two acks pushed.
-    assert_eq!(c["syns"], 2, "{c}");
-    assert_eq!(c["pushes"], 6, "{c}");
+    assert_eq!(c.syns, 2, "{c:?}");
+    assert_eq!(c.pushes, 6, "{c:?}");
     let pcap = std::fs::read(results.path().join("latest/capture.pcap")).unwrap();
     let text = String::from_utf8_lossy(&pcap);
     for needle in [

@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::orchestrate::CASE2_WRONG;
+use crate::support::untyped::{batch_runs, summary};
 use crate::support::{
-    assert_no_interface_of_a_finished_run, batch_owner, batch_runs, bin, interfaces,
-    junit_testcases, orchestrate, processes_of_run, read_json, require_mininet, require_slurm,
-    shared_tempdir, summary, write_scenario, SlurmJob, SlurmTask,
+    assert_no_interface_of_a_finished_run, batch_owner, bin, interfaces, junit_testcases,
+    orchestrate, processes_of_run, read_json, require_mininet, require_slurm, shared_tempdir,
+    write_scenario, SlurmJob, SlurmTask,
 };
 
 /// `srun --dependency=afterany:JOB orchestrate merge --out OUT SHARDS...`,

@@ -29,6 +29,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
+use pa3_mininet::orchestrator::event::{Event, EventKind};
+use pa3_mininet::orchestrator::grade::GradeSummary;
+use pa3_mininet::orchestrator::record::batch::{BatchRun, BatchSummary};
+use pa3_mininet::orchestrator::record::{Outcome, RunRecord, Verdict};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -321,26 +326,43 @@ pub fn assert_no_interface_of_a_finished_run(before: &[String]) {
 }
 
 // ---------------------------------------------------------------------------
-// A finished run's summary.json
+// A finished run's summary.json, a batch's and a grade's, as the crate's
+// own types: a test reads fields, so that a field renamed in the record is
+// a compile error here rather than a `null` compared at run time. Where a
+// test checks the JSON itself (a key spelled so for others to read, the
+// Gradescope format), it reads a [`Value`] with [`read_json`] and says so.
 
-/// `<results>/latest/summary.json`, parsed.
-pub fn read_summary(results: &Path) -> Result<Value, String> {
-    let path = results.join("latest/summary.json");
-    let text = std::fs::read_to_string(&path)
+/// A JSON file as `T`; fails the test when it cannot be read or is not a `T`.
+pub fn read_as<T: DeserializeOwned>(path: &Path) -> T {
+    read_typed(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn read_typed<T: DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{} is not a {}: {e}",
+            path.display(),
+            std::any::type_name::<T>()
+        )
+    })
+}
+
+/// `<results>/latest/summary.json`: a run's record.
+pub fn read_summary(results: &Path) -> Result<RunRecord, String> {
+    read_typed(&results.join("latest/summary.json"))
 }
 
 /// Like [`read_summary`], failing the test when there is none.
-pub fn summary(results: &Path) -> Value {
+pub fn summary(results: &Path) -> RunRecord {
     read_summary(results).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A JSON file, parsed; fails the test when it cannot be.
+/// A JSON file, parsed as it is, for the tests that check the JSON
+/// itself; fails the test when it cannot be.
 pub fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    read_as(path)
 }
 
 /// The directory `<results>/latest` points at (a run's, or a batch's).
@@ -352,40 +374,60 @@ pub fn latest(results: &Path) -> PathBuf {
 
 /// The `summary.json` of the batch `<results>/latest` points at; fails
 /// the test unless it is a batch's.
-pub fn batch_summary(results: &Path) -> Value {
-    let s = read_json(&latest(results).join("summary.json"));
-    assert_eq!(s["kind"], "batch", "not a batch's summary.json: {s}");
+pub fn batch_summary(results: &Path) -> BatchSummary {
+    let s: BatchSummary = read_as(&latest(results).join("summary.json"));
+    assert_eq!(s.kind, "batch", "not a batch's summary.json: {s:?}");
     s
 }
 
-/// The run of a batch's `summary.json` with this label (`case2 #3`).
-pub fn batch_run<'a>(batch: &'a Value, label: &str) -> &'a Value {
-    batch["runs"]
-        .as_array()
-        .expect("a batch's summary.json has runs")
+/// The run of a batch with this label (`case2 #3`).
+pub fn batch_run<'a>(batch: &'a BatchSummary, label: &str) -> &'a BatchRun {
+    batch
+        .runs
         .iter()
-        .find(|r| r["label"] == label)
+        .find(|r| r.label == label)
         .unwrap_or_else(|| panic!("no run {label:?} in the batch"))
 }
 
 /// The verdict with this id, if the run has one.
-pub fn verdict<'a>(summary: &'a Value, id: &str) -> Option<&'a Value> {
-    summary["verdicts"]
-        .as_array()
-        .expect("summary.json has no verdicts")
-        .iter()
-        .find(|v| v["id"] == id)
+pub fn verdict<'a>(record: &'a RunRecord, id: &str) -> Option<&'a Verdict> {
+    record.verdicts.iter().find(|v| v.id == id)
 }
 
 /// The ids of the verdicts that failed, in order.
-pub fn failed_verdicts(summary: &Value) -> Vec<String> {
-    summary["verdicts"]
-        .as_array()
-        .expect("summary.json has no verdicts")
+pub fn failed_verdicts(record: &RunRecord) -> Vec<String> {
+    record
+        .verdicts
         .iter()
-        .filter(|v| v["passed"] == false)
-        .map(|v| v["id"].as_str().unwrap().to_string())
+        .filter(|v| !v.passed)
+        .map(|v| v.id.clone())
         .collect()
+}
+
+/// The text of every line a run's programs printed or were typed, in order.
+pub fn event_texts(record: &RunRecord) -> Vec<&str> {
+    record.events.iter().filter_map(text_of).collect()
+}
+
+/// The text of an event that has one: a program's line, or what it was typed.
+pub fn text_of(e: &Event) -> Option<&str> {
+    match &e.kind {
+        EventKind::Output { text, .. } | EventKind::Typed { text } => Some(text),
+        _ => None,
+    }
+}
+
+/// The `summary.json` of a grade (`<dir>/summary.json`); fails the test
+/// unless it is a grade's.
+pub fn grade_summary(dir: &Path) -> GradeSummary {
+    let s: GradeSummary = read_as(&dir.join("summary.json"));
+    assert_eq!(
+        s.kind,
+        "grade",
+        "not a grade's summary.json: {}",
+        dir.display()
+    );
+    s
 }
 
 // ---------------------------------------------------------------------------
@@ -660,7 +702,7 @@ pub struct ComparedRun {
     /// The key its shard is chosen by, and its label.
     pub key: String,
     pub label: String,
-    pub exit_code: i64,
+    pub outcome: Outcome,
     /// Its verdicts, in order: (id, passed).
     pub verdicts: Vec<(String, bool)>,
 }
@@ -668,20 +710,19 @@ pub struct ComparedRun {
 /// A batch's runs as a comparison sees them, in plan order: not their
 /// times or acks (a simultaneous send may go either way), but which runs
 /// there are and how each was judged.
-pub fn batch_runs(summary: &Value) -> Vec<ComparedRun> {
-    summary["runs"]
-        .as_array()
-        .expect("a batch summary has runs")
+pub fn batch_runs(summary: &BatchSummary) -> Vec<ComparedRun> {
+    summary
+        .runs
         .iter()
         .map(|r| ComparedRun {
-            key: r["key"].as_str().unwrap().to_string(),
-            label: r["label"].as_str().unwrap().to_string(),
-            exit_code: r["record"]["exit_code"].as_i64().unwrap(),
-            verdicts: r["record"]["verdicts"]
-                .as_array()
-                .expect("a run has verdicts")
+            key: r.key.clone(),
+            label: r.label.clone(),
+            outcome: r.record.outcome,
+            verdicts: r
+                .record
+                .verdicts
                 .iter()
-                .map(|v| (v["id"].as_str().unwrap().to_string(), v["passed"] == true))
+                .map(|v| (v.id.clone(), v.passed))
                 .collect(),
         })
         .collect()
@@ -793,4 +834,79 @@ pub fn assert_nothing_of_a_grade_left(before: &[String]) {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_no_interface_of_a_finished_run(before);
+}
+
+/// The summaries as untyped JSON, for the test modules not yet reading
+/// them as the crate's types (removed once none does).
+pub mod untyped {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use pa3_mininet::orchestrator::record::Outcome;
+
+    use super::{latest, read_json, ComparedRun};
+
+    pub fn batch_runs(summary: &Value) -> Vec<ComparedRun> {
+        summary["runs"]
+            .as_array()
+            .expect("a batch summary has runs")
+            .iter()
+            .map(|r| ComparedRun {
+                key: r["key"].as_str().unwrap().to_string(),
+                label: r["label"].as_str().unwrap().to_string(),
+                outcome: Outcome::of_exit_code(r["record"]["exit_code"].as_i64().unwrap() as i32),
+                verdicts: r["record"]["verdicts"]
+                    .as_array()
+                    .expect("a run has verdicts")
+                    .iter()
+                    .map(|v| (v["id"].as_str().unwrap().to_string(), v["passed"] == true))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    pub fn read_summary(results: &Path) -> Result<Value, String> {
+        let path = results.join("latest/summary.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))
+    }
+
+    pub fn summary(results: &Path) -> Value {
+        read_summary(results).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn batch_summary(results: &Path) -> Value {
+        let s = read_json(&latest(results).join("summary.json"));
+        assert_eq!(s["kind"], "batch", "not a batch's summary.json: {s}");
+        s
+    }
+
+    pub fn batch_run<'a>(batch: &'a Value, label: &str) -> &'a Value {
+        batch["runs"]
+            .as_array()
+            .expect("a batch's summary.json has runs")
+            .iter()
+            .find(|r| r["label"] == label)
+            .unwrap_or_else(|| panic!("no run {label:?} in the batch"))
+    }
+
+    pub fn verdict<'a>(summary: &'a Value, id: &str) -> Option<&'a Value> {
+        summary["verdicts"]
+            .as_array()
+            .expect("summary.json has no verdicts")
+            .iter()
+            .find(|v| v["id"] == id)
+    }
+
+    pub fn failed_verdicts(summary: &Value) -> Vec<String> {
+        summary["verdicts"]
+            .as_array()
+            .expect("summary.json has no verdicts")
+            .iter()
+            .filter(|v| v["passed"] == false)
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    }
 }
