@@ -22,13 +22,14 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use predicates::prelude::*;
 use regex::Regex;
-use serde_json::{json, Value};
 
-use crate::support::untyped::{batch_run, batch_summary, failed_verdicts, summary, verdict};
 use crate::support::{
-    assert_nothing_of_run_left, bin, drivers_of_run, experiment, latest, manifest_dir, orchestrate,
-    programs_of_run, read_json, require_mininet, tempdir, write_scenario,
+    assert_nothing_of_run_left, batch_run, batch_summary, bin, drivers_of_run, event_texts,
+    experiment, failed_verdicts, latest, manifest_dir, orchestrate, programs_of_run, read_as,
+    require_mininet, summary, tempdir, verdict, write_scenario,
 };
+use pa3_mininet::orchestrator::record::batch::{BatchSummary, Totals};
+use pa3_mininet::orchestrator::record::{NetworkUse, Outcome, Repeat, RunRecord, Verdict};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -76,40 +77,26 @@ fn status_lines(stdout: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Each run of a batch by label: its exit code and its verdicts (id, passed).
-fn verdicts_by_label(batch: &Value) -> BTreeMap<String, (i64, Vec<(String, bool)>)> {
-    batch["runs"]
-        .as_array()
-        .unwrap()
+/// Each run of a batch by label: its outcome and its verdicts (id, passed).
+fn verdicts_by_label(batch: &BatchSummary) -> BTreeMap<String, (Outcome, Vec<(String, bool)>)> {
+    batch
+        .runs
         .iter()
         .map(|r| {
-            let verdicts = r["record"]["verdicts"]
-                .as_array()
-                .unwrap()
+            let verdicts = r
+                .record
+                .verdicts
                 .iter()
-                .map(|v| {
-                    (
-                        v["id"].as_str().unwrap().to_string(),
-                        v["passed"].as_bool().unwrap(),
-                    )
-                })
+                .map(|v| (v.id.clone(), v.passed))
                 .collect();
-            (
-                r["label"].as_str().unwrap().to_string(),
-                (r["record"]["exit_code"].as_i64().unwrap(), verdicts),
-            )
+            (r.label.clone(), (r.record.outcome, verdicts))
         })
         .collect()
 }
 
 /// The labels of a batch's runs, in its order.
-fn labels(batch: &Value) -> Vec<String> {
-    batch["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["label"].as_str().unwrap().to_string())
-        .collect()
+fn labels(batch: &BatchSummary) -> Vec<String> {
+    batch.runs.iter().map(|r| r.label.clone()).collect()
 }
 
 /// The entries of a directory, sorted.
@@ -123,19 +110,12 @@ fn entries(dir: &Path) -> Vec<String> {
 }
 
 /// The summary.json of the run of `batch_dir` with this label.
-fn run_summary(batch_dir: &Path, batch: &Value, label: &str) -> Value {
-    let dir = batch_run(batch, label)["dir"].as_str().unwrap().to_string();
-    read_json(&batch_dir.join(dir).join("summary.json"))
-}
-
-/// The text of every event of a run's summary.json.
-fn event_texts(run: &Value) -> Vec<String> {
-    run["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["text"].as_str().map(str::to_string))
-        .collect()
+fn run_summary(batch_dir: &Path, batch: &BatchSummary, label: &str) -> RunRecord {
+    let dir = batch_run(batch, label)
+        .dir
+        .as_deref()
+        .unwrap_or_else(|| panic!("{label} has no run directory"));
+    read_as(&batch_dir.join(dir).join("summary.json"))
 }
 
 /// Writes `n` (at most 9) scenarios `job-1` … `job-n`, all on the same
@@ -241,41 +221,33 @@ fn repeat_runs_a_scenario_n_times_with_its_statistics() {
         ]
     );
     let batch = batch_summary(results.path());
-    assert_eq!(
-        (batch["repeat"].clone(), batch["plan_size"].clone()),
-        (json!(3), json!(3))
-    );
+    assert_eq!((batch.repeat, batch.plan_size), (3, 3));
     assert_eq!(labels(&batch), ["case1 #1", "case1 #2", "case1 #3"]);
     for k in 1..=3 {
         let r = batch_run(&batch, &format!("case1 #{k}"));
-        assert_eq!(r["dir"], format!("case1-r{k}"));
-        assert_eq!(r["record"]["repeat"], json!({"index": k, "of": 3}));
+        assert_eq!(r.dir, Some(format!("case1-r{k}")));
+        assert_eq!(r.record.repeat, Some(Repeat { index: k, of: 3 }));
         assert_eq!(
-            run_summary(&dir, &batch, &format!("case1 #{k}"))["exit_code"],
-            0
+            run_summary(&dir, &batch, &format!("case1 #{k}")).outcome,
+            Outcome::Passed
         );
     }
-    let stats = batch["scenarios"].as_array().unwrap();
+    let stats = &batch.scenarios;
     assert_eq!(stats.len(), 1, "{stats:?}");
     let case1 = &stats[0];
-    assert_eq!(case1["scenario"], "case1");
+    assert_eq!(case1.scenario, "case1");
+    assert_eq!((case1.runs, case1.passed), (3, 3));
+    assert_eq!(case1.pass_rate, 1.0);
+    assert!(!case1.flaky);
     assert_eq!(
-        (case1["runs"].clone(), case1["passed"].clone()),
-        (json!(3), json!(3))
+        case1.acks,
+        BTreeMap::from([("X: Alice received before Y: Bob".to_string(), 3)])
     );
-    assert_eq!(case1["pass_rate"], 1.0);
-    assert_eq!(case1["flaky"], false);
-    assert_eq!(case1["acks"], json!({"X: Alice received before Y: Bob": 3}));
-    let phases = case1["phases"].as_array().unwrap();
-    assert!(phases.iter().any(|p| p["name"] == "scenario"), "{phases:?}");
+    let phases = &case1.phases;
+    assert!(phases.iter().any(|p| p.name == "scenario"), "{phases:?}");
     for p in phases {
-        let (p50, p95, max) = (
-            p["p50_ms"].as_f64().unwrap(),
-            p["p95_ms"].as_f64().unwrap(),
-            p["max_ms"].as_f64().unwrap(),
-        );
-        assert!(p50 <= p95 && p95 <= max, "{p}");
-        assert_eq!(p["runs"], 3, "{p}");
+        assert!(p.p50_ms <= p.p95_ms && p.p95_ms <= p.max_ms, "{p:?}");
+        assert_eq!(p.runs, 3, "{p:?}");
     }
 
     // The terminal: a line per run, then the summary and the scenario's line.
@@ -384,15 +356,15 @@ fn a_scenario_that_fails_every_second_repeat_is_flagged_flaky() {
         "{stdout}"
     );
     let batch = batch_summary(&results);
-    let stats = &batch["scenarios"][0];
-    assert_eq!(stats["flaky"], true);
+    let stats = &batch.scenarios[0];
+    assert!(stats.flaky);
+    assert_eq!((stats.runs, stats.passed), (4, 2));
+    assert_eq!(stats.pass_rate, 0.5);
     assert_eq!(
-        (stats["runs"].clone(), stats["passed"].clone()),
-        (json!(4), json!(2))
+        stats.failed_checks,
+        BTreeMap::from([("exit.server".to_string(), 2)])
     );
-    assert_eq!(stats["pass_rate"], 0.5);
-    assert_eq!(stats["failed_checks"], json!({"exit.server": 2}));
-    assert_eq!(batch["totals"]["failed"], 2);
+    assert_eq!(batch.totals.failed, 2);
     let index = std::fs::read_to_string(latest(&results).join("index.md")).unwrap();
     assert!(index.contains("| flaky | 4 | 50.0% | ⚠️ yes |"), "{index}");
     let junit = std::fs::read_to_string(latest(&results).join("junit.xml")).unwrap();
@@ -418,7 +390,7 @@ fn jobs_2_on_local_runs_each_once_whole_and_judges_like_a_serial_run() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_blocks_whole_and_in_order(&stdout, 4);
     let (serial, parallel) = (batch_summary(&serial), batch_summary(&parallel));
-    assert_eq!(parallel["jobs"], 2);
+    assert_eq!(parallel.jobs, 2);
     assert_eq!(labels(&parallel), labels(&serial));
     assert_eq!(verdicts_by_label(&parallel), verdicts_by_label(&serial));
 }
@@ -471,13 +443,12 @@ fn jobs_2_on_mininet_has_two_networks_at_once_and_leaves_nothing() {
     assert_blocks_whole_and_in_order(&stdout, 4);
     let (serial, parallel) = (batch_summary(&serial), batch_summary(&parallel));
     assert_eq!(verdicts_by_label(&parallel), verdicts_by_label(&serial));
-    let fresh = parallel["runs"]
-        .as_array()
-        .unwrap()
+    let fresh = parallel
+        .runs
         .iter()
-        .filter(|r| r["record"]["network"]["fresh"] == true)
+        .filter(|r| r.record.network.as_ref().is_some_and(|n| n.fresh))
         .count();
-    assert_eq!(fresh, 2, "one network per job: {parallel}");
+    assert_eq!(fresh, 2, "one network per job: {parallel:?}");
 }
 
 // ---------------------------------------------------------------------------
@@ -519,12 +490,19 @@ fn a_reused_network_shows_nothing_of_the_previous_run_and_other_hosts_get_a_fres
 
     let first = run_summary(&dir, &batch, "first");
     assert_eq!(
-        first["network"],
-        json!({"fresh": true, "note": "fresh: the job's first network"})
+        first.network,
+        Some(NetworkUse {
+            fresh: true,
+            note: "fresh: the job's first network".into()
+        })
     );
     let second = run_summary(&dir, &batch, "second");
-    assert_eq!(second["network"]["fresh"], false);
-    let note = second["network"]["note"].as_str().unwrap();
+    let network = second
+        .network
+        .as_ref()
+        .expect("how the run got its network");
+    assert!(!network.fresh);
+    let note = &network.note;
     assert!(
         Regex::new(r"^reused: run 2 on this network(; \d+ sockets? the previous run left on the hosts removed)?$")
             .unwrap()
@@ -538,17 +516,24 @@ fn a_reused_network_shows_nothing_of_the_previous_run_and_other_hosts_get_a_fres
             "of the first run: {t:?}"
         );
     }
-    let accepted: Vec<&String> = texts
+    let accepted: Vec<&str> = texts
         .iter()
+        .copied()
         .filter(|t| t.contains("Accepted connection"))
         .collect();
     assert_eq!(accepted.len(), 2, "{accepted:?}");
-    assert_eq!(second["ack_observed"], "X: Carol received before Y: Dave");
+    assert_eq!(
+        second.ack_observed.as_deref(),
+        Some("X: Carol received before Y: Dave")
+    );
 
     let other = run_summary(&dir, &batch, "four-hosts");
     assert_eq!(
-        other["network"],
-        json!({"fresh": true, "note": "fresh: the topology differs from the network that was up"})
+        other.network,
+        Some(NetworkUse {
+            fresh: true,
+            note: "fresh: the topology differs from the network that was up".into()
+        })
     );
     let index = std::fs::read_to_string(dir.join("index.md")).unwrap();
     let networks: Vec<&str> = index
@@ -589,9 +574,14 @@ fn a_server_without_so_reuseaddr_binds_port_12000_again_on_a_reused_network() {
     let dir = latest(&results);
     for (k, fresh) in [(1, true), (2, false)] {
         let run = run_summary(&dir, &batch, &format!("port12000 #{k}"));
-        assert_eq!(run["network"]["fresh"], fresh, "{}", run["network"]);
+        assert_eq!(
+            run.network.as_ref().map(|n| n.fresh),
+            Some(fresh),
+            "{:?}",
+            run.network
+        );
         assert!(
-            event_texts(&run).contains(&"The server is ready to receive on 0.0.0.0:12000".into()),
+            event_texts(&run).contains(&"The server is ready to receive on 0.0.0.0:12000"),
             "run {k} did not bind"
         );
     }
@@ -624,20 +614,11 @@ fn run_shards(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The runs of a batch by key: label and verdicts.
-fn runs_by_key(batch: &Value) -> BTreeMap<String, (String, Value)> {
-    batch["runs"]
-        .as_array()
-        .unwrap()
+fn runs_by_key(batch: &BatchSummary) -> BTreeMap<String, (String, Vec<Verdict>)> {
+    batch
+        .runs
         .iter()
-        .map(|r| {
-            (
-                r["key"].as_str().unwrap().to_string(),
-                (
-                    r["label"].as_str().unwrap().to_string(),
-                    r["record"]["verdicts"].clone(),
-                ),
-            )
-        })
+        .map(|r| (r.key.clone(), (r.label.clone(), r.record.verdicts.clone())))
         .collect()
 }
 
@@ -654,11 +635,11 @@ fn shards_together_are_the_whole_batch_and_merge_makes_it_one() {
     let mut empty = 0;
     for (k, results) in shards.iter().enumerate() {
         let shard = batch_summary(results);
-        assert_eq!(shard["shards"], json!([format!("{}/4", k + 1)]));
-        assert_eq!(shard["plan_size"], 3);
-        if shard["runs"].as_array().unwrap().is_empty() {
+        assert_eq!(shard.shards, [format!("{}/4", k + 1)]);
+        assert_eq!(shard.plan_size, 3);
+        if shard.runs.is_empty() {
             empty += 1;
-            assert_eq!(shard["totals"]["runs"], 0);
+            assert_eq!(shard.totals.runs, 0);
         }
         for (key, run) in runs_by_key(&shard) {
             assert!(
@@ -678,15 +659,15 @@ fn shards_together_are_the_whole_batch_and_merge_makes_it_one() {
         .args(&shards));
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("3 runs: 3 passed"), "{stdout}");
-    let one = read_json(&merged.join("summary.json"));
+    let one: BatchSummary = read_as(&merged.join("summary.json"));
     assert_eq!(runs_by_key(&one), runs_by_key(&whole));
     assert_eq!(labels(&one), labels(&whole));
-    assert_eq!(one["totals"], whole["totals"]);
-    assert_eq!(one["shards"], json!(["1/4", "2/4", "3/4", "4/4"]));
+    assert_eq!(one.totals, whole.totals);
+    assert_eq!(one.shards, ["1/4", "2/4", "3/4", "4/4"]);
     // The merged index links into the shards' own run directories.
     let index = std::fs::read_to_string(merged.join("index.md")).unwrap();
-    for run in one["runs"].as_array().unwrap() {
-        let report = merged.join(run["dir"].as_str().unwrap()).join("report.md");
+    for run in &one.runs {
+        let report = merged.join(run.dir.as_deref().unwrap()).join("report.md");
         assert!(report.is_file(), "{} in\n{index}", report.display());
     }
     assert!(merged.join("junit.xml").is_file());
@@ -698,7 +679,7 @@ fn merge_refuses_a_missing_shard_and_a_shard_given_twice() {
     let shards = run_shards(dir.path());
     let empty = shards
         .iter()
-        .position(|s| batch_summary(s)["runs"].as_array().unwrap().is_empty())
+        .position(|s| batch_summary(s).runs.is_empty())
         .expect("an empty shard");
     let merge = |given: &[&PathBuf]| {
         let out = dir.path().join("merged");
@@ -745,7 +726,7 @@ fn filter_runs_the_scenarios_whose_name_contains_any_pattern() {
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     let batch = batch_summary(results.path());
     assert_eq!(labels(&batch), ["case1", "case3"]);
-    assert_eq!(batch["plan_size"], 2);
+    assert_eq!(batch.plan_size, 2);
 }
 
 #[test]
@@ -791,7 +772,7 @@ fn fail_fast_starts_no_run_after_the_first_failure_and_exits_3() {
     );
     let batch = batch_summary(&results);
     assert_eq!(labels(&batch), ["case1", "wrong-expectation"]);
-    assert_eq!(batch["plan_size"], 3);
+    assert_eq!(batch.plan_size, 3);
     assert_eq!(
         entries(&latest(&results)),
         [
@@ -813,7 +794,7 @@ fn json_prints_the_batch_summary_and_nothing_else() {
         .arg(experiment("case3.yaml")));
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // One document, whole stdout: from_str refuses anything after it.
-    let printed: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    let printed: BatchSummary = serde_json::from_str(&stdout).expect("stdout is one batch summary");
     assert_eq!(printed, batch_summary(results.path()));
     assert_eq!(labels(&printed), ["case1", "case3"]);
 }
@@ -825,8 +806,8 @@ fn json_makes_even_one_scenario_a_batch() {
         .arg("--json")
         .arg(experiment("case1.yaml")));
     assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    let printed: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
-    assert_eq!(printed["kind"], "batch");
+    let printed: BatchSummary = serde_json::from_str(&stdout).expect("stdout is one batch summary");
+    assert_eq!(printed.kind, "batch");
     assert_eq!(printed, batch_summary(results.path()));
 }
 
@@ -903,10 +884,13 @@ fn timeout_overrides_the_scenarios_and_stops_a_hung_server() {
     let s = summary(&results);
     assert_eq!(failed_verdicts(&s), ["exit.server"]);
     assert_eq!(
-        verdict(&s, "exit.server").unwrap()["observed"],
+        verdict(&s, "exit.server").unwrap().observed,
         "was killed by signal 15 after the orchestrator stopped it: it was still running when the run was stopped at the scenario's timeout (3 s)"
     );
-    assert_eq!(s["ack_observed"], "Y: Bob received before X: Alice");
+    assert_eq!(
+        s.ack_observed.as_deref(),
+        Some("Y: Bob received before X: Alice")
+    );
 }
 
 #[test]
@@ -976,7 +960,7 @@ fn latest_points_at_the_batch_and_then_at_a_single_run() {
             .is_match(&single_name),
         "{single_name}"
     );
-    assert_eq!(summary(results.path())["scenario"], "case2");
+    assert_eq!(summary(results.path()).scenario, "case2");
     assert_eq!(
         entries(results.path()),
         [name, single_name, "latest".into()]
@@ -1045,14 +1029,26 @@ fn ctrl_c_keeps_a_batchs_finished_runs_marked_interrupted_and_clean_removes_them
             "summary.json"
         ]
     );
-    let batch = read_json(&batch_dir.join("summary.json"));
-    assert_eq!(batch["interrupted"], true);
+    let batch: BatchSummary = read_as(&batch_dir.join("summary.json"));
+    assert!(batch.interrupted);
     assert_eq!(
-        batch["totals"],
-        json!({"runs": 2, "passed": 1, "failed": 0, "errors": 0, "interrupted": 1})
+        batch.totals,
+        Totals {
+            runs: 2,
+            passed: 1,
+            failed: 0,
+            errors: 0,
+            interrupted: 1
+        }
     );
-    assert_eq!(run_summary(&batch_dir, &batch, "case1")["exit_code"], 0);
-    assert_eq!(run_summary(&batch_dir, &batch, "gap")["exit_code"], 130);
+    assert_eq!(
+        run_summary(&batch_dir, &batch, "case1").outcome,
+        Outcome::Passed
+    );
+    assert_eq!(
+        run_summary(&batch_dir, &batch, "gap").outcome,
+        Outcome::Interrupted
+    );
     assert!(
         stdout.contains(&format!(
             "index: {}\n",
@@ -1100,11 +1096,11 @@ fn send_together_and_a_fractional_sleep_run_end_to_end() {
         assert!(l.contains(&format!("in  | {name}\n")), "{l}");
     }
     let s = summary(&results);
-    let ack = s["ack_observed"].as_str().expect("an ack");
+    let ack = s.ack_observed.as_deref().expect("an ack");
     let server = std::fs::read_to_string(run.join("server.log")).unwrap();
     assert!(
         server.contains(&format!("out | Acknowledgment: {ack}\n")),
         "the clients got {ack:?}; the server said:\n{server}"
     );
-    assert!(failed_verdicts(&s).is_empty(), "{s}");
+    assert!(failed_verdicts(&s).is_empty(), "{s:?}");
 }
