@@ -15,13 +15,16 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde_json::Value;
 
-use crate::support::untyped::summary;
 use crate::support::{
     assert_nothing_of_run_left, experiment, orchestrate, processes_of_run, require_mininet,
-    tempdir, write_scenario,
+    summary, tempdir, verdict, write_scenario,
 };
+use pa3_mininet::orchestrator::event::EventKind;
+use pa3_mininet::orchestrator::link::measure::Measured;
+use pa3_mininet::orchestrator::link::LinkEngine;
+use pa3_mininet::orchestrator::record::batch::BatchSummary;
+use pa3_mininet::orchestrator::record::{Outcome, RunRecord};
 
 /// The accuracy the documentation states for the nfqueue engine on this
 /// kind of machine (docs/links.md): a packet is held within 1 ms of its
@@ -36,22 +39,20 @@ fn kernel_has_netem() -> bool {
 }
 
 /// The stretches of `host`'s link in a run's record.
-fn stretches<'a>(record: &'a Value, host: &str) -> &'a Vec<Value> {
-    let links = record["links"]["links"]
-        .as_array()
-        .expect("links in the record");
+fn stretches<'a>(record: &'a RunRecord, host: &str) -> &'a [Measured] {
+    let links = &record.links.as_ref().expect("links in the record").links;
     let link = links
         .iter()
-        .find(|l| l["host"] == host)
+        .find(|l| l.host == host)
         .expect("the host's link");
-    link["stretches"].as_array().unwrap()
+    &link.stretches
 }
 
 #[track_caller]
-fn assert_held_about(stretch: &Value, delay_ms: f64) {
-    assert_eq!(stretch["conditions"]["delay_ms"], delay_ms, "{stretch}");
-    let p50 = stretch["hold_ms"]["p50"].as_f64().unwrap();
-    let p99 = stretch["hold_ms"]["p99"].as_f64().unwrap();
+fn assert_held_about(stretch: &Measured, delay_ms: f64) {
+    assert_eq!(stretch.conditions.delay_ms, delay_ms, "{stretch:?}");
+    let hold = stretch.hold_ms.expect("hold times measured");
+    let (p50, p99) = (hold.p50, hold.p99);
     assert!(
         p50 >= delay_ms && p50 - delay_ms <= P50_WITHIN_MS,
         "hold p50 {p50} ms for a {delay_ms} ms link"
@@ -73,35 +74,38 @@ fn the_ack_follows_arrival_when_x_is_80_ms_slower_20_of_20() {
         .arg(experiment("links/delayed-x.yaml"))
         .output()
         .unwrap();
-    let batch: Value = serde_json::from_slice(&out.stdout).expect("the batch summary");
+    let batch: BatchSummary = serde_json::from_slice(&out.stdout).expect("the batch summary");
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(batch["totals"]["passed"], 20, "{batch}");
-    let runs = batch["runs"].as_array().unwrap();
+    assert_eq!(batch.totals.passed, 20, "{batch:?}");
+    let runs = &batch.runs;
     assert_eq!(runs.len(), 20);
     let engine = if kernel_has_netem() {
-        "netem"
+        LinkEngine::Netem
     } else {
-        "nfqueue"
+        LinkEngine::Nfqueue
     };
     for run in runs {
-        let record = &run["record"];
-        assert_eq!(record["ack_observed"], "Y: Bob received before X: Alice");
-        assert_eq!(record["links"]["engine"], engine);
-        if engine == "nfqueue" {
+        let record = &run.record;
+        assert_eq!(
+            record.ack_observed.as_deref(),
+            Some("Y: Bob received before X: Alice")
+        );
+        assert_eq!(record.links.as_ref().map(|l| l.engine), Some(engine));
+        if engine == LinkEngine::Nfqueue {
             assert_held_about(&stretches(record, "h2")[0], 80.0);
         }
     }
     // One network carried them all: the links are part of what is reused.
     let fresh = runs
         .iter()
-        .filter(|r| r["record"]["network"]["fresh"] == true)
+        .filter(|r| r.record.network.as_ref().is_some_and(|n| n.fresh))
         .count();
-    assert_eq!(fresh, 1, "{batch}");
+    assert_eq!(fresh, 1, "{batch:?}");
 }
 
 #[test]
@@ -133,22 +137,17 @@ fn a_link_that_drops_everything_fails_the_connect_clearly_not_a_hang() {
         t.elapsed()
     );
     let record = summary(&dir.path().join("results"));
-    let steps = record["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == "steps")
-        .unwrap();
-    assert_eq!(steps["passed"], false);
-    let observed = steps["observed"].as_str().unwrap();
+    let steps = verdict(&record, "steps").expect("a verdict on the steps");
+    assert!(!steps.passed);
+    let observed = &steps.observed;
     assert!(
         observed.contains("client a to connect (h2's link drops 100 % of packets)"),
         "{observed}"
     );
     if !kernel_has_netem() {
         let s = &stretches(&record, "h2")[0];
-        assert!(s["packets"].as_u64().unwrap() > 0, "{s}");
-        assert_eq!(s["packets"], s["dropped"], "{s}");
+        assert!(s.packets > 0, "{s:?}");
+        assert_eq!(s.packets, s.dropped, "{s:?}");
     }
 }
 
@@ -165,19 +164,21 @@ fn a_link_step_slows_x_after_both_connected() {
         .unwrap();
     assert!(status.success());
     let record = summary(results.path());
-    assert_eq!(record["ack_observed"], "Y: Bob received before X: Alice");
-    let changed = record["events"]
-        .as_array()
-        .unwrap()
+    assert_eq!(
+        record.ack_observed.as_deref(),
+        Some("Y: Bob received before X: Alice")
+    );
+    let changed = record
+        .events
         .iter()
-        .filter(|e| e["kind"] == "link_changed" && e["host"] == "h2")
+        .filter(|e| matches!(&e.kind, EventKind::LinkChanged { host, .. } if host == "h2"))
         .count();
     assert_eq!(changed, 1);
     if !kernel_has_netem() {
         let s = stretches(&record, "h2");
         assert_eq!(s.len(), 2, "{s:?}");
-        assert_eq!(s[0]["conditions"]["delay_ms"], 0.0);
-        assert!(s[1]["since_ms"].as_f64().unwrap() > 0.0);
+        assert_eq!(s[0].conditions.delay_ms, 0.0);
+        assert!(s[1].since_ms > 0.0);
         assert_held_about(&s[1], 80.0);
     }
 }
@@ -202,11 +203,11 @@ fn a_delayer_that_dies_mid_run_fails_the_run_loudly() {
         "{stdout}"
     );
     let record = summary(results.path());
-    assert_eq!(record["exit_code"], 1);
-    assert!(record["error"]
-        .as_str()
-        .unwrap()
-        .contains("the link delayer of h2 failed"));
+    assert_eq!(record.outcome, Outcome::Error);
+    assert!(record
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("the link delayer of h2 failed")));
 }
 
 // ---------------------------------------------------------------------------
