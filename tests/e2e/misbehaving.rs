@@ -36,10 +36,14 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::prelude::*;
 use pa3_mininet::orchestrator::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES};
-use serde_json::Value;
 
-use crate::support::untyped::{read_summary, verdict};
-use crate::support::{bin, interfaces_of_run, manifest_dir, require_mininet, tempdir};
+use crate::support::{
+    bin, failed_verdicts, interfaces_of_run, manifest_dir, read_summary, require_mininet, tempdir,
+    verdict,
+};
+use pa3_mininet::orchestrator::event::Stream;
+use pa3_mininet::orchestrator::record::{Outcome, Verdict};
+use pa3_mininet::orchestrator::state::RunState;
 
 /// Every misbehaving scenario's `timeout_s`.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -378,20 +382,12 @@ fn recorded_processes(dir: &Path, into: &mut BTreeSet<ProcId>) {
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };
-        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+        let Ok(state) = serde_json::from_str::<RunState>(&text) else {
             continue;
         };
-        let mut add = |p: &Value| {
-            if let (Some(pid), Some(start)) = (p["pid"].as_u64(), p["start"].as_u64()) {
-                into.insert((pid, start));
-            }
-        };
-        add(&v["owner"]);
-        add(&v["driver"]);
-        for key in ["host_shells", "groups"] {
-            for p in v[key].as_array().into_iter().flatten() {
-                add(p);
-            }
+        let named = state.owner.iter().chain(&state.driver);
+        for p in named.chain(&state.host_shells).chain(&state.groups) {
+            into.insert((p.pid.into(), p.start));
         }
     }
 }
@@ -586,40 +582,27 @@ fn run_case(case: &Case, backend: Backend) {
     // The verdicts.
     let summary = read_summary(&results)
         .unwrap_or_else(|e| panic!("{what}: no summary.json ({e})\n{transcript}"));
-    assert_eq!(summary["exit_code"], 3, "{what}");
-    assert!(summary["error"].is_null(), "{what}: {}", summary["error"]);
-    let failed: Vec<&str> = summary["verdicts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["passed"] == false)
-        .map(|v| v["id"].as_str().unwrap())
-        .collect();
+    assert_eq!(summary.outcome, Outcome::Failed, "{what}");
+    assert!(summary.error.is_none(), "{what}: {:?}", summary.error);
+    let failed = failed_verdicts(&summary);
     for id in case.failing {
         assert!(
-            failed.contains(id),
+            failed.iter().any(|f| f == id),
             "{what}: {id} should have failed; failed: {failed:?}\n{transcript}"
         );
     }
     for id in case.passing {
         let v = verdict(&summary, id).unwrap_or_else(|| panic!("{what}: no verdict {id}"));
-        assert_eq!(v["passed"], true, "{what}: {id} should have passed: {v}");
+        assert!(v.passed, "{what}: {id} should have passed: {v:?}");
     }
     for (id, needles) in case.observed {
         let needles: Vec<String> = needles
             .iter()
             .map(|n| n.replace("{marker}", &marker))
             .collect();
-        let holds = |v: &Value| {
-            let o = v["observed"].as_str().unwrap_or("");
-            needles.iter().all(|n| o.contains(n.as_str()))
-        };
+        let holds = |v: &Verdict| needles.iter().all(|n| v.observed.contains(n.as_str()));
         let ok = if *id == "*" {
-            summary["verdicts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|v| v["passed"] == false && holds(v))
+            summary.verdicts.iter().any(|v| !v.passed && holds(v))
         } else {
             verdict(&summary, id).is_some_and(holds)
         };
@@ -633,36 +616,35 @@ fn run_case(case: &Case, backend: Backend) {
     assert!(stdout.contains("FAIL misbehave-"), "{what}\n{transcript}");
 
     // What was kept of the output stays within the runner's caps.
-    let events = summary["events"].as_array().unwrap();
-    for p in summary["processes"].as_array().unwrap() {
-        let id = p["id"].as_str().unwrap();
+    let events = &summary.events;
+    for p in &summary.processes {
+        let id = p.id.as_str();
         let mut kept = 0u64;
-        for stream in ["stdout", "stderr"] {
+        for stream in [Stream::Stdout, Stream::Stderr] {
             // A line cut at the limit carries the runner's mark; what it
             // kept of the program's output is what the caps bound.
             let lines: Vec<&str> = events
                 .iter()
-                .filter(|e| e["process"] == id && e["stream"] == stream)
-                .map(|e| e["text"].as_str().unwrap())
-                .map(|t| t.strip_suffix(CUT_MARK).unwrap_or(t))
+                .filter(|e| e.process == id)
+                .filter_map(|e| e.output().filter(|(s, _)| *s == stream))
+                .map(|(_, t)| t.strip_suffix(CUT_MARK).unwrap_or(t))
                 .collect();
-            assert!(lines.len() <= MAX_LINES, "{what}: {id} {stream}");
+            assert!(lines.len() <= MAX_LINES, "{what}: {id} {stream:?}");
             assert!(
                 lines.iter().map(|l| l.len()).sum::<usize>() <= MAX_KEPT_BYTES,
-                "{what}: {id} {stream}"
+                "{what}: {id} {stream:?}"
             );
             assert!(lines.iter().all(|l| l.len() <= MAX_LINE_BYTES), "{what}");
             kept += lines.len() as u64;
         }
-        let log = std::fs::read_to_string(results.join("latest").join(p["log"].as_str().unwrap()))
-            .unwrap();
+        let log = std::fs::read_to_string(results.join("latest").join(&p.log)).unwrap();
         assert!(
             log.lines().count() <= 2 * MAX_LINES + 10,
             "{what}: {id}.log has {} lines",
             log.lines().count()
         );
         if let (Some(total), "server") = (case.server_lines, id) {
-            let dropped = p["dropped_lines"].as_u64().unwrap();
+            let dropped = p.dropped_lines;
             assert!(dropped > 0, "{what}: nothing dropped");
             assert_eq!(kept + dropped, total(&marker), "{what}: kept + dropped");
         }
