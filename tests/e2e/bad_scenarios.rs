@@ -23,10 +23,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::prelude::*;
 use predicates::prelude::*;
 
-use crate::support::untyped::summary;
 use crate::support::{
     assert_no_interface_of_a_finished_run, bin, interfaces, interfaces_of_run, manifest_dir,
-    orchestrate, require_mininet, tempdir,
+    orchestrate, require_mininet, summary, tempdir,
 };
 
 /// The line `orchestrate` ends every refusal with.
@@ -698,7 +697,7 @@ fn hostile_client_names_are_data_not_code() {
 
     let ack = format!("Y: {bob} received before X: {}", alice.trim());
     let summary = summary(&results);
-    assert_eq!(summary["ack_observed"].as_str(), Some(ack.as_str()));
+    assert_eq!(summary.ack_observed, Some(ack.clone()));
     assert!(stdout.contains(&ack), "{stdout}");
     let topo = std::fs::read_to_string(results.join("latest/topo.py")).unwrap();
     assert!(
@@ -757,10 +756,6 @@ fn a_scenario_name_is_shown_as_written_and_names_its_directory_by_a_slug() {
     let mut around = entries(scratch.path());
     around.sort();
     assert_eq!(around, ["named.yaml", "results", "state"]);
-    let summary: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(results.join("latest/summary.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(summary["scenario"].as_str(), Some(name.as_str()));
+    assert_eq!(summary(&results).scenario, name);
     assert!(!marker.exists(), "the name ran as code: {marker:?} exists");
 }

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     assert_nothing_of_run_left, experiment, interfaces_of_run, orchestrate, programs_of_run,
-    require_mininet, tempdir, write_scenario,
+    read_as, require_mininet, tempdir, write_scenario,
 };
+use pa3_mininet::orchestrator::record::{Outcome, RunRecord};
 
 struct Run {
     dir: tempfile::TempDir,
@@ -118,15 +119,15 @@ fn assert_interrupted_run_kept(run: &Run, pid: u32) {
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert!(entries[0].ends_with("-gap.interrupted"), "{entries:?}");
     let kept = run.results().join(&entries[0]);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(kept.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["exit_code"], 130);
+    let summary: RunRecord = read_as(&kept.join("summary.json"));
+    assert_eq!(summary.outcome, Outcome::Interrupted);
     assert!(
-        summary["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("interrupted"),
-        "{summary}"
+        summary
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("interrupted")),
+        "{:?}",
+        summary.error
     );
     // What was captured is there: b typed, a not yet (the long gap).
     let b_log = std::fs::read_to_string(kept.join("b.log")).unwrap();
