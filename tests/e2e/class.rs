@@ -21,8 +21,8 @@ use std::sync::OnceLock;
 
 use serde_yaml::Value;
 
-use crate::support::untyped::read_summary;
-use crate::support::{bin, manifest_dir, require_root, tempdir, write_scenario};
+use crate::support::{bin, manifest_dir, read_summary, require_root, tempdir, write_scenario};
+use pa3_mininet::orchestrator::record::Verdict;
 
 /// The scenario every pairing runs: case 2 (X connects first, Y types
 /// first), with a gap between the connects so that an early greeting shows.
@@ -130,18 +130,15 @@ fn run(
             String::from_utf8_lossy(&out.stderr)
         )
     });
-    let verdicts = summary["verdicts"].as_array().unwrap();
-    let pick = |f: &dyn Fn(&serde_json::Value) -> bool| {
-        verdicts
+    let pick = |f: &dyn Fn(&Verdict) -> bool| {
+        summary
+            .verdicts
             .iter()
             .filter(|v| f(v))
-            .map(|v| v["id"].as_str().unwrap().to_string())
+            .map(|v| v.id.clone())
             .collect::<BTreeSet<_>>()
     };
-    (
-        pick(&|v| v["passed"] == false),
-        pick(&|v| v.get("note").is_some_and(|n| !n.is_null())),
-    )
+    (pick(&|v| !v.passed), pick(&|v| v.note.is_some()))
 }
 
 /// Every pairing of `student` that `expected.yaml` gives checks for, run
