@@ -16,11 +16,11 @@ use std::process::{Command, Output};
 use serde_yaml::Value as Yaml;
 
 use crate::orchestrate::CASE2_WRONG;
-use crate::support::untyped::{batch_runs, summary};
 use crate::support::{
-    bin, junit_testcases, manifest_dir, orchestrate, read_json, tempdir, write_scenario,
-    SLURM_RECIPE,
+    batch_runs, batch_summary, bin, junit_testcases, manifest_dir, orchestrate, read_as, tempdir,
+    write_scenario, SLURM_RECIPE,
 };
+use pa3_mininet::orchestrator::record::batch::BatchSummary;
 
 /// A stand-in for orchestrate (or sudo) at `path`: prints `ARG:<arg>` for
 /// each argument and `CWD:<dir>`.
@@ -260,7 +260,8 @@ fn the_slurm_recipe_on_loopback_merges_into_the_batch_run_whole_and_a_rerun_repl
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let (m, w) = (read_json(&merged.join("summary.json")), summary(&whole));
+    let m: BatchSummary = read_as(&merged.join("summary.json"));
+    let w = batch_summary(&whole);
     assert_eq!(batch_runs(&m).len(), 3);
     assert_eq!(batch_runs(&m), batch_runs(&w));
     assert_eq!(

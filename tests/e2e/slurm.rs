@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::orchestrate::CASE2_WRONG;
-use crate::support::untyped::{batch_runs, summary};
 use crate::support::{
-    assert_no_interface_of_a_finished_run, batch_owner, bin, interfaces, junit_testcases,
-    orchestrate, processes_of_run, read_json, require_mininet, require_slurm, shared_tempdir,
-    write_scenario, SlurmJob, SlurmTask,
+    assert_no_interface_of_a_finished_run, batch_owner, batch_runs, batch_summary, bin,
+    grade_summary, interfaces, junit_testcases, orchestrate, processes_of_run, read_as,
+    require_mininet, require_slurm, shared_tempdir, write_scenario, SlurmJob, SlurmTask,
 };
+use pa3_mininet::orchestrator::record::batch::BatchSummary;
 
 /// `srun --dependency=afterany:JOB orchestrate merge --out OUT SHARDS...`,
 /// the README's wait-and-merge.
@@ -115,8 +115,8 @@ fn three_array_tasks_on_mininet_merge_into_the_batch_run_whole() {
     };
     assert_eq!(job.tasks(), vec![ok(1), ok(2), ok(3)], "{logs}");
     for (k, shard) in shards.iter().enumerate() {
-        let s = summary(shard);
-        assert_eq!(s["shards"], serde_json::json!([format!("{}/3", k + 1)]));
+        let s = batch_summary(shard);
+        assert_eq!(s.shards, [format!("{}/3", k + 1)]);
     }
     assert_nothing_left(&job, &shards, &before);
 
@@ -142,10 +142,11 @@ fn three_array_tasks_on_mininet_merge_into_the_batch_run_whole() {
         unsharded.as_secs_f64()
     );
 
-    let (m, w) = (read_json(&merged.join("summary.json")), summary(&whole));
+    let m: BatchSummary = read_as(&merged.join("summary.json"));
+    let w = batch_summary(&whole);
     assert_eq!(batch_runs(&m), batch_runs(&w));
-    assert_eq!(m["totals"], w["totals"]);
-    assert_eq!(m["plan_size"], w["plan_size"]);
+    assert_eq!(m.totals, w.totals);
+    assert_eq!(m.plan_size, w.plan_size);
     let cases = junit_testcases(&merged.join("junit.xml"));
     assert!(cases.len() > 8, "{cases:?}");
     assert_eq!(cases, junit_testcases(&whole.join("latest/junit.xml")));
@@ -174,7 +175,7 @@ fn a_failed_check_fails_its_task_and_a_resubmitted_task_replaces_only_its_shard(
     job.wait();
     let logs = task_logs(scratch.path());
     let shards = shard_dirs(&results, 2);
-    let runs = |k: usize| summary(&shards[k - 1])["runs"].as_array().unwrap().len();
+    let runs = |k: usize| batch_summary(&shards[k - 1]).runs.len();
     let failing = if runs(1) == 1 { 1 } else { 2 };
     assert_eq!(runs(1) + runs(2), 1, "{logs}");
     let tasks = job.tasks();
@@ -321,7 +322,6 @@ fn a_class_graded_by_an_array_merges_into_the_gradebook_graded_whole() {
     let csv = |dir: &Path| std::fs::read_to_string(dir.join("gradebook.csv")).unwrap();
     assert_eq!(csv(&merged), csv(&whole.join("latest")));
     assert_eq!(csv(&merged).lines().count(), 1 + 3);
-    let m = read_json(&merged.join("summary.json"));
-    assert_eq!(m["kind"], "grade");
-    assert_eq!(m["shards"].as_array().map(Vec::len), Some(2));
+    let m = grade_summary(&merged);
+    assert_eq!(m.shards.len(), 2);
 }
