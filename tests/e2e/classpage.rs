@@ -165,13 +165,13 @@ pub(crate) fn assert_class_page(dir: &Path) {
 /// The page's count of the runs the network was adapted in is the
 /// summary's.
 fn assert_adaptations(dir: &Path, html: &str) {
-    let summary = crate::support::read_json(&dir.join("summary.json"));
-    let mut want = 0;
-    for s in summary["students"].as_array().unwrap() {
-        for r in s["runs"].as_array().unwrap() {
-            want += r["facts"]["adaptations"].as_array().map_or(0, Vec::len);
-        }
-    }
+    let summary = crate::support::grade_summary(dir);
+    let want: usize = summary
+        .students
+        .iter()
+        .flat_map(|s| &s.runs)
+        .map(|r| r.facts.adaptations.len())
+        .sum();
     let rows = capture_all(
         html,
         r#"<tr data-kind="([^"]*)" data-students="\d+" data-runs="(\d+)">"#,
@@ -239,12 +239,8 @@ fn assert_exports(dir: &Path, rows: &[BTreeMap<String, String>]) {
         assert_eq!(*line, format!("{0},,,{0},,{1}", r["student"], r["score"]));
     }
     // Each item's points, as the grade gave them (grading.yaml's).
-    let summary = crate::support::read_json(&dir.join("summary.json"));
-    let max = |i: usize| {
-        summary["students"][0]["items"][i]["max_points"]
-            .as_f64()
-            .unwrap()
-    };
+    let summary = crate::support::grade_summary(dir);
+    let max = |i: usize| summary.students[0].items[i].max_points;
     let points = std::fs::read_to_string(dir.join("points.csv")).unwrap();
     for (line, r) in points.lines().skip(1).zip(rows) {
         let cells: Vec<&str> = line.split(',').collect();
