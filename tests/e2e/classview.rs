@@ -9,11 +9,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use serde_json::Value;
-
 use crate::classpage::{assert_class_page, assert_renders_in_chromium, require_chromium};
 use crate::grade::{class_dir, copy_dir, gradebook};
-use crate::support::{latest, manifest_dir, orchestrate, read_json, require_mininet, tempdir};
+use crate::support::{
+    latest, manifest_dir, orchestrate, read_as, read_json, require_mininet, tempdir,
+};
+use pa3_mininet::orchestrator::grade::observe::RunFacts;
+use pa3_mininet::orchestrator::grade::regrade::{Change, Entry};
+use pa3_mininet::orchestrator::grade::rubric::{Cell, Evidence, ItemResult, SourceEvidence};
+use pa3_mininet::orchestrator::grade::similarity::Report;
+use pa3_mininet::orchestrator::grade::{book, page};
+use pa3_mininet::orchestrator::grade::{
+    Discovered, GradeSummary, GradedRun, Pairing, StudentGrade, GRADE_SCHEMA_VERSION,
+};
 
 pub(crate) fn lookalikes_dir() -> PathBuf {
     manifest_dir().join("tests/similarity")
@@ -41,7 +49,7 @@ fn text(out: &Output) -> String {
 
 /// Runs `orchestrate similarity CLASS ARGS…`; the directory it wrote (its
 /// path is printed last) and its `similarity.json`.
-fn similarity(class: &Path, results: &Path, args: &[&str]) -> (PathBuf, Value) {
+fn similarity(class: &Path, results: &Path, args: &[&str]) -> (PathBuf, Report) {
     let out = orchestrate()
         .arg("similarity")
         .arg(class)
@@ -56,32 +64,19 @@ fn similarity(class: &Path, results: &Path, args: &[&str]) -> (PathBuf, Value) {
     let index = PathBuf::from(last.strip_prefix("similarity: ").expect(last));
     assert!(index.is_file(), "{}", index.display());
     let dir = index.parent().unwrap().parent().unwrap().to_path_buf();
-    let json = read_json(&dir.join("similarity.json"));
+    let json = read_as(&dir.join("similarity.json"));
     (dir, json)
 }
 
 /// The pairs of a `similarity.json` by name: (a, b) -> (score, flagged).
-fn pairs(json: &Value) -> BTreeMap<(String, String), (f64, bool)> {
-    json["pairs"]
-        .as_array()
-        .unwrap()
+fn pairs(json: &Report) -> BTreeMap<(String, String), (f64, bool)> {
+    json.pairs
         .iter()
-        .map(|p| {
-            (
-                (
-                    p["a"].as_str().unwrap().to_string(),
-                    p["b"].as_str().unwrap().to_string(),
-                ),
-                (
-                    p["score"].as_f64().unwrap(),
-                    p["flagged"].as_bool().unwrap(),
-                ),
-            )
-        })
+        .map(|p| ((p.a.clone(), p.b.clone()), (p.score, p.flagged)))
         .collect()
 }
 
-fn flagged(json: &Value) -> Vec<(String, String)> {
+fn flagged(json: &Report) -> Vec<(String, String)> {
     pairs(json)
         .into_iter()
         .filter(|(_, (_, f))| *f)
@@ -127,7 +122,7 @@ fn the_planted_copies_are_flagged_and_the_independent_solution_is_not() {
             assert!(*score < 0.25, "{a} ~ {b}: {score}");
         }
     }
-    let students = json["submissions"].as_array().unwrap();
+    let students = &json.submissions;
     assert_eq!(students.len(), 20, "14 of tests/class, 6 look-alikes");
     // A page per flagged pair shows the regions side by side, with the
     // lines of both; the index links to it.
@@ -166,7 +161,7 @@ fn the_reality_set_written_student_by_student_has_no_flag() {
         results.path(),
         &[],
     );
-    assert_eq!(json["submissions"].as_array().unwrap().len(), 20);
+    assert_eq!(json.submissions.len(), 20);
     assert!(flagged(&json).is_empty(), "{:?}", flagged(&json));
 }
 
@@ -185,12 +180,11 @@ fn a_reference_flags_the_submission_copied_from_it_and_no_other() {
         .filter(|(_, b)| b == "public-pa3")
         .collect();
     assert_eq!(against, [pair_of("pat-public-copy", "public-pa3")]);
-    let refs: Vec<&str> = json["submissions"]
-        .as_array()
-        .unwrap()
+    let refs: Vec<&str> = json
+        .submissions
         .iter()
-        .filter(|s| s["reference"] == true)
-        .map(|s| s["name"].as_str().unwrap())
+        .filter(|s| s.reference)
+        .map(|s| s.name.as_str())
         .collect();
     assert_eq!(refs, ["public-pa3"]);
 }
@@ -226,61 +220,80 @@ fn a_missing_class_or_reference_folder_is_refused_and_nothing_is_written() {
 /// A made-up grade of `cells` (a student's twelve cells each), written
 /// as `orchestrate grade` writes its directory, with the run directories
 /// its links name.
-fn made_up_grade(dir: &Path, students: &[(&str, [&str; 12])]) {
+fn made_up_grade(dir: &Path, students: &[(&str, [Cell; 12])]) {
     const POINTS: [f64; 12] = [5., 5., 5., 5., 5., 5., 10., 10., 10., 10., 20., 10.];
-    let students: Vec<Value> = students
+    let students: Vec<StudentGrade> = students
         .iter()
         .enumerate()
         .map(|(n, (name, cells))| {
-            let items: Vec<Value> = cells
+            let items: Vec<ItemResult> = cells
                 .iter()
-                .enumerate()
-                .map(|(i, cell)| {
-                    serde_json::json!({
-                        "item": i + 1, "cell": cell, "max_points": POINTS[i],
-                        "points": if *cell == "pass" { POINTS[i] } else { 0.0 },
-                        "why": if *cell == "pass" { "" } else { "because" },
-                        "evidence": if *cell == "fail" { serde_json::json!([{
-                            "run": "server case2", "dir": format!("runs/{name}-server-case2"),
-                            "check": format!("check.{}", i + 1), "expected": "x", "observed": "y", "note": null
-                        }]) } else { serde_json::json!([]) },
-                        "notes": []
-                    })
+                .zip(1..)
+                .zip(POINTS)
+                .map(|((&cell, item), max_points)| ItemResult {
+                    item,
+                    cell,
+                    max_points,
+                    points: if cell == Cell::Pass { max_points } else { 0.0 },
+                    why: if cell == Cell::Pass { "" } else { "because" }.into(),
+                    evidence: (cell == Cell::Fail)
+                        .then(|| Evidence {
+                            run: "server case2".into(),
+                            dir: Some(format!("runs/{name}-server-case2")),
+                            check: format!("check.{item}"),
+                            expected: "x".into(),
+                            observed: "y".into(),
+                            note: None,
+                        })
+                        .into_iter()
+                        .collect(),
+                    notes: Vec::new(),
                 })
                 .collect();
-            let score: f64 = items.iter().map(|i| i["points"].as_f64().unwrap()).sum();
             for case in ["server-case2", "pair-case2"] {
                 let run = dir.join(format!("runs/{name}-{case}"));
                 std::fs::create_dir_all(&run).unwrap();
                 std::fs::write(run.join("report.md"), "# a run\n").unwrap();
                 std::fs::write(run.join("timeline.svg"), "<svg/>").unwrap();
             }
-            let runs: Vec<Value> = ["server", "pair"]
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "pairing": p, "case": "case2", "dir": format!("runs/{name}-{p}-case2"),
-                        "passed": !cells.contains(&"fail"), "failed": [], "notes": [],
-                        "duration_ms": 1000.0 * (n + 1) as f64
-                    })
+            let runs = [Pairing::Server, Pairing::Pair]
+                .into_iter()
+                .map(|pairing| GradedRun {
+                    pairing,
+                    case: "case2".into(),
+                    dir: Some(format!("runs/{name}-{}-case2", pairing.word())),
+                    passed: !cells.contains(&Cell::Fail),
+                    failed: Vec::new(),
+                    notes: Vec::new(),
+                    facts: RunFacts::default(),
+                    duration_ms: 1000.0 * (n + 1) as f64,
                 })
                 .collect();
-            serde_json::json!({
-                "student": name, "score": score, "max_score": 100.0, "items": items,
-                "missing": [], "source": { "server_comment": null, "files": [] },
-                "runs": runs
-            })
+            StudentGrade {
+                student: name.to_string(),
+                score: items.iter().map(|i| i.points).sum(),
+                max_score: 100.0,
+                items,
+                missing: Vec::new(),
+                source: SourceEvidence::default(),
+                discovered: Discovered::default(),
+                runs,
+            }
         })
         .collect();
-    let summary: pa3_mininet::orchestrator::grade::GradeSummary =
-        serde_json::from_value(serde_json::json!({
-            "schema_version": 1, "kind": "grade", "started_utc": "2026-12-02T08:00:00.000Z",
-            "duration_ms": 1000.0, "backend": "mininet", "strict": false, "shards": [],
-            "plan_size": students.len(), "interrupted": false, "visibility": "visible",
-            "students": students
-        }))
-        .unwrap();
-    use pa3_mininet::orchestrator::grade::{book, page};
+    let summary = GradeSummary {
+        schema_version: GRADE_SCHEMA_VERSION,
+        kind: "grade".into(),
+        started_utc: "2026-12-02T08:00:00.000Z".into(),
+        duration_ms: 1000.0,
+        backend: "mininet".into(),
+        strict: false,
+        shards: Vec::new(),
+        plan_size: students.len(),
+        interrupted: false,
+        visibility: "visible".into(),
+        students,
+    };
     let files = book::files(&summary, "made up")
         .into_iter()
         .chain(page::files(&summary, "made up", page::Extras::default()));
@@ -296,8 +309,8 @@ fn made_up_grade(dir: &Path, students: &[(&str, [&str; 12])]) {
 fn the_class_page_renders_in_chromium_and_sorts_and_filters_as_asked() {
     require_chromium();
     let dir = tempdir();
-    let p = "pass";
-    let (f, r) = ("fail", "review");
+    let p = Cell::Pass;
+    let (f, r) = (Cell::Fail, Cell::Review);
     made_up_grade(
         dir.path(),
         &[
@@ -361,7 +374,7 @@ fn a_grade_shows_the_class_and_one_student_regraded_takes_their_place() {
     assert_class_page(&dir);
     assert_renders_in_chromium(&dir);
     // The planted copies are flagged, in the page too; the honest one is not.
-    let json = read_json(&dir.join("similarity.json"));
+    let json: Report = read_as(&dir.join("similarity.json"));
     assert_eq!(
         flagged(&json),
         [
@@ -442,6 +455,8 @@ fn a_grade_shows_the_class_and_one_student_regraded_takes_their_place() {
         "the other rows are as they were"
     );
     assert_eq!(others(&dir), untouched);
+    // Gradescope's results.json, read as JSON: its format is Gradescope's
+    // (the crate writes it with `json!`, there is no type to read it as).
     let results_json = read_json(&dir.join("bob-connect-order/results.json"));
     assert_eq!(results_json["score"].as_f64(), Some(70.0));
     let report = std::fs::read_to_string(dir.join("bob-connect-order/report.md")).unwrap();
@@ -451,13 +466,17 @@ fn a_grade_shows_the_class_and_one_student_regraded_takes_their_place() {
     );
     assert_class_page(&dir);
     // The old grade is kept, whole, and the history says what changed.
-    let history = read_json(&dir.join("history.json"));
+    let history: Vec<Entry> = read_as(&dir.join("history.json"));
     let entry = &history[0];
     assert_eq!(
-        entry["students"],
-        serde_json::json!([{ "student": "bob-connect-order", "before": 55.0, "after": 70.0 }])
+        entry.students,
+        [Change {
+            student: "bob-connect-order".into(),
+            before: Some(55.0),
+            after: 70.0
+        }]
     );
-    let kept = dir.join(entry["dir"].as_str().unwrap());
+    let kept = dir.join(&entry.dir);
     let old_report = std::fs::read_to_string(kept.join("bob-connect-order/report.md")).unwrap();
     assert!(
         old_report.starts_with("# bob-connect-order — 55 / 100"),
@@ -506,13 +525,7 @@ fn rescore(class: &Path, dir: &Path) {
         runs_before,
         "nothing was run"
     );
-    assert_eq!(
-        read_json(&dir.join("history.json"))
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(read_as::<Vec<Entry>>(&dir.join("history.json")).len(), 2);
     assert_class_page(dir);
 
     std::fs::write(
