@@ -27,8 +27,8 @@ use serde_yaml::Value as Yaml;
 
 use crate::grade::{class_dir, copy_dir, expected, expected_cells};
 use crate::support::{
-    assert_nothing_of_a_grade_left, bin, interfaces, manifest_dir, output_within, read_json,
-    require_mininet, require_root, tempdir,
+    assert_nothing_of_a_grade_left, bin, grade_summary, interfaces, manifest_dir, output_within,
+    read_json, require_mininet, require_root, tempdir,
 };
 
 const RUN_AUTOGRADER: &str = "deploy/gradescope/run_autograder";
@@ -124,7 +124,9 @@ impl Autograder {
         self.run_with(&bin("orchestrate"), contained)
     }
 
-    /// `results/results.json`, checked against Gradescope's format.
+    /// `results/results.json`, checked against Gradescope's format. Read
+    /// as JSON on purpose: its keys are Gradescope's, not the crate's (it
+    /// writes them with `json!`).
     fn results(&self) -> Value {
         let results = read_json(&self.root().join("results/results.json"));
         assert_gradescope_format(&results);
@@ -586,7 +588,8 @@ fn the_classroom_workflow_grades_the_repository_as_a_class_of_one_with_the_gradi
     );
 }
 
-/// `base64 --decode` of `encoded`, as JSON.
+/// `base64 --decode` of `encoded`, as JSON: the format of GitHub
+/// Classroom's grading reporter, whose keys the test checks as such.
 fn decode(encoded: &str, scratch: &Path) -> Value {
     let file = scratch.join("payload.b64");
     std::fs::write(&file, encoded).unwrap();
@@ -600,8 +603,7 @@ fn decode(encoded: &str, scratch: &Path) -> Value {
 }
 
 /// Points as the reports print them: `45`, `7.5`.
-fn points(v: &Value) -> String {
-    let n = v.as_f64().unwrap();
+fn points(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {
@@ -633,9 +635,9 @@ fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the
     );
     assert!(out.status.success(), "{}", text(&out));
     let grade = ws.path().join("grade/latest");
-    let summary = read_json(&grade.join("summary.json"));
-    let graded = &summary["students"][0];
-    assert_eq!(graded["student"], student);
+    let summary = grade_summary(&grade);
+    let graded = &summary.students[0];
+    assert_eq!(graded.student, student);
 
     // The job's summary: the student's report, its score first.
     let job_summary = ws.path().join("summary.md");
@@ -652,8 +654,8 @@ fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the
     assert!(
         md.starts_with(&format!(
             "# {student} — {} / {}",
-            points(&graded["score"]),
-            points(&graded["max_score"])
+            points(graded.score),
+            points(graded.max_score)
         )),
         "{md}"
     );
@@ -711,20 +713,17 @@ fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the
         let status = if cells[i] == "pass" { "pass" } else { "fail" };
         assert_eq!(result["status"], status, "{runner}: {result}");
         assert_eq!(tests[0]["status"], status, "{runner}: {result}");
-        let item = &graded["items"][i];
-        assert_eq!(result["max_score"], item["max_points"], "{runner}");
-        assert_eq!(tests[0]["score"], item["points"], "{runner}");
+        let item = &graded.items[i];
+        assert_eq!(result["max_score"], item.max_points, "{runner}");
+        assert_eq!(tests[0]["score"], item.points, "{runner}");
         score += tests[0]["score"].as_f64().unwrap();
         max += result["max_score"].as_f64().unwrap();
     }
     assert!(cells.iter().any(|c| c == "fail"), "bob fails somewhere");
     // What Classroom records: the student's score, out of items 1-10
     // (11 and 12 are a person's, and score nothing here).
-    assert_eq!(Some(score), graded["score"].as_f64());
-    let items_1_to_10: f64 = graded["items"].as_array().unwrap()[..10]
-        .iter()
-        .map(|i| i["max_points"].as_f64().unwrap())
-        .sum();
+    assert_eq!(score, graded.score);
+    let items_1_to_10: f64 = graded.items[..10].iter().map(|i| i.max_points).sum();
     assert_eq!(max, items_1_to_10);
 
     // The artifact: the grade's directory without its `latest` link.
