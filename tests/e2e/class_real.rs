@@ -19,7 +19,7 @@ use pa3_mininet::orchestrator::grade::{GradeSummary, StudentGrade};
 use crate::grade::copy_dir;
 use crate::support::{
     assert_nothing_of_a_grade_left, interfaces, latest, manifest_dir, orchestrate, require_mininet,
-    tempdir,
+    tempdir, timing_bound,
 };
 
 fn real_class() -> RealClass {
@@ -80,6 +80,7 @@ fn adapted(s: &StudentGrade) -> bool {
 #[ignore = "needs root and Mininet"]
 fn real_submissions_are_graded_as_a_teacher_grades_them() {
     require_mininet();
+    let _timing = timing_bound();
     let before = interfaces();
     let dir = tempdir();
     let summary = grade(dir.path());

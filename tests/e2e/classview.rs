@@ -12,7 +12,7 @@ use std::process::Output;
 use crate::classpage::{assert_class_page, assert_renders_in_chromium, require_chromium};
 use crate::grade::{class_dir, copy_dir, gradebook};
 use crate::support::{
-    latest, manifest_dir, orchestrate, read_as, read_json, require_mininet, tempdir,
+    latest, manifest_dir, orchestrate, read_as, read_json, require_mininet, tempdir, timing_bound,
 };
 use pa3_mininet::orchestrator::grade::observe::RunFacts;
 use pa3_mininet::orchestrator::grade::regrade::{Change, Entry};
@@ -360,6 +360,7 @@ fn os(s: &str) -> &std::ffi::OsStr {
 fn a_grade_shows_the_class_and_one_student_regraded_takes_their_place() {
     require_mininet();
     require_chromium();
+    let _timing = timing_bound();
     let (class, results) = (tempdir(), tempdir());
     small_class(class.path());
     let out = grade(&[

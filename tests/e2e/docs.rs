@@ -30,7 +30,7 @@ use pa3_mininet::orchestrator::check::CHECKS;
 
 use crate::support::{
     bin, manifest_dir, output_within, processes_whose_environment, require_mininet, tempdir,
-    RUN_EVERYTHING,
+    timing_bound, RUN_EVERYTHING,
 };
 
 /// A command shown in a `sh` block, and the Mininet CLI session shown
@@ -575,6 +575,7 @@ fn commands_that_need_no_root_run() {
 #[ignore = "needs root and Mininet"]
 fn commands_that_need_root_run() {
     require_mininet();
+    let _timing = timing_bound();
     let failures = run_commands(true);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

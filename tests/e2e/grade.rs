@@ -19,7 +19,7 @@ use serde_yaml::Value as Yaml;
 
 use crate::support::{
     assert_nothing_of_a_grade_left, grade_summary, interfaces, latest, manifest_dir, orchestrate,
-    read_json, require_mininet, tempdir,
+    read_json, require_mininet, tempdir, timing_bound,
 };
 
 /// The seed's points for items 1–12 ("Grading Criteria").
@@ -216,6 +216,7 @@ fn assert_row_consistent(dir: &Path, row: &BTreeMap<String, String>) {
 #[ignore = "needs root and Mininet"]
 fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
     require_mininet();
+    let _timing = timing_bound();
     let expected = expected();
     let (class, results) = (tempdir(), tempdir());
     let students = copy_class(class.path(), None);
@@ -319,6 +320,7 @@ fn the_class_graded_on_mininet_gets_the_gradebook_expected_yaml_says() {
 #[ignore = "needs root and Mininet"]
 fn strict_grading_fails_the_slips_lenient_grading_noted() {
     require_mininet();
+    let _timing = timing_bound();
     let expected = expected();
     let (class, results) = (tempdir(), tempdir());
     copy_class(class.path(), Some(&["dave-typos"]));
@@ -342,6 +344,7 @@ fn strict_grading_fails_the_slips_lenient_grading_noted() {
 #[ignore = "needs root and Mininet"]
 fn a_submission_without_a_program_is_graded_on_the_program_it_has() {
     require_mininet();
+    let _timing = timing_bound();
     let (class, results) = (tempdir(), tempdir());
     let from = class_dir();
     // Alice's client alone, bob's server alone, and an empty folder.
@@ -386,6 +389,7 @@ fn a_submission_without_a_program_is_graded_on_the_program_it_has() {
 #[ignore = "needs root and Mininet"]
 fn a_class_graded_in_shards_and_merged_is_the_class_graded_whole() {
     require_mininet();
+    let _timing = timing_bound();
     let (class, results) = (tempdir(), tempdir());
     let students = ["alice-correct", "bob-connect-order", "carol-early-greeting"];
     copy_class(class.path(), Some(&students));
@@ -457,6 +461,7 @@ fn a_class_graded_in_shards_and_merged_is_the_class_graded_whole() {
 #[ignore = "needs root and Mininet"]
 fn a_student_pointing_the_grader_at_their_own_folder_gets_a_class_of_one() {
     require_mininet();
+    let _timing = timing_bound();
     let before = interfaces();
     let (dir, results) = (tempdir(), tempdir());
     // The programs under names of the student's own, at the folder's top.

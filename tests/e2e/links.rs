@@ -18,7 +18,7 @@ use nix::unistd::Pid;
 
 use crate::support::{
     assert_nothing_of_run_left, experiment, orchestrate, processes_of_run, require_mininet,
-    summary, tempdir, verdict, write_scenario,
+    summary, tempdir, timing_bound, verdict, write_scenario,
 };
 use pa3_mininet::orchestrator::event::EventKind;
 use pa3_mininet::orchestrator::link::measure::Measured;
@@ -67,6 +67,7 @@ fn assert_held_about(stretch: &Measured, delay_ms: f64) {
 #[ignore = "needs root and Mininet"]
 fn the_ack_follows_arrival_when_x_is_80_ms_slower_20_of_20() {
     require_mininet();
+    let _timing = timing_bound();
     let results = tempdir();
     let out = orchestrate()
         .args(["--repeat", "20", "--json", "--results"])
@@ -155,6 +156,7 @@ fn a_link_that_drops_everything_fails_the_connect_clearly_not_a_hang() {
 #[ignore = "needs root and Mininet"]
 fn a_link_step_slows_x_after_both_connected() {
     require_mininet();
+    let _timing = timing_bound();
     let results = tempdir();
     let status = orchestrate()
         .args(["--quiet", "--results"])
@@ -399,6 +401,7 @@ fn up_applies_and_shows_the_links_until_ctrl_c() {
 #[ignore = "needs root and Mininet"]
 fn up_cli_holds_its_cli_until_the_links_are_applied() {
     require_mininet();
+    let _timing = timing_bound();
     // A connect to a closed port of h1 is refused after one round trip.
     let probe = |host: &str| {
         format!("{host} python3 -c \"import socket,time;t=time.time();s=socket.socket();s.connect_ex(('10.0.0.1',9));print('{host} rtt',round((time.time()-t)*1000))\"\n")

@@ -39,7 +39,7 @@ use pa3_mininet::orchestrator::runner::{CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX
 
 use crate::support::{
     bin, failed_verdicts, interfaces_of_run, manifest_dir, read_summary, require_mininet, tempdir,
-    verdict,
+    timing_bound, verdict,
 };
 use pa3_mininet::orchestrator::event::Stream;
 use pa3_mininet::orchestrator::record::{Outcome, Verdict};
@@ -82,6 +82,10 @@ struct Case {
     min_wall: Duration,
     /// Lines the server printed in all (kept + dropped), if known.
     server_lines: Option<fn(&str) -> u64>,
+    /// Its verdicts rest on telling a deadlock (a second of standstill)
+    /// before the scenario's 5 s timeout: it runs alone
+    /// ([`crate::support::timing_bound`]).
+    deadlock: bool,
 }
 
 const NOTHING: &[&str] = &[];
@@ -129,6 +133,7 @@ const SERVER_HANGS: Case = Case {
     ],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: true,
 };
 
 /// Ended a second after the last send, at the deadlock, not at the 5 s
@@ -154,6 +159,7 @@ const DEADLOCK: Case = Case {
     )],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: true,
 };
 
 const CLIENT_NEVER_READS: Case = Case {
@@ -180,6 +186,7 @@ const CLIENT_NEVER_READS: Case = Case {
     ],
     min_wall: SCENARIO_TIMEOUT,
     server_lines: None,
+    deadlock: false,
 };
 
 const FLOOD: Case = Case {
@@ -198,6 +205,7 @@ const FLOOD: Case = Case {
     ],
     min_wall: Duration::ZERO,
     server_lines: Some(flood_lines),
+    deadlock: false,
 };
 
 const WIDE_FLOOD: Case = Case {
@@ -207,6 +215,7 @@ const WIDE_FLOOD: Case = Case {
     observed: &[("output.server", &["lines past that were dropped unread"])],
     min_wall: Duration::ZERO,
     server_lines: Some(wide_flood_lines),
+    deadlock: false,
 };
 
 const SERVER_EXITS_AT_ONCE: Case = Case {
@@ -222,6 +231,7 @@ const SERVER_EXITS_AT_ONCE: Case = Case {
     ],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: false,
 };
 
 const CLIENT_EXITS_AT_ONCE: Case = Case {
@@ -234,6 +244,7 @@ const CLIENT_EXITS_AT_ONCE: Case = Case {
     )],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: false,
 };
 
 const IGNORES_SIGTERM: Case = Case {
@@ -250,6 +261,7 @@ const IGNORES_SIGTERM: Case = Case {
     // the timeout, then the grace between SIGTERM and SIGKILL
     min_wall: Duration::from_secs(6),
     server_lines: None,
+    deadlock: false,
 };
 
 const FORK_TREE: Case = Case {
@@ -262,6 +274,7 @@ const FORK_TREE: Case = Case {
     )],
     min_wall: SCENARIO_TIMEOUT,
     server_lines: None,
+    deadlock: false,
 };
 
 const GRANDCHILD: Case = Case {
@@ -278,6 +291,7 @@ const GRANDCHILD: Case = Case {
     )],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: false,
 };
 
 const ESCAPED_GRANDCHILD: Case = Case {
@@ -294,6 +308,7 @@ const ESCAPED_GRANDCHILD: Case = Case {
     )],
     min_wall: Duration::ZERO,
     server_lines: None,
+    deadlock: false,
 };
 
 macro_rules! cases {
@@ -536,6 +551,7 @@ fn run_case(case: &Case, backend: Backend) {
     if backend == Backend::Mininet {
         require_mininet();
     }
+    let _timing = case.deadlock.then(timing_bound);
     let tmp = tempdir();
     let (scenario_dir, results, state) = (
         tmp.path().join("scenario"),

@@ -28,7 +28,7 @@ use serde_yaml::Value as Yaml;
 use crate::grade::{class_dir, copy_dir, expected, expected_cells};
 use crate::support::{
     assert_nothing_of_a_grade_left, bin, grade_summary, interfaces, manifest_dir, output_within,
-    read_json, require_mininet, require_root, tempdir,
+    read_json, require_mininet, require_root, tempdir, timing_bound,
 };
 
 const RUN_AUTOGRADER: &str = "deploy/gradescope/run_autograder";
@@ -616,6 +616,7 @@ fn points(n: f64) -> String {
 fn the_classroom_workflow_puts_a_real_grade_in_the_summary_and_its_points_in_the_reporters_format()
 {
     require_mininet();
+    let _timing = timing_bound();
     let before = interfaces();
     let wf = classroom();
     let student = "pa3-bob";

@@ -16,7 +16,8 @@ use crate::orchestrate::CASE2_WRONG;
 use crate::support::{
     assert_no_interface_of_a_finished_run, batch_owner, batch_runs, batch_summary, bin,
     grade_summary, interfaces, junit_testcases, orchestrate, processes_of_run, read_as,
-    require_mininet, require_slurm, shared_tempdir, write_scenario, SlurmJob, SlurmTask,
+    require_mininet, require_slurm, shared_tempdir, timing_bound, write_scenario, SlurmJob,
+    SlurmTask,
 };
 use pa3_mininet::orchestrator::record::batch::BatchSummary;
 
@@ -262,6 +263,7 @@ fn a_failed_check_fails_its_task_and_a_resubmitted_task_replaces_only_its_shard(
 fn a_class_graded_by_an_array_merges_into_the_gradebook_graded_whole() {
     require_mininet();
     require_slurm();
+    let _timing = timing_bound();
     let scratch = shared_tempdir();
     let class = scratch.path().join("class");
     for student in ["alice-correct", "bob-connect-order", "carol-early-greeting"] {

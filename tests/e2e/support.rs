@@ -145,6 +145,82 @@ pub fn gnu_time() -> Option<&'static Path> {
 }
 
 // ---------------------------------------------------------------------------
+// Tests whose verdicts rest on timing: one at a time
+
+/// The file whose lock (flock) a timing-bound test holds while it runs, in
+/// the temporary directory: the same file the library's timing-bound unit
+/// test takes (`net::shaping::delayer`), so that `cargo test`'s threads,
+/// its test binaries, nextest's process per test and a second test run on
+/// the same machine all take turns.
+pub const TIMING_LOCK: &str = "pa3-mininet-timing.lock";
+
+/// The nextest test group that runs the same tests one at a time
+/// (`.config/nextest.toml`): there a test waiting for its turn takes no
+/// thread, while under `cargo test` it waits holding one.
+pub const TIMING_GROUP: &str = "timing";
+
+/// Held by a timing-bound test until it ends (dropped, or its process
+/// gone: the kernel releases the lock either way).
+#[must_use = "the lock is held only while this lives"]
+pub struct TimingBound {
+    _lock: std::fs::File,
+}
+
+/// First line (after [`require_mininet`]) of a test whose verdict rests on
+/// timing that a loaded machine upsets: how long packets are held on a
+/// delayed link, which of two messages 10 ms apart reaches the server
+/// first behind an 80 ms link (rubric item 8 of every grade on Mininet),
+/// a deadlock told within the scenario's timeout. Waits until no other
+/// such test runs, here or in another test process, and holds the turn
+/// until dropped. Fails unless nextest's group [`TIMING_GROUP`] lists the
+/// test too, so that the two runners agree on what runs alone.
+#[track_caller]
+pub fn timing_bound() -> TimingBound {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or_default()
+        .to_string();
+    let listed = timing_group_tests();
+    assert!(
+        listed.contains(&test),
+        "{test} takes the timing lock, but the test group {TIMING_GROUP:?} of \
+         .config/nextest.toml does not list it (it lists {listed:?}): add it there, \
+         or nextest runs it beside the others"
+    );
+    let path = std::env::temp_dir().join(TIMING_LOCK);
+    // Created by the first run; one of another user (root's, say) is only
+    // read, which is all flock needs.
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .or_else(|_| std::fs::File::open(&path))
+        .unwrap_or_else(|e| panic!("cannot open the timing lock {}: {e}", path.display()));
+    let asked = Instant::now();
+    file.lock()
+        .unwrap_or_else(|e| panic!("cannot lock {}: {e}", path.display()));
+    let waited = asked.elapsed();
+    if waited > Duration::from_secs(1) {
+        eprintln!("{test}: waited {waited:.1?} for its turn to run alone");
+    }
+    TimingBound { _lock: file }
+}
+
+/// The tests `.config/nextest.toml` puts in the group [`TIMING_GROUP`]:
+/// each `test(=NAME)` of the override that names the group.
+pub fn timing_group_tests() -> Vec<String> {
+    let path = manifest_dir().join(".config/nextest.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let group = format!("test-group = \"{TIMING_GROUP}\"");
+    let name = regex::Regex::new(r"test\(=([^)\s]+)\)").unwrap();
+    text.split("[[")
+        .filter(|block| block.contains(&group))
+        .flat_map(|block| name.captures_iter(block).map(|c| c[1].to_string()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
 // The programs and the files they run
 
 pub fn manifest_dir() -> &'static Path {
@@ -786,6 +862,44 @@ fn with_pa3_require_mininet_mininet_is_here_and_the_ignored_tests_run() {
          (they are ignored unless included): run `{RUN_EVERYTHING}` (arguments: {:?})",
         std::env::args().collect::<Vec<_>>()
     );
+}
+
+/// Every test nextest's group [`TIMING_GROUP`] lists is a test: one of
+/// this binary (as `--list` names them), or a unit test of the library
+/// (found in its source file), so that a test renamed does not quietly
+/// leave the group. (A test that takes the lock unlisted fails by itself:
+/// see [`timing_bound`].)
+#[test]
+fn every_test_of_the_timing_group_exists() {
+    let listed = timing_group_tests();
+    assert!(!listed.is_empty(), "no test in the group {TIMING_GROUP:?}");
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--list", "--format", "terse"])
+        .output()
+        .expect("this test binary lists its tests");
+    let here: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_suffix(": test"))
+        .map(str::to_string)
+        .collect();
+    for name in listed {
+        if here.contains(&name) {
+            continue;
+        }
+        // `orchestrator::net::shaping::delayer::tests::NAME`: a unit test
+        // in src/orchestrator/net/shaping/delayer.rs (or its mod.rs).
+        let (module, test) = name
+            .split_once("::tests::")
+            .unwrap_or_else(|| panic!("{name} is in the group {TIMING_GROUP:?} but is no test"));
+        let dir = manifest_dir().join("src").join(module.replace("::", "/"));
+        let source = std::fs::read_to_string(dir.with_extension("rs"))
+            .or_else(|_| std::fs::read_to_string(dir.join("mod.rs")))
+            .unwrap_or_default();
+        assert!(
+            source.contains(&format!("fn {test}()")),
+            "{name} is in the group {TIMING_GROUP:?} but is no test"
+        );
+    }
 }
 
 /// The live processes of the sandbox's users carrying a run's mark
