@@ -1,8 +1,10 @@
 //! What the end-to-end modules share: whether this machine can run the
-//! tests that need root, Mininet or Slurm, the programs under test and the
+//! tests that need root, Mininet or Slurm, the turn of the tests that must
+//! run alone ([`timing_bound`]), the programs under test and the
 //! experiments, a run's processes (programs, Mininet drivers) and network
-//! interfaces, a finished run's or batch's `summary.json`, jobs on Slurm,
-//! what batches compare by, and temporary directories.
+//! interfaces, a finished run's, batch's or grade's `summary.json` read as
+//! the crate's types, jobs on Slurm, what batches compare by, and
+//! temporary directories.
 //!
 //! A test that needs root, or root and Mininet, is marked
 //! `#[ignore = "needs root …"]` / `#[ignore = "needs root and Mininet"]`,
