@@ -313,6 +313,28 @@ mod tests {
     }
 
     #[test]
+    fn a_reserved_name_is_kept_for_the_finished_directory_and_freed_if_it_never_is() {
+        let root = tempfile::tempdir().unwrap();
+        let mut d = RunDir::create_named(root.path(), "case2-r1").unwrap();
+        let reserved = d.reserve().unwrap();
+        assert_eq!(reserved, root.path().join("case2-r1"));
+        assert_eq!(fs::read_dir(&reserved).unwrap().count(), 0);
+        // A second run of the same name takes the next one meanwhile.
+        let mut other = RunDir::create_named(root.path(), "case2-r1").unwrap();
+        assert_eq!(other.reserve().unwrap(), root.path().join("case2-r1-2"));
+        d.write("summary.json", "{}").unwrap();
+        assert_eq!(d.finish(Finish::Quiet).unwrap(), reserved);
+        assert!(reserved.join("summary.json").exists());
+        // One that is never finished leaves neither its files nor its name.
+        drop(other);
+        let names: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["case2-r1"]);
+    }
+
+    #[test]
     fn process_log_has_times_and_streams() {
         let hi = EventKind::Output {
             stream: Stream::Stdout,
