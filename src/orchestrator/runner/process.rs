@@ -106,8 +106,8 @@ impl Runner<'_> {
     /// letter (X for the first to connect), for programs that take it on
     /// their command line.
     fn expand(&self, argv: &[String], client: Option<&ValidClient>, id: &str) -> Vec<String> {
-        let name = client.map_or("", |c| c.name.as_str());
-        let letter = client.map_or(String::new(), |c| c.letter.to_string());
+        let name = client.map_or("", |c| c.name());
+        let letter = client.map_or(String::new(), |c| c.letter().to_string());
         let mut out: Vec<String> = argv
             .iter()
             .map(|a| {
@@ -134,11 +134,11 @@ impl Runner<'_> {
     /// made), and what the record says of it.
     fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, String>, ProcessInfo) {
         let s = self.scenario;
-        let timeout = format!("{}", s.timeout.as_secs_f64().ceil());
+        let timeout = format!("{}", s.timeout().as_secs_f64().ceil());
         let port = self.port.to_string();
         let (role, host, name, letter, argv) = match p {
             ProcessRef::Server => {
-                let argv = match &s.server.cmd {
+                let argv = match s.server().cmd() {
                     Some(c) => self.expand(c, None, "server"),
                     None => vec![
                         self.bin("server"),
@@ -152,12 +152,13 @@ impl Runner<'_> {
                         timeout,
                     ],
                 };
-                (Role::Server, s.server.host.clone(), None, None, argv)
+                let host = s.server().host().to_string();
+                (Role::Server, host, None, None, argv)
             }
             ProcessRef::Client(i) => {
-                let c = &s.clients[i];
-                let argv = match &c.cmd {
-                    Some(cmd) => self.expand(cmd, Some(c), &c.id),
+                let c = s.client(i);
+                let argv = match c.cmd() {
+                    Some(cmd) => self.expand(cmd, Some(c), c.id()),
                     None => vec![
                         self.bin("client"),
                         "--server".into(),
@@ -170,8 +171,8 @@ impl Runner<'_> {
                         timeout,
                     ],
                 };
-                let name = Some(c.name.clone());
-                (Role::Client, c.host.clone(), name, Some(c.letter), argv)
+                let (name, host) = (Some(c.name().to_string()), c.host().to_string());
+                (Role::Client, host, name, Some(c.letter()), argv)
             }
         };
         let id = s.process_id(p).to_string();
