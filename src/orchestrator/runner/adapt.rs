@@ -8,6 +8,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::process::ProcIdx;
 use super::Runner;
 use crate::orchestrator::event::{Adaptation, EventKind};
 use crate::orchestrator::net::route::{self, HostChange, Listen, SocketAddrV4Like};
@@ -34,7 +35,7 @@ impl Runner<'_> {
     /// The listener the server opened, on any address and port (the
     /// scenario's port first, IPv4 first): its host's, where the server's
     /// host is its own; else the one the server process holds.
-    pub(super) fn server_listener(&self, server: usize) -> Option<TcpSocket> {
+    pub(super) fn server_listener(&self, server: ProcIdx) -> Option<TcpSocket> {
         let mut all = self.net.listeners(self.scenario.server().host());
         if self.net.routable() != Ok(false) {
             let held = self.procs[server]

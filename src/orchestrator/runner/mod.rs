@@ -48,7 +48,7 @@ mod standstill;
 mod steps;
 mod stop;
 
-use process::{Msg, Proc};
+use process::{Msg, Proc, ProcIdx};
 
 /// How long the server may take to listen, and a client to connect or be greeted.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -448,7 +448,7 @@ impl Runner<'_> {
     /// Records program `idx`'s exit once it has both exited and closed its
     /// output, so that its exit is its last line: a reader thread may hand
     /// over the last line after the waiter thread saw the exit.
-    fn record_exit(&mut self, idx: usize) {
+    fn record_exit(&mut self, idx: ProcIdx) {
         let p = &mut self.procs[idx];
         let Some(mut exit) = p.exit.take() else {
             return;
@@ -464,7 +464,7 @@ impl Runner<'_> {
     /// output open (see [`stop`]): the run is over.
     fn settle_exits(&mut self) {
         for idx in 0..self.procs.len() {
-            self.record_exit(idx);
+            self.record_exit(ProcIdx(idx));
         }
     }
 
@@ -733,7 +733,7 @@ impl Runner<'_> {
     /// Whether program `idx` printed a stdout line that `pred` accepts
     /// among the events from the `from`th on (the run's events grow at the
     /// end until the run is over).
-    fn printed_since(&self, from: usize, idx: usize, pred: impl Fn(&str) -> bool) -> bool {
+    fn printed_since(&self, from: usize, idx: ProcIdx, pred: impl Fn(&str) -> bool) -> bool {
         let id = &self.procs[idx].info.id;
         self.events[from.min(self.events.len())..]
             .iter()
@@ -741,7 +741,7 @@ impl Runner<'_> {
     }
 
     /// Err when process `idx` has exited (a condition on it can no longer hold).
-    fn gone(&self, idx: usize) -> Result<(), String> {
+    fn gone(&self, idx: ProcIdx) -> Result<(), String> {
         let p = &self.procs[idx];
         if p.running {
             return Ok(());

@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::process::ProcIdx;
 use super::{Deadlocks, Look, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::link::Conditions;
@@ -73,7 +74,7 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
 }
 
 impl ConnectionWatch {
-    fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
+    fn connected(&mut self, r: &Runner, idx: ProcIdx, want: usize) -> bool {
         let counters = opens(r.net.tcp_counters(r.scenario.server().host()));
         let due =
             counters.is_none() || counters != self.counters || self.listed.elapsed() >= super::POLL;
@@ -176,7 +177,7 @@ impl Runner<'_> {
     /// network (`server.adapt_network`), until it listens anywhere; the
     /// run's port is then the one it chose, and the clients' connections
     /// are routed to it.
-    fn start_server(&mut self) -> Result<usize, RunError> {
+    fn start_server(&mut self) -> Result<ProcIdx, RunError> {
         let adapt = self.scenario.server().adapt_network();
         if adapt {
             self.prepare_server_host();
@@ -218,7 +219,7 @@ impl Runner<'_> {
 
     /// `connect: c`: starts the client and waits until the server's host
     /// has `want` established connections on its port.
-    fn connect(&mut self, c: ClientIdx, want: usize, server: usize) -> Result<(), RunError> {
+    fn connect(&mut self, c: ClientIdx, want: usize, server: ProcIdx) -> Result<(), RunError> {
         let client = self.scenario.client(c).id().to_string();
         if want >= 2 {
             self.note_read_early(&client);
@@ -268,7 +269,7 @@ impl Runner<'_> {
     /// over a connection: a pair that needs nothing typed may finish its
     /// whole round (and the server close every connection) between two
     /// looks at the sockets.
-    fn has_connected(&self, idx: usize, want: usize) -> bool {
+    fn has_connected(&self, idx: ProcIdx, want: usize) -> bool {
         self.server_established() >= want || self.greeted_already(idx)
     }
 
@@ -280,12 +281,12 @@ impl Runner<'_> {
     }
 
     /// Whether client `idx` printed a greeting already.
-    fn greeted_already(&self, idx: usize) -> bool {
+    fn greeted_already(&self, idx: ProcIdx) -> bool {
         self.procs[idx].greeted
     }
 
     /// Types client `c`'s name (once), announced by a `sending` step.
-    fn type_name(&mut self, c: ClientIdx, idx: usize) -> Result<(), RunError> {
+    fn type_name(&mut self, c: ClientIdx, idx: ProcIdx) -> Result<(), RunError> {
         let client = self.scenario.client(c);
         let (id, name) = (client.id().to_string(), client.name().to_string());
         self.step(EventKind::Sending { client: id });
@@ -296,7 +297,7 @@ impl Runner<'_> {
     /// Waits until client `c` has printed its greeting — or asks for its
     /// name while nothing else happens (its server sends no greeting, or
     /// it does not wait for one): gives its index.
-    fn greeted(&mut self, c: ClientIdx) -> Result<usize, RunError> {
+    fn greeted(&mut self, c: ClientIdx) -> Result<ProcIdx, RunError> {
         let idx = self.proc_index(ProcessRef::Client(c));
         let id = self.scenario.client(c).id().to_string();
         let mut asked: Option<Instant> = None;
@@ -339,7 +340,7 @@ impl Runner<'_> {
                 continue;
             }
             let id = client.id();
-            let Some(idx) = self.procs.iter().position(|p| p.info.id == id) else {
+            let Some(idx) = self.procs.iter().position(|p| p.info.id == id).map(ProcIdx) else {
                 continue;
             };
             if !self.procs[idx].name_typed && self.reads_stdin(idx) {
@@ -409,7 +410,7 @@ impl Runner<'_> {
     /// prompts first is typed into once it waits (so that what it printed
     /// comes before what was typed); one that never seems to wait (it
     /// polls its stdin, say) is typed into anyway.
-    fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
+    fn until_it_reads(&mut self, idx: ProcIdx) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
         // A blocked read is seen by looking: look often, it is cheap.
         let waited = self.wait(&what, STDIN_WAIT, Look::Every(STDIN_POLL), &mut |r| {
@@ -447,7 +448,7 @@ impl Runner<'_> {
     /// between the messages even when the first client is woken late on a
     /// busy machine. One that never settles (it spins) is waited for a
     /// little only.
-    fn until_it_sent(&mut self, idx: usize) -> Result<(), RunError> {
+    fn until_it_sent(&mut self, idx: ProcIdx) -> Result<(), RunError> {
         if self.settled_off_stdin(idx) {
             return Ok(());
         }
