@@ -171,6 +171,8 @@ fn worker(
             Ok(Next::Stop) | Err(_) => break,
         }
     }
+    // Every run it took in is written before the job says it is done.
+    session.flush_writes()?;
     Ok(session.close())
 }
 

@@ -31,9 +31,12 @@ pub(super) struct Standstill {
     /// Since when nothing moved.
     since: Instant,
     looked: Instant,
-    /// How many events there were, and what moved on the network.
+    /// How many events there were, and what moved on the network: taken
+    /// at the first look, not when the wait starts, so that the many short
+    /// waits of a run (most end within milliseconds) never pay for
+    /// listing the programs' sockets.
     events: usize,
-    motion: Vec<u64>,
+    motion: Option<Vec<u64>>,
     /// The bound: [`STANDSTILL_AFTER`], longer on a link that holds
     /// packets (a delayed segment is in flight, not lost).
     after: Duration,
@@ -75,7 +78,7 @@ impl Standstill {
             since: Instant::now(),
             looked: Instant::now(),
             events: r.events.len(),
-            motion: motion(r),
+            motion: None,
             after: STANDSTILL_AFTER
                 + Duration::from_secs_f64(delay_ms * 4.0 / 1000.0)
                 + retransmissions,
@@ -96,7 +99,7 @@ impl Standstill {
         }
         self.looked = now;
         // The cheap looks first: a line printed, a segment sent.
-        let motion = motion(r);
+        let motion = Some(motion(r));
         let moved = r.events.len() != self.events || motion != self.motion;
         let waits = if moved { None } else { waits(r) };
         match waits {
