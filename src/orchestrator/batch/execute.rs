@@ -142,12 +142,12 @@ fn ended<T>(session: &mut Session, e: anyhow::Error) -> Result<T> {
 fn open_run_dir(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Result<RunDir> {
     let s = item.scenario.as_ref();
     let mut dir = if ctx.alone {
-        RunDir::create(ctx.root, &s.slug, started)?
+        RunDir::create(ctx.root, s.slug(), started)?
     } else {
         RunDir::create_named(ctx.root, &item.dir_name)?
     };
     dir.write("topo.py", topology::python(s))?;
-    dir.write("scenario.yaml", &s.source)?;
+    dir.write("scenario.yaml", s.source())?;
     Ok(dir)
 }
 
@@ -215,13 +215,13 @@ fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Recording)
     if cleanup.killed.is_empty() {
         return Ok(());
     }
-    let theirs = if s.server.cmd.is_some() {
+    let theirs = if s.server().cmd().is_some() {
         "server".to_string()
     } else {
-        s.clients
+        s.clients()
             .iter()
-            .find(|c| c.cmd.is_some())
-            .map_or_else(|| "server".to_string(), |c| c.id.clone())
+            .find(|c| c.cmd().is_some())
+            .map_or_else(|| "server".to_string(), |c| c.id().to_string())
     };
     let who: Vec<String> = cleanup
         .killed
@@ -278,7 +278,7 @@ impl runner::Wrap for PreparedCopy {
 
 /// The directory the scenario's programs run in: its file's.
 fn scenario_dir(s: &ValidScenario) -> PathBuf {
-    match s.file.parent() {
+    match s.file().parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
@@ -463,9 +463,9 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
     let s = item.scenario.as_ref();
     RunRecord {
         schema_version: SCHEMA_VERSION,
-        scenario: s.name.clone(),
-        description: s.description.clone(),
-        file: s.file.display().to_string(),
+        scenario: s.name().to_string(),
+        description: s.description().to_string(),
+        file: s.file().display().to_string(),
         backend: ctx.backend.name().into(),
         started_utc: results::rfc3339(started),
         duration_ms: 0.0,

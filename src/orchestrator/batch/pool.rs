@@ -127,7 +127,7 @@ fn worker(
     tx: &mpsc::Sender<(Done, mpsc::SyncSender<Next>)>,
 ) -> Result<Closed> {
     let tag = match (ctx.alone, items.first()) {
-        (true, Some(item)) => item.scenario.slug.clone(),
+        (true, Some(item)) => item.scenario.slug().to_string(),
         _ => format!("job{slot}"),
     };
     let mut session = Session::open(ctx.backend, slot, &tag)?.isolating(ctx.isolate_local);

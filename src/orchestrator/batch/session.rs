@@ -137,13 +137,13 @@ impl Session {
     ) -> Result<Box<dyn Network>, BuildError> {
         Ok(match self.backend {
             Backend::Local if self.isolated => {
-                Box::new(Local::isolated(&scenario.hosts).map_err(BuildError::Failed)?)
+                Box::new(Local::isolated(scenario.hosts()).map_err(BuildError::Failed)?)
             }
-            Backend::Local => Box::new(Local::new(&scenario.hosts)),
+            Backend::Local => Box::new(Local::new(scenario.hosts())),
             Backend::Mininet => {
                 let switch = switch_name(std::process::id(), self.slot);
                 let started = Mininet::start(topo_py, &switch, &mut self.state, interrupted)
-                    .and_then(|mut n| n.apply_links(&scenario.links).map(|()| n));
+                    .and_then(|mut n| n.apply_links(scenario.links()).map(|()| n));
                 match started {
                     Ok(n) => Box::new(n),
                     Err(_) if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {

@@ -46,12 +46,12 @@ pub(super) struct Standstill {
 /// at its start or after a `link:` step), and whether any drops packets.
 fn held_at_most(s: &crate::orchestrator::scenario::ValidScenario) -> (f64, bool) {
     use crate::orchestrator::scenario::ValidStep;
-    let stepped = s.steps.iter().filter_map(|step| match step {
+    let stepped = s.steps().iter().filter_map(|step| match step {
         ValidStep::Link { conditions, .. } => Some(*conditions),
         _ => None,
     });
     let all: Vec<_> = s
-        .links
+        .links()
         .hosts
         .iter()
         .map(|l| l.conditions)
@@ -126,8 +126,8 @@ fn motion(r: &Runner) -> Vec<u64> {
 
 fn network_motion(r: &Runner) -> Vec<u64> {
     let s = r.scenario;
-    let mut hosts: Vec<&String> = std::iter::once(&s.server.host)
-        .chain(s.clients.iter().map(|c| &c.host))
+    let mut hosts: Vec<&str> = std::iter::once(s.server().host())
+        .chain(s.clients().iter().map(|c| c.host()))
         .collect();
     hosts.dedup();
     let ours: Vec<u64> = r
@@ -162,7 +162,7 @@ fn waits(r: &Runner) -> Option<Vec<String>> {
         .procs
         .iter()
         .any(|p| p.running && p.info.role == Role::Client);
-    if r.scenario.server.keeps_running && !clients_running {
+    if r.scenario.server().keeps_running() && !clients_running {
         // A server that serves for ever once its clients have ended, as
         // the scenario allows: not a deadlock (see `wait_all_exit`).
         return None;
