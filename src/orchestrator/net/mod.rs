@@ -33,6 +33,25 @@ pub struct Host {
     pub intf: String,
 }
 
+/// Why the hosts of a network may not be changed for programs we did not
+/// write ([`Network::routable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotRoutable {
+    /// The backend has no way to change its hosts.
+    #[error("this network cannot be adapted")]
+    Unsupported,
+    /// The loopback backend on the machine's own namespace.
+    #[error("the programs share this machine's own loopback, which is not changed for them")]
+    SharedLoopback,
+}
+
+/// A host name the network does not have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the network has no host {host}")]
+pub struct NoSuchHost {
+    pub host: String,
+}
+
 /// A network the runner can start programs on.
 pub trait Network {
     fn host(&self, name: &str) -> Option<&Host>;
@@ -65,13 +84,13 @@ pub trait Network {
     /// Whether the hosts may be changed for programs we did not write
     /// ([`route`]): `Err` says why not. `Ok(true)`: every host is one
     /// namespace (the loopback backend's job namespace).
-    fn routable(&self) -> Result<bool, String> {
-        Err("this network cannot be adapted".into())
+    fn routable(&self) -> Result<bool, NotRoutable> {
+        Err(NotRoutable::Unsupported)
     }
     /// Where a program of `host` starts: `Ok(None)` in the namespace of
     /// the thread that starts it (loopback), `Ok(Some(ns))` in the host's
     /// own; an error names a host the network does not have.
-    fn netns(&self, host: &str) -> Result<Option<&Netns>, String>;
+    fn netns(&self, host: &str) -> Result<Option<&Netns>, NoSuchHost>;
     /// The port the server should listen on, given the scenario's port and
     /// whether the server's command takes the port from us.
     fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16;

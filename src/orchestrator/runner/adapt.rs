@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::Runner;
+use super::{with_causes, Runner};
 use crate::orchestrator::event::{Adaptation, EventKind};
 use crate::orchestrator::net::route::{self, HostChange, Listen, SocketAddrV4Like};
 use crate::orchestrator::net::{local, TcpSocket};
@@ -57,7 +57,9 @@ impl Runner<'_> {
     /// clients that are not ours to it, and records what it took.
     pub(super) fn route_to_server(&mut self, listen: SocketAddr) {
         match self.net.routable() {
-            Err(why) => self.adapted(Adaptation::NotAdapted { why }),
+            Err(why) => self.adapted(Adaptation::NotAdapted {
+                why: why.to_string(),
+            }),
             Ok(true) => {
                 let host = self.scenario.server.host.clone();
                 match route::shared_namespace(listen, &local::ISOLATED_ADDRESSES) {
@@ -134,7 +136,11 @@ impl Runner<'_> {
     fn change(&mut self, host: &str, change: HostChange) {
         let netns = match self.net.netns(host) {
             Ok(ns) => ns,
-            Err(why) => return self.adapted(Adaptation::NotAdapted { why }),
+            Err(why) => {
+                return self.adapted(Adaptation::NotAdapted {
+                    why: why.to_string(),
+                })
+            }
         };
         match change.apply(netns) {
             Ok(before) => {
@@ -149,7 +155,7 @@ impl Runner<'_> {
                 });
             }
             Err(why) => self.adapted(Adaptation::NotAdapted {
-                why: format!("on {host}: {why}"),
+                why: format!("on {host}: {}", with_causes(&why)),
             }),
         }
     }
@@ -166,7 +172,11 @@ impl Runner<'_> {
             let netns = self.net.netns(&c.host).ok().flatten();
             if let Err(why) = c.change.undo(netns, &c.before) {
                 self.step(EventKind::Stopping {
-                    why: format!("could not undo the change to {}: {why}", c.host),
+                    why: format!(
+                        "could not undo the change to {}: {}",
+                        c.host,
+                        with_causes(&why)
+                    ),
                 });
             }
         }

@@ -164,6 +164,17 @@ pub enum RunError {
     Link(String),
 }
 
+/// An error and its causes in one line, as anyhow's `{:#}` shows them
+/// (`on h2: cannot run nft -f -: No such file or directory`): what an
+/// event or a record keeps of a typed error, whose `Display` says only
+/// its own part.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    anyhow::Chain::new(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 /// What the runner recorded of a run (the checks judge it, the batch
 /// layer makes it a record).
 pub struct Recording {
@@ -773,5 +784,21 @@ impl Drop for Runner<'_> {
         }
         // A reused network must not keep a panicked run's routes.
         self.unroute();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_said_with_its_causes_as_anyhow_says_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no nft here");
+        let e = crate::orchestrator::net::route::RouteError::CannotRun {
+            command: "nft -f -".into(),
+            source: io,
+        };
+        assert_eq!(with_causes(&e), "cannot run nft -f -: no nft here");
+        assert_eq!(with_causes(&e), format!("{:#}", anyhow::Error::new(e)));
     }
 }

@@ -217,7 +217,10 @@ impl Runner<'_> {
             why,
         };
         let argv = argv.map_err(cannot_start)?;
-        let netns = self.net.netns(&info.host).map_err(cannot_start)?;
+        let netns = self
+            .net
+            .netns(&info.host)
+            .map_err(|e| cannot_start(e.to_string()))?;
         let idx = self.procs.len();
         let started = Event::new(
             self.now_ms(),
