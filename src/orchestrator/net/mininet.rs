@@ -30,6 +30,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
+use super::shaping::delayer::LinkFailure;
 use super::shaping::{Applied, HostPort};
 use super::{Host, Network, NoSuchHost, NotRoutable, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
@@ -545,7 +546,7 @@ impl Network for Mininet {
         links.set(host, conditions, since_ms)
     }
 
-    fn link_failure(&self) -> Option<String> {
+    fn link_failure(&self) -> Option<LinkFailure> {
         self.links.as_ref()?.failure()
     }
 

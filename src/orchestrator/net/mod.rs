@@ -20,6 +20,7 @@ pub mod route;
 pub mod shaping;
 
 pub use diag::{SocketTable, TcpCounters, TcpSocket};
+pub use shaping::delayer::LinkFailure;
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -119,7 +120,7 @@ pub trait Network {
     }
     /// Why the link engine failed (a delayer that died), if it did: the
     /// run fails with it.
-    fn link_failure(&self) -> Option<String> {
+    fn link_failure(&self) -> Option<LinkFailure> {
         None
     }
     /// What the run's impaired links were and did; `None` without any.

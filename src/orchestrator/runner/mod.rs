@@ -325,7 +325,7 @@ pub fn run(
         }
     }
     runner.stop_all();
-    error = error.or_else(|| net.link_failure().map(RunError::Link));
+    error = error.or_else(|| net.link_failure().map(|f| RunError::Link(with_causes(&f))));
     runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
@@ -552,7 +552,7 @@ impl Runner<'_> {
             return Err(WaitEnd::Interrupted);
         }
         if let Some(why) = self.net.link_failure() {
-            return Err(WaitEnd::LinkFailed(why));
+            return Err(WaitEnd::LinkFailed(with_causes(&why)));
         }
         if !*noticed && now - start >= NOTICE_AFTER && until - now >= NOTICE_AFTER {
             *noticed = true;
