@@ -22,7 +22,7 @@ use crate::orchestrator::record::{
 };
 use crate::orchestrator::report;
 use crate::orchestrator::results::{self, Finish, RunDir};
-use crate::orchestrator::runner::{self, Console, Recording, RunOptions};
+use crate::orchestrator::runner::{self, with_causes, Console, Recording, RunOptions};
 use crate::orchestrator::sandbox::{Pool, PreparedCopy};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::topology;
@@ -294,12 +294,10 @@ fn judged_record(
     // A link that could not be set or whose delayer died: the network was
     // not the one the scenario asked for, so no verdict stands.
     let link_error = match &outcome.error {
-        Some(runner::RunError::Link(why)) => {
-            Some(format!("the run's link conditions failed: {why}"))
-        }
+        Some(runner::RunError::Link(why)) => Some(with_causes(why)),
         _ => None,
     };
-    let step_error = outcome.error.as_ref().map(ToString::to_string);
+    let step_error = outcome.error.as_ref().map(|e| with_causes(e));
     let judgement = check::judge(
         s,
         &outcome.processes,
@@ -308,8 +306,8 @@ fn judged_record(
         runner::LIMITS,
         check::JudgeOptions { strict: ctx.strict },
     );
-    let error = if let Some(e) = link_error {
-        Some(e)
+    let error = if let Some(why) = link_error {
+        Some(format!("the run's link conditions failed: {why}"))
     } else if !leftovers.is_empty() {
         Some(format!(
             "had to remove leftovers after the run: {}",
