@@ -265,8 +265,7 @@ fn refusal(
         eprintln!("note: the grade keeps no grading.yaml (it was graded by an older orchestrate): the one given is assumed to be the same");
         return Ok(());
     };
-    let changed =
-        regrade::changed_settings(recorded, text).map_err(|e| anyhow!("grading.yaml: {e}"))?;
+    let changed = regrade::changed_settings(recorded, text).context("grading.yaml")?;
     if !changed.is_empty() {
         bail!(
             "grading.yaml's {} changed since the grade: the programs would run differently, so every student must be graded again (only points and visibility can be re-applied with --rescore)",
