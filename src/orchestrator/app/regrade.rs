@@ -23,7 +23,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
 
 use super::grade::{
@@ -68,7 +68,7 @@ fn config_text(path: &Path) -> Result<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Ok("# no grading.yaml: the defaults\n".into())
         }
-        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 
