@@ -69,7 +69,7 @@ pub fn run_item(
     let s = item.scenario.as_ref();
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = open_run_dir(item, ctx, started)?;
+    let dir = open_run_dir(item, ctx, started)?;
     session.begin_run(dir.path())?;
     let topo_py = dir.path().join("topo.py");
     let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
@@ -112,18 +112,32 @@ pub fn run_item(
     if !(interrupted || ctx.alone || ctx.pcap) {
         return write_behind(session, dir, record, closed.driver_log, t0);
     }
-    write_logs(&mut dir, &record, &closed.driver_log)?;
-    if ctx.pcap {
-        record.capture = capture_stats(&mut dir, port, &capture_log)?;
-    }
-    record.duration_ms = ms(t0.elapsed());
-    add_rest_phase(&mut record);
-    write_reports(&mut dir, &mut record)?;
+    let capture = ctx.pcap.then_some((port, capture_log.as_slice()));
     let how = match (interrupted, ctx.alone) {
         (true, _) => Finish::Interrupted,
         (false, true) => Finish::Latest,
         (false, false) => Finish::Quiet,
     };
+    write_now(dir, record, &closed.driver_log, capture, t0, how)
+}
+
+/// A run of its own, an interrupted run or one with a packet capture: its
+/// directory written and put in place before the run returns.
+fn write_now(
+    mut dir: RunDir,
+    mut record: RunRecord,
+    driver_log: &[String],
+    capture: Option<(u16, &[String])>,
+    t0: Instant,
+    how: Finish,
+) -> Result<Finished> {
+    write_logs(&mut dir, &record, driver_log)?;
+    if let Some((port, log)) = capture {
+        record.capture = capture_stats(&mut dir, port, log)?;
+    }
+    record.duration_ms = ms(t0.elapsed());
+    add_rest_phase(&mut record);
+    write_reports(&mut dir, &mut record)?;
     let path = dir.finish(how)?;
     Ok(Finished {
         record,
