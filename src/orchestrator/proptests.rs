@@ -298,18 +298,28 @@ fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
         Ok(v) => v,
     };
 
-    for h in v.hosts.iter().chain([&v.switch, &v.server.host]) {
+    for h in v
+        .hosts()
+        .iter()
+        .map(String::as_str)
+        .chain([v.switch(), v.server().host()])
+    {
         prop_assert!(is_ident(h), "accepted host/switch {:?}", h);
     }
     // The name is kept as written (it is only ever shown, escaped); the
     // slug, which names files, is made of safe characters only.
     if let Some(name) = &f.name {
-        prop_assert_eq!(&v.name, name);
+        prop_assert_eq!(v.name(), name);
     }
-    prop_assert!(is_slug(&v.slug), "slug {:?} of name {:?}", v.slug, v.name);
-    for c in &v.clients {
-        prop_assert!(is_ident(&c.id), "accepted client id {:?}", c.id);
-        prop_assert!(is_ident(&c.host), "accepted client host {:?}", c.host);
+    prop_assert!(
+        is_slug(v.slug()),
+        "slug {:?} of name {:?}",
+        v.slug(),
+        v.name()
+    );
+    for c in v.clients() {
+        prop_assert!(is_ident(c.id()), "accepted client id {:?}", c.id());
+        prop_assert!(is_ident(c.host()), "accepted client host {:?}", c.host());
     }
 
     let py = topology::python(&v);
@@ -339,13 +349,13 @@ fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
         .expect("SPEC = json.loads(...)");
     let json_text: String = serde_json::from_str(literal).expect("a JSON string literal");
     let data: Value = serde_json::from_str(&json_text).expect("JSON data");
-    prop_assert_eq!(&data["hosts"], &json!(v.hosts));
-    prop_assert_eq!(&data["switch"], &json!(v.switch));
+    prop_assert_eq!(&data["hosts"], &json!(v.hosts()));
+    prop_assert_eq!(&data["switch"], &json!(v.switch()));
     let keys: Vec<&String> = data.as_object().unwrap().keys().collect();
     prop_assert_eq!(keys.len(), 3, "SPEC keys {:?}", keys);
     // Each link is keyed by a validated host.
     for host in data["links"].as_object().unwrap().keys() {
-        prop_assert!(v.hosts.contains(host), "link key {:?}", host);
+        prop_assert!(v.hosts().contains(host), "link key {:?}", host);
     }
 
     // No other text of the scenario appears in the Python (short strings
@@ -369,13 +379,13 @@ fn check(f: &Fields, benign_rest: &[String]) -> Result<bool, TestCaseError> {
     // Commands are words, split without a shell; names are data, intact.
     if let Some(c) = &f.server_cmd {
         let words = shell_words::split(c).expect("accepted, so it split");
-        prop_assert_eq!(v.server.cmd.as_ref(), Some(&words));
+        prop_assert_eq!(v.server().cmd(), Some(&words[..]));
     }
     if let Some(argv) = &f.client_cmd {
-        prop_assert_eq!(v.clients[1].cmd.as_ref(), Some(argv));
+        prop_assert_eq!(v.clients()[1].cmd(), Some(&argv[..]));
     }
-    for (c, n) in v.clients.iter().zip(&f.names) {
-        prop_assert_eq!(&c.name, n.trim());
+    for (c, n) in v.clients().iter().zip(&f.names) {
+        prop_assert_eq!(c.name(), n.trim());
     }
     Ok(true)
 }

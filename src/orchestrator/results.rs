@@ -24,6 +24,9 @@ pub struct RunDir {
     stem: String,
     files: Vec<String>,
     finished: bool,
+    /// The name taken for it before it is finished ([`RunDir::reserve`]):
+    /// an empty directory, which the finished one replaces.
+    reserved: Option<PathBuf>,
 }
 
 /// `20261126T121314Z`
@@ -88,6 +91,7 @@ impl RunDir {
             stem: stem.to_string(),
             files: Vec::new(),
             finished: false,
+            reserved: None,
         })
     }
 
@@ -116,14 +120,51 @@ impl RunDir {
         f
     }
 
+    /// Takes the name [`Finish::Quiet`] will give the directory, now,
+    /// while its files are still to be written (a batch's runs, whose
+    /// files are written while the next run goes on): an empty directory
+    /// of that name, which [`RunDir::finish`] replaces (rename(2) may
+    /// replace an empty directory). Inside a batch's own unfinished
+    /// directory nobody sees it before the batch is whole.
+    pub fn reserve(&mut self) -> Result<PathBuf> {
+        if let Some(path) = &self.reserved {
+            return Ok(path.clone());
+        }
+        for name in candidates(&self.stem) {
+            let candidate = self.root.join(&name);
+            match fs::create_dir(&candidate) {
+                Ok(()) => {
+                    self.reserved = Some(candidate.clone());
+                    return Ok(candidate);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", candidate.display()))
+                }
+            }
+        }
+        anyhow::bail!("cannot find a free name for the directory {}", self.stem)
+    }
+
     /// Moves the directory into place (and, for [`Finish::Latest`], points
-    /// `latest` at it).
+    /// `latest` at it): onto the name it reserved, if it did.
     pub fn finish(mut self, how: Finish) -> Result<PathBuf> {
         let stem = match how {
             Finish::Interrupted => format!("{}{INTERRUPTED_SUFFIX}", self.stem),
             Finish::Latest | Finish::Quiet => self.stem.clone(),
         };
-        let final_path = place(&self.tmp, &self.root, &stem)?;
+        let final_path = match self.reserved.take() {
+            Some(reserved) if how == Finish::Quiet => {
+                fs::rename(&self.tmp, &reserved)
+                    .with_context(|| format!("cannot put {} in place", reserved.display()))?;
+                reserved
+            }
+            Some(reserved) => {
+                let _ = fs::remove_dir(&reserved);
+                place(&self.tmp, &self.root, &stem)?
+            }
+            None => place(&self.tmp, &self.root, &stem)?,
+        };
         self.finished = true;
         give_to_invoking_user(&final_path);
         if how == Finish::Latest {
@@ -137,18 +178,21 @@ impl RunDir {
 /// rename(2) onto an existing non-empty directory fails, so two runs
 /// finishing in the same second never overwrite each other.
 fn place(tmp: &Path, root: &Path, stem: &str) -> Result<PathBuf> {
-    for n in 1..=1000 {
-        let name = if n == 1 {
-            stem.to_string()
-        } else {
-            format!("{stem}-{n}")
-        };
+    for name in candidates(stem) {
         let candidate = root.join(&name);
         if !candidate.exists() && fs::rename(tmp, &candidate).is_ok() {
             return Ok(candidate);
         }
     }
     anyhow::bail!("cannot find a free name for the directory {stem}")
+}
+
+/// The names a directory `stem` may take, in order: `stem`, `stem-2`…
+fn candidates(stem: &str) -> impl Iterator<Item = String> + '_ {
+    (1..=1000).map(move |n| match n {
+        1 => stem.to_string(),
+        n => format!("{stem}-{n}"),
+    })
 }
 
 /// Points `<root>/latest` at `target` (a new symlink renamed over the old).
@@ -168,6 +212,9 @@ impl Drop for RunDir {
     fn drop(&mut self) {
         if !self.finished {
             let _ = fs::remove_dir_all(&self.tmp);
+            if let Some(reserved) = &self.reserved {
+                let _ = fs::remove_dir(reserved);
+            }
         }
     }
 }
@@ -263,6 +310,28 @@ mod tests {
         d.write("a.log", "half").unwrap();
         drop(d);
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_reserved_name_is_kept_for_the_finished_directory_and_freed_if_it_never_is() {
+        let root = tempfile::tempdir().unwrap();
+        let mut d = RunDir::create_named(root.path(), "case2-r1").unwrap();
+        let reserved = d.reserve().unwrap();
+        assert_eq!(reserved, root.path().join("case2-r1"));
+        assert_eq!(fs::read_dir(&reserved).unwrap().count(), 0);
+        // A second run of the same name takes the next one meanwhile.
+        let mut other = RunDir::create_named(root.path(), "case2-r1").unwrap();
+        assert_eq!(other.reserve().unwrap(), root.path().join("case2-r1-2"));
+        d.write("summary.json", "{}").unwrap();
+        assert_eq!(d.finish(Finish::Quiet).unwrap(), reserved);
+        assert!(reserved.join("summary.json").exists());
+        // One that is never finished leaves neither its files nor its name.
+        drop(other);
+        let names: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["case2-r1"]);
     }
 
     #[test]

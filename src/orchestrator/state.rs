@@ -57,6 +57,8 @@ pub fn state_dir() -> PathBuf {
 pub struct StateFile {
     path: PathBuf,
     pub state: RunState,
+    /// The record's file, once written, and how many bytes it holds.
+    file: Option<(fs::File, usize)>,
 }
 
 impl StateFile {
@@ -72,23 +74,40 @@ impl StateFile {
                 owner: Some(me),
                 ..RunState::default()
             },
+            file: None,
         };
         f.save()?;
         Ok(f)
     }
 
-    /// Rewrites the record (a temporary file renamed over it, so a reader
-    /// never sees half of it). No fsync: the record only has to outlive
-    /// this process (a `kill -9`), and the page cache does; a machine that
-    /// crashes loses the network namespaces it describes as well. Syncing
-    /// cost milliseconds at every program a run started.
+    /// Rewrites the record. The first time, a temporary file renamed into
+    /// place (so that a reader never finds a record without its owner);
+    /// then in place, by one write at its start padded with spaces to its
+    /// length so far (JSON allows them): a `kill -9` cannot stop one
+    /// write(2) halfway, and the only readers that act on a record
+    /// (`orchestrate clean`, another command's sweep) act on those of dead
+    /// owners, which nobody writes. No fsync: the record only has to
+    /// outlive this process, and the page cache does; a machine that
+    /// crashes loses the network namespaces it describes as well. A new
+    /// file for every save cost a file creation at every program a run
+    /// started (milliseconds on a filesystem without a journal).
     pub fn save(&mut self) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        let mut text = serde_json::to_string_pretty(&self.state)?;
+        if let Some((file, len)) = &mut self.file {
+            let written = text.len();
+            text.extend(std::iter::repeat_n(' ', len.saturating_sub(written)));
+            file.write_all_at(text.as_bytes(), 0)
+                .with_context(|| format!("cannot write {}", self.path.display()))?;
+            *len = text.len();
+            return Ok(());
+        }
         let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(&self.state)?;
         let mut file =
             fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
         file.write_all(text.as_bytes())?;
         fs::rename(&tmp, &self.path)?;
+        self.file = Some((file, text.len()));
         Ok(())
     }
 

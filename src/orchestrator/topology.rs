@@ -72,9 +72,9 @@ fn tc_links(links: &Links) -> BTreeMap<&str, TcLink> {
 /// The data the Python program is built from, as JSON.
 fn spec_json(s: &ValidScenario) -> String {
     serde_json::to_string(&Spec {
-        hosts: &s.hosts,
-        switch: &s.switch,
-        links: tc_links(&s.links),
+        hosts: s.hosts(),
+        switch: s.switch(),
+        links: tc_links(s.links()),
     })
     .expect("plain data serialises")
 }
@@ -86,7 +86,7 @@ fn spec_json(s: &ValidScenario) -> String {
 /// its network). The switch's name is only a label and does not count.
 pub fn network_key(s: &ValidScenario) -> String {
     let links: Vec<String> = s
-        .links
+        .links()
         .hosts
         .iter()
         .map(|l| {
@@ -96,7 +96,7 @@ pub fn network_key(s: &ValidScenario) -> String {
             )
         })
         .collect();
-    serde_json::to_string(&(&s.hosts, links, s.links.engine.map(LinkEngine::name)))
+    serde_json::to_string(&(&s.hosts(), links, s.links().engine.map(LinkEngine::name)))
         .expect("plain data serialises")
 }
 
@@ -408,14 +408,14 @@ mod tests {
             links,
             Capabilities::assume(true, true),
         );
-        assert_eq!(netem.links.engine, Some(LinkEngine::Netem));
+        assert_eq!(netem.links().engine, Some(LinkEngine::Netem));
         assert!(python(&netem).contains(r#"\"links\":{\"h2\":{\"bw_mbit\":10.0,\"delay_ms\":80.0,\"jitter_ms\":5.0,\"loss_pct\":1.0}}"#));
         let nfq = scenario_with(
             "{ hosts: [h1, h2, h3] }",
             links,
             Capabilities::assume(false, true),
         );
-        assert_eq!(nfq.links.engine, Some(LinkEngine::Nfqueue));
+        assert_eq!(nfq.links().engine, Some(LinkEngine::Nfqueue));
         assert!(python(&nfq).contains(r#"\"links\":{\"h2\":{\"bw_mbit\":10.0}}"#));
         // The engine and the conditions are part of what a network is.
         assert_ne!(network_key(&netem), network_key(&nfq));
@@ -426,7 +426,7 @@ mod tests {
         );
         assert_ne!(network_key(&nfq), network_key(&slower));
         let plain = scenario("{ hosts: [h1, h2, h3] }");
-        assert_eq!(plain.links.engine, None);
+        assert_eq!(plain.links().engine, None);
         assert!(python(&plain).contains(r#"\"links\":{}"#));
     }
 

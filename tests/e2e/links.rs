@@ -461,7 +461,7 @@ fn a_netem_link_is_shaped_or_the_network_is_refused() {
     let interrupted = std::sync::atomic::AtomicBool::new(false);
     let switch = format!("s{}n", std::process::id());
     let built = Mininet::start(&topo, &switch, &mut state, &interrupted)
-        .and_then(|mut net| net.apply_links(&s.links).map(|()| net));
+        .and_then(|mut net| net.apply_links(s.links()).map(|()| net));
     match (kernel_has_netem(), built) {
         (false, Err(e)) => {
             let e = format!("{e:#}");

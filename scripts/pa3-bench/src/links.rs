@@ -104,7 +104,7 @@ fn measure_engine(
     let mut state = StateFile::create("bench-links")?;
     let switch = format!("s{}l", std::process::id());
     let mut net = Mininet::start(&topo, &switch, &mut state, interrupted)?;
-    net.apply_links(&s.links)?;
+    net.apply_links(s.links())?;
     net.begin_links(Instant::now())?;
     let result = figures(engine, &net);
     net.teardown()?;

@@ -67,10 +67,12 @@ mod tests {
 
     #[test]
     fn this_process_and_thread_have_used_cpu_and_memory() {
-        // Some work, so that even a coarse clock has ticked.
+        // Some work, so that even a coarse clock has ticked (black_box:
+        // the optimised build would otherwise fold the loop away, leaving
+        // a process that used less than one tick).
         let mut x = 0u64;
         for i in 0..20_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
         }
         assert_ne!(x, 1);
         let me = std::process::id();

@@ -97,7 +97,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use pa3_mininet::orchestrator::scenario::{self, Capabilities, ValidStep};
+    use pa3_mininet::orchestrator::scenario::{self, Capabilities, ClientIdx, ValidStep};
 
     fn valid(gap: Gap) -> scenario::ValidScenario {
         let file = format!("{}.yaml", gap.name());
@@ -114,22 +114,26 @@ mod tests {
         for ms in SWEEP_GAPS_MS {
             let gap = Gap { ms };
             let s = valid(gap);
-            assert_eq!(s.name, gap.name());
-            assert!(s.warnings.is_empty(), "{:?}", s.warnings);
-            assert!(matches!(s.steps[0], ValidStep::Connect(0)));
-            assert!(matches!(s.steps[1], ValidStep::Connect(1)));
+            assert_eq!(s.name(), gap.name());
+            assert!(s.warnings().is_empty(), "{:?}", s.warnings());
+            // The client a step names, by its id.
+            let id = |c: ClientIdx| s.client(c).id();
+            assert!(matches!(s.steps()[0], ValidStep::Connect(c) if id(c) == "a"));
+            assert!(matches!(s.steps()[1], ValidStep::Connect(c) if id(c) == "b"));
             if gap.together() {
-                assert_eq!(s.steps.len(), 3);
-                assert!(matches!(&s.steps[2], ValidStep::SendTogether(c) if c == &vec![0, 1]));
+                assert_eq!(s.steps().len(), 3);
+                assert!(
+                    matches!(&s.steps()[2], ValidStep::SendTogether(c) if c.iter().map(|&c| id(c)).eq(["a", "b"]))
+                );
             } else {
-                assert_eq!(s.steps.len(), 5);
-                assert!(matches!(s.steps[2], ValidStep::Send(0)));
-                let ValidStep::Sleep(d) = s.steps[3] else {
+                assert_eq!(s.steps().len(), 5);
+                assert!(matches!(s.steps()[2], ValidStep::Send(c) if id(c) == "a"));
+                let ValidStep::Sleep(d) = s.steps()[3] else {
                     panic!("no sleep in {}", gap.yaml());
                 };
                 assert_eq!(d, Duration::from_secs_f64(ms / 1000.0));
-                assert!(matches!(s.steps[4], ValidStep::Send(1)));
-                assert_eq!(s.derived_ack.as_deref(), Some(SEND_ORDER_ACK));
+                assert!(matches!(s.steps()[4], ValidStep::Send(c) if id(c) == "b"));
+                assert_eq!(s.derived_ack(), Some(SEND_ORDER_ACK));
             }
         }
     }

@@ -291,7 +291,7 @@ fn runnable_on(
 ) -> Vec<(crate::orchestrator::batch::plan::Item, plan::GradeRun)> {
     if backend == Backend::Local {
         let before = items.len();
-        items.retain(|(item, _)| item.scenario.links.engine.is_none());
+        items.retain(|(item, _)| item.scenario.links().engine.is_none());
         if items.len() < before {
             eprintln!(
                 "note: the rubric's case with a delayed link (delayed-x) needs Mininet: not run on the local backend"

@@ -449,20 +449,20 @@ fn validate(paths: &[PathBuf], engine: EngineChoice) -> Result<i32> {
         return Ok(EXIT_INVALID);
     };
     for s in &scenarios {
-        for warning in &s.warnings {
+        for warning in s.warnings() {
             eprintln!("{}", warning.as_warning());
         }
         outln!(
             "ok: {} ({}: {} steps, expects {})",
-            s.file.display(),
-            s.name,
-            s.steps.len(),
-            match (&s.expect_ack, s.links.engine, &s.derived_ack) {
-                (Some(ack), ..) => ack.as_str(),
+            s.file().display(),
+            s.name(),
+            s.steps().len(),
+            match (s.expect_ack(), s.links().engine, s.derived_ack()) {
+                (Some(ack), ..) => ack,
                 // The run tells: the order the messages were due at the
                 // server, with the links' delays (see docs/links.md).
                 (None, Some(_), _) => "the order of arrival with the links' delays",
-                (None, None, Some(ack)) => ack.as_str(),
+                (None, None, Some(ack)) => ack,
                 (None, None, None) => "the server's own order",
             }
         );

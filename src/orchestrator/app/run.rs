@@ -39,7 +39,7 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     };
     if let Some(seconds) = args.timeout {
         for s in &mut scenarios {
-            s.timeout = Duration::from_secs_f64(seconds);
+            s.override_timeout(Duration::from_secs_f64(seconds));
         }
     }
     let items = plan::filter(plan::items(scenarios, args.repeat), &args.filter);
@@ -65,8 +65,8 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     if args.backend == Backend::Local {
         let impaired: Vec<String> = items
             .iter()
-            .filter(|i| i.scenario.links.engine.is_some())
-            .map(|i| i.scenario.file.display().to_string())
+            .filter(|i| i.scenario.links().engine.is_some())
+            .map(|i| i.scenario.file().display().to_string())
             .collect();
         if let Some(file) = impaired.first() {
             eprintln!(
@@ -77,11 +77,11 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
         for s in items
             .iter()
             .map(|i| &i.scenario)
-            .filter(|s| s.links.any_rate())
+            .filter(|s| s.links().any_rate())
         {
             eprintln!(
                 "note: {}: bw_mbit shapes Mininet's links only; on the local backend (loopback) it has no effect",
-                s.file.display()
+                s.file().display()
             );
         }
     }
@@ -116,7 +116,7 @@ fn run_alone(args: &RunArgs, bin: &Path, stop: &AtomicBool, item: &Item) -> Resu
         sandbox: None,
         isolate_local: false,
     };
-    let mut session = Session::open(args.backend, 0, &item.scenario.slug)?;
+    let mut session = Session::open(args.backend, 0, item.scenario.slug())?;
     let finished = run_item(item, &mut session, &ctx, &term);
     let closed = session.close();
     let finished = finished?;

@@ -33,7 +33,7 @@ pub(super) fn up(path: &Path, cli: bool, engine: EngineChoice) -> Result<i32> {
     let dir = tempfile::Builder::new().prefix("pa3-up-").tempdir()?;
     let topo_path = dir.path().join("topo.py");
     std::fs::write(&topo_path, topology::python(&s))?;
-    let mut state = StateFile::create(&format!("up-{}", s.slug))?;
+    let mut state = StateFile::create(&format!("up-{}", s.slug()))?;
     let switch = format!("s{}", std::process::id());
     let result = if cli {
         up_cli(&s, &topo_path, &switch, &bin, &mut state)
@@ -53,17 +53,17 @@ fn up_wait(
     state: &mut StateFile,
 ) -> Result<i32> {
     let mut net = Mininet::start(topo_path, switch, state, stop)?;
-    net.apply_links(&s.links)?;
+    net.apply_links(s.links())?;
     net.begin_links(std::time::Instant::now())?;
     let server = net
-        .host(&s.server.host)
+        .host(s.server().host())
         .ok_or_else(|| anyhow!("no server host"))?
         .clone();
     outln!(
         "Network up ({} hosts on Linux bridge {switch}):",
-        s.hosts.len()
+        s.hosts().len()
     );
-    for h in &s.hosts {
+    for h in s.hosts() {
         if let Some(host) = net.host(h) {
             outln!(
                 "  {:<6} {:<12} namespace of pid {}",
@@ -75,17 +75,17 @@ fn up_wait(
     }
     print_links(s);
     outln!("\nRun the programs by hand, each in its own terminal (as root):");
-    let srv = net.host(&s.server.host).expect("server host");
+    let srv = net.host(s.server().host()).expect("server host");
     outln!("  mnexec -a {} {}/server", srv.ns_pid, bin.display());
-    for c in &s.clients {
-        if let Some(h) = net.host(&c.host) {
+    for c in s.clients() {
+        if let Some(h) = net.host(c.host()) {
             outln!(
                 "  mnexec -a {} {}/client --server {}      # {} ({}), then type a name",
                 h.ns_pid,
                 bin.display(),
                 server.ip,
-                c.id,
-                c.host
+                c.id(),
+                c.host()
             );
         }
     }
@@ -138,7 +138,7 @@ fn links_for_cli(s: &ValidScenario, hold: &Path, driver: &duct::Handle) -> Resul
             intf: &h.intf,
         })
         .collect();
-    let applied = Applied::start(&s.links, &ports)?.context("links to apply")?;
+    let applied = Applied::start(s.links(), &ports)?.context("links to apply")?;
     applied.begin_run(std::time::Instant::now());
     print_links(s);
     std::fs::write(hold.join("go"), "")?;
@@ -147,7 +147,7 @@ fn links_for_cli(s: &ValidScenario, hold: &Path, driver: &duct::Handle) -> Resul
 
 /// The links as applied, and by what.
 fn print_links(s: &ValidScenario) {
-    let Some(engine) = s.links.engine else {
+    let Some(engine) = s.links().engine else {
         return;
     };
     let by = match engine {
@@ -157,7 +157,7 @@ fn print_links(s: &ValidScenario) {
         }
     };
     outln!("\nLinks ({by}):");
-    for l in s.links.impaired() {
+    for l in s.links().impaired() {
         let rate = l
             .bw_mbit
             .map(|b| format!(", {} Mbit/s", fmt_num(b)))
@@ -175,19 +175,19 @@ fn up_cli(
 ) -> Result<i32> {
     let server_ip = {
         let idx = s
-            .hosts
+            .hosts()
             .iter()
-            .position(|h| *h == s.server.host)
+            .position(|h| *h == s.server().host())
             .unwrap_or(0);
         format!("10.0.0.{}", idx + 1)
     };
     outln!("Starting Mininet's CLI; our binaries are on the hosts' PATH. Try:");
-    outln!("  mininet> {} server &", s.server.host);
-    for c in &s.clients {
+    outln!("  mininet> {} server &", s.server().host());
+    for c in s.clients() {
         outln!(
             "  mininet> {} client --server {server_ip} --name {}",
-            c.host,
-            shell_words::quote(&c.name)
+            c.host(),
+            shell_words::quote(c.name())
         );
     }
     outln!("Type `exit` (or Ctrl-D) to tear the network down.\n");
@@ -201,7 +201,7 @@ fn up_cli(
     // sets a flag. Links of our own (nfqueue) are applied while the driver
     // holds its CLI back (`--hold DIR`), and last as long as it.
     let hold = tempfile::Builder::new().prefix("pa3-up-hold-").tempdir()?;
-    let delayed = s.links.engine == Some(LinkEngine::Nfqueue);
+    let delayed = s.links().engine == Some(LinkEngine::Nfqueue);
     let mut args = vec![
         topo_path.as_os_str(),
         "--switch".as_ref(),

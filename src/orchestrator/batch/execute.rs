@@ -69,7 +69,7 @@ pub fn run_item(
     let s = item.scenario.as_ref();
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = open_run_dir(item, ctx, started)?;
+    let dir = open_run_dir(item, ctx, started)?;
     session.begin_run(dir.path())?;
     let topo_py = dir.path().join("topo.py");
     let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
@@ -109,18 +109,35 @@ pub fn run_item(
         record.outcome = Outcome::Interrupted;
         record.error = Some("interrupted (Ctrl-C): what was captured until then".into());
     }
-    write_logs(&mut dir, &record, &closed)?;
-    if ctx.pcap {
-        record.capture = capture_stats(&mut dir, port, &capture_log)?;
+    if !(interrupted || ctx.alone || ctx.pcap) {
+        return write_behind(session, dir, record, closed.driver_log, t0);
     }
-    record.duration_ms = ms(t0.elapsed());
-    add_rest_phase(&mut record);
-    write_reports(&mut dir, &mut record)?;
+    let capture = ctx.pcap.then_some((port, capture_log.as_slice()));
     let how = match (interrupted, ctx.alone) {
         (true, _) => Finish::Interrupted,
         (false, true) => Finish::Latest,
         (false, false) => Finish::Quiet,
     };
+    write_now(dir, record, &closed.driver_log, capture, t0, how)
+}
+
+/// A run of its own, an interrupted run or one with a packet capture: its
+/// directory written and put in place before the run returns.
+fn write_now(
+    mut dir: RunDir,
+    mut record: RunRecord,
+    driver_log: &[String],
+    capture: Option<(u16, &[String])>,
+    t0: Instant,
+    how: Finish,
+) -> Result<Finished> {
+    write_logs(&mut dir, &record, driver_log)?;
+    if let Some((port, log)) = capture {
+        record.capture = capture_stats(&mut dir, port, log)?;
+    }
+    record.duration_ms = ms(t0.elapsed());
+    add_rest_phase(&mut record);
+    write_reports(&mut dir, &mut record)?;
     let path = dir.finish(how)?;
     Ok(Finished {
         record,
@@ -139,12 +156,12 @@ fn ended<T>(session: &mut Session, e: anyhow::Error) -> Result<T> {
 fn open_run_dir(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Result<RunDir> {
     let s = item.scenario.as_ref();
     let mut dir = if ctx.alone {
-        RunDir::create(ctx.root, &s.slug, started)?
+        RunDir::create(ctx.root, s.slug(), started)?
     } else {
         RunDir::create_named(ctx.root, &item.dir_name)?
     };
     dir.write("topo.py", topology::python(s))?;
-    dir.write("scenario.yaml", &s.source)?;
+    dir.write("scenario.yaml", s.source())?;
     Ok(dir)
 }
 
@@ -212,13 +229,13 @@ fn sweep_sandbox(s: &ValidScenario, copy: PreparedCopy, outcome: &mut Recording)
     if cleanup.killed.is_empty() {
         return Ok(());
     }
-    let theirs = if s.server.cmd.is_some() {
+    let theirs = if s.server().cmd().is_some() {
         "server".to_string()
     } else {
-        s.clients
+        s.clients()
             .iter()
-            .find(|c| c.cmd.is_some())
-            .map_or_else(|| "server".to_string(), |c| c.id.clone())
+            .find(|c| c.cmd().is_some())
+            .map_or_else(|| "server".to_string(), |c| c.id().to_string())
     };
     let who: Vec<String> = cleanup
         .killed
@@ -275,7 +292,7 @@ impl runner::Wrap for PreparedCopy {
 
 /// The directory the scenario's programs run in: its file's.
 fn scenario_dir(s: &ValidScenario) -> PathBuf {
-    match s.file.parent() {
+    match s.file().parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
@@ -350,9 +367,9 @@ fn judged_record(
 
 /// Writes the logs of a run into its directory: one per program, the
 /// orchestrator's steps, and Mininet's own output.
-fn write_logs(dir: &mut RunDir, record: &RunRecord, closed: &Closed) -> Result<()> {
-    if !closed.driver_log.is_empty() {
-        dir.write("driver.log", closed.driver_log.join("\n") + "\n")?;
+fn write_logs(dir: &mut RunDir, record: &RunRecord, driver_log: &[String]) -> Result<()> {
+    if !driver_log.is_empty() {
+        dir.write("driver.log", driver_log.join("\n") + "\n")?;
     }
     for p in &record.processes {
         dir.write(&p.log, results::process_log(&record.events, &p.id))?;
@@ -364,22 +381,67 @@ fn write_logs(dir: &mut RunDir, record: &RunRecord, closed: &Closed) -> Result<(
 }
 
 /// Writes the reports of a finished record, `summary.json` last.
+/// The reports every run directory holds.
+const REPORTS: [&str; 5] = [
+    "events.jsonl",
+    "summary.json",
+    "junit.xml",
+    "report.md",
+    "timeline.svg",
+];
+
 fn write_reports(dir: &mut RunDir, record: &mut RunRecord) -> Result<()> {
-    for f in [
-        "events.jsonl",
-        "summary.json",
-        "junit.xml",
-        "report.md",
-        "timeline.svg",
-    ] {
+    for f in REPORTS {
         dir.note(f);
     }
     record.files = dir.files();
+    write_report_files(dir, record)
+}
+
+fn write_report_files(dir: &mut RunDir, record: &RunRecord) -> Result<()> {
     dir.write("events.jsonl", report::json::events_jsonl(&record.events))?;
     dir.write("junit.xml", report::junit::run(record))?;
     dir.write("report.md", report::markdown::report(record))?;
     dir.write("timeline.svg", report::svg::timeline(record))?;
     dir.write("summary.json", report::json::summary(record))
+}
+
+/// A batch's run: its record finished now, with the files it will hold;
+/// its directory written on the job's writer thread while the job goes on
+/// ([`super::writer`]), under the name reserved for it now. The record's
+/// last phase (`checks and logs`) then holds the checks and naming the
+/// files, not writing them.
+fn write_behind(
+    session: &mut Session,
+    mut dir: RunDir,
+    mut record: RunRecord,
+    driver_log: Vec<String>,
+    t0: Instant,
+) -> Result<Finished> {
+    if !driver_log.is_empty() {
+        dir.note("driver.log");
+    }
+    for p in &record.processes {
+        dir.note(&p.log);
+    }
+    dir.note("orchestrator.log");
+    for f in REPORTS {
+        dir.note(f);
+    }
+    record.files = dir.files();
+    record.duration_ms = ms(t0.elapsed());
+    add_rest_phase(&mut record);
+    let path = dir.reserve()?;
+    let written = record.clone();
+    session.write_behind(Box::new(move || {
+        write_logs(&mut dir, &written, &driver_log)?;
+        write_report_files(&mut dir, &written)?;
+        dir.finish(Finish::Quiet).map(drop)
+    }))?;
+    Ok(Finished {
+        record,
+        dir: Some(path),
+    })
 }
 
 /// The capture's statistics, when tcpdump wrote a capture of `port`.
@@ -413,9 +475,9 @@ pub fn bare_record(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Ru
     let s = item.scenario.as_ref();
     RunRecord {
         schema_version: SCHEMA_VERSION,
-        scenario: s.name.clone(),
-        description: s.description.clone(),
-        file: s.file.display().to_string(),
+        scenario: s.name().to_string(),
+        description: s.description().to_string(),
+        file: s.file().display().to_string(),
         backend: ctx.backend.name().into(),
         started_utc: results::rfc3339(started),
         duration_ms: 0.0,

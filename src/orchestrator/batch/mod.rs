@@ -6,6 +6,7 @@
 //! - [`session`]: a job's network, reused when the next run fits it;
 //! - [`execute`]: one item on a session, from run directory to record;
 //! - [`pool`]: `--jobs N` workers, results back in the order runs end;
+//! - [`writer`]: a job's run directories written behind its runs;
 //! - [`summary`]: the batch as data (`summary.json`), statistics of
 //!   repeats, and the merge of shards.
 
@@ -14,3 +15,4 @@ pub mod plan;
 pub mod pool;
 pub mod session;
 pub mod summary;
+pub mod writer;

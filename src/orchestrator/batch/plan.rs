@@ -40,15 +40,19 @@ pub struct Item {
 impl Item {
     /// The item for repeat `repeat` of `repeats` of a scenario.
     pub fn of(index: usize, scenario: Arc<ValidScenario>, repeat: u32, repeats: u32) -> Item {
-        let file = scenario.file.display().to_string();
+        let file = scenario.file().display().to_string();
         let (key, label, dir_name) = if repeats > 1 {
             (
                 format!("{file}#{repeat}"),
-                format!("{} #{repeat}", scenario.name),
-                format!("{}-r{repeat}", scenario.slug),
+                format!("{} #{repeat}", scenario.name()),
+                format!("{}-r{repeat}", scenario.slug()),
             )
         } else {
-            (file, scenario.name.clone(), scenario.slug.clone())
+            (
+                file,
+                scenario.name().to_string(),
+                scenario.slug().to_string(),
+            )
         };
         Item {
             index,
@@ -87,7 +91,7 @@ pub fn filter(items: Vec<Item>, patterns: &[String]) -> Vec<Item> {
         .filter(|i| {
             patterns
                 .iter()
-                .any(|p| i.scenario.name.contains(p.as_str()))
+                .any(|p| i.scenario.name().contains(p.as_str()))
         })
         .collect()
 }

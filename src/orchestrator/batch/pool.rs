@@ -127,7 +127,7 @@ fn worker(
     tx: &mpsc::Sender<(Done, mpsc::SyncSender<Next>)>,
 ) -> Result<Closed> {
     let tag = match (ctx.alone, items.first()) {
-        (true, Some(item)) => item.scenario.slug.clone(),
+        (true, Some(item)) => item.scenario.slug().to_string(),
         _ => format!("job{slot}"),
     };
     let mut session = Session::open(ctx.backend, slot, &tag)?.isolating(ctx.isolate_local);
@@ -171,6 +171,8 @@ fn worker(
             Ok(Next::Stop) | Err(_) => break,
         }
     }
+    // Every run it took in is written before the job says it is done.
+    session.flush_writes()?;
     Ok(session.close())
 }
 

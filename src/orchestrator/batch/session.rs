@@ -20,6 +20,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use super::writer::{Job, Writer};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::net::{local::Local, mininet::Mininet, Backend, Network};
 use crate::orchestrator::record::{NetworkUse, Phase};
@@ -46,6 +47,9 @@ pub struct Session {
     /// Names the job's bridge: `s<pid><letter>`.
     slot: usize,
     up: Option<NetUp>,
+    /// Writes the job's run directories behind its runs, once it has one
+    /// to write ([`writer`]).
+    writer: Option<Writer>,
 }
 
 /// What closing a network found.
@@ -77,6 +81,7 @@ impl Session {
             isolated: false,
             slot,
             up: None,
+            writer: None,
         })
     }
 
@@ -132,13 +137,13 @@ impl Session {
     ) -> Result<Box<dyn Network>, BuildError> {
         Ok(match self.backend {
             Backend::Local if self.isolated => {
-                Box::new(Local::isolated(&scenario.hosts).map_err(BuildError::Failed)?)
+                Box::new(Local::isolated(scenario.hosts()).map_err(BuildError::Failed)?)
             }
-            Backend::Local => Box::new(Local::new(&scenario.hosts)),
+            Backend::Local => Box::new(Local::new(scenario.hosts())),
             Backend::Mininet => {
                 let switch = switch_name(std::process::id(), self.slot);
                 let started = Mininet::start(topo_py, &switch, &mut self.state, interrupted)
-                    .and_then(|mut n| n.apply_links(&scenario.links).map(|()| n));
+                    .and_then(|mut n| n.apply_links(scenario.links()).map(|()| n));
                 match started {
                     Ok(n) => Box::new(n),
                     Err(_) if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {
@@ -177,6 +182,25 @@ impl Session {
         self.state.state.incomplete_dir = None;
         let _ = self.state.save();
         leftovers
+    }
+
+    /// Writes a run's directory on the job's writer thread, behind the
+    /// runs; an error if an earlier one could not be written.
+    pub fn write_behind(&mut self, job: Job) -> Result<()> {
+        let writer = match &mut self.writer {
+            Some(w) => w,
+            None => self.writer.insert(Writer::start()?),
+        };
+        writer.submit(job)
+    }
+
+    /// Waits until every run directory given to [`Session::write_behind`]
+    /// is written: the first that could not be, if any.
+    pub fn flush_writes(&mut self) -> Result<()> {
+        match self.writer.take() {
+            Some(mut w) => w.finish(),
+            None => Ok(()),
+        }
     }
 
     /// Tears the network down (when one is up).

@@ -56,7 +56,7 @@ pub fn same(run: &Run) -> Vec<Verdict> {
 fn name_of(run: &Run, letter: Letter) -> String {
     run.scenario
         .client_by_letter(letter)
-        .map(|c| c.name.clone())
+        .map(|c| c.name().to_string())
         .unwrap_or_default()
 }
 

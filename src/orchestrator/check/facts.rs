@@ -45,11 +45,10 @@ pub fn heard<'e>(
     events: &'e [Event],
 ) -> impl Iterator<Item = (&'e str, Framing, &'e Event)> + 'e {
     let ours = client
-        .cmd
-        .as_ref()
+        .cmd()
         .is_none_or(|argv| argv.first().is_some_and(|p| p == "client"));
     events.iter().filter_map(move |e| {
-        let text = e.stdout_of(&client.id)?;
+        let text = e.stdout_of(client.id())?;
         if ours {
             let message = text.strip_prefix(FROM_SERVER)?;
             Some((
@@ -80,9 +79,9 @@ fn server_ack_of(events: &[Event]) -> Option<(Ack, Event)> {
 impl Facts {
     pub fn of(scenario: &ValidScenario, events: &[Event]) -> Facts {
         let acks: Vec<(String, Option<HeardAck>)> = scenario
-            .clients
+            .clients()
             .iter()
-            .map(|c| (c.id.clone(), ack_of(c, events)))
+            .map(|c| (c.id().to_string(), ack_of(c, events)))
             .collect();
         let observed_ack = acks
             .iter()
@@ -124,14 +123,14 @@ impl Facts {
 /// not at a step of the scenario.
 fn untimed_sends<'a>(scenario: &'a ValidScenario, events: &[Event]) -> Vec<&'a str> {
     scenario
-        .clients
+        .clients()
         .iter()
         .filter(|c| {
             let typed = events
                 .iter()
-                .find(|e| e.process == c.id && matches!(e.kind, EventKind::Typed { .. }));
+                .find(|e| e.process == c.id() && matches!(e.kind, EventKind::Typed { .. }));
             let greeted = events.iter().find(|e| {
-                e.stdout_of(&c.id)
+                e.stdout_of(c.id())
                     .is_some_and(|t| protocol::parse_greeting(t).is_some())
             });
             match (typed, greeted) {
@@ -140,7 +139,7 @@ fn untimed_sends<'a>(scenario: &'a ValidScenario, events: &[Event]) -> Vec<&'a s
                 _ => false,
             }
         })
-        .map(|c| c.id.as_str())
+        .map(|c| c.id())
         .collect()
 }
 
@@ -148,9 +147,9 @@ fn untimed_sends<'a>(scenario: &'a ValidScenario, events: &[Event]) -> Vec<&'a s
 /// plus the delay of its client's link and of the server's), give or take
 /// their jitters; `None` on a lossy way (a retransmission can reorder).
 fn due_at(scenario: &ValidScenario, events: &[Event], send: &Event) -> Option<(f64, f64)> {
-    let client = scenario.clients.iter().find(|c| c.id == send.process)?;
+    let client = scenario.clients().iter().find(|c| c.id() == send.process)?;
     let at = |host: &str| link_at(scenario, events, host, send.t_ms);
-    let (mine, server) = (at(&client.host), at(&scenario.server.host));
+    let (mine, server) = (at(client.host()), at(scenario.server().host()));
     if mine.loss_pct > 0.0 || server.loss_pct > 0.0 {
         return None;
     }
@@ -164,7 +163,7 @@ fn due_at(scenario: &ValidScenario, events: &[Event], send: &Event) -> Option<(f
 /// `link:` steps carried out by then.
 fn link_at(scenario: &ValidScenario, events: &[Event], host: &str, t_ms: f64) -> Conditions {
     let start = scenario
-        .links
+        .links()
         .of(host)
         .map(|l| l.conditions)
         .unwrap_or_default();
@@ -209,11 +208,11 @@ fn linked_expected(
     sends: &[Event],
     server_ack: Option<&Ack>,
 ) -> Option<Expected> {
-    if scenario.links.engine.is_none() || scenario.expect_ack.is_some() || sends.len() < 2 {
+    if scenario.links().engine.is_none() || scenario.expect_ack().is_some() || sends.len() < 2 {
         return None;
     }
-    let derived = protocol::parse_ack(scenario.derived_ack.as_ref()?)?;
-    let margin_ms = scenario.order_margin.as_secs_f64() * 1000.0;
+    let derived = protocol::parse_ack(scenario.derived_ack()?)?;
+    let margin_ms = scenario.order_margin().as_secs_f64() * 1000.0;
     let server_order = |why: String| server_order(why, server_ack);
     let (Some((first, j1)), Some((second, j2))) = (
         due_at(scenario, events, &sends[0]),
@@ -288,14 +287,14 @@ fn untimed_expected(untimed: &[&str], server_ack: Option<&Ack>) -> Expected {
 /// The ack the run should show: the user's, else the send order when the
 /// sends were far enough apart, else the server's own order.
 fn expected(scenario: &ValidScenario, sends: &[Event], server_ack: Option<&Ack>) -> Expected {
-    if let Some(a) = &scenario.expect_ack {
+    if let Some(a) = scenario.expect_ack() {
         return Expected {
-            ack: Some(a.clone()),
+            ack: Some(a.to_string()),
             basis: "as the scenario's expect.ack says".into(),
         };
     }
     let gap_ms = (sends.len() >= 2).then(|| sends[1].t_ms - sends[0].t_ms);
-    let margin_ms = scenario.order_margin.as_secs_f64() * 1000.0;
+    let margin_ms = scenario.order_margin().as_secs_f64() * 1000.0;
     // Sub-millisecond gaps are written as such; longer ones to the ms.
     let shown = |ms: f64| {
         if ms < 10.0 {
@@ -304,9 +303,9 @@ fn expected(scenario: &ValidScenario, sends: &[Event], server_ack: Option<&Ack>)
             format!("{ms:.0}")
         }
     };
-    let (ack, basis) = match (gap_ms, &scenario.derived_ack) {
+    let (ack, basis) = match (gap_ms, scenario.derived_ack()) {
         (Some(gap), Some(d)) if gap >= margin_ms => (
-            Some(d.clone()),
+            Some(d.to_string()),
             format!("the sends were {} ms apart (≥ {} ms), so arrival follows send order", shown(gap), shown(margin_ms)),
         ),
         (Some(gap), Some(_)) => match server_ack {
@@ -319,7 +318,7 @@ fn expected(scenario: &ValidScenario, sends: &[Event], server_ack: Option<&Ack>)
                 format!("the sends were only {} ms apart (< {} ms) and the server printed no order of its own: either order is right", shown(gap), shown(margin_ms)),
             ),
         },
-        (None, Some(d)) => (Some(d.clone()), "from the send order".into()),
+        (None, Some(d)) => (Some(d.to_string()), "from the send order".into()),
         _ => (None, "no send order to compare with".into()),
     };
     Expected { ack, basis }

@@ -19,7 +19,7 @@ pub(super) fn greeting_of<'a>(
 /// `greeting.<client>`: the greeting names the client's connect position.
 pub fn letters(run: &Run) -> Vec<Verdict> {
     run.scenario
-        .clients
+        .clients()
         .iter()
         .map(|c| {
             let (passed, observed, evidence, how) = match greeting_of(run, c) {
@@ -27,18 +27,20 @@ pub fn letters(run: &Run) -> Vec<Verdict> {
                     let seed = protocol::greeting(r.value);
                     let how = (!r.is_exact()).then(|| slip(&r.text, &seed, &r.deviations));
                     let observed = if r.is_exact() { seed } else { r.text };
-                    (r.value == c.letter, observed, vec![e.clone()], how)
+                    (r.value == c.letter(), observed, vec![e.clone()], how)
                 }
                 None => (false, "no greeting".to_string(), Vec::new(), None),
             };
             let verdict = Verdict::new(
-                format!("greeting.{}", c.id),
+                format!("greeting.{}", c.id()),
                 format!(
                     "Client {} ({}) was greeted as {}, its connect position",
-                    c.id, c.name, c.letter
+                    c.id(),
+                    c.name(),
+                    c.letter()
                 ),
                 passed,
-                protocol::greeting(c.letter),
+                protocol::greeting(c.letter()),
                 observed,
                 evidence,
             );
@@ -55,8 +57,8 @@ pub fn letters(run: &Run) -> Vec<Verdict> {
 /// a right one by timing; scenarios that test this leave a gap between the
 /// two connects.)
 pub fn after_both(run: &Run) -> Vec<Verdict> {
-    let last_connect = run.scenario.steps.iter().rev().find_map(|s| match s {
-        ValidStep::Connect(c) => Some(run.scenario.clients[*c].id.as_str()),
+    let last_connect = run.scenario.steps().iter().rev().find_map(|s| match s {
+        ValidStep::Connect(c) => Some(run.scenario.client(*c).id()),
         _ => None,
     });
     let Some(last) = last_connect else {
@@ -65,9 +67,9 @@ pub fn after_both(run: &Run) -> Vec<Verdict> {
     let started = run.first_of(last, |k| matches!(k, EventKind::Started { .. }));
     let early: Vec<(&str, &Event)> = run
         .scenario
-        .clients
+        .clients()
         .iter()
-        .filter_map(|c| greeting_of(run, c).map(|(_, e)| (c.id.as_str(), e)))
+        .filter_map(|c| greeting_of(run, c).map(|(_, e)| (c.id(), e)))
         .filter(|(_, e)| started.is_none_or(|s| e.t_ms < s.t_ms))
         .collect();
     let observed = if early.is_empty() {

@@ -39,7 +39,7 @@ fn stopped_because(run: &Run, exit: &ExitInfo) -> String {
     } else {
         format!(
             "at the scenario's timeout ({} s)",
-            run.scenario.timeout.as_secs_f64()
+            run.scenario.timeout().as_secs_f64()
         )
     };
     let mut why = format!(": it was still running when the run was stopped {when}");
@@ -133,7 +133,7 @@ pub fn output(run: &Run) -> Vec<Verdict> {
 pub fn lines(run: &Run) -> Vec<Verdict> {
     let scenario = run.scenario;
     scenario
-        .lines
+        .lines()
         .iter()
         .enumerate()
         .map(|(i, l)| {

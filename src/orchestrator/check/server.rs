@@ -37,20 +37,20 @@ fn server_line<'a, T>(
 pub fn messages(run: &Run) -> Vec<Verdict> {
     let letters: Vec<Letter> = run
         .scenario
-        .clients
+        .clients()
         .iter()
-        .map(|c| greeting_of(run, c).map_or(c.letter, |(r, _)| r.value))
+        .map(|c| greeting_of(run, c).map_or(c.letter(), |(r, _)| r.value))
         .collect();
     let wanted: Vec<String> = run
         .scenario
-        .clients
+        .clients()
         .iter()
         .zip(&letters)
-        .map(|(c, &l)| protocol::client_message(l, &c.name))
+        .map(|(c, &l)| protocol::client_message(l, c.name()))
         .collect();
     let found: Vec<Option<(Reading<()>, &Event)>> = run
         .scenario
-        .clients
+        .clients()
         .iter()
         .zip(&letters)
         .map(|(c, &letter)| {
@@ -61,7 +61,7 @@ pub fn messages(run: &Run) -> Vec<Verdict> {
                 if protocol::parse_ack(text).is_some() {
                     return None;
                 }
-                protocol::find_client_message(text, letter, &c.name)
+                protocol::find_client_message(text, letter, c.name())
             })
         })
         .collect();
@@ -124,7 +124,7 @@ pub fn sent_ack(run: &Run) -> Vec<Verdict> {
 /// typed into the moment it asks, `eager`): without such a client the
 /// check gives no verdict.
 pub fn read_early(run: &Run) -> Vec<Verdict> {
-    if !run.scenario.clients.iter().any(|c| c.eager) {
+    if !run.scenario.clients().iter().any(|c| c.eager()) {
         return Vec::new();
     }
     let early: Vec<&Event> = run

@@ -23,6 +23,19 @@ fn scenario(extra: &str) -> ValidScenario {
     .unwrap()
 }
 
+/// CASE2 with both clients run by `cmd` (YAML).
+fn clients_run(cmd: &str) -> ValidScenario {
+    let text = CASE2
+        .replace("name: Alice }", &format!("name: Alice, cmd: {cmd} }}"))
+        .replace("name: Bob }", &format!("name: Bob, cmd: {cmd} }}"));
+    parse(
+        Path::new("t.yaml"),
+        text.as_bytes(),
+        Capabilities::assume(false, true),
+    )
+    .unwrap()
+}
+
 /// A line `p` printed on stdout at `t`.
 fn out(t: f64, p: &str, text: &str) -> Event {
     Event::new(
@@ -677,11 +690,7 @@ fn a_prefix_sent_inside_the_message_is_the_servers_slip() {
 #[test]
 fn another_programs_own_words_around_the_strings_are_not_slips() {
     // A student's client (it has a cmd) printing the bytes it received.
-    let s = scenario("");
-    let mut s2 = s.clone();
-    for c in &mut s2.clients {
-        c.cmd = Some(vec!["python3".into(), "client.py".into()]);
-    }
+    let s2 = clients_run("[python3, client.py]");
     let mut events = recorded(YBX, YBX, 200.0);
     rewrite(&mut events, "From Server: ", "Received: b'");
     for e in events.iter_mut().filter(|e| e.process != "server") {
@@ -705,14 +714,7 @@ fn another_programs_own_words_around_the_strings_are_not_slips() {
 
 #[test]
 fn our_client_given_as_a_cmd_is_read_as_ours() {
-    let mut s = scenario("");
-    for c in &mut s.clients {
-        c.cmd = Some(vec![
-            "client".into(),
-            "--server".into(),
-            "{server_ip}".into(),
-        ]);
-    }
+    let s = clients_run("[client, --server, \"{server_ip}\"]");
     let mut events = recorded(YBX, YBX, 200.0);
     rewrite(&mut events, "From Server: ", "From Server: Server says: ");
     let j = judge(&s, &procs(), &events, None, LIMITS, JudgeOptions::default());

@@ -75,10 +75,10 @@ impl RunFacts {
         // Clients given their name on the command line send it as they
         // connect.
         let by_argv: Vec<(&str, &str)> = scenario
-            .clients
+            .clients()
             .iter()
-            .filter(|c| c.cmd.iter().flatten().any(|a| a.contains("{name}")))
-            .map(|c| (c.id.as_str(), c.name.as_str()))
+            .filter(|c| c.cmd().into_iter().flatten().any(|a| a.contains("{name}")))
+            .map(|c| (c.id(), c.name()))
             .collect();
         for e in &record.events {
             match &e.kind {
@@ -207,9 +207,9 @@ impl RunFacts {
 /// The scenario's names by letter, X's first.
 fn names_by_letter(s: &ValidScenario) -> Vec<String> {
     let mut by: Vec<(protocol::Letter, String)> = s
-        .clients
+        .clients()
         .iter()
-        .map(|c| (c.letter, c.name.clone()))
+        .map(|c| (c.letter(), c.name().to_string()))
         .collect();
     by.sort_by_key(|(l, _)| l.index());
     by.into_iter().map(|(_, n)| n).collect()

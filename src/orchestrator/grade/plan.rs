@@ -644,22 +644,22 @@ mod tests {
             .iter()
             .find(|(i, _)| i.key == "o'neil/server/delayed-x")
             .unwrap();
-        let h2 = delayed.scenario.links.of("h2").unwrap();
+        let h2 = delayed.scenario.links().of("h2").unwrap();
         assert_eq!(h2.conditions.delay_ms, 80.0);
-        assert!(delayed.scenario.links.engine.is_some());
+        assert!(delayed.scenario.links().engine.is_some());
         let (item, _) = &items[0];
-        assert!(item.scenario.server.keeps_running && item.scenario.server.adapt_network);
+        assert!(item.scenario.server().keeps_running() && item.scenario.server().adapt_network());
         assert_eq!(
-            item.scenario.server.cmd.as_deref(),
+            item.scenario.server().cmd(),
             Some(&["python3".to_string(), "TCPServer.py".into()][..])
         );
         let (early, _) = items
             .iter()
             .find(|(i, _)| i.key.ends_with("pair/early"))
             .unwrap();
-        assert!(early.scenario.clients.iter().all(|c| c.eager));
+        assert!(early.scenario.clients().iter().all(|c| c.eager()));
         assert_eq!(
-            early.scenario.clients[0].cmd.as_deref(),
+            early.scenario.clients()[0].cmd(),
             Some(&["python3".to_string(), "TCPClient.py".into()][..])
         );
     }
@@ -677,9 +677,9 @@ mod tests {
         let cmds = |key: &str| -> Vec<String> {
             let (item, _) = items.iter().find(|(i, _)| i.key.ends_with(key)).unwrap();
             item.scenario
-                .clients
+                .clients()
                 .iter()
-                .map(|c| c.cmd.as_ref().unwrap().last().unwrap().clone())
+                .map(|c| c.cmd().unwrap().last().unwrap().clone())
                 .collect()
         };
         assert_eq!(cmds("pair/case2"), ["xClient.py", "yClient.py"]);
@@ -713,7 +713,7 @@ mod tests {
             .iter()
             .find(|(_, r)| r.pairing == Pairing::Clients)
             .unwrap();
-        let cmd = ours.scenario.server.cmd.as_deref().unwrap();
+        let cmd = ours.scenario.server().cmd().unwrap();
         let port = cmd.iter().position(|a| a == "--port").unwrap();
         assert_eq!(cmd[port + 1], "12345", "{cmd:?}");
     }

@@ -8,6 +8,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use super::process::ProcIdx;
 use super::{with_causes, Runner};
 use crate::orchestrator::event::{Adaptation, EventKind};
 use crate::orchestrator::net::route::{self, HostChange, Listen, SocketAddrV4Like};
@@ -26,7 +27,7 @@ impl Runner<'_> {
     /// Before the server starts: its host may bind any address.
     pub(super) fn prepare_server_host(&mut self) {
         if self.net.routable().is_ok() {
-            let host = self.scenario.server.host.clone();
+            let host = self.scenario.server().host().to_string();
             self.change(&host, route::before_server());
         }
     }
@@ -34,8 +35,8 @@ impl Runner<'_> {
     /// The listener the server opened, on any address and port (the
     /// scenario's port first, IPv4 first): its host's, where the server's
     /// host is its own; else the one the server process holds.
-    pub(super) fn server_listener(&self, server: usize) -> Option<TcpSocket> {
-        let mut all = self.net.listeners(&self.scenario.server.host);
+    pub(super) fn server_listener(&self, server: ProcIdx) -> Option<TcpSocket> {
+        let mut all = self.net.listeners(self.scenario.server().host());
         if self.net.routable() != Ok(false) {
             let held = self.procs[server]
                 .group
@@ -61,7 +62,7 @@ impl Runner<'_> {
                 why: why.to_string(),
             }),
             Ok(true) => {
-                let host = self.scenario.server.host.clone();
+                let host = self.scenario.server().host().to_string();
                 match route::shared_namespace(listen, &local::ISOLATED_ADDRESSES) {
                     Some(change) => {
                         if !change.addresses.is_empty() {
@@ -82,7 +83,7 @@ impl Runner<'_> {
     fn route_across_hosts(&mut self, listen: SocketAddr) {
         let server = self
             .net
-            .host(&self.scenario.server.host)
+            .host(self.scenario.server().host())
             .expect("validated host");
         let (server_name, server_ip, intf) = (server.name.clone(), server.ip, server.intf.clone());
         let kind = Listen::of(listen.ip(), server_ip);
@@ -114,9 +115,12 @@ impl Runner<'_> {
     /// The hosts of the clients that run a program of someone else's.
     fn their_client_hosts(&self) -> Vec<String> {
         let mut hosts: Vec<String> = Vec::new();
-        for c in &self.scenario.clients {
-            if is_theirs(c) && !hosts.contains(&c.host) && c.host != self.scenario.server.host {
-                hosts.push(c.host.clone());
+        for c in self.scenario.clients() {
+            if is_theirs(c)
+                && !hosts.iter().any(|h| h == c.host())
+                && c.host() != self.scenario.server().host()
+            {
+                hosts.push(c.host().to_string());
             }
         }
         hosts
@@ -186,7 +190,7 @@ impl Runner<'_> {
     fn record_dialed(&mut self) {
         let server = self
             .net
-            .host(&self.scenario.server.host)
+            .host(self.scenario.server().host())
             .expect("validated host");
         let expected = SocketAddr::new(server.ip, self.port);
         let reached = format!("{} ({expected})", server.name);
@@ -246,19 +250,19 @@ impl Runner<'_> {
 
     fn their_clients(&self) -> Vec<String> {
         self.scenario
-            .clients
+            .clients()
             .iter()
             .filter(|c| is_theirs(c))
-            .map(|c| c.id.clone())
+            .map(|c| c.id().to_string())
             .collect()
     }
 
     fn clients_on(&self, host: &str) -> Vec<String> {
         self.scenario
-            .clients
+            .clients()
             .iter()
-            .filter(|c| c.host == host && is_theirs(c))
-            .map(|c| c.id.clone())
+            .filter(|c| c.host() == host && is_theirs(c))
+            .map(|c| c.id().to_string())
             .collect()
     }
 }
@@ -266,8 +270,7 @@ impl Runner<'_> {
 /// Whether a client runs a program of someone else's (a `cmd` that is
 /// not our `client`).
 fn is_theirs(c: &ValidClient) -> bool {
-    c.cmd
-        .as_ref()
+    c.cmd()
         .and_then(|argv| argv.first())
         .is_some_and(|p| p != "client")
 }

@@ -27,7 +27,7 @@ impl Runner<'_> {
     /// Starts tcpdump on the server host's interface; `None` (and a step
     /// event saying why) when it cannot start.
     pub(super) fn start_capture(&mut self, path: &Path) -> Option<Capture> {
-        let host = self.net.host(&self.scenario.server.host)?.clone();
+        let host = self.net.host(self.scenario.server().host())?.clone();
         let argv = tcpdump_argv(&host.intf, path, self.port);
         let log = Arc::new(Mutex::new(Vec::new()));
         let (in_r, _in_w) = os_pipe::pipe().ok()?;

@@ -48,7 +48,7 @@ mod standstill;
 mod steps;
 mod stop;
 
-use process::{Msg, Proc};
+use process::{Msg, Proc, ProcIdx};
 
 /// How long the server may take to listen, and a client to connect or be greeted.
 pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -357,11 +357,10 @@ pub fn run(
     state: &mut StateFile,
 ) -> Recording {
     let (tx, rx) = mpsc::channel();
-    let server_host = net.host(&scenario.server.host).expect("validated host");
+    let server_host = net.host(scenario.server().host()).expect("validated host");
     let port_is_ours = scenario
-        .server
-        .cmd
-        .as_ref()
+        .server()
+        .cmd()
         .is_none_or(|c| c.iter().any(|a| a.contains("{port}")));
     let started = Instant::now();
     let mark = state.state.owner.map(state::run_mark).unwrap_or_default();
@@ -376,8 +375,8 @@ pub fn run(
         events: Vec::new(),
         unshown: Vec::new(),
         server_ip: server_host.ip.to_string(),
-        port: net.server_port(scenario.server.port, port_is_ours),
-        deadline: started + scenario.timeout,
+        port: net.server_port(scenario.server().port(), port_is_ours),
+        deadline: started + scenario.timeout(),
         mark,
         links_now: links_at_start(scenario),
         changed: Vec::new(),
@@ -420,7 +419,7 @@ fn links_at_start(
     scenario: &ValidScenario,
 ) -> Vec<(String, crate::orchestrator::link::Conditions)> {
     scenario
-        .links
+        .links()
         .impaired()
         .map(|l| (l.host.clone(), l.conditions))
         .collect()
@@ -525,7 +524,7 @@ impl Runner<'_> {
     /// Records program `idx`'s exit once it has both exited and closed its
     /// output, so that its exit is its last line: a reader thread may hand
     /// over the last line after the waiter thread saw the exit.
-    fn record_exit(&mut self, idx: usize) {
+    fn record_exit(&mut self, idx: ProcIdx) {
         let p = &mut self.procs[idx];
         let Some(mut exit) = p.exit.take() else {
             return;
@@ -541,7 +540,7 @@ impl Runner<'_> {
     /// output open (see [`stop`]): the run is over.
     fn settle_exits(&mut self) {
         for idx in 0..self.procs.len() {
-            self.record_exit(idx);
+            self.record_exit(ProcIdx(idx));
         }
     }
 
@@ -653,12 +652,12 @@ impl Runner<'_> {
 
     /// Whether an `eager` client has started and not yet been typed into.
     fn eager_untyped(&self) -> bool {
-        self.scenario.clients.iter().any(|c| {
-            c.eager
+        self.scenario.clients().iter().any(|c| {
+            c.eager()
                 && self
                     .procs
                     .iter()
-                    .any(|p| p.info.id == c.id && p.running && !p.name_typed)
+                    .any(|p| p.info.id == c.id() && p.running && !p.name_typed)
         })
     }
 
@@ -667,7 +666,7 @@ impl Runner<'_> {
         let bound = if self.deadline - Instant::now() <= left + Duration::from_millis(50) {
             format!(
                 "the scenario's timeout ({} s) stops the run in {:.0} s; --timeout changes it",
-                self.scenario.timeout.as_secs_f64(),
+                self.scenario.timeout().as_secs_f64(),
                 left.as_secs_f64()
             )
         } else {
@@ -716,7 +715,7 @@ impl Runner<'_> {
             Err(WaitEnd::TimedOut) if Instant::now() >= self.deadline => {
                 Err(RunError::ScenarioTimeout {
                     what: what.to_string(),
-                    timeout: self.scenario.timeout,
+                    timeout: self.scenario.timeout(),
                 })
             }
             Err(WaitEnd::TimedOut) => Err(RunError::TimedOut {
@@ -745,7 +744,7 @@ impl Runner<'_> {
     fn all_exit(&mut self) -> Result<(), NotExited> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         let what = |r: &Runner| format!("{} to exit", r.running().join(", "));
-        let keeps_running = self.scenario.server.keeps_running;
+        let keeps_running = self.scenario.server().keeps_running();
         let mut clients_ended: Option<Instant> = None;
         let mut done = |r: &Runner| {
             if r.all_exited() {
@@ -794,7 +793,7 @@ impl Runner<'_> {
                 })
             }
             Err(_) => Err(NotExited::TimedOut {
-                timeout: self.scenario.timeout,
+                timeout: self.scenario.timeout(),
                 running: self.running().join(", "),
             }),
         }
@@ -819,7 +818,7 @@ impl Runner<'_> {
     /// Whether program `idx` printed a stdout line that `pred` accepts
     /// among the events from the `from`th on (the run's events grow at the
     /// end until the run is over).
-    fn printed_since(&self, from: usize, idx: usize, pred: impl Fn(&str) -> bool) -> bool {
+    fn printed_since(&self, from: usize, idx: ProcIdx, pred: impl Fn(&str) -> bool) -> bool {
         let id = &self.procs[idx].info.id;
         self.events[from.min(self.events.len())..]
             .iter()
@@ -827,7 +826,7 @@ impl Runner<'_> {
     }
 
     /// Err when process `idx` has exited (a condition on it can no longer hold).
-    fn gone(&self, idx: usize) -> Result<(), Ended> {
+    fn gone(&self, idx: ProcIdx) -> Result<(), Ended> {
         let p = &self.procs[idx];
         if p.running {
             return Ok(());

@@ -4,6 +4,7 @@
 //! exit, all reporting to the runner's channel.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::ops::{Index, IndexMut};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::Sender;
@@ -24,24 +25,44 @@ use crate::orchestrator::sys::{self, Netns, ProcId};
 /// What a program's threads report.
 pub(super) enum Msg {
     Line {
-        proc: usize,
+        proc: ProcIdx,
         stream: Stream,
         at: Instant,
         text: String,
     },
     Dropped {
-        proc: usize,
+        proc: ProcIdx,
         lines: u64,
     },
     Eof {
-        proc: usize,
+        proc: ProcIdx,
     },
     Exit {
-        proc: usize,
+        proc: ProcIdx,
         at: Instant,
         code: Option<i32>,
         signal: Option<i32>,
     },
+}
+
+/// A program of the run, by its place in the runner's list of programs
+/// (the order they were started in): not a client of the scenario
+/// ([`crate::orchestrator::scenario::ClientIdx`]), nor a count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct ProcIdx(pub(super) usize);
+
+impl Index<ProcIdx> for Vec<Proc> {
+    type Output = Proc;
+
+    fn index(&self, i: ProcIdx) -> &Proc {
+        &self[i.0]
+    }
+}
+
+impl IndexMut<ProcIdx> for Vec<Proc> {
+    fn index_mut(&mut self, i: ProcIdx) -> &mut Proc {
+        &mut self[i.0]
+    }
 }
 
 /// A program of the run, as the runner tracks it.
@@ -96,12 +117,10 @@ const OUR_PROGRAMS: [&str; 2] = ["server", "client"];
 
 impl Runner<'_> {
     /// Index of an already started program.
-    pub(super) fn proc_index(&self, p: ProcessRef) -> usize {
+    pub(super) fn proc_index(&self, p: ProcessRef) -> ProcIdx {
         let id = self.scenario.process_id(p);
-        self.procs
-            .iter()
-            .position(|x| x.info.id == id)
-            .expect("process started before it is used")
+        let at = self.procs.iter().position(|x| x.info.id == id);
+        ProcIdx(at.expect("process started before it is used"))
     }
 
     /// A scenario `cmd` with its placeholders filled in; `server` or
@@ -109,8 +128,8 @@ impl Runner<'_> {
     /// letter (X for the first to connect), for programs that take it on
     /// their command line.
     fn expand(&self, argv: &[String], client: Option<&ValidClient>, id: &str) -> Vec<String> {
-        let name = client.map_or("", |c| c.name.as_str());
-        let letter = client.map_or(String::new(), |c| c.letter.to_string());
+        let name = client.map_or("", |c| c.name());
+        let letter = client.map_or(String::new(), |c| c.letter().to_string());
         let mut out: Vec<String> = argv
             .iter()
             .map(|a| {
@@ -137,11 +156,11 @@ impl Runner<'_> {
     /// made), and what the record says of it.
     fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, StartError>, ProcessInfo) {
         let s = self.scenario;
-        let timeout = format!("{}", s.timeout.as_secs_f64().ceil());
+        let timeout = format!("{}", s.timeout().as_secs_f64().ceil());
         let port = self.port.to_string();
         let (role, host, name, letter, argv) = match p {
             ProcessRef::Server => {
-                let argv = match &s.server.cmd {
+                let argv = match s.server().cmd() {
                     Some(c) => self.expand(c, None, "server"),
                     None => vec![
                         self.bin("server"),
@@ -155,12 +174,13 @@ impl Runner<'_> {
                         timeout,
                     ],
                 };
-                (Role::Server, s.server.host.clone(), None, None, argv)
+                let host = s.server().host().to_string();
+                (Role::Server, host, None, None, argv)
             }
             ProcessRef::Client(i) => {
-                let c = &s.clients[i];
-                let argv = match &c.cmd {
-                    Some(cmd) => self.expand(cmd, Some(c), &c.id),
+                let c = s.client(i);
+                let argv = match c.cmd() {
+                    Some(cmd) => self.expand(cmd, Some(c), c.id()),
                     None => vec![
                         self.bin("client"),
                         "--server".into(),
@@ -173,8 +193,8 @@ impl Runner<'_> {
                         timeout,
                     ],
                 };
-                let name = Some(c.name.clone());
-                (Role::Client, c.host.clone(), name, Some(c.letter), argv)
+                let (name, host) = (Some(c.name().to_string()), c.host().to_string());
+                (Role::Client, host, name, Some(c.letter()), argv)
             }
         };
         let id = s.process_id(p).to_string();
@@ -210,7 +230,7 @@ impl Runner<'_> {
     }
 
     /// Starts a program of the scenario; returns its index.
-    pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<usize, RunError> {
+    pub(super) fn spawn(&mut self, p: ProcessRef) -> Result<ProcIdx, RunError> {
         let (argv, info) = self.command_for(p);
         let label = info.label();
         let command = info.command.first().cloned().unwrap_or_default();
@@ -224,7 +244,7 @@ impl Runner<'_> {
             .net
             .netns(&info.host)
             .map_err(|e| cannot_start(e.into()))?;
-        let idx = self.procs.len();
+        let idx = ProcIdx(self.procs.len());
         let started = Event::new(
             self.now_ms(),
             info.id.clone(),
@@ -266,7 +286,7 @@ impl Runner<'_> {
     /// what it printed before has all been read from its pipes (and dated):
     /// its prompt then comes before what is typed, however late a busy
     /// machine runs its reader threads.
-    pub(super) fn reads_stdin(&self, idx: usize) -> bool {
+    pub(super) fn reads_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
         p.running
             && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
@@ -275,13 +295,13 @@ impl Runner<'_> {
 
     /// Whether program `idx`, typed into, has settled elsewhere than its
     /// stdin (see [`sys::settled_off_stdin`]).
-    pub(super) fn settled_off_stdin(&self, idx: usize) -> bool {
+    pub(super) fn settled_off_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
         !p.running || p.group.is_some_and(|g| sys::settled_off_stdin(g.pid))
     }
 
     /// Types one line into program `idx`'s stdin.
-    pub(super) fn type_line(&mut self, idx: usize, text: &str) -> Result<(), RunError> {
+    pub(super) fn type_line(&mut self, idx: ProcIdx, text: &str) -> Result<(), RunError> {
         let label = self.procs[idx].info.label();
         let cannot = |source: TypeError| RunError::CannotType {
             program: label.clone(),
@@ -333,7 +353,7 @@ fn spawn_piped(
     netns: Option<&Netns>,
     cwd: &Path,
     run_id: &str,
-    idx: usize,
+    idx: ProcIdx,
     io: Arc<IoCounts>,
     tx: &Sender<Msg>,
 ) -> std::io::Result<Spawned> {
@@ -395,7 +415,7 @@ fn spawn_piped(
 /// Keeps the beginning of a program's output within [`MAX_LINES`] and
 /// [`MAX_KEPT_BYTES`], and counts the rest.
 struct Keeper<'a> {
-    proc: usize,
+    proc: ProcIdx,
     stream: Stream,
     tx: &'a Sender<Msg>,
     kept: usize,
@@ -478,7 +498,7 @@ impl Splitter<'_> {
 /// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
 /// a program prints, and the program is never slowed (the rest is read and
 /// counted). A line is dated by the moment its first byte was read.
-fn read_lines(reader: impl Read, proc: usize, stream: Stream, io: &IoCounts, tx: &Sender<Msg>) {
+fn read_lines(reader: impl Read, proc: ProcIdx, stream: Stream, io: &IoCounts, tx: &Sender<Msg>) {
     let mut reader = BufReader::with_capacity(64 * 1024, reader);
     let mut lines = Splitter {
         keeper: Keeper {
@@ -540,7 +560,7 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         read_lines(
             std::io::Cursor::new(input),
-            0,
+            ProcIdx(0),
             Stream::Stdout,
             &IoCounts::default(),
             &tx,
@@ -589,7 +609,7 @@ mod tests {
             let (tx, rx) = mpsc::channel();
             read_lines(
                 std::io::Cursor::new(input),
-                0,
+                ProcIdx(0),
                 Stream::Stdout,
                 &IoCounts::default(),
                 &tx,
@@ -619,7 +639,7 @@ mod tests {
         let io = Arc::new(IoCounts::default());
         let io_r = Arc::clone(&io);
         let t = std::thread::spawn(move || {
-            read_lines(reader, 0, Stream::Stdout, &io_r, &tx);
+            read_lines(reader, ProcIdx(0), Stream::Stdout, &io_r, &tx);
         });
         writer.write_all(b"Enter your name: ").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -648,7 +668,13 @@ mod tests {
         let (reader, mut writer) = os_pipe::pipe().unwrap();
         let (tx, rx) = mpsc::channel();
         let t = std::thread::spawn(move || {
-            read_lines(reader, 0, Stream::Stdout, &IoCounts::default(), &tx);
+            read_lines(
+                reader,
+                ProcIdx(0),
+                Stream::Stdout,
+                &IoCounts::default(),
+                &tx,
+            );
         });
         writer.write_all(b"Y: Bob ").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -31,9 +31,12 @@ pub(super) struct Standstill {
     /// Since when nothing moved.
     since: Instant,
     looked: Instant,
-    /// How many events there were, and what moved on the network.
+    /// How many events there were, and what moved on the network: taken
+    /// at the first look, not when the wait starts, so that the many short
+    /// waits of a run (most end within milliseconds) never pay for
+    /// listing the programs' sockets.
     events: usize,
-    motion: Vec<u64>,
+    motion: Option<Vec<u64>>,
     /// The bound: [`STANDSTILL_AFTER`], longer on a link that holds
     /// packets (a delayed segment is in flight, not lost).
     after: Duration,
@@ -43,12 +46,12 @@ pub(super) struct Standstill {
 /// at its start or after a `link:` step), and whether any drops packets.
 fn held_at_most(s: &crate::orchestrator::scenario::ValidScenario) -> (f64, bool) {
     use crate::orchestrator::scenario::ValidStep;
-    let stepped = s.steps.iter().filter_map(|step| match step {
+    let stepped = s.steps().iter().filter_map(|step| match step {
         ValidStep::Link { conditions, .. } => Some(*conditions),
         _ => None,
     });
     let all: Vec<_> = s
-        .links
+        .links()
         .hosts
         .iter()
         .map(|l| l.conditions)
@@ -75,7 +78,7 @@ impl Standstill {
             since: Instant::now(),
             looked: Instant::now(),
             events: r.events.len(),
-            motion: motion(r),
+            motion: None,
             after: STANDSTILL_AFTER
                 + Duration::from_secs_f64(delay_ms * 4.0 / 1000.0)
                 + retransmissions,
@@ -96,7 +99,7 @@ impl Standstill {
         }
         self.looked = now;
         // The cheap looks first: a line printed, a segment sent.
-        let motion = motion(r);
+        let motion = Some(motion(r));
         let moved = r.events.len() != self.events || motion != self.motion;
         let waits = if moved { None } else { waits(r) };
         match waits {
@@ -123,8 +126,8 @@ fn motion(r: &Runner) -> Vec<u64> {
 
 fn network_motion(r: &Runner) -> Vec<u64> {
     let s = r.scenario;
-    let mut hosts: Vec<&String> = std::iter::once(&s.server.host)
-        .chain(s.clients.iter().map(|c| &c.host))
+    let mut hosts: Vec<&str> = std::iter::once(s.server().host())
+        .chain(s.clients().iter().map(|c| c.host()))
         .collect();
     hosts.dedup();
     let ours: Vec<u64> = r
@@ -159,7 +162,7 @@ fn waits(r: &Runner) -> Option<Vec<String>> {
         .procs
         .iter()
         .any(|p| p.running && p.info.role == Role::Client);
-    if r.scenario.server.keeps_running && !clients_running {
+    if r.scenario.server().keeps_running() && !clients_running {
         // A server that serves for ever once its clients have ended, as
         // the scenario allows: not a deadlock (see `wait_all_exit`).
         return None;

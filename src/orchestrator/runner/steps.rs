@@ -5,11 +5,12 @@
 
 use std::time::{Duration, Instant};
 
+use super::process::ProcIdx;
 use super::{Deadlocks, Ended, LinkError, Look, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::link::Conditions;
 use crate::orchestrator::net::TcpCounters;
-use crate::orchestrator::scenario::{Matcher, ProcessRef, ValidStep};
+use crate::orchestrator::scenario::{ClientIdx, Matcher, ProcessRef, ValidStep};
 use crate::orchestrator::sys;
 
 /// Sleeps up to this long are one timer sleep (see [`Runner::sleep`]).
@@ -73,8 +74,8 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
 }
 
 impl ConnectionWatch {
-    fn connected(&mut self, r: &Runner, idx: usize, want: usize) -> bool {
-        let counters = opens(r.net.tcp_counters(&r.scenario.server.host));
+    fn connected(&mut self, r: &Runner, idx: ProcIdx, want: usize) -> bool {
+        let counters = opens(r.net.tcp_counters(r.scenario.server().host()));
         let due =
             counters.is_none() || counters != self.counters || self.listed.elapsed() >= super::POLL;
         if due {
@@ -93,7 +94,7 @@ impl ConnectionWatch {
     /// needs nothing typed may connect, be answered and close between
     /// two listings (seen on a loaded machine), leaving no socket to see.
     fn opened(&self, r: &Runner, now: Option<(u64, u64)>) -> bool {
-        let host = &r.scenario.server.host;
+        let host = &r.scenario.server().host();
         match (self.opens_before, now) {
             (Some(before), Some((opens, _))) => opens > before && r.net.counters_are_the_runs(host),
             _ => false,
@@ -108,7 +109,7 @@ impl Runner<'_> {
         let panic_at = fault::panic_at_step();
         let mut connected = 0usize;
         let scenario = self.scenario;
-        for (n, step) in scenario.steps.iter().enumerate() {
+        for (n, step) in scenario.steps().iter().enumerate() {
             if panic_at == Some(n) {
                 panic!("PA3_INJECT_PANIC_AT_STEP={n}");
             }
@@ -133,12 +134,15 @@ impl Runner<'_> {
 
     /// ` (h2's link drops 100 % of packets)`: why a connection may not
     /// come, when client `c`'s or the server's link is lossy now.
-    fn lossy_note(&self, c: usize) -> String {
-        let hosts = [&self.scenario.clients[c].host, &self.scenario.server.host];
+    fn lossy_note(&self, c: ClientIdx) -> String {
+        let hosts = [
+            self.scenario.client(c).host(),
+            self.scenario.server().host(),
+        ];
         let lossy: Vec<String> = self
             .links_now
             .iter()
-            .filter(|(h, cond)| hosts.contains(&h) && cond.loss_pct > 0.0)
+            .filter(|(h, cond)| hosts.contains(&h.as_str()) && cond.loss_pct > 0.0)
             .map(|(h, cond)| {
                 format!(
                     "{h}'s link drops {} % of packets",
@@ -173,8 +177,8 @@ impl Runner<'_> {
     /// network (`server.adapt_network`), until it listens anywhere; the
     /// run's port is then the one it chose, and the clients' connections
     /// are routed to it.
-    fn start_server(&mut self) -> Result<usize, RunError> {
-        let adapt = self.scenario.server.adapt_network;
+    fn start_server(&mut self) -> Result<ProcIdx, RunError> {
+        let adapt = self.scenario.server().adapt_network();
         if adapt {
             self.prepare_server_host();
         }
@@ -192,7 +196,7 @@ impl Runner<'_> {
                 if found.is_some() {
                     return Ok(true);
                 }
-            } else if r.net.listening(&r.scenario.server.host, port) > 0 {
+            } else if r.net.listening(r.scenario.server().host(), port) > 0 {
                 return Ok(true);
             }
             r.gone(server)?;
@@ -215,8 +219,8 @@ impl Runner<'_> {
 
     /// `connect: c`: starts the client and waits until the server's host
     /// has `want` established connections on its port.
-    fn connect(&mut self, c: usize, want: usize, server: usize) -> Result<(), RunError> {
-        let client = self.scenario.clients[c].id.clone();
+    fn connect(&mut self, c: ClientIdx, want: usize, server: ProcIdx) -> Result<(), RunError> {
+        let client = self.scenario.client(c).id().to_string();
         if want >= 2 {
             self.note_read_early(&client);
         }
@@ -225,7 +229,7 @@ impl Runner<'_> {
         });
         // Counted before the client starts: it cannot have connected yet,
         // and its connection moves them.
-        let mut watch = ConnectionWatch::from(self.net.tcp_counters(&self.scenario.server.host));
+        let mut watch = ConnectionWatch::from(self.net.tcp_counters(self.scenario.server().host()));
         let idx = self.spawn(ProcessRef::Client(c))?;
         let what = format!("client {client} to connect{}", self.lossy_note(c));
         // The counters are cheap to look at: look often.
@@ -265,25 +269,26 @@ impl Runner<'_> {
     /// over a connection: a pair that needs nothing typed may finish its
     /// whole round (and the server close every connection) between two
     /// looks at the sockets.
-    fn has_connected(&self, idx: usize, want: usize) -> bool {
+    fn has_connected(&self, idx: ProcIdx, want: usize) -> bool {
         self.server_established() >= want || self.greeted_already(idx)
     }
 
     /// How many connections the server's host has established on the
     /// run's port.
     fn server_established(&self) -> usize {
-        self.net.established(&self.scenario.server.host, self.port)
+        self.net
+            .established(self.scenario.server().host(), self.port)
     }
 
     /// Whether client `idx` printed a greeting already.
-    fn greeted_already(&self, idx: usize) -> bool {
+    fn greeted_already(&self, idx: ProcIdx) -> bool {
         self.procs[idx].greeted
     }
 
     /// Types client `c`'s name (once), announced by a `sending` step.
-    fn type_name(&mut self, c: usize, idx: usize) -> Result<(), RunError> {
-        let client = &self.scenario.clients[c];
-        let (id, name) = (client.id.clone(), client.name.clone());
+    fn type_name(&mut self, c: ClientIdx, idx: ProcIdx) -> Result<(), RunError> {
+        let client = self.scenario.client(c);
+        let (id, name) = (client.id().to_string(), client.name().to_string());
         self.step(EventKind::Sending { client: id });
         self.procs[idx].name_typed = true;
         self.type_line(idx, &name)
@@ -292,9 +297,9 @@ impl Runner<'_> {
     /// Waits until client `c` has printed its greeting — or asks for its
     /// name while nothing else happens (its server sends no greeting, or
     /// it does not wait for one): gives its index.
-    fn greeted(&mut self, c: usize) -> Result<usize, RunError> {
+    fn greeted(&mut self, c: ClientIdx) -> Result<ProcIdx, RunError> {
         let idx = self.proc_index(ProcessRef::Client(c));
-        let id = self.scenario.clients[c].id.clone();
+        let id = self.scenario.client(c).id().to_string();
         let mut asked: Option<Instant> = None;
         // Whether it asks for its name is the kernel's state.
         self.wait(
@@ -329,12 +334,13 @@ impl Runner<'_> {
 
     /// Types the name of every `eager` client that asks for it now.
     pub(super) fn type_eager(&mut self) {
-        for c in 0..self.scenario.clients.len() {
-            if !self.scenario.clients[c].eager {
+        let scenario = self.scenario;
+        for (c, client) in scenario.indexed_clients() {
+            if !client.eager() {
                 continue;
             }
-            let id = &self.scenario.clients[c].id;
-            let Some(idx) = self.procs.iter().position(|p| &p.info.id == id) else {
+            let id = client.id();
+            let Some(idx) = self.procs.iter().position(|p| p.info.id == id).map(ProcIdx) else {
                 continue;
             };
             if !self.procs[idx].name_typed && self.reads_stdin(idx) {
@@ -348,7 +354,7 @@ impl Runner<'_> {
     /// server has already read (received some, none left unread) — a
     /// message received before both clients were connected.
     fn note_read_early(&mut self, next: &str) {
-        let server_host = self.scenario.server.host.clone();
+        let server_host = self.scenario.server().host().to_string();
         let port = self.port;
         let read: Vec<_> = self
             .net
@@ -404,7 +410,7 @@ impl Runner<'_> {
     /// prompts first is typed into once it waits (so that what it printed
     /// comes before what was typed); one that never seems to wait (it
     /// polls its stdin, say) is typed into anyway.
-    fn until_it_reads(&mut self, idx: usize) -> Result<(), RunError> {
+    fn until_it_reads(&mut self, idx: ProcIdx) -> Result<(), RunError> {
         let what = format!("{} to read its stdin", self.procs[idx].info.label());
         // A blocked read is seen by looking: look often, it is cheap.
         let waited = self.wait(&what, STDIN_WAIT, Look::Every(STDIN_POLL), &mut |r| {
@@ -420,7 +426,7 @@ impl Runner<'_> {
     /// `send: c`: once the client has printed its greeting and waits for
     /// its stdin, types its name — unless it asked for it before it even
     /// connected (then it sends when it is greeted, and nothing is typed).
-    fn send(&mut self, c: usize) -> Result<(), RunError> {
+    fn send(&mut self, c: ClientIdx) -> Result<(), RunError> {
         // An eager client's name was typed the moment it asked.
         let started = self.proc_index(ProcessRef::Client(c));
         if self.procs[started].name_typed {
@@ -442,7 +448,7 @@ impl Runner<'_> {
     /// between the messages even when the first client is woken late on a
     /// busy machine. One that never settles (it spins) is waited for a
     /// little only.
-    fn until_it_sent(&mut self, idx: usize) -> Result<(), RunError> {
+    fn until_it_sent(&mut self, idx: ProcIdx) -> Result<(), RunError> {
         if self.settled_off_stdin(idx) {
             return Ok(());
         }
@@ -459,7 +465,7 @@ impl Runner<'_> {
     /// `send: [a, b]`: once both have been greeted and wait for their
     /// stdin, types both names back to back, so that the messages leave
     /// microseconds apart.
-    fn send_together(&mut self, clients: &[usize]) -> Result<(), RunError> {
+    fn send_together(&mut self, clients: &[ClientIdx]) -> Result<(), RunError> {
         let mut ready = Vec::new();
         for &c in clients {
             if self.procs[self.proc_index(ProcessRef::Client(c))].name_typed {
@@ -473,12 +479,12 @@ impl Runner<'_> {
         }
         for &(c, _) in &ready {
             self.step(EventKind::Sending {
-                client: self.scenario.clients[c].id.clone(),
+                client: self.scenario.client(c).id().to_string(),
             });
         }
         for &(c, idx) in &ready {
             self.procs[idx].name_typed = true;
-            let name = self.scenario.clients[c].name.clone();
+            let name = self.scenario.client(c).name().to_string();
             self.type_line(idx, &name)?;
         }
         Ok(())

@@ -7,6 +7,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::process::ProcIdx;
 use super::{Deadlocks, Look, Runner, KILL_GRACE};
 use crate::orchestrator::event::{Event, EventKind};
 use crate::orchestrator::sys::{self, ProcId, Signal};
@@ -34,13 +35,13 @@ impl Runner<'_> {
 
     /// Stops the programs still running, all at once (each group gets its
     /// own grace period in parallel); returns their indexes.
-    fn stop_running(&mut self) -> Vec<usize> {
+    fn stop_running(&mut self) -> Vec<ProcIdx> {
         let mut stopped = Vec::new();
         for (i, p) in self.procs.iter_mut().enumerate() {
             if p.running {
                 // Marks the coming exit as ours (see `handle`).
                 p.stopped_by_us = true;
-                stopped.push(i);
+                stopped.push(ProcIdx(i));
             }
         }
         let threads: Vec<_> = stopped
@@ -60,12 +61,12 @@ impl Runner<'_> {
     /// A program that ended on its own but left processes running in its
     /// group (a forked grandchild): the whole group goes, and the program's
     /// record says so. (The groups just stopped went whole.)
-    fn reap_group_leftovers(&mut self, stopped: &[usize]) {
+    fn reap_group_leftovers(&mut self, stopped: &[ProcIdx]) {
         for i in 0..self.procs.len() {
             let Some(group) = self.procs[i].group else {
                 continue;
             };
-            if stopped.contains(&i) {
+            if stopped.contains(&ProcIdx(i)) {
                 if !sys::group_members(group, &self.mark).is_empty() {
                     sys::signal_members(group, &self.mark, Signal::SIGKILL);
                 }
@@ -84,7 +85,7 @@ impl Runner<'_> {
             let who: Vec<String> = left.iter().map(|&p| describe_pid(p)).collect();
             sys::signal_members(group, &self.mark, Signal::SIGKILL);
             self.left_behind(
-                i,
+                ProcIdx(i),
                 format!(
                     "{} still running in its process group after it ended ({}); killed with SIGKILL",
                     count(left.len(), "process", "processes"),
@@ -113,7 +114,7 @@ impl Runner<'_> {
                 sys::kill(pid, Signal::SIGKILL);
             }
             self.left_behind(
-                i,
+                ProcIdx(i),
                 format!(
                     "{} outside its process group (it left with setsid or the like) still holding its output after it ended ({}); killed with SIGKILL",
                     count(holders.len(), "process", "processes"),
@@ -146,7 +147,7 @@ impl Runner<'_> {
     }
 
     /// Records, against program `idx`, processes it left running.
-    fn left_behind(&mut self, idx: usize, what: String) {
+    fn left_behind(&mut self, idx: ProcIdx, what: String) {
         let p = &self.procs[idx];
         let event = Event::new(
             self.now_ms(),

@@ -44,12 +44,24 @@ pub const MAX_HOSTS: usize = 32;
 // ---------------------------------------------------------------------------
 // Validated
 
+/// A client of a scenario, by its place in [`ValidScenario::clients`]:
+/// made by validation only, so that it cannot be mixed up with another
+/// number (a program's place in a run, a count of connections).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientIdx(usize);
+
+impl ClientIdx {
+    /// Its place in [`ValidScenario::clients`], from 0.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
 /// Which process of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ProcessRef {
     Server,
-    /// Index into [`ValidScenario::clients`].
-    Client(usize),
+    Client(ClientIdx),
 }
 
 /// How a line is matched.
@@ -77,11 +89,11 @@ impl Matcher {
 
 #[derive(Clone, Debug)]
 pub enum ValidStep {
-    Connect(usize),
-    Send(usize),
+    Connect(ClientIdx),
+    Send(ClientIdx),
     /// Both clients typed into back to back (`send: [a, b]`): their
     /// messages leave microseconds apart, in either order of arrival.
-    SendTogether(Vec<usize>),
+    SendTogether(Vec<ClientIdx>),
     Sleep(Duration),
     WaitFor {
         process: ProcessRef,
@@ -146,67 +158,214 @@ pub struct LineCheck {
 
 #[derive(Clone, Debug)]
 pub struct ValidServer {
-    pub host: String,
-    pub port: u16,
+    host: String,
+    port: u16,
+    cmd: Option<Vec<String>>,
+    keeps_running: bool,
+    adapt_network: bool,
+}
+
+impl ValidServer {
+    /// The host it runs on (one of the topology's).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port it is told to listen on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Another program instead of ours, argv with placeholders unexpanded.
-    pub cmd: Option<Vec<String>>,
+    pub fn cmd(&self) -> Option<&[String]> {
+        self.cmd.as_deref()
+    }
+
     /// It may keep serving after the round: stopped once the clients have
     /// ended, which is not a failure.
-    pub keeps_running: bool,
+    pub fn keeps_running(&self) -> bool {
+        self.keeps_running
+    }
+
     /// Find where it listens and route the clients' connections there
     /// (see [`crate::orchestrator::net::route`]).
-    pub adapt_network: bool,
+    pub fn adapt_network(&self) -> bool {
+        self.adapt_network
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct ValidClient {
-    pub id: String,
-    pub host: String,
-    pub name: String,
-    pub cmd: Option<Vec<String>>,
-    /// Its letter, given by its position among the connect steps.
-    pub letter: Letter,
-    /// Its name is typed the moment it asks (see `ClientSpec::eager`).
-    pub eager: bool,
+    id: String,
+    host: String,
+    name: String,
+    cmd: Option<Vec<String>>,
+    letter: Letter,
+    eager: bool,
 }
 
-/// A scenario in which everything has been checked.
+impl ValidClient {
+    /// Its id, unique in the scenario (`a`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The host it runs on (one of the topology's).
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The name it sends, trimmed.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Another program instead of ours, argv with placeholders unexpanded.
+    pub fn cmd(&self) -> Option<&[String]> {
+        self.cmd.as_deref()
+    }
+
+    /// Its letter, given by its position among the connect steps.
+    pub fn letter(&self) -> Letter {
+        self.letter
+    }
+
+    /// Its name is typed the moment it asks (see `ClientSpec::eager`).
+    pub fn eager(&self) -> bool {
+        self.eager
+    }
+}
+
+/// A scenario in which everything has been checked: built only by
+/// validation ([`load`], [`parse`]), read through its methods.
 #[derive(Clone, Debug)]
 pub struct ValidScenario {
-    /// As written (or the file's name): what reports show, escaped there.
-    pub name: String,
-    /// The name made safe for a file name (ASCII letters, digits, `.`, `_`,
-    /// `-`): what names the run directory and the run's records.
-    pub slug: String,
-    pub description: String,
-    pub file: PathBuf,
-    /// The YAML as read, to keep beside the results.
-    pub source: String,
-    pub hosts: Vec<String>,
-    pub switch: String,
-    /// Each host's link: rate, delay, jitter, loss.
-    pub links: Links,
-    pub server: ValidServer,
-    pub clients: Vec<ValidClient>,
-    pub steps: Vec<ValidStep>,
-    /// The ack the user wrote, if any.
-    pub expect_ack: Option<String>,
-    /// The ack the send order implies, if both clients send in the steps.
-    pub derived_ack: Option<String>,
-    pub order_margin: Duration,
-    pub lines: Vec<LineCheck>,
-    pub timeout: Duration,
-    /// What is valid but likely not what was meant, in file order: for
-    /// the caller to show (see [`ScenarioError::as_warning`]).
-    pub warnings: Vec<ScenarioError>,
+    name: String,
+    slug: String,
+    description: String,
+    file: PathBuf,
+    source: String,
+    hosts: Vec<String>,
+    switch: String,
+    links: Links,
+    server: ValidServer,
+    clients: Vec<ValidClient>,
+    steps: Vec<ValidStep>,
+    expect_ack: Option<String>,
+    derived_ack: Option<String>,
+    order_margin: Duration,
+    lines: Vec<LineCheck>,
+    timeout: Duration,
+    warnings: Vec<ScenarioError>,
 }
 
 impl ValidScenario {
+    /// As written (or the file's name): what reports show, escaped there.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The name made safe for a file name (ASCII letters, digits, `.`, `_`,
+    /// `-`): what names the run directory and the run's records.
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The file it was read from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The YAML as read, to keep beside the results.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The topology's hosts, in order.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    pub fn switch(&self) -> &str {
+        &self.switch
+    }
+
+    /// Each host's link: rate, delay, jitter, loss.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
+    pub fn server(&self) -> &ValidServer {
+        &self.server
+    }
+
+    /// The clients, in the order written (a [`ClientIdx`] is a place in it).
+    pub fn clients(&self) -> &[ValidClient] {
+        &self.clients
+    }
+
+    /// The client at `c`.
+    pub fn client(&self, c: ClientIdx) -> &ValidClient {
+        &self.clients[c.0]
+    }
+
+    /// Every client with its index, in the order written.
+    pub fn indexed_clients(&self) -> impl Iterator<Item = (ClientIdx, &ValidClient)> {
+        self.clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (ClientIdx(i), c))
+    }
+
+    pub fn steps(&self) -> &[ValidStep] {
+        &self.steps
+    }
+
+    /// The ack the user wrote, if any.
+    pub fn expect_ack(&self) -> Option<&str> {
+        self.expect_ack.as_deref()
+    }
+
+    /// The ack the send order implies, if both clients send in the steps.
+    pub fn derived_ack(&self) -> Option<&str> {
+        self.derived_ack.as_deref()
+    }
+
+    pub fn order_margin(&self) -> Duration {
+        self.order_margin
+    }
+
+    /// The line expectations the user wrote.
+    pub fn lines(&self) -> &[LineCheck] {
+        &self.lines
+    }
+
+    /// Longest the run may last.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Replaces the scenario's `timeout_s` with the command line's
+    /// `--timeout` (checked by its parser to be within (0, [`MAX_SECONDS`]]).
+    pub fn override_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
+    /// What is valid but likely not what was meant, in file order: for
+    /// the caller to show (see [`ScenarioError::as_warning`]).
+    pub fn warnings(&self) -> &[ScenarioError] {
+        &self.warnings
+    }
+
     /// `server` or the client's id.
     pub fn process_id(&self, p: ProcessRef) -> &str {
         match p {
             ProcessRef::Server => "server",
-            ProcessRef::Client(i) => &self.clients[i].id,
+            ProcessRef::Client(c) => &self.client(c).id,
         }
     }
 

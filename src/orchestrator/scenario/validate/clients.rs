@@ -8,7 +8,7 @@ use regex::Regex;
 
 use super::{shown, Validator};
 use crate::orchestrator::scenario::schema::ClientSpec;
-use crate::orchestrator::scenario::MAX_NAME_BYTES;
+use crate::orchestrator::scenario::{ClientIdx, MAX_NAME_BYTES};
 use crate::pa3::protocol::{self, Letter, MAX_MESSAGE_BYTES};
 
 impl Validator<'_> {
@@ -37,7 +37,7 @@ impl Validator<'_> {
             let Some(how) = cmd.as_deref().and_then(name_given_by) else {
                 continue;
             };
-            if !self.sent.contains(&index) {
+            if !self.sent.contains(&ClientIdx(index)) {
                 continue;
             }
             let id = &client.id;
@@ -56,7 +56,11 @@ impl Validator<'_> {
                 &format!("{base}.id"),
                 format!("client id {} must be a lowercase letter then up to 15 lowercase letters, digits or `_`, and not `server` or `orchestrator`", shown(id)),
             );
-        } else if self.client_index.insert(id.clone(), index).is_some() {
+        } else if self
+            .client_index
+            .insert(id.clone(), ClientIdx(index))
+            .is_some()
+        {
             self.at(&format!("{base}.id"), format!("duplicate client id {id}"));
         }
         self.known_host(&format!("{base}.host"), &client.host);

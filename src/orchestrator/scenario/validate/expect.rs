@@ -107,8 +107,8 @@ impl Validator<'_> {
             [first, second] => self.letter_of(first).map(|letter| {
                 Ack {
                     first: letter,
-                    first_name: scenario.clients[first].name.trim().to_string(),
-                    second_name: scenario.clients[second].name.trim().to_string(),
+                    first_name: scenario.clients[first.index()].name.trim().to_string(),
+                    second_name: scenario.clients[second.index()].name.trim().to_string(),
                 }
                 .line()
             }),

@@ -19,8 +19,8 @@ use std::time::Duration;
 use super::locate::Locator;
 use super::schema::{CommandSpec, Scenario};
 use super::{
-    listed, num, shown, Capabilities, Matcher, ProcessRef, ScenarioError, ScenarioErrors,
-    ValidClient, ValidScenario, MAX_SECONDS,
+    listed, num, shown, Capabilities, ClientIdx, Matcher, ProcessRef, ScenarioError,
+    ScenarioErrors, ValidClient, ValidScenario, MAX_SECONDS,
 };
 use crate::pa3::protocol::Letter;
 
@@ -73,7 +73,7 @@ pub(super) fn validate(
             name: client.name.trim().to_string(),
             cmd,
             letter: validator
-                .letter_of(index)
+                .letter_of(ClientIdx(index))
                 .expect("validated: every client connects"),
             eager: client.eager.unwrap_or(false),
         })
@@ -121,11 +121,11 @@ struct Validator<'a> {
     /// Every client id as written, valid or not, for "the clients are …".
     written_ids: Vec<String>,
     /// Each valid client id (first given) → its index in `clients`.
-    client_index: HashMap<String, usize>,
+    client_index: HashMap<String, ClientIdx>,
     /// Clients in the order they connect: the first is X.
-    connected: Vec<usize>,
+    connected: Vec<ClientIdx>,
     /// Clients in the order they send.
-    sent: Vec<usize>,
+    sent: Vec<ClientIdx>,
     /// What the sleep steps add up to.
     total_sleep: Duration,
     /// The links, as the sections and steps set them.
@@ -190,7 +190,7 @@ impl<'a> Validator<'a> {
     // What the sections share
 
     /// A client's letter comes from its position in the connect order.
-    fn letter_of(&self, client: usize) -> Option<Letter> {
+    fn letter_of(&self, client: ClientIdx) -> Option<Letter> {
         self.connected
             .iter()
             .position(|&c| c == client)
@@ -207,7 +207,7 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn resolve_client(&mut self, path: &str, id: &str) -> Option<usize> {
+    fn resolve_client(&mut self, path: &str, id: &str) -> Option<ClientIdx> {
         let found = self.client_index.get(id).copied();
         if found.is_none() {
             let known = listed(

@@ -4,7 +4,7 @@
 
 use super::{Least, Validator};
 use crate::orchestrator::scenario::schema::{ClientSpec, Sends, Step, WaitSpec};
-use crate::orchestrator::scenario::ValidStep;
+use crate::orchestrator::scenario::{ClientIdx, ValidStep};
 
 impl Validator<'_> {
     /// The steps, and whether any was refused (a refused step already
@@ -28,6 +28,7 @@ impl Validator<'_> {
             );
         }
         for (index, client) in clients.iter().enumerate() {
+            let index = ClientIdx(index);
             if self.client_index.get(&client.id) == Some(&index)
                 && !self.connected.contains(&index)
                 && clients.len() == 2
@@ -138,7 +139,7 @@ mod tests {
     use std::time::Duration;
 
     use crate::orchestrator::scenario::testing::*;
-    use crate::orchestrator::scenario::ValidStep;
+    use crate::orchestrator::scenario::{ClientIdx, ValidStep};
     use crate::pa3::protocol::Letter;
 
     #[test]
@@ -173,7 +174,9 @@ mod tests {
             "  - send: [b, a]",
         );
         let s = ok(&together);
-        assert!(matches!(s.steps[2], ValidStep::SendTogether(ref c) if *c == vec![1, 0]));
+        assert!(
+            matches!(s.steps[2], ValidStep::SendTogether(ref c) if *c == vec![ClientIdx(1), ClientIdx(0)])
+        );
         // Listed order stands for the send order (Y then X) where a gap
         // would decide; the checks go by the server's own order instead.
         assert_eq!(
