@@ -37,7 +37,7 @@ use anyhow::{anyhow, bail, Context, Result};
 
 use super::protocol::{self, Ack, Letter};
 use super::say;
-use super::wire::{self, MessageReader, Timing};
+use super::wire::{self, MessageReader, Timing, WireError};
 
 /// What a server is told to do.
 #[derive(Clone, Debug)]
@@ -68,7 +68,40 @@ struct Round {
     /// Each client's message (by letter index), once complete.
     names: [Option<String>; 2],
     /// The first thing that went wrong, if anything did.
-    failure: Option<String>,
+    failure: Option<RoundFailure>,
+}
+
+/// Why a round ended without an acknowledgement: which client, from where,
+/// and what its connection did.
+#[derive(Debug, thiserror::Error)]
+enum RoundFailure {
+    #[error("cannot greet Client {letter} ({peer})")]
+    Greet {
+        letter: Letter,
+        peer: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Client {letter} ({peer}) sent an unusable message")]
+    Unusable {
+        letter: Letter,
+        peer: SocketAddr,
+        #[source]
+        source: protocol::MessageError,
+    },
+    #[error("Client {letter} ({peer}) disconnected before sending its message")]
+    Disconnected { letter: Letter, peer: SocketAddr },
+    /// Silent, too slow, not text, or the connection failed: the wire's
+    /// error says it as the end of the sentence (`sent nothing for 10s`).
+    #[error("Client {letter} ({peer}) {error}")]
+    Read {
+        letter: Letter,
+        peer: SocketAddr,
+        error: WireError,
+    },
+    /// Cannot happen while the readers hold senders; said anyway.
+    #[error("the server's threads stopped")]
+    ThreadsStopped,
 }
 
 type Shared = Arc<Mutex<Round>>;
@@ -154,7 +187,7 @@ fn serve_round(
             for (stream, _) in &clients {
                 let _ = stream.shutdown(Shutdown::Both);
             }
-            Err(anyhow!(failure))
+            Err(failure.into())
         }
         Ok((arrivals, names)) => finish_round(&clients, &arrivals, &names),
     };
@@ -225,9 +258,11 @@ fn greet(clients: &[(TcpStream, SocketAddr)], shared: &Shared) {
         let letter = Letter::from_connect_index(index).expect("two letters");
         if let Err(e) = wire::send_message(stream, &protocol::greeting(letter), true) {
             let mut round = shared.lock().expect("round lock");
-            round
-                .failure
-                .get_or_insert(format!("cannot greet Client {letter} ({peer}): {e}"));
+            round.failure.get_or_insert(RoundFailure::Greet {
+                letter,
+                peer: *peer,
+                source: e,
+            });
             greeted = false;
             break;
         }
@@ -245,7 +280,7 @@ fn greet(clients: &[(TcpStream, SocketAddr)], shared: &Shared) {
 fn wait_for_messages(
     shared: &Shared,
     incoming: &Receiver<Wake>,
-) -> Result<(Vec<Letter>, [Option<String>; 2]), String> {
+) -> Result<(Vec<Letter>, [Option<String>; 2]), RoundFailure> {
     let mut round = loop {
         let round = shared.lock().expect("round lock");
         if round.failure.is_some() || round.names.iter().all(Option::is_some) {
@@ -255,8 +290,7 @@ fn wait_for_messages(
         match incoming.recv() {
             Ok(Wake::Connection(stream, peer)) => turn_away(stream, peer),
             Ok(Wake::ReaderDone) => {}
-            // Cannot happen while the readers hold senders; said anyway.
-            Err(_) => return Err("the server's threads stopped".into()),
+            Err(_) => return Err(RoundFailure::ThreadsStopped),
         }
     };
     match round.failure.take() {
@@ -347,14 +381,18 @@ fn read_client(
                 }
                 Ok(msg.name)
             }
-            Err(e) => Err(format!(
-                "Client {letter} ({peer}) sent an unusable message: {e}"
-            )),
+            Err(source) => Err(RoundFailure::Unusable {
+                letter,
+                peer,
+                source,
+            }),
         },
-        Ok(None) => Err(format!(
-            "Client {letter} ({peer}) disconnected before sending its message"
-        )),
-        Err(e) => Err(format!("Client {letter} ({peer}) {e}")),
+        Ok(None) => Err(RoundFailure::Disconnected { letter, peer }),
+        Err(error) => Err(RoundFailure::Read {
+            letter,
+            peer,
+            error,
+        }),
     };
     let mut round = lock.lock().expect("round lock");
     match outcome {
@@ -395,6 +433,48 @@ fn turn_away(stream: TcpStream, peer: SocketAddr) {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    /// What the server prints for a failed round (`error: {e:#}`): one
+    /// sentence naming the client, its cause said once.
+    #[test]
+    fn a_failed_round_names_the_client_and_says_the_cause_once() {
+        let peer: SocketAddr = "10.0.0.3:40000".parse().unwrap();
+        let said = |f: RoundFailure| format!("{:#}", anyhow::Error::new(f));
+        let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+        assert_eq!(
+            said(RoundFailure::Read {
+                letter: Letter::Y,
+                peer,
+                error: WireError::Io(reset),
+            }),
+            "Client Y (10.0.0.3:40000) reset by peer"
+        );
+        assert_eq!(
+            said(RoundFailure::Read {
+                letter: Letter::Y,
+                peer,
+                error: WireError::Silent(Duration::from_secs(1)),
+            }),
+            "Client Y (10.0.0.3:40000) sent nothing for 1s"
+        );
+        let pipe = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "broken pipe");
+        assert_eq!(
+            said(RoundFailure::Greet {
+                letter: Letter::X,
+                peer,
+                source: pipe,
+            }),
+            "cannot greet Client X (10.0.0.3:40000): broken pipe"
+        );
+        assert_eq!(
+            said(RoundFailure::Unusable {
+                letter: Letter::X,
+                peer,
+                source: protocol::MessageError::Empty,
+            }),
+            "Client X (10.0.0.3:40000) sent an unusable message: the message is empty"
+        );
+    }
 
     /// Arrivals the kernel stamped and arrivals it did not (timed by the
     /// reader thread with [`now`]) are ordered on one clock: the stamp of

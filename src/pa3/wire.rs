@@ -22,9 +22,9 @@ pub enum WireError {
     Silent(Duration),
     #[error("took longer than {0:?} to finish one message")]
     TooSlow(Duration),
-    #[error("{0}")]
+    #[error(transparent)]
     Frame(#[from] FrameError),
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 

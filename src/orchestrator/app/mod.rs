@@ -194,14 +194,17 @@ pub(crate) struct RunArgs {
 }
 
 /// A positive number of seconds, at most an hour.
-fn parse_seconds(text: &str) -> Result<f64, String> {
+fn parse_seconds(text: &str) -> Result<f64, NotSeconds> {
     match text.parse::<f64>() {
         Ok(s) if s > 0.0 && s <= 3600.0 => Ok(s),
-        _ => Err(format!(
-            "{text:?} is not a number of seconds between 0 and 3600"
-        )),
+        _ => Err(NotSeconds(text.to_string())),
     }
 }
+
+/// A `--timeout` that is not a number of seconds [`parse_seconds`] takes.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a number of seconds between 0 and 3600")]
+struct NotSeconds(String);
 
 const RUN_HELP: &str = "Examples:
   sudo orchestrate experiments/case2.yaml                 one scenario on Mininet

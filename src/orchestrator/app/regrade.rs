@@ -23,7 +23,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use time::OffsetDateTime;
 
 use super::grade::{
@@ -68,7 +68,7 @@ fn config_text(path: &Path) -> Result<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             Ok("# no grading.yaml: the defaults\n".into())
         }
-        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 
@@ -265,8 +265,7 @@ fn refusal(
         eprintln!("note: the grade keeps no grading.yaml (it was graded by an older orchestrate): the one given is assumed to be the same");
         return Ok(());
     };
-    let changed =
-        regrade::changed_settings(recorded, text).map_err(|e| anyhow!("grading.yaml: {e}"))?;
+    let changed = regrade::changed_settings(recorded, text).context("grading.yaml")?;
     if !changed.is_empty() {
         bail!(
             "grading.yaml's {} changed since the grade: the programs would run differently, so every student must be graded again (only points and visibility can be re-applied with --rescore)",

@@ -22,7 +22,7 @@ use crate::orchestrator::record::{
 };
 use crate::orchestrator::report;
 use crate::orchestrator::results::{self, Finish, RunDir};
-use crate::orchestrator::runner::{self, Console, Recording, RunOptions};
+use crate::orchestrator::runner::{self, with_causes, Console, Recording, RunOptions};
 use crate::orchestrator::sandbox::{Pool, PreparedCopy};
 use crate::orchestrator::scenario::ValidScenario;
 use crate::orchestrator::topology;
@@ -69,7 +69,7 @@ pub fn run_item(
     let s = item.scenario.as_ref();
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let mut dir = open_run_dir(item, ctx, started)?;
+    let dir = open_run_dir(item, ctx, started)?;
     session.begin_run(dir.path())?;
     let topo_py = dir.path().join("topo.py");
     let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
@@ -112,18 +112,32 @@ pub fn run_item(
     if !(interrupted || ctx.alone || ctx.pcap) {
         return write_behind(session, dir, record, closed.driver_log, t0);
     }
-    write_logs(&mut dir, &record, &closed.driver_log)?;
-    if ctx.pcap {
-        record.capture = capture_stats(&mut dir, port, &capture_log)?;
-    }
-    record.duration_ms = ms(t0.elapsed());
-    add_rest_phase(&mut record);
-    write_reports(&mut dir, &mut record)?;
+    let capture = ctx.pcap.then_some((port, capture_log.as_slice()));
     let how = match (interrupted, ctx.alone) {
         (true, _) => Finish::Interrupted,
         (false, true) => Finish::Latest,
         (false, false) => Finish::Quiet,
     };
+    write_now(dir, record, &closed.driver_log, capture, t0, how)
+}
+
+/// A run of its own, an interrupted run or one with a packet capture: its
+/// directory written and put in place before the run returns.
+fn write_now(
+    mut dir: RunDir,
+    mut record: RunRecord,
+    driver_log: &[String],
+    capture: Option<(u16, &[String])>,
+    t0: Instant,
+    how: Finish,
+) -> Result<Finished> {
+    write_logs(&mut dir, &record, driver_log)?;
+    if let Some((port, log)) = capture {
+        record.capture = capture_stats(&mut dir, port, log)?;
+    }
+    record.duration_ms = ms(t0.elapsed());
+    add_rest_phase(&mut record);
+    write_reports(&mut dir, &mut record)?;
     let path = dir.finish(how)?;
     Ok(Finished {
         record,
@@ -297,12 +311,10 @@ fn judged_record(
     // A link that could not be set or whose delayer died: the network was
     // not the one the scenario asked for, so no verdict stands.
     let link_error = match &outcome.error {
-        Some(runner::RunError::Link(why)) => {
-            Some(format!("the run's link conditions failed: {why}"))
-        }
+        Some(runner::RunError::Link(why)) => Some(with_causes(why)),
         _ => None,
     };
-    let step_error = outcome.error.as_ref().map(ToString::to_string);
+    let step_error = outcome.error.as_ref().map(|e| with_causes(e));
     let judgement = check::judge(
         s,
         &outcome.processes,
@@ -311,8 +323,8 @@ fn judged_record(
         runner::LIMITS,
         check::JudgeOptions { strict: ctx.strict },
     );
-    let error = if let Some(e) = link_error {
-        Some(e)
+    let error = if let Some(why) = link_error {
+        Some(format!("the run's link conditions failed: {why}"))
     } else if !leftovers.is_empty() {
         Some(format!(
             "had to remove leftovers after the run: {}",

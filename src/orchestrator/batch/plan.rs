@@ -117,20 +117,30 @@ impl Shard {
     }
 }
 
-impl FromStr for Shard {
-    type Err = String;
+/// Why a `--shard` value is not one: the text as given, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    #[error("{text:?} is not a shard: write K/N, e.g. 2/3 (the 2nd of 3 shards)")]
+    NotKOfN { text: String },
+    #[error("{text:?} is not a shard: K must be between 1 and N (here N = {count})")]
+    OutOfRange { text: String, count: u32 },
+}
 
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("{s:?} is not a shard: write K/N, e.g. 2/3 (the 2nd of 3 shards)");
+impl FromStr for Shard {
+    type Err = ShardError;
+
+    fn from_str(s: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError::NotKOfN { text: s.into() };
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (u32, u32) = (
             k.trim().parse().map_err(|_| bad())?,
             n.trim().parse().map_err(|_| bad())?,
         );
         if count == 0 || index == 0 || index > count {
-            return Err(format!(
-                "{s:?} is not a shard: K must be between 1 and N (here N = {count})"
-            ));
+            return Err(ShardError::OutOfRange {
+                text: s.into(),
+                count,
+            });
         }
         Ok(Shard { index, count })
     }
@@ -187,8 +197,12 @@ mod tests {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
         assert_eq!(
-            "4/3".parse::<Shard>().unwrap_err(),
+            "4/3".parse::<Shard>().unwrap_err().to_string(),
             "\"4/3\" is not a shard: K must be between 1 and N (here N = 3)"
+        );
+        assert_eq!(
+            "2".parse::<Shard>().unwrap_err().to_string(),
+            "\"2\" is not a shard: write K/N, e.g. 2/3 (the 2nd of 3 shards)"
         );
     }
 }

@@ -93,15 +93,26 @@ pub fn rescore(summary: &mut GradeSummary, points: &[f64; 12]) -> Vec<Change> {
 /// how the programs run, so a change to them needs the runs again.
 pub const RESCORABLE: [&str; 2] = ["points", "visibility"];
 
+/// Why a `grading.yaml` text has no settings to compare.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Not YAML (serde_yaml's message says where).
+    #[error(transparent)]
+    Yaml(#[from] serde_yaml::Error),
+    /// YAML, but a list or a scalar.
+    #[error("not a mapping of settings")]
+    NotAMapping,
+}
+
 /// The settings of two `grading.yaml` texts (empty: none, the defaults)
 /// that differ, other than [`RESCORABLE`] ones; an error for text that is
 /// no YAML mapping.
-pub fn changed_settings(old: &str, new: &str) -> Result<Vec<String>, String> {
-    let settings = |text: &str| -> Result<BTreeMap<String, serde_yaml::Value>, String> {
+pub fn changed_settings(old: &str, new: &str) -> Result<Vec<String>, SettingsError> {
+    let settings = |text: &str| -> Result<BTreeMap<String, serde_yaml::Value>, SettingsError> {
         let value: serde_yaml::Value = if text.trim().is_empty() {
             serde_yaml::Value::Null
         } else {
-            serde_yaml::from_str(text).map_err(|e| e.to_string())?
+            serde_yaml::from_str(text)?
         };
         match value {
             serde_yaml::Value::Null => Ok(BTreeMap::new()),
@@ -110,7 +121,7 @@ pub fn changed_settings(old: &str, new: &str) -> Result<Vec<String>, String> {
                 .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v)))
                 .filter(|(k, _)| !RESCORABLE.contains(&k.as_str()))
                 .collect()),
-            _ => Err("not a mapping of settings".into()),
+            _ => Err(SettingsError::NotAMapping),
         }
     };
     let (old, new) = (settings(old)?, settings(new)?);
@@ -194,22 +205,30 @@ mod tests {
             changed_settings(
                 old,
                 "server_cmd: 'python3 server.py'\npoints: {11: 5, 12: 15}\nvisibility: hidden\n"
-            ),
-            Ok(vec![])
+            )
+            .unwrap(),
+            Vec::<String>::new()
         );
         assert_eq!(
             changed_settings(
                 old,
                 "points: {11: 5}\nserver_cmd: python3 srv.py\ntimeout_s: 20\n"
-            ),
-            Ok(vec!["server_cmd".to_string(), "timeout_s".to_string()])
+            )
+            .unwrap(),
+            ["server_cmd", "timeout_s"]
         );
-        assert_eq!(changed_settings("", "points: {1: 10}\n"), Ok(vec![]));
-        assert_eq!(
-            changed_settings("", "strict: true\n"),
-            Ok(vec!["strict".to_string()])
-        );
-        assert!(changed_settings("", "- a list\n").is_err());
+        assert!(changed_settings("", "points: {1: 10}\n")
+            .unwrap()
+            .is_empty());
+        assert_eq!(changed_settings("", "strict: true\n").unwrap(), ["strict"]);
+        assert!(matches!(
+            changed_settings("", "- a list\n"),
+            Err(SettingsError::NotAMapping)
+        ));
+        assert!(matches!(
+            changed_settings("points: [", ""),
+            Err(SettingsError::Yaml(_))
+        ));
     }
 
     #[test]

@@ -104,27 +104,37 @@ pub struct Engines {
 impl Engines {
     /// The engine a scenario with delay, jitter or loss runs on, or why
     /// none can (a sentence naming what is missing).
-    pub fn engine(&self) -> Result<LinkEngine, String> {
-        const NO_NETEM: &str = "this kernel has no netem queueing discipline (sch_netem; tc says \"Specified qdisc kind is unknown\")";
-        const NO_NFQUEUE: &str = "no xtables NFQUEUE target (or no iptables) here";
+    pub fn engine(&self) -> Result<LinkEngine, NoEngine> {
         match (self.choice, self.netem, self.nfqueue) {
-            (EngineChoice::Netem, true, _) | (EngineChoice::Auto, true, _) => {
-                Ok(LinkEngine::Netem)
-            }
-            (EngineChoice::Netem, false, _) => Err(format!(
-                "--link-engine netem: {NO_NETEM}; use --link-engine nfqueue (or auto), which delays packets with a delayer of our own"
-            )),
+            (EngineChoice::Netem, true, _) | (EngineChoice::Auto, true, _) => Ok(LinkEngine::Netem),
+            (EngineChoice::Netem, false, _) => Err(NoEngine::NoNetem),
             (EngineChoice::Nfqueue, _, true) | (EngineChoice::Auto, false, true) => {
                 Ok(LinkEngine::Nfqueue)
             }
-            (EngineChoice::Nfqueue, _, false) => Err(format!(
-                "--link-engine nfqueue: {NO_NFQUEUE} (install iptables; the kernel needs CONFIG_NETFILTER_XT_TARGET_NFQUEUE)"
-            )),
-            (EngineChoice::Auto, false, false) => Err(format!(
-                "{NO_NETEM}, and {NO_NFQUEUE}: nothing here can delay or drop packets"
-            )),
+            (EngineChoice::Nfqueue, _, false) => Err(NoEngine::NoNfqueue),
+            (EngineChoice::Auto, false, false) => Err(NoEngine::Neither),
         }
     }
+}
+
+/// What this machine lacks for a link's delay, jitter or loss.
+const NO_NETEM: &str =
+    "this kernel has no netem queueing discipline (sch_netem; tc says \"Specified qdisc kind is unknown\")";
+const NO_NFQUEUE: &str = "no xtables NFQUEUE target (or no iptables) here";
+
+/// Why no engine can make a scenario's link conditions here ([`Engines::engine`]):
+/// a sentence naming what is missing and what to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NoEngine {
+    /// `--link-engine netem` on a kernel without netem.
+    #[error("--link-engine netem: {NO_NETEM}; use --link-engine nfqueue (or auto), which delays packets with a delayer of our own")]
+    NoNetem,
+    /// `--link-engine nfqueue` without the NFQUEUE target or iptables.
+    #[error("--link-engine nfqueue: {NO_NFQUEUE} (install iptables; the kernel needs CONFIG_NETFILTER_XT_TARGET_NFQUEUE)")]
+    NoNfqueue,
+    /// `auto`, and neither is here.
+    #[error("{NO_NETEM}, and {NO_NFQUEUE}: nothing here can delay or drop packets")]
+    Neither,
 }
 
 /// What a run's links were and did, for its record.
@@ -171,10 +181,9 @@ mod tests {
         use EngineChoice::*;
         assert_eq!(engines(true, true, Auto).engine(), Ok(LinkEngine::Netem));
         assert_eq!(engines(false, true, Auto).engine(), Ok(LinkEngine::Nfqueue));
-        assert!(engines(false, false, Auto)
-            .engine()
-            .unwrap_err()
-            .contains("nothing here can delay"));
+        let e = engines(false, false, Auto).engine().unwrap_err();
+        assert_eq!(e, NoEngine::Neither);
+        assert!(e.to_string().contains("nothing here can delay"), "{e}");
     }
 
     #[test]
@@ -184,7 +193,10 @@ mod tests {
             engines(true, true, Nfqueue).engine(),
             Ok(LinkEngine::Nfqueue)
         );
-        let e = engines(false, true, Netem).engine().unwrap_err();
+        let e = engines(false, true, Netem)
+            .engine()
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("--link-engine netem: this kernel has no netem"),
             "{e}"
@@ -192,6 +204,7 @@ mod tests {
         assert!(engines(true, false, Nfqueue)
             .engine()
             .unwrap_err()
+            .to_string()
             .starts_with("--link-engine nfqueue: no xtables NFQUEUE"));
     }
 

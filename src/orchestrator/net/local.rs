@@ -16,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::{bail, Context, Result};
 
-use super::{free_port, Host, Network, SocketTable, TcpCounters};
+use super::{free_port, Host, Network, NoSuchHost, NotRoutable, SocketTable, TcpCounters};
 use crate::orchestrator::record::Phase;
 use crate::orchestrator::sys::Netns;
 
@@ -109,14 +109,11 @@ impl Network for Local {
         self.sockets.connections_read()
     }
 
-    fn routable(&self) -> Result<bool, String> {
+    fn routable(&self) -> Result<bool, NotRoutable> {
         if self.isolated {
             Ok(true)
         } else {
-            Err(
-                "the programs share this machine's own loopback, which is not changed for them"
-                    .into(),
-            )
+            Err(NotRoutable::SharedLoopback)
         }
     }
 
@@ -137,7 +134,7 @@ impl Network for Local {
         }
     }
 
-    fn netns(&self, _host: &str) -> Result<Option<&Netns>, String> {
+    fn netns(&self, _host: &str) -> Result<Option<&Netns>, NoSuchHost> {
         // The thread's own: the machine's, or the job's (`isolated`).
         Ok(None)
     }

@@ -30,8 +30,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use os_pipe::{PipeReader, PipeWriter};
 use serde::Deserialize;
 
+use super::shaping::delayer::LinkFailure;
 use super::shaping::{Applied, HostPort};
-use super::{Host, Network, SocketTable, TcpCounters};
+use super::{Host, Network, NoSuchHost, NotRoutable, SocketTable, TcpCounters};
 use crate::orchestrator::event::ms;
 use crate::orchestrator::link::LinksRecord;
 use crate::orchestrator::link::{Conditions, LinkEngine};
@@ -486,7 +487,7 @@ impl Network for Mininet {
             .map_or_else(Vec::new, |t| t.connections_read())
     }
 
-    fn routable(&self) -> Result<bool, String> {
+    fn routable(&self) -> Result<bool, NotRoutable> {
         Ok(false)
     }
 
@@ -500,10 +501,12 @@ impl Network for Mininet {
         true
     }
 
-    fn netns(&self, host: &str) -> Result<Option<&Netns>, String> {
+    fn netns(&self, host: &str) -> Result<Option<&Netns>, NoSuchHost> {
         match self.index(host).and_then(|i| self.netns.get(i)) {
             Some(ns) => Ok(Some(ns)),
-            None => Err(format!("the network has no host {host}")),
+            None => Err(NoSuchHost {
+                host: host.to_string(),
+            }),
         }
     }
 
@@ -543,7 +546,7 @@ impl Network for Mininet {
         links.set(host, conditions, since_ms)
     }
 
-    fn link_failure(&self) -> Option<String> {
+    fn link_failure(&self) -> Option<LinkFailure> {
         self.links.as_ref()?.failure()
     }
 

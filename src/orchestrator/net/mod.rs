@@ -20,6 +20,7 @@ pub mod route;
 pub mod shaping;
 
 pub use diag::{SocketTable, TcpCounters, TcpSocket};
+pub use shaping::delayer::LinkFailure;
 
 /// A host the programs can run on.
 #[derive(Clone, Debug)]
@@ -31,6 +32,25 @@ pub struct Host {
     pub ns_pid: u32,
     /// The host's network interface (for packet capture).
     pub intf: String,
+}
+
+/// Why the hosts of a network may not be changed for programs we did not
+/// write ([`Network::routable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotRoutable {
+    /// The backend has no way to change its hosts.
+    #[error("this network cannot be adapted")]
+    Unsupported,
+    /// The loopback backend on the machine's own namespace.
+    #[error("the programs share this machine's own loopback, which is not changed for them")]
+    SharedLoopback,
+}
+
+/// A host name the network does not have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the network has no host {host}")]
+pub struct NoSuchHost {
+    pub host: String,
 }
 
 /// A network the runner can start programs on.
@@ -65,13 +85,13 @@ pub trait Network {
     /// Whether the hosts may be changed for programs we did not write
     /// ([`route`]): `Err` says why not. `Ok(true)`: every host is one
     /// namespace (the loopback backend's job namespace).
-    fn routable(&self) -> Result<bool, String> {
-        Err("this network cannot be adapted".into())
+    fn routable(&self) -> Result<bool, NotRoutable> {
+        Err(NotRoutable::Unsupported)
     }
     /// Where a program of `host` starts: `Ok(None)` in the namespace of
     /// the thread that starts it (loopback), `Ok(Some(ns))` in the host's
     /// own; an error names a host the network does not have.
-    fn netns(&self, host: &str) -> Result<Option<&Netns>, String>;
+    fn netns(&self, host: &str) -> Result<Option<&Netns>, NoSuchHost>;
     /// The port the server should listen on, given the scenario's port and
     /// whether the server's command takes the port from us.
     fn server_port(&self, scenario_port: u16, port_is_ours: bool) -> u16;
@@ -100,7 +120,7 @@ pub trait Network {
     }
     /// Why the link engine failed (a delayer that died), if it did: the
     /// run fails with it.
-    fn link_failure(&self) -> Option<String> {
+    fn link_failure(&self) -> Option<LinkFailure> {
         None
     }
     /// What the run's impaired links were and did; `None` without any.

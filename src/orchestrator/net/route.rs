@@ -33,12 +33,53 @@
 //! Verified on this kernel (no netem, nftables NAT built in): see the
 //! project's DESIGN notes and `tests/e2e/adapt.rs`.
 
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
 use crate::orchestrator::sys::{self, Netns};
 
 /// The nftables table every rule of ours lives in (one per namespace).
 pub const TABLE: &str = "pa3_route";
+
+/// Why a change could not be made in a host's namespace, or undone, or
+/// read back: what was tried, where, and the system's own error as the
+/// source.
+#[derive(Debug, thiserror::Error)]
+pub enum RouteError {
+    /// The thread could not move into the host's network namespace.
+    #[error("cannot enter the host's network namespace")]
+    EnterNamespace(#[source] io::Error),
+    #[error("cannot read {}", file.display())]
+    ReadSysctl {
+        file: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot set {} to {value}", file.display())]
+    SetSysctl {
+        file: PathBuf,
+        value: String,
+        #[source]
+        source: io::Error,
+    },
+    /// A tool the change needs is not on the PATH.
+    #[error("`{program}` is not installed (apt-get install -y {package})")]
+    NotInstalled {
+        program: String,
+        package: &'static str,
+    },
+    /// The command could not be started at all.
+    #[error("cannot run {command}")]
+    CannotRun {
+        command: String,
+        #[source]
+        source: io::Error,
+    },
+    /// The command ran and failed: what it printed on stderr.
+    #[error("`{command}` failed: {stderr}")]
+    Failed { command: String, stderr: String },
+}
 
 /// Where a server listens, as its host's socket table shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,7 +248,7 @@ fn dialed_set() -> String {
 
 /// Where the programs of `netns` dialed, as [`DIALED`] holds it (in the
 /// set's order); empty when the namespace has no such set.
-pub fn dialed(netns: Option<&Netns>) -> Result<Vec<SocketAddr>, String> {
+pub fn dialed(netns: Option<&Netns>) -> Result<Vec<SocketAddr>, RouteError> {
     let out = output(netns, &["nft", "list", "set", "ip", TABLE, DIALED])?;
     Ok(parse_elements(&out))
 }
@@ -253,7 +294,7 @@ fn table(chains: &[String]) -> String {
 impl HostChange {
     /// Makes the change in `netns` (`None`: the calling thread's own).
     /// The sysctls' earlier values are returned, for [`HostChange::undo`].
-    pub fn apply(&self, netns: Option<&Netns>) -> Result<Vec<(String, String)>, String> {
+    pub fn apply(&self, netns: Option<&Netns>) -> Result<Vec<(String, String)>, RouteError> {
         let mut before = Vec::new();
         for (path, value) in &self.sysctls {
             let old = in_ns(netns, || sysctl(path, Some(value)))??;
@@ -285,9 +326,13 @@ impl HostChange {
     /// Undoes the change: the table, the addresses, the sysctls as they
     /// were (`before`, from [`HostChange::apply`]). Every part is tried;
     /// the first failure is returned.
-    pub fn undo(&self, netns: Option<&Netns>, before: &[(String, String)]) -> Result<(), String> {
-        let mut first: Option<String> = None;
-        let mut note = |r: Result<(), String>| {
+    pub fn undo(
+        &self,
+        netns: Option<&Netns>,
+        before: &[(String, String)],
+    ) -> Result<(), RouteError> {
+        let mut first: Option<RouteError> = None;
+        let mut note = |r: Result<(), RouteError>| {
             if let Err(e) = r {
                 first.get_or_insert(e);
             }
@@ -341,11 +386,9 @@ impl HostChange {
 }
 
 /// Calls `f` in `netns` (or where the thread is).
-fn in_ns<T>(netns: Option<&Netns>, f: impl FnOnce() -> T) -> Result<T, String> {
+fn in_ns<T>(netns: Option<&Netns>, f: impl FnOnce() -> T) -> Result<T, RouteError> {
     match netns {
-        Some(ns) => ns
-            .enter(f)
-            .map_err(|e| format!("cannot enter the host's network namespace: {e}")),
+        Some(ns) => ns.enter(f).map_err(RouteError::EnterNamespace),
         None => Ok(f()),
     }
 }
@@ -353,39 +396,50 @@ fn in_ns<T>(netns: Option<&Netns>, f: impl FnOnce() -> T) -> Result<T, String> {
 /// Reads a sysctl of the calling thread's namespace (`/proc/sys/<path>`:
 /// the network ones belong to the namespace of the thread that opens the
 /// file) and, with `value`, sets it; gives the value it had.
-fn sysctl(path: &str, value: Option<&str>) -> Result<String, String> {
-    let file = format!("/proc/sys/{path}");
-    let old = std::fs::read_to_string(&file)
-        .map_err(|e| format!("cannot read {file}: {e}"))?
-        .trim()
-        .to_string();
+fn sysctl(path: &str, value: Option<&str>) -> Result<String, RouteError> {
+    let file = PathBuf::from(format!("/proc/sys/{path}"));
+    let old = match std::fs::read_to_string(&file) {
+        Ok(text) => text.trim().to_string(),
+        Err(source) => return Err(RouteError::ReadSysctl { file, source }),
+    };
     if let Some(v) = value {
-        std::fs::write(&file, v).map_err(|e| format!("cannot set {file} to {v}: {e}"))?;
+        if let Err(source) = std::fs::write(&file, v) {
+            let value = v.to_string();
+            return Err(RouteError::SetSysctl {
+                file,
+                value,
+                source,
+            });
+        }
     }
     Ok(old)
 }
 
 /// Runs a command to its end in `netns`, with `input` on its stdin.
-fn run(netns: Option<&Netns>, argv: &[&str], input: Option<&str>) -> Result<(), String> {
+fn run(netns: Option<&Netns>, argv: &[&str], input: Option<&str>) -> Result<(), RouteError> {
     command(netns, argv, input).map(|_| ())
 }
 
 /// Runs a command to its end in `netns`; gives what it printed.
-fn output(netns: Option<&Netns>, argv: &[&str]) -> Result<String, String> {
+fn output(netns: Option<&Netns>, argv: &[&str]) -> Result<String, RouteError> {
     command(netns, argv, None)
 }
 
-fn command(netns: Option<&Netns>, argv: &[&str], input: Option<&str>) -> Result<String, String> {
+fn command(
+    netns: Option<&Netns>,
+    argv: &[&str],
+    input: Option<&str>,
+) -> Result<String, RouteError> {
     let Some(program) = crate::orchestrator::sys::find_program(argv[0]) else {
         let package = if argv[0] == "nft" {
             "nftables"
         } else {
             "iproute2"
         };
-        return Err(format!(
-            "`{}` is not installed (apt-get install -y {package})",
-            argv[0]
-        ));
+        return Err(RouteError::NotInstalled {
+            program: argv[0].to_string(),
+            package,
+        });
     };
     let mut expr = duct::cmd(program, &argv[1..])
         .stdout_capture()
@@ -397,15 +451,17 @@ fn command(netns: Option<&Netns>, argv: &[&str], input: Option<&str>) -> Result<
     };
     let out = sys::start_in(netns, &expr)
         .and_then(|h| h.wait().cloned())
-        .map_err(|e| format!("cannot run {}: {e}", argv.join(" ")))?;
+        .map_err(|source| RouteError::CannotRun {
+            command: argv.join(" "),
+            source,
+        })?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!(
-            "`{}` failed: {}",
-            argv.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        Err(RouteError::Failed {
+            command: argv.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
     }
 }
 
@@ -552,6 +608,27 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_tool_is_named_with_its_package() {
+        let e = command(None, &["pa3-no-such-tool", "x"], None).unwrap_err();
+        assert!(matches!(e, RouteError::NotInstalled { .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "`pa3-no-such-tool` is not installed (apt-get install -y iproute2)"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_sysctl_names_its_file_and_keeps_the_cause() {
+        let e = sysctl("net/pa3/no_such_setting", None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot read /proc/sys/net/pa3/no_such_setting"
+        );
+        let cause = std::error::Error::source(&e).expect("the I/O error as the source");
+        assert!(cause.to_string().contains("No such file"), "{cause}");
+    }
+
+    #[test]
     #[ignore = "needs root (a network namespace of its own)"]
     fn a_change_is_undone_to_the_last_rule_address_route_and_sysctl() {
         assert!(
@@ -587,7 +664,14 @@ mod tests {
             let again = change.apply(None).unwrap();
             assert_eq!(ruleset().matches("chain out").count(), 1);
             change.undo(None, &again).unwrap();
-            change.undo(None, &before).unwrap_err(); // nothing left to undo
+            // Nothing left to undo: the first failure says which command.
+            match change.undo(None, &before).unwrap_err() {
+                RouteError::Failed { command, stderr } => {
+                    assert_eq!(command, "nft delete table ip pa3_route");
+                    assert!(!stderr.is_empty());
+                }
+                other => panic!("not a failed command: {other:?}"),
+            }
             assert_eq!((ruleset(), routes(), lo()), (rules0, routes0, lo0));
             assert_eq!(
                 sysctl("net/ipv4/conf/all/route_localnet", None).unwrap(),

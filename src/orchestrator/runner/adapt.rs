@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::process::ProcIdx;
-use super::Runner;
+use super::{with_causes, Runner};
 use crate::orchestrator::event::{Adaptation, EventKind};
 use crate::orchestrator::net::route::{self, HostChange, Listen, SocketAddrV4Like};
 use crate::orchestrator::net::{local, TcpSocket};
@@ -58,7 +58,9 @@ impl Runner<'_> {
     /// clients that are not ours to it, and records what it took.
     pub(super) fn route_to_server(&mut self, listen: SocketAddr) {
         match self.net.routable() {
-            Err(why) => self.adapted(Adaptation::NotAdapted { why }),
+            Err(why) => self.adapted(Adaptation::NotAdapted {
+                why: why.to_string(),
+            }),
             Ok(true) => {
                 let host = self.scenario.server().host().to_string();
                 match route::shared_namespace(listen, &local::ISOLATED_ADDRESSES) {
@@ -138,7 +140,11 @@ impl Runner<'_> {
     fn change(&mut self, host: &str, change: HostChange) {
         let netns = match self.net.netns(host) {
             Ok(ns) => ns,
-            Err(why) => return self.adapted(Adaptation::NotAdapted { why }),
+            Err(why) => {
+                return self.adapted(Adaptation::NotAdapted {
+                    why: why.to_string(),
+                })
+            }
         };
         match change.apply(netns) {
             Ok(before) => {
@@ -153,7 +159,7 @@ impl Runner<'_> {
                 });
             }
             Err(why) => self.adapted(Adaptation::NotAdapted {
-                why: format!("on {host}: {why}"),
+                why: format!("on {host}: {}", with_causes(&why)),
             }),
         }
     }
@@ -170,7 +176,11 @@ impl Runner<'_> {
             let netns = self.net.netns(&c.host).ok().flatten();
             if let Err(why) = c.change.undo(netns, &c.before) {
                 self.step(EventKind::Stopping {
-                    why: format!("could not undo the change to {}: {why}", c.host),
+                    why: format!(
+                        "could not undo the change to {}: {}",
+                        c.host,
+                        with_causes(&why)
+                    ),
                 });
             }
         }

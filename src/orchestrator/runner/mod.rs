@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use crate::orchestrator::event::{ms, Event, EventKind, ExitInfo, ORCHESTRATOR};
 use crate::orchestrator::link::LinksRecord;
-use crate::orchestrator::net::Network;
+use crate::orchestrator::net::{LinkFailure, Network};
 use crate::orchestrator::record::{Limits, ProcessInfo, Role, RunnerWork};
 use crate::orchestrator::scenario::{ProcessRef, ValidScenario};
 use crate::orchestrator::state::{self, StateFile};
@@ -126,14 +126,18 @@ pub trait Wrap {
 }
 
 /// Why a scenario could not be carried out to its end.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+///
+/// Its `Display` says this run's part; the cause (why a program could not
+/// start, what failed in a link) is its `source()`: the record keeps it
+/// all, said by [`with_causes`].
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// Ctrl-C, SIGTERM or SIGHUP.
     #[error("interrupted")]
     Interrupted,
     /// A condition that can no longer hold (the program it waited on ended).
     #[error("waited for {what}, but {why}")]
-    Impossible { what: String, why: String },
+    Impossible { what: String, why: Ended },
     /// A step's own bound ran out.
     #[error("waited {waited_s:.1} s for {what}; it did not happen")]
     TimedOut { what: String, waited_s: f64 },
@@ -149,19 +153,79 @@ pub enum RunError {
         after_s: f64,
     },
     /// A program could not be started at all.
-    #[error("cannot start {program} ({command}): {why}")]
+    #[error("cannot start {program} ({command})")]
     CannotStart {
         program: String,
         command: String,
-        why: String,
+        #[source]
+        source: StartError,
     },
     /// Typing into a program's stdin failed (it closed it, or ended).
-    #[error("cannot type into {program}: {why}")]
-    CannotType { program: String, why: String },
+    #[error("cannot type into {program}")]
+    CannotType {
+        program: String,
+        #[source]
+        source: TypeError,
+    },
     /// The links could not be set, or their engine failed (a delayer that
     /// died): the network is not the one the scenario asked for.
-    #[error("{0}")]
-    Link(String),
+    #[error(transparent)]
+    Link(#[from] LinkError),
+}
+
+/// A program a wait depended on has ended: the condition can no longer
+/// hold. `how`: as [`ExitInfo::describe`] says it (`exited with code 1`).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{program} {how}")]
+pub struct Ended {
+    pub program: String,
+    pub how: String,
+}
+
+/// Why a program could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Its wrapper ([`Wrap`]: the sandbox) refused it.
+    #[error(transparent)]
+    Wrap(anyhow::Error),
+    /// Its host is not one of the network's.
+    #[error(transparent)]
+    Host(#[from] crate::orchestrator::net::NoSuchHost),
+    /// The system could not start it (no such program, not executable).
+    #[error(transparent)]
+    Spawn(#[from] std::io::Error),
+}
+
+/// Why a line could not be typed into a program.
+#[derive(Debug, thiserror::Error)]
+pub enum TypeError {
+    #[error("its stdin is already closed")]
+    StdinClosed,
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+}
+
+/// Why a run's links are not the ones its scenario asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// A delayer stopped.
+    #[error(transparent)]
+    Failed(#[from] LinkFailure),
+    /// The network could not set a link (at the run's start or a `link:`
+    /// step): what it said, with its context.
+    #[error(transparent)]
+    NotSet(anyhow::Error),
+}
+
+/// An error and its causes in one line, as anyhow's `{:#}` shows them
+/// (`on h2: cannot run nft -f -: No such file or directory`): what an
+/// event or a record keeps of a typed error, whose `Display` says only
+/// its own part.
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    anyhow::Chain::new(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// What the runner recorded of a run (the checks judge it, the batch
@@ -186,7 +250,7 @@ pub struct Recording {
 
 impl Recording {
     pub fn interrupted(&self) -> bool {
-        self.error == Some(RunError::Interrupted)
+        matches!(self.error, Some(RunError::Interrupted))
     }
 }
 
@@ -220,9 +284,9 @@ enum WaitEnd {
     TimedOut,
     Interrupted,
     /// The condition can no longer hold, and why.
-    Impossible(String),
+    Impossible(Ended),
     /// The link engine failed (a delayer died), and why.
-    LinkFailed(String),
+    LinkFailed(LinkFailure),
     /// Nothing can happen any more: who waits for what.
     Deadlock(String),
 }
@@ -264,11 +328,25 @@ enum Deadlocks {
 
 /// A wait's condition: `Ok(true)` done, `Ok(false)` not yet, `Err(why)`
 /// it can no longer hold.
-type Condition<'c> = dyn FnMut(&Runner) -> Result<bool, String> + 'c;
+type Condition<'c> = dyn FnMut(&Runner) -> Result<bool, Ended> + 'c;
 
 /// What a wait waits for, in words: asked for when the wait says it (a
 /// wait for programs to exit names those still running then).
 type Waiting<'w> = dyn Fn(&Runner) -> String + 'w;
+
+/// Why the wait for every program to end on its own ended otherwise (the
+/// run goes on to stop them; an event says why).
+#[derive(Debug, thiserror::Error)]
+enum NotExited {
+    #[error("interrupted")]
+    Interrupted,
+    #[error(transparent)]
+    Link(LinkFailure),
+    #[error("the run is deadlocked: nothing moved for {after_s:.0} s and every program waits with no end: {who}")]
+    Deadlocked { after_s: f64, who: String },
+    #[error("the scenario's timeout ({timeout:?}) ran out with {running} still running")]
+    TimedOut { timeout: Duration, running: String },
+}
 
 /// Runs the scenario's steps on `net`, stops whatever is still running, and
 /// returns everything that was observed.
@@ -308,12 +386,10 @@ pub fn run(
     let mut error = runner.links_then_steps().err();
     if error.is_none() {
         runner.close_stdins();
-        if let Err(why) = runner.wait_all_exit() {
-            runner.step(EventKind::Stopping { why });
-        }
+        runner.wait_all_exit();
     }
     runner.stop_all();
-    error = error.or_else(|| net.link_failure().map(RunError::Link));
+    error = error.or_else(|| net.link_failure().map(|f| LinkError::Failed(f).into()));
     runner.unroute();
     let capture_log = match capture {
         Some(c) => runner.stop_capture(c),
@@ -354,7 +430,7 @@ impl Runner<'_> {
     fn links_then_steps(&mut self) -> Result<(), RunError> {
         self.net
             .begin_links(self.opts.t0)
-            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+            .map_err(LinkError::NotSet)?;
         self.steps()
     }
 
@@ -620,7 +696,7 @@ impl Runner<'_> {
         ) {
             Ok(()) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
-            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
+            Err(WaitEnd::LinkFailed(why)) => Err(LinkError::Failed(why).into()),
             Err(WaitEnd::Deadlock(who)) => {
                 self.deadlocked(&who);
                 Err(RunError::Deadlock {
@@ -653,9 +729,19 @@ impl Runner<'_> {
         self.procs.iter().all(|p| !p.running)
     }
 
+    /// Waits for every program to end on its own ([`Runner::all_exit`]);
+    /// when they do not, an event says why they are stopped.
+    fn wait_all_exit(&mut self) {
+        if let Err(e) = self.all_exit() {
+            self.step(EventKind::Stopping {
+                why: with_causes(&e),
+            });
+        }
+    }
+
     /// Waits, up to the scenario's deadline, for every program to end on
     /// its own; says which still run when it does not happen.
-    fn wait_all_exit(&mut self) -> Result<(), String> {
+    fn all_exit(&mut self) -> Result<(), NotExited> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         let what = |r: &Runner| format!("{} to exit", r.running().join(", "));
         let keeps_running = self.scenario.server().keeps_running();
@@ -697,20 +783,19 @@ impl Runner<'_> {
                 Ok(())
             }
             Ok(()) => Ok(()),
-            Err(WaitEnd::Interrupted) => Err("interrupted".into()),
-            Err(WaitEnd::LinkFailed(why)) => Err(why),
+            Err(WaitEnd::Interrupted) => Err(NotExited::Interrupted),
+            Err(WaitEnd::LinkFailed(why)) => Err(NotExited::Link(why)),
             Err(WaitEnd::Deadlock(who)) => {
                 self.deadlocked(&who);
-                Err(format!(
-                    "the run is deadlocked: nothing moved for {:.0} s and every program waits with no end: {who}",
-                    standstill::STANDSTILL_AFTER.as_secs_f64()
-                ))
+                Err(NotExited::Deadlocked {
+                    after_s: standstill::STANDSTILL_AFTER.as_secs_f64(),
+                    who,
+                })
             }
-            Err(_) => Err(format!(
-                "the scenario's timeout ({:?}) ran out with {} still running",
-                self.scenario.timeout(),
-                self.running().join(", ")
-            )),
+            Err(_) => Err(NotExited::TimedOut {
+                timeout: self.scenario.timeout(),
+                running: self.running().join(", "),
+            }),
         }
     }
 
@@ -741,7 +826,7 @@ impl Runner<'_> {
     }
 
     /// Err when process `idx` has exited (a condition on it can no longer hold).
-    fn gone(&self, idx: ProcIdx) -> Result<(), String> {
+    fn gone(&self, idx: ProcIdx) -> Result<(), Ended> {
         let p = &self.procs[idx];
         if p.running {
             return Ok(());
@@ -752,7 +837,10 @@ impl Runner<'_> {
             .or(p.info.exit.as_ref())
             .map(ExitInfo::describe)
             .unwrap_or_else(|| "ended".into());
-        Err(format!("{} {how}", p.info.label()))
+        Err(Ended {
+            program: p.info.label(),
+            how,
+        })
     }
 
     fn close_stdins(&mut self) {
@@ -772,5 +860,57 @@ impl Drop for Runner<'_> {
         }
         // A reused network must not keep a panicked run's routes.
         self.unroute();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_said_with_its_causes_as_anyhow_says_it() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no nft here");
+        let e = crate::orchestrator::net::route::RouteError::CannotRun {
+            command: "nft -f -".into(),
+            source: io,
+        };
+        assert_eq!(with_causes(&e), "cannot run nft -f -: no nft here");
+        assert_eq!(with_causes(&e), format!("{:#}", anyhow::Error::new(e)));
+    }
+
+    #[test]
+    fn a_run_error_keeps_its_cause_and_reads_as_one_sentence() {
+        let refused = anyhow::anyhow!("no user left").context("the sandbox has no room");
+        let e = RunError::CannotStart {
+            program: "h2 client a".into(),
+            command: "python3".into(),
+            source: StartError::Wrap(refused),
+        };
+        assert_eq!(e.to_string(), "cannot start h2 client a (python3)");
+        assert_eq!(
+            with_causes(&e),
+            "cannot start h2 client a (python3): the sandbox has no room: no user left"
+        );
+        let closed = RunError::CannotType {
+            program: "h3 client b".into(),
+            source: TypeError::StdinClosed,
+        };
+        assert_eq!(
+            with_causes(&closed),
+            "cannot type into h3 client b: its stdin is already closed"
+        );
+        let gone = RunError::Impossible {
+            what: "h1 server to listen on port 12000".into(),
+            why: Ended {
+                program: "h1 server".into(),
+                how: "exited with code 1".into(),
+            },
+        };
+        assert_eq!(
+            with_causes(&gone),
+            "waited for h1 server to listen on port 12000, but h1 server exited with code 1"
+        );
+        let host = StartError::from(crate::orchestrator::net::NoSuchHost { host: "h9".into() });
+        assert_eq!(host.to_string(), "the network has no host h9");
     }
 }

@@ -13,7 +13,10 @@ use std::time::Instant;
 
 use os_pipe::{PipeReader, PipeWriter};
 
-use super::{RunError, Runner, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES, RUN_ID_VAR};
+use super::{
+    RunError, Runner, StartError, TypeError, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES,
+    RUN_ID_VAR,
+};
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::scenario::{ProcessRef, ValidClient};
@@ -151,7 +154,7 @@ impl Runner<'_> {
 
     /// The command line of a program (or why its sandbox could not be
     /// made), and what the record says of it.
-    fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, String>, ProcessInfo) {
+    fn command_for(&self, p: ProcessRef) -> (Result<Vec<String>, StartError>, ProcessInfo) {
         let s = self.scenario;
         let timeout = format!("{}", s.timeout().as_secs_f64().ceil());
         let port = self.port.to_string();
@@ -216,12 +219,12 @@ impl Runner<'_> {
     /// wrapped ([`super::Wrap`]: grading's sandbox, in a control group of
     /// its own) when the run has a wrapper; the record shows the program's
     /// own command.
-    fn in_sandbox(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>, String> {
+    fn in_sandbox(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>, StartError> {
         let theirs = !argv
             .first()
             .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
         match (self.opts.wrap, theirs) {
-            (Some(wrap), true) => wrap.wrap_program(id, argv).map_err(|e| format!("{e:#}")),
+            (Some(wrap), true) => wrap.wrap_program(id, argv).map_err(StartError::Wrap),
             _ => Ok(argv),
         }
     }
@@ -231,13 +234,16 @@ impl Runner<'_> {
         let (argv, info) = self.command_for(p);
         let label = info.label();
         let command = info.command.first().cloned().unwrap_or_default();
-        let cannot_start = |why: String| RunError::CannotStart {
+        let cannot_start = |source: StartError| RunError::CannotStart {
             program: label.clone(),
             command: command.clone(),
-            why,
+            source,
         };
         let argv = argv.map_err(cannot_start)?;
-        let netns = self.net.netns(&info.host).map_err(cannot_start)?;
+        let netns = self
+            .net
+            .netns(&info.host)
+            .map_err(|e| cannot_start(e.into()))?;
         let idx = ProcIdx(self.procs.len());
         let started = Event::new(
             self.now_ms(),
@@ -264,7 +270,7 @@ impl Runner<'_> {
         self.record(label.clone(), started);
         let io = Arc::clone(&self.procs[idx].io);
         let spawned = spawn_piped(&argv, netns, &self.opts.cwd, &self.mark, idx, io, &self.tx)
-            .map_err(|e| cannot_start(e.to_string()))?;
+            .map_err(|e| cannot_start(e.into()))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
         proc.stdin = Some(spawned.stdin);
@@ -297,16 +303,16 @@ impl Runner<'_> {
     /// Types one line into program `idx`'s stdin.
     pub(super) fn type_line(&mut self, idx: ProcIdx, text: &str) -> Result<(), RunError> {
         let label = self.procs[idx].info.label();
-        let cannot = |why: String| RunError::CannotType {
+        let cannot = |source: TypeError| RunError::CannotType {
             program: label.clone(),
-            why,
+            source,
         };
         // Dated when the line is handed over: the program may answer (and
         // its answer be read) before the write returns.
         let t_ms = self.now_ms();
         let proc = &mut self.procs[idx];
         let Some(stdin) = proc.stdin.as_mut() else {
-            return Err(cannot("its stdin is already closed".into()));
+            return Err(cannot(TypeError::StdinClosed));
         };
         let mut line = text.as_bytes().to_vec();
         line.push(b'\n');
@@ -314,7 +320,7 @@ impl Runner<'_> {
         stdin
             .write_all(&line)
             .and_then(|_| stdin.flush())
-            .map_err(|e| cannot(e.to_string()))?;
+            .map_err(|e| cannot(e.into()))?;
         let event = Event::new(
             t_ms,
             self.procs[idx].info.id.clone(),

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use super::process::ProcIdx;
-use super::{Deadlocks, Look, RunError, Runner, WaitEnd, STEP_TIMEOUT};
+use super::{Deadlocks, Ended, LinkError, Look, RunError, Runner, WaitEnd, STEP_TIMEOUT};
 use crate::orchestrator::event::{millis, EventKind};
 use crate::orchestrator::link::Conditions;
 use crate::orchestrator::net::TcpCounters;
@@ -162,7 +162,7 @@ impl Runner<'_> {
         let since_ms = self.now_ms();
         self.net
             .set_link(host, conditions, since_ms)
-            .map_err(|e| RunError::Link(format!("{e:#}")))?;
+            .map_err(LinkError::NotSet)?;
         if let Some(now) = self.links_now.iter_mut().find(|(h, _)| h == host) {
             now.1 = conditions;
         }
@@ -514,7 +514,7 @@ impl Runner<'_> {
         match waited {
             Err(WaitEnd::TimedOut) | Ok(()) | Err(WaitEnd::Deadlock(_)) => Ok(()),
             Err(WaitEnd::Interrupted) => Err(RunError::Interrupted),
-            Err(WaitEnd::LinkFailed(why)) => Err(RunError::Link(why)),
+            Err(WaitEnd::LinkFailed(why)) => Err(LinkError::Failed(why).into()),
             Err(WaitEnd::Impossible(why)) => Err(RunError::Impossible {
                 what: format!("{} ms to pass", millis(d.as_secs_f64() * 1e3)),
                 why,
@@ -545,7 +545,10 @@ impl Runner<'_> {
             seen = r.events.len();
             let p = &r.procs[idx];
             if !p.running && p.streams_open == 0 {
-                return Err(format!("{} ended", p.info.label()));
+                return Err(Ended {
+                    program: p.info.label(),
+                    how: "ended".into(),
+                });
             }
             Ok(false)
         })

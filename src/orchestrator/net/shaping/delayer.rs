@@ -12,6 +12,7 @@
 //! experienced ([`Delayer::measured`]). A delayer that fails says why
 //! ([`Delayer::failure`]): the runner fails the run with it.
 
+use std::io;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,6 +62,39 @@ fn injected_death() -> Option<u64> {
     None
 }
 
+/// Why a delayer's thread stopped serving its queue (the source: the
+/// kernel's error).
+#[derive(Debug, thiserror::Error)]
+pub enum DelayerError {
+    #[error("waiting for packets")]
+    Wait(#[source] nix::errno::Errno),
+    #[error("reading the queue")]
+    Read(#[source] io::Error),
+    #[error("releasing a packet")]
+    Release(#[source] io::Error),
+    #[error("dropping a packet")]
+    Drop(#[source] io::Error),
+    /// [`INJECT_DEATH_VAR`] said so (the tests' fault injection).
+    #[error("{INJECT_DEATH_VAR} stopped it after {packets} packets")]
+    Injected { packets: u64 },
+}
+
+/// Why an impaired link is no longer the one the scenario asked for: its
+/// delayer stopped. The run fails with it. Cloned for every look at the
+/// network's health, so the cause is shared.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum LinkFailure {
+    #[error("the link delayer of {host} failed")]
+    Failed {
+        host: String,
+        #[source]
+        source: Arc<DelayerError>,
+    },
+    /// The thread ended without saying why (it panicked).
+    #[error("the link delayer of {host} ended")]
+    Ended { host: String },
+}
+
 /// A packet held: its queue id, which stretch of which run it counts in,
 /// and when it arrived.
 struct Held {
@@ -84,7 +118,7 @@ struct Shared {
     pending: Mutex<Option<Conditions>>,
     changed: AtomicBool,
     tallies: Mutex<Tallies>,
-    failure: Mutex<Option<String>>,
+    failure: Mutex<Option<Arc<DelayerError>>>,
 }
 
 /// One host's delayer.
@@ -142,7 +176,7 @@ impl Delayer {
                     die_after,
                 };
                 if let Err(e) = serving.serve(&stop_r) {
-                    *thread_shared.failure.lock().expect("failure") = Some(e);
+                    *thread_shared.failure.lock().expect("failure") = Some(Arc::new(e));
                 }
             })?;
         let tid = tid_rx.recv_timeout(Duration::from_secs(1)).ok();
@@ -198,12 +232,13 @@ impl Delayer {
     }
 
     /// Why the delayer stopped, if it stopped on its own.
-    pub fn failure(&self) -> Option<String> {
-        if let Some(why) = self.shared.failure.lock().expect("failure").clone() {
-            return Some(format!("the link delayer of {} failed: {why}", self.host));
+    pub fn failure(&self) -> Option<LinkFailure> {
+        let host = self.host.clone();
+        if let Some(source) = self.shared.failure.lock().expect("failure").clone() {
+            return Some(LinkFailure::Failed { host, source });
         }
         match &self.thread {
-            Some(t) if t.is_finished() => Some(format!("the link delayer of {} ended", self.host)),
+            Some(t) if t.is_finished() => Some(LinkFailure::Ended { host }),
             _ => None,
         }
     }
@@ -255,7 +290,7 @@ impl Serving {
 
     /// Releases and admits until `stop` closes; then lets every held
     /// packet go.
-    fn serve(&mut self, stop: &PipeReader) -> Result<(), String> {
+    fn serve(&mut self, stop: &PipeReader) -> Result<(), DelayerError> {
         let mut arrivals = Vec::new();
         let result = 'serving: loop {
             if let Err(e) = self.release_due() {
@@ -271,7 +306,7 @@ impl Serving {
             ];
             match ppoll(&mut fds, Some(TimeSpec::from_duration(wait)), None) {
                 Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-                Err(e) => break Err(format!("waiting for packets: {e}")),
+                Err(e) => break Err(DelayerError::Wait(e)),
             }
             if fds[1].any().unwrap_or(true) {
                 break Ok(());
@@ -281,7 +316,7 @@ impl Serving {
             }
             arrivals.clear();
             if let Err(e) = self.queue.take(&mut arrivals) {
-                break Err(format!("reading the queue: {e}"));
+                break Err(DelayerError::Read(e));
             }
             for packet in &arrivals {
                 if let Err(e) = self.admit(packet) {
@@ -296,14 +331,14 @@ impl Serving {
     }
 
     /// Lets every packet whose time has come go.
-    fn release_due(&mut self) -> Result<(), String> {
+    fn release_due(&mut self) -> Result<(), DelayerError> {
         while let Some(due) = self.schedule.pop_due(self.now()) {
             let out = self.now();
             match self.queue.verdict(due.packet.id, Verdict::Accept) {
                 Ok(()) => {}
                 // The kernel let it go already (its interface went away).
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => continue,
-                Err(e) => return Err(format!("releasing a packet: {e}")),
+                Err(e) => return Err(DelayerError::Release(e)),
             }
             let mut tallies = self.shared.tallies.lock().expect("tallies");
             if tallies.run == due.packet.run {
@@ -317,7 +352,7 @@ impl Serving {
     }
 
     /// A packet arrives: dropped at once, or held.
-    fn admit(&mut self, packet: &Packet) -> Result<(), String> {
+    fn admit(&mut self, packet: &Packet) -> Result<(), DelayerError> {
         if self.shared.changed.swap(false, Ordering::SeqCst) {
             if let Some(c) = self.shared.pending.lock().expect("pending").take() {
                 self.schedule.set(c);
@@ -325,10 +360,9 @@ impl Serving {
         }
         self.admitted += 1;
         if self.die_after.is_some_and(|n| self.admitted > n) {
-            return Err(format!(
-                "{INJECT_DEATH_VAR} stopped it after {} packets",
-                self.admitted - 1
-            ));
+            return Err(DelayerError::Injected {
+                packets: self.admitted - 1,
+            });
         }
         let arrived = self.arrival(packet);
         let (run, stretch) = {
@@ -343,7 +377,7 @@ impl Serving {
         if let Admitted::Dropped(held) = self.schedule.admit(arrived, held) {
             self.queue
                 .verdict(held.id, Verdict::Drop)
-                .map_err(|e| format!("dropping a packet: {e}"))?;
+                .map_err(DelayerError::Drop)?;
             let mut tallies = self.shared.tallies.lock().expect("tallies");
             if let Some(t) = tallies.stretches.get_mut(stretch) {
                 t.dropped();
@@ -489,6 +523,33 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_delayer_is_said_with_its_host_and_cause() {
+        let failed = LinkFailure::Failed {
+            host: "h2".into(),
+            source: Arc::new(DelayerError::Injected { packets: 3 }),
+        };
+        // The text docs/links.md and the e2e test quote.
+        assert_eq!(
+            format!("{:#}", anyhow::Error::new(failed.clone())),
+            format!("the link delayer of h2 failed: {INJECT_DEATH_VAR} stopped it after 3 packets")
+        );
+        let lost = std::io::Error::from_raw_os_error(libc::ENOBUFS);
+        let read = LinkFailure::Failed {
+            host: "h3".into(),
+            source: Arc::new(DelayerError::Read(lost)),
+        };
+        let chain: Vec<String> = anyhow::Chain::new(&read).map(|e| e.to_string()).collect();
+        assert_eq!(
+            chain[..2],
+            ["the link delayer of h3 failed", "reading the queue"]
+        );
+        assert!(chain[2].contains("No buffer space"), "{chain:?}");
+        let ended = LinkFailure::Ended { host: "h2".into() };
+        assert_eq!(ended.to_string(), "the link delayer of h2 ended");
+        assert!(std::error::Error::source(&ended).is_none());
+    }
+
+    #[test]
     #[ignore = "needs root (network namespaces, iptables)"]
     fn a_delayed_link_holds_every_packet_its_delay_and_measures_it() {
         let _timing = timing_bound();
@@ -508,7 +569,7 @@ mod tests {
         let m = d.measured();
         assert_eq!(m[0].packets, 50, "{m:?}");
         assert!(m[0].hold_ms.unwrap().p50 >= 20.0);
-        assert_eq!(d.failure(), None);
+        assert!(d.failure().is_none());
         assert_eq!(rules::count(&pair.netns(0)).unwrap(), 2);
         d.stop();
         assert!(d.failure().is_none());

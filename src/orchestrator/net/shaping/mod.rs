@@ -20,7 +20,7 @@ use crate::orchestrator::link::measure::Measured;
 use crate::orchestrator::link::{Conditions, LinkEngine, LinkRecord, LinksRecord};
 use crate::orchestrator::scenario::{Capabilities, Links};
 use crate::orchestrator::sys::{self, Netns};
-use delayer::Delayer;
+use delayer::{Delayer, LinkFailure};
 
 pub mod delayer;
 pub mod nfqueue;
@@ -173,7 +173,7 @@ impl Applied {
     }
 
     /// Why a delayer stopped, if one did.
-    pub fn failure(&self) -> Option<String> {
+    pub fn failure(&self) -> Option<LinkFailure> {
         self.delayers.iter().find_map(|(d, _)| d.failure())
     }
 
