@@ -53,7 +53,17 @@ struct ConnectionWatch {
     counters: Option<(u64, u64)>,
     /// The server host's passive opens before the client started.
     opens_before: Option<u64>,
+    /// How long the last listing took: the next waits at least
+    /// [`LISTING_SHARE`] times that, so that on a machine whose counters
+    /// never stand still (a shared loopback: every other program's
+    /// connections move them) the listings, a millisecond or more of the
+    /// kernel's time each there, take a bounded share of the wait.
+    cost: Duration,
 }
+
+/// The listings of a connect step take at most one part in this many of
+/// its wait (see [`ConnectionWatch::cost`]).
+const LISTING_SHARE: u32 = 4;
 
 /// The counters that move when a connection is opened or established
 /// (not every segment: those move all the time).
@@ -69,24 +79,30 @@ impl From<Option<TcpCounters>> for ConnectionWatch {
             listed: Instant::now(),
             counters: opens(counters),
             opens_before: counters.map(|c| c.passive_opens),
+            cost: Duration::ZERO,
         }
     }
 }
 
 impl ConnectionWatch {
     fn connected(&mut self, r: &Runner, idx: ProcIdx, want: usize) -> bool {
-        let counters = opens(r.net.tcp_counters(r.scenario.server().host()));
-        let due =
-            counters.is_none() || counters != self.counters || self.listed.elapsed() >= super::POLL;
-        if due {
-            // The counters are read before the listing: a connection
-            // established while it walks moves them again.
-            (self.listed, self.counters) = (Instant::now(), counters);
-            if r.server_established() >= want || self.opened(r, counters) {
-                return true;
-            }
+        // A greeting came over a connection: no need to look further.
+        if r.greeted_already(idx) {
+            return true;
         }
-        r.greeted_already(idx)
+        let counters = opens(r.net.tcp_counters(r.scenario.server().host()));
+        let since = self.listed.elapsed();
+        let due = (counters.is_none() || counters != self.counters || since >= super::POLL)
+            && since >= self.cost * LISTING_SHARE;
+        if !due {
+            return false;
+        }
+        // The counters are read before the listing: a connection
+        // established while it walks moves them again.
+        (self.listed, self.counters) = (Instant::now(), counters);
+        let established = r.server_established() >= want;
+        self.cost = self.listed.elapsed();
+        established || self.opened(r, counters)
     }
 
     /// Whether the server's host accepted a connection since the client
