@@ -43,6 +43,8 @@ use crate::orchestrator::sys;
 
 mod adapt;
 mod capture;
+mod lines;
+mod poller;
 mod process;
 mod standstill;
 mod steps;

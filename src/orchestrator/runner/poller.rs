@@ -1,0 +1,333 @@
+//! The one thread that watches every program's output pipes and exit, for
+//! the whole `orchestrate` process (started on first use, then shared by
+//! every run of a batch), instead of three threads per program: on two
+//! CPUs, a run's new reader and waiter threads competed with the program's
+//! own exec and the runner's thread right after each start.
+//!
+//! It waits with poll(2) on its wake-up eventfd (a program registered or
+//! forgotten), on every registered output pipe (our read end made
+//! non-blocking) and on a pidfd per program, readable once it has exited.
+//! A ready pipe gets one read of at most [`READ_CHUNK`] bytes per round,
+//! turned into lines by its [`Lines`], so a program flooding its stdout
+//! cannot starve another's lines. An exit is reaped through duct's handle
+//! (`try_wait`, which no longer blocks once the pidfd is readable) and
+//! sent as [`Msg::Exit`]. Where `pidfd_open` is missing (Linux before
+//! 5.3), that program's exit is waited for by a thread of its own, as
+//! before.
+//!
+//! A registration ends, its fd closed, at the end of its stream or at the
+//! exit; when a send fails (the run's receiver is gone: the run is over);
+//! or, for output pipes, when its program's [`Watch`] is dropped with the
+//! run (a pipe a stray process still holds would otherwise stay watched).
+//! An exit stays watched until the process ends, so that it is reaped.
+
+use std::os::fd::OwnedFd;
+use std::process::ExitStatus;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use os_pipe::PipeReader;
+use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags};
+use rustix::io::Errno;
+use rustix::process::{pidfd_open, Pid, PidfdFlags};
+
+use super::lines::Lines;
+use super::process::{IoCounts, Msg, ProcIdx};
+use crate::orchestrator::event::Stream;
+
+/// Most bytes read from one pipe per round: a pipe's default capacity, so
+/// a program that printed is drained in one read, and one that floods
+/// gets no more of a round than any other.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The poller thread's mailbox.
+pub(super) struct Poller {
+    /// Registrations and forgettings not yet taken in by the thread.
+    queue: Mutex<Vec<Cmd>>,
+    /// Written to wake the thread: the queue has something.
+    wake: OwnedFd,
+}
+
+enum Cmd {
+    Add(Source),
+    /// Stop watching the output of the program with this key.
+    Forget(u64),
+}
+
+/// One fd the thread watches.
+struct Source {
+    /// The program it belongs to (see [`Watch`]).
+    key: u64,
+    fd: OwnedFd,
+    kind: Kind,
+}
+
+enum Kind {
+    Output {
+        lines: Lines,
+        /// Its program's output streams still watched.
+        left: Arc<AtomicUsize>,
+    },
+    Exit(Exit),
+}
+
+/// What a ready source says about itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Keep,
+    /// It ended (EOF, exit): say so and stop watching it.
+    Done,
+    /// Its run is over: stop watching it, silently.
+    Gone,
+}
+
+/// A program's exit, to reap and report.
+struct Exit {
+    proc: ProcIdx,
+    handle: duct::Handle,
+    tx: Sender<Msg>,
+}
+
+/// A program's registration, kept with the program by the runner: dropped
+/// with the run, it makes the poller forget the program's output pipes
+/// still watched.
+pub(super) struct Watch {
+    poller: &'static Poller,
+    key: u64,
+    left: Arc<AtomicUsize>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // Normally both streams have ended by now: nothing to wake for.
+        if self.left.load(Ordering::SeqCst) > 0 {
+            self.poller.send(vec![Cmd::Forget(self.key)]);
+        }
+    }
+}
+
+/// The process's poller, started on first use. A failure to start it is
+/// not kept: the next program tries again.
+pub(super) fn poller() -> std::io::Result<&'static Poller> {
+    static POLLER: Mutex<Option<&'static Poller>> = Mutex::new(None);
+    let mut slot = POLLER.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(p) = *slot {
+        return Ok(p);
+    }
+    let wake = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)?;
+    // Lives as long as the process, as its thread does.
+    let p: &'static Poller = Box::leak(Box::new(Poller {
+        queue: Mutex::new(Vec::new()),
+        wake,
+    }));
+    std::thread::Builder::new()
+        .name("pa3-poller".into())
+        .spawn(move || p.run())?;
+    *slot = Some(p);
+    Ok(p)
+}
+
+/// A pipe's read end as the poller reads it: non-blocking, so that one
+/// read takes what is there and never waits.
+pub(super) fn output_fd(reader: PipeReader) -> std::io::Result<OwnedFd> {
+    let fd = OwnedFd::from(reader);
+    rustix::io::ioctl_fionbio(&fd, true)?;
+    Ok(fd)
+}
+
+impl Poller {
+    /// Watches program `proc`'s output streams (from [`output_fd`]) and,
+    /// if given, its exit; everything is reported to `tx`.
+    pub(super) fn watch(
+        &'static self,
+        proc: ProcIdx,
+        outputs: Vec<(OwnedFd, Stream)>,
+        child: Option<duct::Handle>,
+        io: &Arc<IoCounts>,
+        tx: &Sender<Msg>,
+    ) -> Watch {
+        static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
+        let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+        let left = Arc::new(AtomicUsize::new(outputs.len()));
+        let mut cmds: Vec<Cmd> = outputs
+            .into_iter()
+            .map(|(fd, stream)| {
+                let lines = Lines::new(proc, stream, Arc::clone(io), tx.clone());
+                let left = Arc::clone(&left);
+                Cmd::Add(Source {
+                    key,
+                    fd,
+                    kind: Kind::Output { lines, left },
+                })
+            })
+            .collect();
+        if let Some(handle) = child {
+            let exit = Exit {
+                proc,
+                handle,
+                tx: tx.clone(),
+            };
+            match exit_fd(&exit.handle) {
+                Some(fd) => cmds.push(Cmd::Add(Source {
+                    key,
+                    fd,
+                    kind: Kind::Exit(exit),
+                })),
+                None => exit.wait_in_thread(),
+            }
+        }
+        self.send(cmds);
+        Watch {
+            poller: self,
+            key,
+            left,
+        }
+    }
+
+    fn send(&self, cmds: Vec<Cmd>) {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(cmds);
+        // Cannot fail short of the counter's overflow (2^64 - 2 wake-ups),
+        // and then the thread is awake anyway.
+        let _ = rustix::io::write(&self.wake, &1u64.to_ne_bytes());
+    }
+
+    /// The thread: forever, waits for something ready, reads or reaps it,
+    /// takes in new registrations.
+    fn run(&self) {
+        let mut sources: Vec<Source> = Vec::new();
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut ready: Vec<bool> = Vec::new();
+        loop {
+            let woken = self.wait(&sources, &mut ready);
+            // From the end, so that `swap_remove` only moves a source
+            // already served this round.
+            for i in (0..sources.len()).rev() {
+                if !ready[i] {
+                    continue;
+                }
+                match sources[i].ready(&mut buf) {
+                    Step::Keep => {}
+                    step => sources.swap_remove(i).end(step),
+                }
+            }
+            if woken {
+                self.take_in(&mut sources);
+            }
+        }
+    }
+
+    /// Waits until a source or the wake-up fd is ready; `ready[i]` says
+    /// whether `sources[i]` is. Returns whether the thread was woken.
+    fn wait(&self, sources: &[Source], ready: &mut Vec<bool>) -> bool {
+        let mut fds = Vec::with_capacity(sources.len() + 1);
+        fds.push(PollFd::new(&self.wake, PollFlags::IN));
+        fds.extend(sources.iter().map(|s| PollFd::new(&s.fd, PollFlags::IN)));
+        ready.clear();
+        match poll(&mut fds, None) {
+            Ok(_) => {}
+            Err(Errno::INTR) => {}
+            Err(_) => {
+                // Not expected (ENOMEM): no busy loop while it lasts.
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        // HUP and ERR count as ready: the read then sees the end.
+        ready.extend(fds[1..].iter().map(|f| !f.revents().is_empty()));
+        !fds[0].revents().is_empty()
+    }
+
+    /// Takes in what was sent to the thread.
+    fn take_in(&self, sources: &mut Vec<Source>) {
+        let mut count = [0u8; 8];
+        let _ = rustix::io::read(&self.wake, &mut count);
+        let cmds = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
+        for cmd in cmds {
+            match cmd {
+                Cmd::Add(s) => sources.push(s),
+                Cmd::Forget(key) => {
+                    sources.retain(|s| s.key != key || matches!(s.kind, Kind::Exit(_)));
+                }
+            }
+        }
+    }
+}
+
+impl Source {
+    /// Serves a ready source: one read of a pipe; an exit has happened.
+    fn ready(&mut self, buf: &mut [u8]) -> Step {
+        let Kind::Output { lines, .. } = &mut self.kind else {
+            return Step::Done;
+        };
+        match rustix::io::read(&self.fd, &mut *buf) {
+            Ok(0) => Step::Done,
+            Ok(n) if lines.take(&buf[..n], Instant::now()) => Step::Keep,
+            Ok(_) => Step::Gone,
+            Err(Errno::AGAIN | Errno::INTR) => Step::Keep,
+            // As a blocking read's error did: the stream ends there.
+            Err(_) => Step::Done,
+        }
+    }
+
+    /// Ends a source no longer watched (its fd is closed here).
+    fn end(self, step: Step) {
+        match self.kind {
+            Kind::Output { lines, left } => {
+                left.fetch_sub(1, Ordering::SeqCst);
+                if step == Step::Done {
+                    lines.finish();
+                }
+            }
+            Kind::Exit(exit) => exit.reap(),
+        }
+    }
+}
+
+/// A pidfd for the program `handle` started, if this kernel has them. The
+/// child is ours and not yet reaped, so its pid cannot have been reused.
+fn exit_fd(handle: &duct::Handle) -> Option<OwnedFd> {
+    let pid = handle.pids().first().copied()?;
+    let pid = Pid::from_raw(i32::try_from(pid).ok()?)?;
+    pidfd_open(pid, PidfdFlags::empty()).ok()
+}
+
+impl Exit {
+    /// Its pidfd is readable: the program has exited; reap it and say so.
+    fn reap(self) {
+        let at = Instant::now();
+        match self.handle.try_wait() {
+            Ok(Some(out)) => send_exit(&self.tx, self.proc, at, Ok(out.status)),
+            // Not expected once the pidfd is readable; a blocking wait
+            // then still reports it.
+            Ok(None) => self.wait_in_thread(),
+            Err(e) => send_exit(&self.tx, self.proc, at, Err(e)),
+        }
+    }
+
+    /// Waits for the exit in a thread of its own (no pidfd).
+    fn wait_in_thread(self) {
+        std::thread::spawn(move || {
+            let status = self.handle.wait().map(|o| o.status);
+            send_exit(&self.tx, self.proc, Instant::now(), status);
+        });
+    }
+}
+
+fn send_exit(tx: &Sender<Msg>, proc: ProcIdx, at: Instant, status: std::io::Result<ExitStatus>) {
+    use std::os::unix::process::ExitStatusExt;
+    let (code, signal) = match status {
+        Ok(s) => (s.code(), s.signal()),
+        Err(_) => (None, None),
+    };
+    // A failed send: the run is over, nobody waits for this exit.
+    let _ = tx.send(Msg::Exit {
+        proc,
+        at,
+        code,
+        signal,
+    });
+}
