@@ -147,7 +147,9 @@ impl Lines {
         }
         self.typed_seen = typed_now;
         self.lines.push(bytes, now);
-        self.io.read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.io
+            .read
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         !self.lines.keeper.gone
     }
 

@@ -51,7 +51,7 @@ pub(super) struct Poller {
 }
 
 enum Cmd {
-    Add(Source),
+    Add(Box<Source>),
     /// Stop watching the output of the program with this key.
     Forget(u64),
 }
@@ -156,11 +156,11 @@ impl Poller {
             .map(|(fd, stream)| {
                 let lines = Lines::new(proc, stream, Arc::clone(io), tx.clone());
                 let left = Arc::clone(&left);
-                Cmd::Add(Source {
+                Cmd::Add(Box::new(Source {
                     key,
                     fd,
                     kind: Kind::Output { lines, left },
-                })
+                }))
             })
             .collect();
         if let Some(handle) = child {
@@ -170,11 +170,11 @@ impl Poller {
                 tx: tx.clone(),
             };
             match exit_fd(&exit.handle) {
-                Some(fd) => cmds.push(Cmd::Add(Source {
+                Some(fd) => cmds.push(Cmd::Add(Box::new(Source {
                     key,
                     fd,
                     kind: Kind::Exit(exit),
-                })),
+                }))),
                 None => exit.wait_in_thread(),
             }
         }
@@ -248,7 +248,7 @@ impl Poller {
         let cmds = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
         for cmd in cmds {
             match cmd {
-                Cmd::Add(s) => sources.push(s),
+                Cmd::Add(s) => sources.push(*s),
                 Cmd::Forget(key) => {
                     sources.retain(|s| s.key != key || matches!(s.kind, Kind::Exit(_)));
                 }
@@ -330,4 +330,147 @@ fn send_exit(tx: &Sender<Msg>, proc: ProcIdx, at: Instant, status: std::io::Resu
         code,
         signal,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::mpsc::{self, Receiver};
+
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    /// A pipe whose read end the poller watches as program `proc`'s stdout.
+    fn watched_pipe(
+        proc: usize,
+        io: &Arc<IoCounts>,
+        tx: &Sender<Msg>,
+    ) -> (os_pipe::PipeWriter, Watch) {
+        let (r, w) = os_pipe::pipe().unwrap();
+        let fd = output_fd(r).unwrap();
+        let outputs = vec![(fd, Stream::Stdout)];
+        let watch = poller()
+            .unwrap()
+            .watch(ProcIdx(proc), outputs, None, io, tx);
+        (w, watch)
+    }
+
+    /// The lines (text, when) of one program until its Eof.
+    fn lines_until_eof(rx: &Receiver<Msg>) -> Vec<(String, Instant)> {
+        let mut got = Vec::new();
+        loop {
+            match rx.recv_timeout(PATIENCE).expect("the poller reports") {
+                Msg::Line { text, at, .. } => got.push((text, at)),
+                Msg::Eof { .. } => return got,
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_prompt_without_a_newline_ends_where_the_program_was_typed_into() {
+        let (tx, rx) = mpsc::channel();
+        let io = Arc::new(IoCounts::default());
+        let (mut writer, _watch) = watched_pipe(0, &io, &tx);
+        let (prompt, answer) = (b"Enter your name: ", b"From Server: Client X connected\nok");
+        writer.write_all(prompt).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        // The name is typed; what the program prints next is a new line.
+        io.typed.fetch_add(1, Ordering::SeqCst);
+        writer.write_all(answer).unwrap();
+        drop(writer);
+        let lines = lines_until_eof(&rx);
+        let texts: Vec<&str> = lines.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            ["Enter your name: ", "From Server: Client X connected", "ok"]
+        );
+        assert!(lines[1].1 - lines[0].1 >= Duration::from_millis(40));
+        let read = io.read.load(Ordering::SeqCst);
+        assert_eq!(read, (prompt.len() + answer.len()) as u64);
+        // Without typing, bytes without a newline and what follows them are
+        // one line, however long the pause.
+        let (mut writer, _watch) = watched_pipe(0, &Arc::default(), &tx);
+        writer.write_all(b"Y: Bob ").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        writer.write_all(b"received before X: Alice\n").unwrap();
+        drop(writer);
+        let texts: Vec<String> = lines_until_eof(&rx).into_iter().map(|l| l.0).collect();
+        assert_eq!(texts, ["Y: Bob received before X: Alice"]);
+    }
+
+    #[test]
+    fn a_program_flooding_its_output_does_not_starve_another() {
+        let (tx, rx) = mpsc::channel();
+        let (mut flood, _w0) = watched_pipe(0, &Arc::default(), &tx);
+        let (mut quiet, _w1) = watched_pipe(1, &Arc::default(), &tx);
+        // The flood goes on until the quiet program's lines have all come.
+        let stop = Arc::new(AtomicBool::new(false));
+        let flooding = {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let chunk = b"flood flood flood\n".repeat(4096);
+                let mut sent = 0usize;
+                while !stop.load(Ordering::SeqCst) {
+                    flood.write_all(&chunk).unwrap();
+                    sent += chunk.len();
+                }
+                sent
+            })
+        };
+        for word in ["one", "two", "three"] {
+            std::thread::sleep(Duration::from_millis(20));
+            writeln!(quiet, "{word}").unwrap();
+        }
+        drop(quiet);
+        let (mut quiet_lines, mut flood_lines) = (Vec::new(), 0);
+        loop {
+            match rx.recv_timeout(PATIENCE).expect("the quiet lines come") {
+                Msg::Line {
+                    proc: ProcIdx(1),
+                    text,
+                    ..
+                } => quiet_lines.push(text),
+                Msg::Line { .. } => flood_lines += 1,
+                Msg::Eof { proc } => {
+                    assert_eq!(proc, ProcIdx(1), "the flood ended first");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        assert_eq!(quiet_lines, ["one", "two", "three"]);
+        assert!(flood_lines > 0);
+        // The flood was read on all along (else its writer would block).
+        let sent = flooding.join().unwrap();
+        assert!(sent > 4 * READ_CHUNK, "only {sent} bytes flooded");
+    }
+
+    #[test]
+    fn a_dropped_watch_forgets_its_pipes() {
+        let (tx, rx) = mpsc::channel();
+        let (mut writer, watch) = watched_pipe(0, &Arc::default(), &tx);
+        writer.write_all(b"seen\n").unwrap();
+        assert_eq!(lines_until_eof_or_line(&rx), "seen");
+        assert_eq!(watch.left.load(Ordering::SeqCst), 1);
+        drop(watch);
+        // The poller closed its read end: the writer sees a broken pipe.
+        let until = Instant::now() + PATIENCE;
+        while writer.write_all(b"more\n").is_ok() {
+            assert!(Instant::now() < until, "the pipe is still read");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(tx);
+        // No Eof for a forgotten stream: the run is over.
+        assert!(rx.iter().all(|m| matches!(m, Msg::Line { .. })));
+    }
+
+    fn lines_until_eof_or_line(rx: &Receiver<Msg>) -> String {
+        match rx.recv_timeout(PATIENCE).expect("the poller reports") {
+            Msg::Line { text, .. } => text,
+            _ => panic!("expected a line"),
+        }
+    }
 }

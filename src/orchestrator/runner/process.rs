@@ -402,3 +402,65 @@ fn spawn_piped(
         watch,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc::{self, Receiver};
+    use std::time::Duration;
+
+    /// What the poller reports of program `argv` until its exit and both
+    /// its streams' ends: its lines and its (code, signal).
+    fn run_to_end(argv: &[&str], rx_tx: (&Receiver<Msg>, &Sender<Msg>)) -> RunEnd {
+        let (rx, tx) = rx_tx;
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        let io = Arc::new(IoCounts::default());
+        let s = spawn_piped(&argv, None, Path::new("."), "test", ProcIdx(7), io, tx).unwrap();
+        let mut end = RunEnd {
+            pid: s.pid,
+            lines: Vec::new(),
+            exit: None,
+            eofs: 0,
+        };
+        drop(s.stdin);
+        while end.exit.is_none() || end.eofs < 2 {
+            match rx.recv_timeout(Duration::from_secs(20)).expect("reported") {
+                Msg::Line {
+                    proc, stream, text, ..
+                } => {
+                    assert_eq!(proc, ProcIdx(7));
+                    end.lines.push((stream, text));
+                }
+                Msg::Eof { .. } => end.eofs += 1,
+                Msg::Exit { code, signal, .. } => end.exit = Some((code, signal)),
+                Msg::Dropped { .. } => {}
+            }
+        }
+        end
+    }
+
+    struct RunEnd {
+        pid: u32,
+        lines: Vec<(Stream, String)>,
+        exit: Option<(Option<i32>, Option<i32>)>,
+        eofs: usize,
+    }
+
+    #[test]
+    fn a_program_s_lines_and_exit_are_reported_and_it_is_reaped() {
+        let (tx, rx) = mpsc::channel();
+        let end = run_to_end(&["sh", "-c", "echo out; echo err >&2; exit 3"], (&rx, &tx));
+        assert!(end.lines.contains(&(Stream::Stdout, "out".into())));
+        assert!(end.lines.contains(&(Stream::Stderr, "err".into())));
+        assert_eq!(end.exit, Some((Some(3), None)));
+        // Reaped: no zombie is left.
+        assert!(!Path::new(&format!("/proc/{}", end.pid)).exists());
+    }
+
+    #[test]
+    fn a_killed_program_s_signal_is_reported() {
+        let (tx, rx) = mpsc::channel();
+        let end = run_to_end(&["sh", "-c", "kill -9 $$"], (&rx, &tx));
+        assert_eq!(end.exit, Some((None, Some(9))));
+    }
+}
