@@ -467,6 +467,22 @@ mod tests {
         assert!(rx.iter().all(|m| matches!(m, Msg::Line { .. })));
     }
 
+    #[test]
+    fn without_a_pidfd_the_exit_is_waited_for_in_a_thread() {
+        // What a kernel without pidfd_open (before 5.3) gets.
+        let (tx, rx) = mpsc::channel();
+        let handle = duct::cmd!("sh", "-c", "exit 5")
+            .unchecked()
+            .start()
+            .unwrap();
+        let proc = ProcIdx(2);
+        Exit { proc, handle, tx }.wait_in_thread();
+        match rx.recv_timeout(PATIENCE).expect("the exit is reported") {
+            Msg::Exit { proc, code, .. } => assert_eq!((proc, code), (ProcIdx(2), Some(5))),
+            _ => panic!("expected the exit"),
+        }
+    }
+
     fn lines_until_eof_or_line(rx: &Receiver<Msg>) -> String {
         match rx.recv_timeout(PATIENCE).expect("the poller reports") {
             Msg::Line { text, .. } => text,
