@@ -23,6 +23,10 @@ pub struct RunDir {
     tmp: PathBuf,
     stem: String,
     files: Vec<String>,
+    /// What was written before the directory was made ([`RunDir::deferred`]).
+    pending: Vec<(String, Vec<u8>)>,
+    /// Whether the directory exists.
+    on_disk: bool,
     finished: bool,
     /// The name taken for it before it is finished ([`RunDir::reserve`]):
     /// an empty directory, which the finished one replaces.
@@ -73,6 +77,18 @@ impl RunDir {
 
     /// `<root>/<stem>`, being written (a run inside a batch's directory).
     pub fn create_named(root: &Path, stem: &str) -> Result<RunDir> {
+        let mut dir = RunDir::deferred(root, stem)?;
+        dir.materialize()?;
+        Ok(dir)
+    }
+
+    /// `<root>/<stem>`, with nothing on disk yet: what is written goes to
+    /// memory until [`RunDir::materialize`] (or [`RunDir::finish`]) makes
+    /// the directory. A run on a reused network then creates no file
+    /// before its programs start: on a filesystem where creating a file
+    /// costs tenths of a millisecond, that is most of what separates one
+    /// run from the next.
+    pub fn deferred(root: &Path, stem: &str) -> Result<RunDir> {
         let created_root = !root.exists();
         fs::create_dir_all(root)
             .with_context(|| format!("cannot create the results directory {}", root.display()))?;
@@ -81,26 +97,57 @@ impl RunDir {
         }
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
         let tmp = root.join(format!(".incomplete-{stem}-{}-{seq}", std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).ok();
-        }
-        fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         Ok(RunDir {
             root: root.to_path_buf(),
             tmp,
             stem: stem.to_string(),
             files: Vec::new(),
+            pending: Vec::new(),
+            on_disk: false,
             finished: false,
             reserved: None,
         })
     }
 
-    /// Where files are written while the run goes on.
+    /// Makes the directory, with what was written so far: for whatever
+    /// must find it on disk (a topology program to start, a capture to
+    /// write into it).
+    pub fn materialize(&mut self) -> Result<&Path> {
+        if !self.on_disk {
+            if self.tmp.exists() {
+                fs::remove_dir_all(&self.tmp).ok();
+            }
+            fs::create_dir(&self.tmp)
+                .with_context(|| format!("cannot create {}", self.tmp.display()))?;
+            self.on_disk = true;
+            for (file, contents) in std::mem::take(&mut self.pending) {
+                self.write(&file, contents)?;
+            }
+        }
+        Ok(&self.tmp)
+    }
+
+    /// Where the files are (or will be) while the run goes on.
     pub fn path(&self) -> &Path {
         &self.tmp
     }
 
+    /// [`RunDir::path`] made absolute, whether or not it exists yet (what
+    /// an ownership record names, to be removed if this process dies).
+    pub fn absolute_path(&self) -> PathBuf {
+        match (fs::canonicalize(&self.root), self.tmp.file_name()) {
+            (Ok(root), Some(name)) => root.join(name),
+            _ => self.tmp.clone(),
+        }
+    }
+
     pub fn write(&mut self, file: &str, contents: impl AsRef<[u8]>) -> Result<()> {
+        if !self.on_disk {
+            self.pending
+                .push((file.to_string(), contents.as_ref().to_vec()));
+            self.note(file);
+            return Ok(());
+        }
         let path = self.tmp.join(file);
         fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
         self.note(file);
@@ -149,6 +196,7 @@ impl RunDir {
     /// Moves the directory into place (and, for [`Finish::Latest`], points
     /// `latest` at it): onto the name it reserved, if it did.
     pub fn finish(mut self, how: Finish) -> Result<PathBuf> {
+        self.materialize()?;
         let stem = match how {
             Finish::Interrupted => format!("{}{INTERRUPTED_SUFFIX}", self.stem),
             Finish::Latest | Finish::Quiet => self.stem.clone(),
@@ -332,6 +380,42 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["case2-r1"]);
+    }
+
+    #[test]
+    fn a_deferred_directory_is_on_disk_only_once_materialized_or_finished() {
+        let root = tempfile::tempdir().unwrap();
+        let entries = || fs::read_dir(root.path()).unwrap().count();
+        let mut d = RunDir::deferred(root.path(), "case2-r1").unwrap();
+        d.write("topo.py", "net").unwrap();
+        assert_eq!(entries(), 0, "nothing is written before it is needed");
+        assert!(d.absolute_path().is_absolute());
+        assert_eq!(d.absolute_path().file_name(), d.path().file_name());
+        // Something needs a file on disk: everything written so far is there.
+        let path = d.materialize().unwrap().to_path_buf();
+        assert_eq!(fs::read_to_string(path.join("topo.py")).unwrap(), "net");
+        d.write("summary.json", "{}").unwrap();
+        assert!(path.join("summary.json").exists());
+        let done = d.finish(Finish::Quiet).unwrap();
+        assert_eq!(fs::read_to_string(done.join("topo.py")).unwrap(), "net");
+
+        // Never materialized: finishing writes it whole, with its name
+        // reserved meanwhile; dropping it unfinished leaves nothing.
+        let mut later = RunDir::deferred(root.path(), "case2-r2").unwrap();
+        later.write("a.log", "x").unwrap();
+        let reserved = later.reserve().unwrap();
+        assert_eq!(later.files(), ["a.log"]);
+        assert_eq!(later.finish(Finish::Quiet).unwrap(), reserved);
+        assert_eq!(fs::read_to_string(reserved.join("a.log")).unwrap(), "x");
+        let mut dropped = RunDir::deferred(root.path(), "case2-r3").unwrap();
+        dropped.write("a.log", "x").unwrap();
+        drop(dropped);
+        let mut names: Vec<_> = fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["case2-r1", "case2-r2"]);
     }
 
     #[test]

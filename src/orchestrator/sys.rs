@@ -14,7 +14,6 @@
 //! ([`RUN_ID_VAR`]) in its environment.
 
 use std::ffi::OsStr;
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -502,17 +501,12 @@ pub fn stop_group(group: ProcId, mark: &str, grace: Duration) {
 }
 
 /// The inode of the pipe `fd` (of this process) is an end of, as
-/// `/proc/self/fd/FD` shows it (`pipe:[INODE]`).
-pub fn pipe_inode(fd: &impl AsRawFd) -> Option<u64> {
-    match Process::myself()
-        .ok()?
-        .fd_from_fd(fd.as_raw_fd())
-        .ok()?
-        .target
-    {
-        FDTarget::Pipe(inode) => Some(inode),
-        _ => None,
-    }
+/// `/proc/PID/fd/FD` shows it (`pipe:[INODE]`): one fstat(2), where
+/// reading the link under /proc takes seven system calls.
+pub fn pipe_inode(fd: &impl std::os::fd::AsFd) -> Option<u64> {
+    let st = rustix::fs::fstat(fd).ok()?;
+    (rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Fifo)
+        .then_some(st.st_ino)
 }
 
 /// Processes other than this one that hold an end of any of the pipes
@@ -702,6 +696,12 @@ mod tests {
         let (r, w) = os_pipe::pipe().unwrap();
         let inode = pipe_inode(&r).expect("a pipe");
         assert_eq!(pipe_inode(&w), Some(inode));
+        // The inode is the one /proc names, which pipe_holders compares.
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&r);
+        let link = std::fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
+        assert_eq!(link, std::path::Path::new(&format!("pipe:[{inode}]")));
+        let file = std::fs::File::open("/proc/self/stat").unwrap();
+        assert_eq!(pipe_inode(&file), None, "not a pipe");
         assert!(pipe_holders(&[inode]).is_empty());
     }
 

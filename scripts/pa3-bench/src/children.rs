@@ -41,9 +41,12 @@ pub struct Tools {
     pub repo: PathBuf,
     /// Where the children's results go (a directory per invocation).
     pub work: PathBuf,
-    /// Keep the children's results (else each is removed once read).
+    /// Keep the children's results (else they are removed when the
+    /// benchmark ends).
     pub keep: bool,
     next: std::cell::Cell<usize>,
+    /// Results read and no longer needed, removed when the benchmark ends.
+    done: std::cell::RefCell<Vec<PathBuf>>,
 }
 
 /// One `orchestrate` invocation: its wall time and where its results are.
@@ -71,6 +74,7 @@ impl Tools {
             work,
             keep,
             next: std::cell::Cell::new(0),
+            done: std::cell::RefCell::default(),
         }
     }
 
@@ -145,10 +149,24 @@ impl Tools {
         })
     }
 
-    /// Removes an invocation's results, unless they are to be kept.
+    /// Marks an invocation's results as read: they are removed when the
+    /// benchmark ends, unless they are to be kept. Not now: on a
+    /// filesystem without a journal (ext4 here), creating files for the
+    /// next ~30 s after many were deleted costs a scan over the recently
+    /// deleted inodes, which would slow the next batch's run directories
+    /// and not the bare exchanges it is compared with.
     pub fn done_with(&self, inv: &Invocation) {
         if !self.keep {
-            let _ = std::fs::remove_dir_all(&inv.results);
+            self.done.borrow_mut().push(inv.results.clone());
+        }
+    }
+}
+
+/// The results read are removed when the benchmark ends, whichever way.
+impl Drop for Tools {
+    fn drop(&mut self) {
+        for dir in self.done.take() {
+            let _ = std::fs::remove_dir_all(dir);
         }
     }
 }

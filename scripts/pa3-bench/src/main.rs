@@ -47,7 +47,7 @@ struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(3..=100_000))]
     sweep_runs: Option<u32>,
     /// Keep every run the benchmark makes under DIR (by default they are
-    /// removed once read).
+    /// removed when the benchmark ends).
     #[arg(long, value_name = "DIR")]
     keep_runs: Option<PathBuf>,
     /// Only the link engines (delay and loss accuracy, cost per packet;

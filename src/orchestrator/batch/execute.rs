@@ -69,10 +69,11 @@ pub fn run_item(
     let s = item.scenario.as_ref();
     let started = OffsetDateTime::now_utc();
     let t0 = Instant::now();
-    let dir = open_run_dir(item, ctx, started)?;
-    session.begin_run(dir.path())?;
-    let topo_py = dir.path().join("topo.py");
-    let (network, mut phases) = match session.network_for(s, &topo_py, ctx.interrupted) {
+    let mut dir = open_run_dir(item, ctx, started)?;
+    session.begin_run(&dir.absolute_path())?;
+    // Only a network being built needs the topology program on disk.
+    let mut topo_py = || Ok(dir.materialize()?.join("topo.py"));
+    let (network, mut phases) = match session.network_for(s, &mut topo_py, ctx.interrupted) {
         Ok(got) => got,
         Err(BuildError::Interrupted) => {
             session.end_run();
@@ -84,6 +85,9 @@ pub fn run_item(
         Err(BuildError::Failed(e)) if ctx.alone => return ended(session, e),
         Err(BuildError::Failed(e)) => return errored_run(item, ctx, session, dir, started, e),
     };
+    if ctx.pcap {
+        dir.materialize()?;
+    }
     let mut outcome = match run_programs(item, session, ctx, console, &dir, t0) {
         Ok(outcome) => outcome,
         // The sandbox could not be prepared (or swept): the run ends here.
@@ -152,13 +156,15 @@ fn ended<T>(session: &mut Session, e: anyhow::Error) -> Result<T> {
 }
 
 /// The item's run directory (named by time for a run of its own), with
-/// the topology and the scenario it runs.
+/// the topology and the scenario it runs. A batch's run directory is made
+/// only when the run is written (see [`RunDir::deferred`]), unless
+/// something needs it on disk first.
 fn open_run_dir(item: &Item, ctx: &RunContext, started: OffsetDateTime) -> Result<RunDir> {
     let s = item.scenario.as_ref();
     let mut dir = if ctx.alone {
         RunDir::create(ctx.root, s.slug(), started)?
     } else {
-        RunDir::create_named(ctx.root, &item.dir_name)?
+        RunDir::deferred(ctx.root, &item.dir_name)?
     };
     dir.write("topo.py", topology::python(s))?;
     dir.write("scenario.yaml", s.source())?;

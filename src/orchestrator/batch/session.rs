@@ -14,7 +14,7 @@
 //! panic) `Drop` does the same, so nothing is left behind however a batch
 //! ends.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
@@ -93,12 +93,13 @@ impl Session {
     }
 
     /// A network for `scenario`: the one up when it fits, else a fresh one
-    /// built from the topology program at `topo_py`. Returns how, and the
-    /// timings of building it (none for a reused one).
+    /// built from the topology program whose path `topo_py` gives (written
+    /// on disk when asked). Returns how, and the timings of building it
+    /// (none for a reused one).
     pub fn network_for(
         &mut self,
         scenario: &ValidScenario,
-        topo_py: &Path,
+        topo_py: &mut dyn FnMut() -> Result<PathBuf>,
         interrupted: &AtomicBool,
     ) -> Result<(NetworkUse, Vec<Phase>), BuildError> {
         let key = topology::network_key(scenario);
@@ -132,7 +133,7 @@ impl Session {
     fn build(
         &mut self,
         scenario: &ValidScenario,
-        topo_py: &Path,
+        topo_py: &mut dyn FnMut() -> Result<PathBuf>,
         interrupted: &AtomicBool,
     ) -> Result<Box<dyn Network>, BuildError> {
         Ok(match self.backend {
@@ -142,7 +143,8 @@ impl Session {
             Backend::Local => Box::new(Local::new(scenario.hosts())),
             Backend::Mininet => {
                 let switch = switch_name(std::process::id(), self.slot);
-                let started = Mininet::start(topo_py, &switch, &mut self.state, interrupted)
+                let started = topo_py()
+                    .and_then(|path| Mininet::start(&path, &switch, &mut self.state, interrupted))
                     .and_then(|mut n| n.apply_links(scenario.links()).map(|()| n));
                 match started {
                     Ok(n) => Box::new(n),
@@ -165,11 +167,10 @@ impl Session {
         (up.net.as_ref(), &mut self.state)
     }
 
-    /// Records the run directory being written (removed if the job dies
-    /// before it finishes it).
+    /// Records the run directory being written, an absolute path (removed
+    /// if the job dies before it finishes it; it may not exist yet).
     pub fn begin_run(&mut self, dir: &Path) -> Result<()> {
-        self.state.state.incomplete_dir =
-            Some(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf()));
+        self.state.state.incomplete_dir = Some(dir.to_path_buf());
         self.state.save()
     }
 
