@@ -14,11 +14,11 @@
 //!
 //! How it waits: the process's one [`poller`] thread sends every line,
 //! end of output and exit of the run's programs to the run's channel, and
-//! a wait sleeps on it until its next timer. A condition on what the programs report is looked at
-//! only when a report comes ([`Look::OnEvents`]); one on the kernel's
-//! state, which reports nothing (a listening socket, a blocked read), is
-//! looked at every so often, less often the longer it waits
-//! ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
+//! a wait sleeps on it until its next timer. A condition on what the
+//! programs report is looked at only when a report comes
+//! ([`Look::OnEvents`]); one on the kernel's state, which reports nothing
+//! (a listening socket, a blocked read), is looked at every so often, less
+//! often the longer it waits ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
 //!
 //! By role:
 //! - this file: what a run is given and gives back, and the event loop
