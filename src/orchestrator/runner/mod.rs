@@ -18,7 +18,8 @@
 //! programs report is looked at only when a report comes
 //! ([`Look::OnEvents`]); one on the kernel's state, which reports nothing
 //! (a listening socket, a blocked read), is looked at every so often, less
-//! often the longer it waits ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
+//! often the longer it waits ([`Look::Every`]). The record counts the
+//! wake-ups (`runner.wakeups`).
 //!
 //! By role:
 //! - this file: what a run is given and gives back, and the event loop
