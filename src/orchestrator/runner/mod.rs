@@ -12,19 +12,22 @@
 //! ([`crate::orchestrator::check`] does) and never formats reports
 //! ([`crate::orchestrator::report`] does).
 //!
-//! How it waits: the programs' reader and waiter threads send every line,
-//! end of output and exit to one channel, and a wait sleeps on it until
-//! its next timer. A condition on what the programs report is looked at
-//! only when a report comes ([`Look::OnEvents`]); one on the kernel's
-//! state, which reports nothing (a listening socket, a blocked read), is
-//! looked at every so often, less often the longer it waits
-//! ([`Look::Every`]). The record counts the wake-ups (`runner.wakeups`).
+//! How it waits: the process's one [`poller`] thread sends every line,
+//! end of output and exit of the run's programs to the run's channel, and
+//! a wait sleeps on it until its next timer. A condition on what the
+//! programs report is looked at only when a report comes
+//! ([`Look::OnEvents`]); one on the kernel's state, which reports nothing
+//! (a listening socket, a blocked read), is looked at every so often, less
+//! often the longer it waits ([`Look::Every`]). The record counts the
+//! wake-ups (`runner.wakeups`).
 //!
 //! By role:
 //! - this file: what a run is given and gives back, and the event loop
 //!   (taking in what the programs report, waiting on conditions);
 //! - [`steps`]: the scenario's steps (`connect`, `send`, `sleep_ms`, `wait_for`);
-//! - [`process`]: starting a program with piped streams, reading its lines;
+//! - [`process`]: starting a program with piped streams;
+//! - [`poller`]: the one thread reading every program's output and seeing
+//!   its exit; [`lines`]: that output made lines, dated and capped;
 //! - [`stop`]: stopping every program and whatever it left behind;
 //! - [`capture`]: tcpdump on the server's host.
 
@@ -43,6 +46,8 @@ use crate::orchestrator::sys;
 
 mod adapt;
 mod capture;
+mod lines;
+mod poller;
 mod process;
 mod standstill;
 mod steps;
@@ -522,8 +527,8 @@ impl Runner<'_> {
     }
 
     /// Records program `idx`'s exit once it has both exited and closed its
-    /// output, so that its exit is its last line: a reader thread may hand
-    /// over the last line after the waiter thread saw the exit.
+    /// output, so that its exit is its last line: the poller may hand over
+    /// the last line after it saw the exit.
     fn record_exit(&mut self, idx: ProcIdx) {
         let p = &mut self.procs[idx];
         let Some(mut exit) = p.exit.take() else {

@@ -1,9 +1,9 @@
 //! Starting one program: its command (ours, or the scenario's `cmd` with
 //! placeholders filled), its own process group, its three standard streams
-//! piped, a reader thread per output stream and a waiter thread for its
-//! exit, all reporting to the runner's channel.
+//! piped, its output and exit watched by the process's [`super::poller`],
+//! which reports to the runner's channel.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::ops::{Index, IndexMut};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -13,16 +13,14 @@ use std::time::Instant;
 
 use os_pipe::{PipeReader, PipeWriter};
 
-use super::{
-    RunError, Runner, StartError, TypeError, CUT_MARK, MAX_KEPT_BYTES, MAX_LINES, MAX_LINE_BYTES,
-    RUN_ID_VAR,
-};
+use super::poller::{self, Watch};
+use super::{RunError, Runner, StartError, TypeError, RUN_ID_VAR};
 use crate::orchestrator::event::{Event, EventKind, ExitInfo, Stream};
 use crate::orchestrator::record::{ProcessInfo, Role};
 use crate::orchestrator::scenario::{ProcessRef, ValidClient};
 use crate::orchestrator::sys::{self, Netns, ProcId};
 
-/// What a program's threads report.
+/// What the poller reports of a program.
 pub(super) enum Msg {
     Line {
         proc: ProcIdx,
@@ -91,14 +89,16 @@ pub(super) struct Proc {
     /// Read ends of its stdout and stderr pipes (copies of its readers'),
     /// to tell whether all it printed has been read.
     pub outputs: Vec<PipeReader>,
+    /// Its registration with the poller, which ends with the run.
+    pub watch: Option<Watch>,
 }
 
-/// What went through a program's pipes, counted by the runner and its
-/// reader threads.
+/// What went through a program's pipes, counted by the runner and the
+/// poller.
 #[derive(Default)]
 pub struct IoCounts {
-    /// Lines typed into it (see `read_lines`: a prompt's line ends where
-    /// the program was typed into).
+    /// Lines typed into it (see [`super::lines::Lines::take`]: a prompt's
+    /// line ends where the program was typed into).
     pub typed: AtomicUsize,
     /// Bytes read from its stdout and stderr, kept or not: a program
     /// printing, however much of it is dropped, is not at a standstill.
@@ -110,6 +110,7 @@ struct Spawned {
     stdin: PipeWriter,
     pipes: Vec<u64>,
     outputs: Vec<PipeReader>,
+    watch: Watch,
 }
 
 /// Our own programs, which a scenario's `cmd` may name without a path.
@@ -266,6 +267,7 @@ impl Runner<'_> {
             io: Arc::default(),
             pipes: Vec::new(),
             outputs: Vec::new(),
+            watch: None,
         });
         self.record(label.clone(), started);
         let io = Arc::clone(&self.procs[idx].io);
@@ -278,6 +280,7 @@ impl Runner<'_> {
         proc.streams_open = 2;
         proc.pipes = spawned.pipes;
         proc.outputs = spawned.outputs;
+        proc.watch = Some(spawned.watch);
         self.state.add_group(spawned.pid);
         Ok(idx)
     }
@@ -285,7 +288,7 @@ impl Runner<'_> {
     /// Whether program `idx` is blocked reading its stdin right now, and
     /// what it printed before has all been read from its pipes (and dated):
     /// its prompt then comes before what is typed, however late a busy
-    /// machine runs its reader threads.
+    /// machine runs the poller.
     pub(super) fn reads_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
         p.running
@@ -347,7 +350,7 @@ fn shown_argv(argv: &[String]) -> Vec<String> {
 }
 
 /// Starts `argv` in its own process group with all three standard streams
-/// piped; reader threads send its lines, a waiter thread its exit.
+/// piped; the poller sends its lines and its exit.
 fn spawn_piped(
     argv: &[String],
     netns: Option<&Netns>,
@@ -357,6 +360,9 @@ fn spawn_piped(
     io: Arc<IoCounts>,
     tx: &Sender<Msg>,
 ) -> std::io::Result<Spawned> {
+    // Everything that can fail is done before the program starts: once it
+    // runs, its handle must reach the poller, which reaps it.
+    let poller = poller::poller()?;
     let (in_r, in_w) = os_pipe::pipe()?;
     let (out_r, out_w) = os_pipe::pipe()?;
     let (err_r, err_w) = os_pipe::pipe()?;
@@ -365,6 +371,10 @@ fn spawn_piped(
         .chain(outputs.iter().map(sys::pipe_inode))
         .flatten()
         .collect();
+    let read_ends = vec![
+        (poller::output_fd(out_r)?, Stream::Stdout),
+        (poller::output_fd(err_r)?, Stream::Stderr),
+    ];
     let expr = duct::cmd(&argv[0], &argv[1..])
         .dir(cwd)
         // Python programs (students' servers) would otherwise hold their
@@ -379,328 +389,78 @@ fn spawn_piped(
         .unchecked();
     let expr = sys::in_own_group(expr);
     let handle = sys::start_in(netns, &expr)?;
-    // The expression holds the pipes' write ends: without dropping it our
-    // readers would never see EOF.
+    // The expression holds the pipes' write ends: without dropping it the
+    // poller would never see EOF.
     drop(expr);
     let pid = handle.pids().first().copied().unwrap_or(0);
-    for (reader, stream) in [(out_r, Stream::Stdout), (err_r, Stream::Stderr)] {
-        let tx = tx.clone();
-        let io = Arc::clone(&io);
-        std::thread::spawn(move || read_lines(reader, idx, stream, &io, &tx));
-    }
-    let tx = tx.clone();
-    std::thread::spawn(move || {
-        use std::os::unix::process::ExitStatusExt;
-        let status = handle.wait().map(|o| o.status);
-        let at = Instant::now();
-        let (code, signal) = match status {
-            Ok(s) => (s.code(), s.signal()),
-            Err(_) => (None, None),
-        };
-        let _ = tx.send(Msg::Exit {
-            proc: idx,
-            at,
-            code,
-            signal,
-        });
-    });
+    let watch = poller.watch(idx, read_ends, Some(handle), &io, tx);
     Ok(Spawned {
         pid,
         stdin: in_w,
         pipes,
         outputs,
+        watch,
     })
-}
-
-/// Keeps the beginning of a program's output within [`MAX_LINES`] and
-/// [`MAX_KEPT_BYTES`], and counts the rest.
-struct Keeper<'a> {
-    proc: ProcIdx,
-    stream: Stream,
-    tx: &'a Sender<Msg>,
-    kept: usize,
-    kept_bytes: usize,
-    /// Once either cap is reached every later line is dropped, so what is
-    /// kept is always the beginning of the output.
-    full: bool,
-    dropped: u64,
-}
-
-impl Keeper<'_> {
-    fn emit(&mut self, line: &mut Vec<u8>, cut: bool, at: Instant) {
-        while line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        self.full =
-            self.full || self.kept >= MAX_LINES || self.kept_bytes + line.len() > MAX_KEPT_BYTES;
-        if self.full {
-            self.dropped += 1;
-        } else {
-            self.kept += 1;
-            self.kept_bytes += line.len();
-            let mut text = String::from_utf8_lossy(line).into_owned();
-            if cut {
-                text.push_str(CUT_MARK);
-            }
-            let _ = self.tx.send(Msg::Line {
-                proc: self.proc,
-                stream: self.stream,
-                at,
-                text,
-            });
-        }
-        line.clear();
-    }
-}
-
-/// Splits a program's output into lines as it is read, and hands each to
-/// its [`Keeper`].
-struct Splitter<'a> {
-    keeper: Keeper<'a>,
-    /// The line being read, at most [`MAX_LINE_BYTES`] of it.
-    line: Vec<u8>,
-    /// When its first byte was read.
-    started: Option<Instant>,
-    /// Whether it lost bytes past [`MAX_LINE_BYTES`].
-    cut: bool,
-}
-
-impl Splitter<'_> {
-    /// Takes bytes read at `now`: each `\n` ends a line.
-    fn push(&mut self, mut rest: &[u8], now: Instant) {
-        while !rest.is_empty() {
-            let at = *self.started.get_or_insert(now);
-            let end = rest.iter().position(|&b| b == b'\n');
-            let part = &rest[..end.unwrap_or(rest.len())];
-            let room = MAX_LINE_BYTES.saturating_sub(self.line.len());
-            self.cut |= part.len() > room;
-            self.line.extend_from_slice(&part[..part.len().min(room)]);
-            match end {
-                Some(i) => {
-                    self.end_line(at);
-                    rest = &rest[i + 1..];
-                }
-                None => rest = &[],
-            }
-        }
-    }
-
-    /// Ends the line being read, dated `at`.
-    fn end_line(&mut self, at: Instant) {
-        self.keeper.emit(&mut self.line, self.cut, at);
-        self.cut = false;
-        self.started = None;
-    }
-}
-
-/// Sends each line of `reader` (at most [`MAX_LINE_BYTES`] of it, `\r`
-/// stripped, invalid UTF-8 replaced) until EOF, keeping at most
-/// [`MAX_LINES`] and [`MAX_KEPT_BYTES`]; memory stays bounded however much
-/// a program prints, and the program is never slowed (the rest is read and
-/// counted). A line is dated by the moment its first byte was read.
-fn read_lines(reader: impl Read, proc: ProcIdx, stream: Stream, io: &IoCounts, tx: &Sender<Msg>) {
-    let mut reader = BufReader::with_capacity(64 * 1024, reader);
-    let mut lines = Splitter {
-        keeper: Keeper {
-            proc,
-            stream,
-            tx,
-            kept: 0,
-            kept_bytes: 0,
-            full: false,
-            dropped: 0,
-        },
-        line: Vec::with_capacity(256),
-        started: None,
-        cut: false,
-    };
-    // How many lines had been typed into the program when its last bytes
-    // were read.
-    let mut typed_seen = io.typed.load(Ordering::SeqCst);
-    loop {
-        let buf = match reader.fill_buf() {
-            Ok([]) => break,
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let now = Instant::now();
-        let typed_now = io.typed.load(Ordering::SeqCst);
-        if typed_now != typed_seen && !lines.line.is_empty() {
-            // A prompt printed without a newline (`Enter your name: `) ends
-            // where the program was typed into: what it prints after the
-            // answer is another line, at its own time.
-            lines.end_line(lines.started.unwrap_or(now));
-        }
-        typed_seen = typed_now;
-        let n = buf.len();
-        lines.push(buf, now);
-        reader.consume(n);
-        io.read.fetch_add(n as u64, Ordering::Relaxed);
-    }
-    if !lines.line.is_empty() {
-        lines.end_line(lines.started.unwrap_or_else(Instant::now));
-    }
-    if lines.keeper.dropped > 0 {
-        let _ = tx.send(Msg::Dropped {
-            proc,
-            lines: lines.keeper.dropped,
-        });
-    }
-    let _ = tx.send(Msg::Eof { proc });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::sync::mpsc::{self, Receiver};
+    use std::time::Duration;
 
-    /// What `read_lines` reports for `input`: (lines kept, bytes kept, dropped).
-    fn read_all(input: Vec<u8>) -> (usize, usize, u64) {
-        let (tx, rx) = mpsc::channel();
-        read_lines(
-            std::io::Cursor::new(input),
-            ProcIdx(0),
-            Stream::Stdout,
-            &IoCounts::default(),
-            &tx,
-        );
-        drop(tx);
-        let (mut lines, mut bytes, mut dropped) = (0, 0, 0);
-        for m in rx {
-            match m {
-                Msg::Line { text, .. } => {
-                    // A cut line says so; what it kept is within the cap.
-                    let kept = text.strip_suffix(CUT_MARK).unwrap_or(&text);
-                    assert!(kept.len() <= MAX_LINE_BYTES);
-                    if text.ends_with(CUT_MARK) {
-                        assert_eq!(kept.len(), MAX_LINE_BYTES);
-                    }
-                    lines += 1;
-                    bytes += kept.len();
+    /// What the poller reports of program `argv` until its exit and both
+    /// its streams' ends: its lines and its (code, signal).
+    fn run_to_end(argv: &[&str], rx_tx: (&Receiver<Msg>, &Sender<Msg>)) -> RunEnd {
+        let (rx, tx) = rx_tx;
+        let argv: Vec<String> = argv.iter().map(|a| a.to_string()).collect();
+        let io = Arc::new(IoCounts::default());
+        let s = spawn_piped(&argv, None, Path::new("."), "test", ProcIdx(7), io, tx).unwrap();
+        let mut end = RunEnd {
+            pid: s.pid,
+            lines: Vec::new(),
+            exit: None,
+            eofs: 0,
+        };
+        drop(s.stdin);
+        while end.exit.is_none() || end.eofs < 2 {
+            match rx.recv_timeout(Duration::from_secs(20)).expect("reported") {
+                Msg::Line {
+                    proc, stream, text, ..
+                } => {
+                    assert_eq!(proc, ProcIdx(7));
+                    end.lines.push((stream, text));
                 }
-                Msg::Dropped { lines, .. } => dropped += lines,
-                _ => {}
+                Msg::Eof { .. } => end.eofs += 1,
+                Msg::Exit { code, signal, .. } => end.exit = Some((code, signal)),
+                Msg::Dropped { .. } => {}
             }
         }
-        (lines, bytes, dropped)
+        end
+    }
+
+    struct RunEnd {
+        pid: u32,
+        lines: Vec<(Stream, String)>,
+        exit: Option<(Option<i32>, Option<i32>)>,
+        eofs: usize,
     }
 
     #[test]
-    fn short_lines_stop_at_the_line_cap() {
-        let input = b"y\n".repeat(MAX_LINES + 500);
-        assert_eq!(read_all(input), (MAX_LINES, MAX_LINES, 500));
-    }
-
-    #[test]
-    fn wide_lines_are_cut_and_stop_at_the_byte_cap() {
-        let mut line = vec![b'w'; 3 * MAX_LINE_BYTES];
-        line.push(b'\n');
-        let input = line.repeat(1000);
-        let (lines, bytes, dropped) = read_all(input);
-        assert_eq!(lines, MAX_KEPT_BYTES / MAX_LINE_BYTES);
-        assert_eq!(bytes, lines * MAX_LINE_BYTES);
-        assert_eq!(lines as u64 + dropped, 1000);
-    }
-
-    #[test]
-    fn a_cut_line_says_so_and_a_line_at_the_limit_does_not() {
-        let texts = |input: Vec<u8>| -> Vec<String> {
-            let (tx, rx) = mpsc::channel();
-            read_lines(
-                std::io::Cursor::new(input),
-                ProcIdx(0),
-                Stream::Stdout,
-                &IoCounts::default(),
-                &tx,
-            );
-            drop(tx);
-            rx.into_iter()
-                .filter_map(|m| match m {
-                    Msg::Line { text, .. } => Some(text),
-                    _ => None,
-                })
-                .collect()
-        };
-        let mut at_limit = vec![b'a'; MAX_LINE_BYTES];
-        at_limit.push(b'\n');
-        let mut over = vec![b'b'; MAX_LINE_BYTES + 1];
-        over.extend_from_slice(b"\nshort\n");
-        assert!(!texts(at_limit)[0].ends_with(CUT_MARK));
-        let got = texts(over);
-        assert!(got[0].ends_with(CUT_MARK));
-        assert_eq!(got[1], "short");
-    }
-
-    #[test]
-    fn a_prompt_without_a_newline_ends_where_the_program_was_typed_into() {
-        let (reader, mut writer) = os_pipe::pipe().unwrap();
+    fn a_program_s_lines_and_exit_are_reported_and_it_is_reaped() {
         let (tx, rx) = mpsc::channel();
-        let io = Arc::new(IoCounts::default());
-        let io_r = Arc::clone(&io);
-        let t = std::thread::spawn(move || {
-            read_lines(reader, ProcIdx(0), Stream::Stdout, &io_r, &tx);
-        });
-        writer.write_all(b"Enter your name: ").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        // The name is typed; what the program prints next is a new line.
-        io.typed.fetch_add(1, Ordering::SeqCst);
-        writer
-            .write_all(b"From Server: Client X connected\nok")
-            .unwrap();
-        drop(writer);
-        t.join().unwrap();
-        let lines: Vec<(String, Instant)> = rx
-            .into_iter()
-            .filter_map(|m| match m {
-                Msg::Line { text, at, .. } => Some((text, at)),
-                _ => None,
-            })
-            .collect();
-        let texts: Vec<&str> = lines.iter().map(|(t, _)| t.as_str()).collect();
-        assert_eq!(
-            texts,
-            ["Enter your name: ", "From Server: Client X connected", "ok"]
-        );
-        assert!(lines[1].1 - lines[0].1 >= std::time::Duration::from_millis(40));
-        // Without typing, bytes without a newline and what follows them are
-        // one line, however long the pause.
-        let (reader, mut writer) = os_pipe::pipe().unwrap();
-        let (tx, rx) = mpsc::channel();
-        let t = std::thread::spawn(move || {
-            read_lines(
-                reader,
-                ProcIdx(0),
-                Stream::Stdout,
-                &IoCounts::default(),
-                &tx,
-            );
-        });
-        writer.write_all(b"Y: Bob ").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        writer.write_all(b"received before X: Alice\n").unwrap();
-        drop(writer);
-        t.join().unwrap();
-        let texts: Vec<String> = rx
-            .into_iter()
-            .filter_map(|m| match m {
-                Msg::Line { text, .. } => Some(text),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(texts, ["Y: Bob received before X: Alice"]);
+        let end = run_to_end(&["sh", "-c", "echo out; echo err >&2; exit 3"], (&rx, &tx));
+        assert!(end.lines.contains(&(Stream::Stdout, "out".into())));
+        assert!(end.lines.contains(&(Stream::Stderr, "err".into())));
+        assert_eq!(end.exit, Some((Some(3), None)));
+        // Reaped: no zombie is left.
+        assert!(!Path::new(&format!("/proc/{}", end.pid)).exists());
     }
 
     #[test]
-    fn what_is_kept_is_the_beginning() {
-        // A short line after the byte cap is hit is dropped too.
-        let mut input = Vec::new();
-        for _ in 0..(MAX_KEPT_BYTES / MAX_LINE_BYTES + 1) {
-            input.extend(vec![b'w'; MAX_LINE_BYTES]);
-            input.push(b'\n');
-        }
-        input.extend(b"Sent acknowledgment to both X and Y\n");
-        let (lines, _, dropped) = read_all(input);
-        assert_eq!((lines, dropped), (MAX_KEPT_BYTES / MAX_LINE_BYTES, 2));
+    fn a_killed_program_s_signal_is_reported() {
+        let (tx, rx) = mpsc::channel();
+        let end = run_to_end(&["sh", "-c", "kill -9 $$"], (&rx, &tx));
+        assert_eq!(end.exit, Some((None, Some(9))));
     }
 }
