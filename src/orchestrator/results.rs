@@ -371,6 +371,16 @@ mod tests {
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 0);
     }
 
+    /// The names in `dir`, sorted.
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn a_reserved_name_is_kept_for_the_finished_directory_and_freed_if_it_never_is() {
         let root = tempfile::tempdir().unwrap();
@@ -388,12 +398,7 @@ mod tests {
         assert!(reserved.join("summary.json").exists());
         // One that is never finished leaves neither its files nor its name.
         drop(other);
-        let mut names: Vec<_> = fs::read_dir(root.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["case2-r1", "case2-r1-2"]);
+        assert_eq!(names_in(root.path()), ["case2-r1", "case2-r1-2"]);
         let mut again = RunDir::create_named(root.path(), "case2-r1").unwrap();
         assert_eq!(again.reserve().unwrap(), root.path().join("case2-r1-3"));
     }
@@ -426,12 +431,7 @@ mod tests {
         let mut dropped = RunDir::deferred(root.path(), "case2-r3").unwrap();
         dropped.write("a.log", "x").unwrap();
         drop(dropped);
-        let mut names: Vec<_> = fs::read_dir(root.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["case2-r1", "case2-r2"]);
+        assert_eq!(names_in(root.path()), ["case2-r1", "case2-r2"]);
     }
 
     #[test]
