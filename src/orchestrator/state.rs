@@ -111,11 +111,11 @@ impl StateFile {
         Ok(())
     }
 
-    pub fn add_group(&mut self, leader: u32) {
-        if let Some(p) = ProcId::of(leader) {
-            self.state.groups.push(p);
-            let _ = self.save();
-        }
+    /// Records a process group this run started (by its leader, as
+    /// [`ProcId::of`] read it).
+    pub fn add_group(&mut self, leader: ProcId) {
+        self.state.groups.push(leader);
+        let _ = self.save();
     }
 
     /// Removes what the record still names, and then the record; returns

@@ -52,9 +52,9 @@ impl Runner<'_> {
             }
         };
         drop(expr);
-        let pid = handle.pids().first().copied();
-        if let Some(pid) = pid {
-            self.state.add_group(pid);
+        let group = handle.pids().first().copied().and_then(ProcId::of);
+        if let Some(leader) = group {
+            self.state.add_group(leader);
         }
         let ready_rx = follow_log(err_r, Arc::clone(&log));
         if ready_rx.recv_timeout(LISTEN_TIMEOUT).is_err() {
@@ -69,11 +69,7 @@ impl Runner<'_> {
                 intf: host.intf,
             });
         }
-        Some(Capture {
-            group: pid.and_then(ProcId::of),
-            handle,
-            log,
-        })
+        Some(Capture { group, handle, log })
     }
 
     /// Stops tcpdump; returns what it printed.

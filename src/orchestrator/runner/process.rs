@@ -281,7 +281,10 @@ impl Runner<'_> {
         proc.pipes = spawned.pipes;
         proc.outputs = spawned.outputs;
         proc.watch = Some(spawned.watch);
-        self.state.add_group(spawned.pid);
+        // Read once from /proc: the run's record and the ownership record.
+        if let Some(leader) = proc.group {
+            self.state.add_group(leader);
+        }
         Ok(idx)
     }
 
