@@ -81,6 +81,45 @@ impl ProcId {
     }
 }
 
+/// A process to ask, again and again, whether it still lives: through a
+/// pidfd where the kernel has them (one poll(2), where [`ProcId::alive`]
+/// opens, reads and parses `/proc/PID/stat`), else as [`ProcId::alive`].
+#[derive(Debug)]
+pub struct Liveness {
+    id: ProcId,
+    pidfd: Option<std::os::fd::OwnedFd>,
+}
+
+impl Liveness {
+    /// Watches `id`; the pidfd is kept only if `id` still lived once it
+    /// was opened, so that it names that very process.
+    pub fn of(id: ProcId) -> Liveness {
+        let pidfd = i32::try_from(id.pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+            .and_then(|pid| {
+                rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
+            })
+            .filter(|_| id.alive());
+        Liveness { id, pidfd }
+    }
+
+    /// Whether the process lives: it has not exited (a zombie has).
+    pub fn alive(&self) -> bool {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let Some(fd) = &self.pidfd else {
+            return self.id.alive();
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        let now = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // A pidfd is readable once its process has exited.
+        poll(&mut fds, Some(&now)).is_ok_and(|ready| ready == 0)
+    }
+}
+
 /// `/proc/PID/stat`, if the process exists.
 fn stat(pid: u32) -> Option<Stat> {
     process(pid)?.stat().ok()
@@ -430,6 +469,24 @@ impl Netns {
     }
 }
 
+/// Lets the calling thread run only on a CPU that has nothing else to do
+/// (`SCHED_IDLE`): the run writer's. A thread at nice 19 still occupies a
+/// CPU until it is preempted, and the kernel places a waking thread on an
+/// idle CPU only: a program's or the poller's wake-up then waits behind
+/// another program (up to a millisecond here) while the nice thread holds
+/// the other CPU. A CPU that runs only `SCHED_IDLE` threads counts as idle
+/// there, and such a thread is preempted at once. Falls back to nice 19
+/// where the policy is refused.
+pub fn run_when_idle() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `param` is a valid sched_param that outlives the call, which
+    // only reads it; pid 0 is the calling thread.
+    let set = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+    if set != 0 {
+        let _ = rustix::process::setpriority_process(None, 19);
+    }
+}
+
 /// How many bytes written to a pipe have not been read from it yet (`fd`:
 /// one of its read ends); `None` when that cannot be told.
 pub fn unread_bytes(fd: impl std::os::fd::AsFd) -> Option<u64> {
@@ -677,6 +734,53 @@ mod tests {
             start: me.start + 1,
         };
         assert!(!other.alive());
+    }
+
+    #[test]
+    fn a_watched_process_lives_until_it_exits_and_a_zombie_does_not() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let id = ProcId::of(child.id()).unwrap();
+        let watched = Liveness::of(id);
+        assert!(watched.pidfd.is_some(), "this kernel has pidfds");
+        assert!(watched.alive());
+        child.kill().unwrap();
+        // Killed, not yet reaped: a zombie, which no longer lives.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while watched.alive() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!watched.alive());
+        assert!(!id.alive(), "the /proc reading agrees");
+        child.wait().unwrap();
+        assert!(!watched.alive());
+        // A process that was gone before it was watched has no pidfd.
+        let gone = Liveness::of(id);
+        assert!(gone.pidfd.is_none() && !gone.alive());
+    }
+
+    #[test]
+    fn a_thread_made_to_run_when_idle_has_the_idle_policy() {
+        let policy = || {
+            std::fs::read_to_string("/proc/thread-self/sched")
+                .unwrap()
+                .lines()
+                .find(|l| l.starts_with("policy"))
+                .and_then(|l| l.rsplit(':').next())
+                .map(|v| v.trim().to_string())
+        };
+        let (before, after) = std::thread::spawn(move || {
+            let before = policy();
+            run_when_idle();
+            (before, policy())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(before.as_deref(), Some("0"), "SCHED_OTHER at first");
+        assert_eq!(after.as_deref(), Some("5"), "SCHED_IDLE after");
+        assert_eq!(policy().as_deref(), Some("0"), "the calling thread only");
     }
 
     #[test]

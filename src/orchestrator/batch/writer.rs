@@ -39,9 +39,9 @@ impl Writer {
         let thread = std::thread::Builder::new()
             .name("run-writer".into())
             .spawn(move || {
-                // The lowest priority: the writer uses what the run's
-                // programs leave of the CPUs, rather than slowing them.
-                let _ = rustix::process::setpriority_process(None, 19);
+                // The writer uses what the run's programs leave of the
+                // CPUs, rather than slowing them.
+                crate::orchestrator::sys::run_when_idle();
                 for job in rx {
                     if let Err(e) = job() {
                         first.lock().expect("failure lock").get_or_insert(e);

@@ -64,6 +64,9 @@ pub struct Mininet {
     switch_intfs: Vec<String>,
     /// The host shells as started, to kill only those if Mininet did not.
     shells: Vec<ProcId>,
+    /// The same, watched: whether the network is still whole is asked
+    /// before every run of a batch.
+    shells_alive: Vec<sys::Liveness>,
     phases: Vec<Phase>,
     /// Everything the driver printed that was not a driver event.
     pub log: Arc<Mutex<Vec<String>>>,
@@ -243,6 +246,7 @@ impl Mininet {
             switch: switch.to_string(),
             switch_intfs: Vec::new(),
             shells: Vec::new(),
+            shells_alive: Vec::new(),
             phases: Vec::new(),
             log,
             lines,
@@ -324,6 +328,7 @@ impl Mininet {
             if let Some(p) = ProcId::of(h.pid) {
                 state.state.host_shells.push(p);
                 self.shells.push(p);
+                self.shells_alive.push(sys::Liveness::of(p));
             }
             let netns = Netns::of(h.pid)
                 .with_context(|| format!("cannot open the network namespace of {}", h.name))?;
@@ -459,7 +464,7 @@ impl Network for Mininet {
     }
 
     fn alive(&self) -> bool {
-        self.driver.is_some() && self.shells.iter().all(|p| p.alive())
+        self.driver.is_some() && self.shells_alive.iter().all(sys::Liveness::alive)
     }
 
     fn clear_sockets(&self) -> Result<usize> {
