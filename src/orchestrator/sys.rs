@@ -176,14 +176,9 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
 /// wrapper such as `timeout` runs the program as its child), is blocked
 /// reading its stdin (a `read` or `readv` of fd 0, as
 /// `/proc/PID/task/*/syscall` shows): the program waits for what a person
-/// would type.
+/// would type. [`ThreadCalls`] asks the same again and again, cheaply.
 pub fn reads_stdin(pid: u32) -> bool {
-    let mut reads = false;
-    each_thread_call(pid, |call| {
-        reads |= is_stdin_read(call);
-        !reads
-    });
-    reads
+    ThreadCalls::of(pid).reads_stdin()
 }
 
 /// Whether every thread of process `pid` and of the processes it started
@@ -192,19 +187,113 @@ pub fn reads_stdin(pid: u32) -> bool {
 /// message) and waits for something else (the reply). A thread running,
 /// or preempted outside a system call, is not settled yet.
 pub fn settled_off_stdin(pid: u32) -> bool {
-    let mut settled = true;
-    let mut threads = 0;
-    each_thread_call(pid, |call| {
-        threads += 1;
-        let blocked = call
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse::<i64>().ok())
-            .is_some_and(|n| n >= 0);
-        settled &= blocked && !is_stdin_read(call);
-        settled
-    });
-    settled && threads > 0
+    ThreadCalls::of(pid).settled_off_stdin()
+}
+
+/// The system calls the threads of a process and of the processes it
+/// started are in, for a wait that asks often (every 100 µs while a
+/// client is about to read its stdin): each thread's
+/// `/proc/PID/task/TID/syscall` is opened once and read again with
+/// pread(2) — one system call per thread, where listing the threads and
+/// opening and reading their files is a dozen. The threads are listed
+/// again every [`RELIST`] (a new thread or child is seen that late at
+/// most) and as soon as one of them has gone.
+#[derive(Debug)]
+pub struct ThreadCalls {
+    pid: u32,
+    files: Vec<std::fs::File>,
+    listed: Option<Instant>,
+}
+
+/// How long a listing of a program's threads is used.
+const RELIST: Duration = Duration::from_millis(2);
+
+impl ThreadCalls {
+    pub fn of(pid: u32) -> ThreadCalls {
+        ThreadCalls {
+            pid,
+            files: Vec::new(),
+            listed: None,
+        }
+    }
+
+    /// See [`reads_stdin`].
+    pub fn reads_stdin(&mut self) -> bool {
+        let mut reads = false;
+        self.each(|call| {
+            reads |= is_stdin_read(call);
+            !reads
+        });
+        reads
+    }
+
+    /// See [`settled_off_stdin`].
+    pub fn settled_off_stdin(&mut self) -> bool {
+        let mut settled = true;
+        let mut threads = 0;
+        self.each(|call| {
+            threads += 1;
+            let blocked = call
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<i64>().ok())
+                .is_some_and(|n| n >= 0);
+            settled &= blocked && !is_stdin_read(call);
+            settled
+        });
+        settled && threads > 0
+    }
+
+    /// Calls `each` with every thread's `syscall` line while it returns
+    /// true.
+    fn each(&mut self, mut each: impl FnMut(&str) -> bool) {
+        use std::os::unix::fs::FileExt;
+        if self.listed.is_none_or(|at| at.elapsed() >= RELIST) {
+            self.relist();
+        }
+        // A line is the call's number, six arguments, two addresses.
+        let mut buf = [0u8; 512];
+        for file in &self.files {
+            match file.read_at(&mut buf, 0) {
+                Ok(n) => {
+                    if !each(std::str::from_utf8(&buf[..n]).unwrap_or("")) {
+                        return;
+                    }
+                }
+                // The thread has gone: list them again next time.
+                Err(_) => self.listed = None,
+            }
+        }
+    }
+
+    /// Opens the `syscall` file of every thread of the process and of its
+    /// descendants (up to 64 processes).
+    fn relist(&mut self) {
+        self.files.clear();
+        self.listed = Some(Instant::now());
+        let mut pending = vec![self.pid];
+        let mut seen = 0;
+        while let Some(pid) = pending.pop() {
+            seen += 1;
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
+            for task in tasks.flatten() {
+                if let Ok(file) = std::fs::File::open(task.path().join("syscall")) {
+                    self.files.push(file);
+                }
+                if seen < 64 {
+                    let children =
+                        std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+                    pending.extend(
+                        children
+                            .split_whitespace()
+                            .filter_map(|c| c.parse::<u32>().ok()),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// What a thread waits for when it waits with no end in sight (a system
@@ -253,7 +342,7 @@ impl Wait {
 pub fn waits_for_ever(pid: u32) -> Option<Vec<Wait>> {
     let mut waits = Vec::new();
     let mut all = true;
-    each_thread_call(pid, |call| {
+    ThreadCalls::of(pid).each(|call| {
         match classify_wait(call) {
             Some(w) => waits.push(w),
             None => all = false,
@@ -329,36 +418,6 @@ fn is_stdin_read(call: &str) -> bool {
     [libc::SYS_read, libc::SYS_readv]
         .iter()
         .any(|n| call.starts_with(&format!("{n} 0x0 ")))
-}
-
-/// Calls `each` with `/proc/PID/task/TID/syscall` of every thread of `pid`
-/// and of its descendants (up to 64 processes), while it returns true.
-fn each_thread_call(pid: u32, mut each: impl FnMut(&str) -> bool) {
-    let mut pending = vec![pid];
-    let mut seen = 0;
-    while let Some(pid) = pending.pop() {
-        seen += 1;
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            continue;
-        };
-        for task in tasks.flatten() {
-            let Ok(call) = std::fs::read_to_string(task.path().join("syscall")) else {
-                continue;
-            };
-            if !each(&call) {
-                return;
-            }
-            let children =
-                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            if seen < 64 {
-                pending.extend(
-                    children
-                        .split_whitespace()
-                        .filter_map(|c| c.parse::<u32>().ok()),
-                );
-            }
-        }
-    }
 }
 
 /// The inodes of the sockets process `pid` and the processes it started
@@ -723,6 +782,46 @@ mod tests {
         assert!(reads_stdin(pid), "timeout's cat waits on its stdin");
         drop(child.stdin.take());
         child.wait().unwrap();
+    }
+
+    #[test]
+    fn one_watch_of_the_calls_follows_a_program_through_reading_and_a_child() {
+        use std::io::Write;
+        // A shell that reads a line, then starts `cat` (a child), which
+        // reads the rest: one ThreadCalls, made before either happens,
+        // sees the shell read, then not, then the child read.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "read x; sleep 0.2; cat"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut calls = ThreadCalls::of(child.id());
+        let until = |calls: &mut ThreadCalls, holds: fn(&mut ThreadCalls) -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while !holds(calls) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            holds(calls)
+        };
+        assert!(
+            until(&mut calls, ThreadCalls::reads_stdin),
+            "the shell waits on its stdin"
+        );
+        let stdin = child.stdin.as_mut().unwrap();
+        stdin.write_all(b"a line\n").unwrap();
+        assert!(
+            until(&mut calls, ThreadCalls::settled_off_stdin),
+            "the shell read its line and waits for `sleep`: blocked, not on its stdin"
+        );
+        assert!(
+            until(&mut calls, ThreadCalls::reads_stdin),
+            "its child `cat` waits on the stdin"
+        );
+        drop(child.stdin.take());
+        child.wait().unwrap();
+        assert!(!calls.reads_stdin(), "gone: nothing reads");
+        assert!(!calls.settled_off_stdin(), "gone: no thread is settled");
     }
 
     #[test]

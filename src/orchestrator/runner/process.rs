@@ -3,6 +3,7 @@
 //! piped, its output and exit watched by the process's [`super::poller`],
 //! which reports to the runner's channel.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::ops::{Index, IndexMut};
 use std::path::Path;
@@ -91,6 +92,10 @@ pub(super) struct Proc {
     pub outputs: Vec<PipeReader>,
     /// Its registration with the poller, which ends with the run.
     pub watch: Option<Watch>,
+    /// The system calls its threads are in, asked often while it is about
+    /// to read its stdin (a cache of open files, hence the cell: the
+    /// waits' conditions look at the runner through a shared reference).
+    pub calls: Option<RefCell<sys::ThreadCalls>>,
 }
 
 /// What went through a program's pipes, counted by the runner and the
@@ -268,6 +273,7 @@ impl Runner<'_> {
             pipes: Vec::new(),
             outputs: Vec::new(),
             watch: None,
+            calls: None,
         });
         self.record(label.clone(), started);
         let io = Arc::clone(&self.procs[idx].io);
@@ -275,6 +281,9 @@ impl Runner<'_> {
             .map_err(|e| cannot_start(e.into()))?;
         let proc = &mut self.procs[idx];
         proc.group = ProcId::of(spawned.pid);
+        proc.calls = proc
+            .group
+            .map(|g| RefCell::new(sys::ThreadCalls::of(g.pid)));
         proc.stdin = Some(spawned.stdin);
         proc.running = true;
         proc.streams_open = 2;
@@ -295,7 +304,9 @@ impl Runner<'_> {
     pub(super) fn reads_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
         p.running
-            && p.group.is_some_and(|g| sys::reads_stdin(g.pid))
+            && p.calls
+                .as_ref()
+                .is_some_and(|c| c.borrow_mut().reads_stdin())
             && p.outputs.iter().all(|o| sys::unread_bytes(o) == Some(0))
     }
 
@@ -303,7 +314,10 @@ impl Runner<'_> {
     /// stdin (see [`sys::settled_off_stdin`]).
     pub(super) fn settled_off_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
-        !p.running || p.group.is_some_and(|g| sys::settled_off_stdin(g.pid))
+        !p.running
+            || p.calls
+                .as_ref()
+                .is_some_and(|c| c.borrow_mut().settled_off_stdin())
     }
 
     /// Types one line into program `idx`'s stdin.
