@@ -7,7 +7,9 @@
 //! - [`wire`] — messages on a TCP stream, with the timing rules (quiet
 //!   period, silent and slow peers, the kernel's arrival stamps);
 //! - [`server`] and [`client`] — the two programs;
-//! - [`cli`] — their command lines.
+//! - [`cli`] — their command lines;
+//! - [`build`] — the mark by which a binary of this build is known.
+pub mod build;
 pub mod cli;
 pub mod client;
 pub mod protocol;

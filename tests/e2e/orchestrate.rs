@@ -410,6 +410,29 @@ fn orchestrate_as_nobody(dir: &Path, scenario: &Path) -> Command {
     c
 }
 
+/// `cargo test` builds `server`, `client` and `orchestrate` together:
+/// the runs start the small binaries, which carry the orchestrator's build
+/// mark, not links to the orchestrator (see
+/// `orchestrate_as_nobody`, which runs a copy of the orchestrator alone).
+#[test]
+fn the_runs_start_the_server_and_client_built_with_the_orchestrator() {
+    let results = tempdir();
+    orchestrate()
+        .args(["--backend", "local", "--quiet", "--results"])
+        .arg(results.path())
+        .arg(experiment("case1.yaml"))
+        .assert()
+        .success();
+    let record = summary(results.path());
+    // Shown relative to the directory the command ran in.
+    let programs: Vec<PathBuf> = record
+        .processes
+        .iter()
+        .map(|p| manifest_dir().join(&p.command[0]))
+        .collect();
+    assert_eq!(programs, [bin("server"), bin("client"), bin("client")]);
+}
+
 #[test]
 fn quiet_prints_only_the_verdicts_and_verbose_adds_commands() {
     let results = tempdir();

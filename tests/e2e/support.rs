@@ -234,8 +234,8 @@ pub fn bin(name: &str) -> PathBuf {
     cargo_bin(name)
 }
 
-/// `orchestrate`, started in the manifest directory (its `server` and
-/// `client` are itself, under those names: `pa3-programs/` beside it).
+/// `orchestrate`, started in the manifest directory (its runs start the
+/// `server` and `client` built beside it, of its very build).
 pub fn orchestrate() -> Command {
     let mut c = Command::new(bin("orchestrate"));
     c.current_dir(manifest_dir());

@@ -162,7 +162,7 @@ pub(super) fn prepare_to_run(args: &GradeArgs) -> Result<Ready> {
     if args.backend == Backend::Mininet {
         mininet::preflight()?;
     }
-    let programs = Programs::link()?;
+    let programs = Programs::for_runs()?;
     let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {
         eprintln!("removed a leftover of a dead run: {r}");

@@ -1,9 +1,16 @@
-//! Our `server` and `client` for a command's runs: links of those names to
-//! this very executable. `orchestrate` started as `server` or `client` is
-//! that program (`src/bin/orchestrate.rs`), so the programs a run starts
-//! are always as fresh as the orchestrator, whichever binaries were built:
+//! Our `server` and `client` for a command's runs: the binaries of those
+//! names built beside this executable when they are of its very build
+//! (they carry its [`crate::pa3::build::MARK`]: `cargo build` and `cargo
+//! test` make all three at once), else links of those names to this very
+//! executable. `orchestrate` started as `server` or `client` is that
+//! program (`src/bin/orchestrate.rs`), so the programs a run starts are
+//! always as fresh as the orchestrator, whichever binaries were built:
 //! `cargo run --bin orchestrate`, which builds only `orchestrate`, needs
-//! nothing else, and the orchestrator never runs `cargo`.
+//! nothing else, and the orchestrator never runs `cargo`. The small
+//! binaries are preferred because they start faster: the orchestrator is
+//! more than twice their size, and a run starts three programs (about
+//! 0.3 ms each on the development machine, measured in
+//! docs/benchmarks/2026-12-08.md).
 //!
 //! The links live in `pa3-programs/` beside the executable
 //! (`target/debug/pa3-programs/server`), made once and kept, so that the
@@ -54,10 +61,31 @@ impl Programs {
         })
     }
 
+    /// Our programs for runs: the `server` and `client` beside this
+    /// executable when they are of its build, else [`Programs::link`]'s.
+    pub(crate) fn for_runs() -> Result<Programs> {
+        let exe = std::env::current_exe().context("cannot find this program's path")?;
+        match exe.parent() {
+            Some(dir) if NAMES.iter().all(|n| of_this_build(&dir.join(n))) => Ok(Programs {
+                dir: dir.to_path_buf(),
+                _temporary: None,
+            }),
+            _ => Programs::link(),
+        }
+    }
+
     /// Where `server` and `client` are.
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// Whether the file at `path` is a binary of this build: it carries the
+/// build's mark.
+fn of_this_build(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|bytes| {
+        memchr::memmem::find(&bytes, crate::pa3::build::MARK.as_bytes()).is_some()
+    })
 }
 
 /// `dir` holds our links to `exe` (relative: `../orchestrate`), made now
@@ -138,6 +166,24 @@ mod tests {
             .collect();
         names.sort();
         assert_eq!(names, ["orchestrate", "pa3-programs"]);
+    }
+
+    #[test]
+    fn a_binary_is_of_this_build_only_when_it_carries_this_builds_mark() {
+        let root = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let p = root.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            p
+        };
+        let mark = crate::pa3::build::MARK.as_bytes();
+        let ours = file("ours", &[b"\x7fELF...".as_slice(), mark, b"..."].concat());
+        assert!(of_this_build(&ours));
+        let other = crate::pa3::build::MARK.replace(crate::pa3::build::ID, "0123456789abcdef");
+        assert_ne!(other, crate::pa3::build::MARK);
+        assert!(!of_this_build(&file("older", other.as_bytes())));
+        assert!(!of_this_build(&file("none", b"\x7fELF")));
+        assert!(!of_this_build(&root.path().join("missing")));
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub(super) fn run(args: &RunArgs) -> Result<i32> {
     if args.pcap && !on_path("tcpdump") {
         bail!("--pcap needs tcpdump: install it with `apt-get install -y tcpdump`");
     }
-    let programs = Programs::link()?;
+    let programs = Programs::for_runs()?;
     let bin = programs.dir();
     let stop = install_signal_handler();
     for r in &state::clean_dead_runs()?.removed {

@@ -226,9 +226,11 @@ impl Runner<'_> {
     /// its own) when the run has a wrapper; the record shows the program's
     /// own command.
     fn in_sandbox(&self, id: &str, argv: Vec<String>) -> Result<Vec<String>, StartError> {
+        // Ours: exactly our `server` or `client` (the folder they are in
+        // may hold other binaries: the build's own, beside the orchestrator).
         let theirs = !argv
             .first()
-            .is_some_and(|p| Path::new(p).starts_with(&self.opts.bin_dir));
+            .is_some_and(|p| OUR_PROGRAMS.iter().any(|name| *p == self.bin(name)));
         match (self.opts.wrap, theirs) {
             (Some(wrap), true) => wrap.wrap_program(id, argv).map_err(StartError::Wrap),
             _ => Ok(argv),
