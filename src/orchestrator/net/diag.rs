@@ -71,6 +71,9 @@ pub struct SocketTable {
     /// The namespace's `/proc/…/net/snmp`, kept open: the file belongs to
     /// the namespace it was opened in, whichever thread reads it later.
     snmp: Option<File>,
+    /// Its `/proc/…/net/sockstat` and `sockstat6`, kept open likewise: how
+    /// many TCP sockets it holds (see [`SocketTable::holds_sockets`]).
+    sockstat: Option<(File, File)>,
 }
 
 /// TCP counters of a namespace that move whenever one of its connections is
@@ -99,11 +102,30 @@ impl SocketTable {
             None => File::open("/proc/thread-self/net/snmp"),
             Some((_, pid)) => File::open(format!("/proc/{pid}/net/snmp")),
         };
+        let proc_net = match host {
+            None => "/proc/thread-self/net".to_string(),
+            Some((_, pid)) => format!("/proc/{pid}/net"),
+        };
+        let sockstat = File::open(format!("{proc_net}/sockstat"))
+            .and_then(|v4| Ok((v4, File::open(format!("{proc_net}/sockstat6"))?)));
         SocketTable {
             netlink,
             ns_pid: host.map_or_else(std::process::id, |(_, pid)| pid),
             snmp: snmp.ok(),
+            sockstat: sockstat.ok(),
         }
+    }
+
+    /// Whether the namespace holds a TCP socket, of either family, in any
+    /// state (TIME_WAIT included), from its own counts in `sockstat` and
+    /// `sockstat6` (a read each, where a listing walks the machine's whole
+    /// connection table); `None` when they cannot be read.
+    pub fn holds_sockets(&self) -> Option<bool> {
+        let (v4, v6) = self.sockstat.as_ref()?;
+        let v4 = read_whole(v4)?;
+        let v6 = read_whole(v6)?;
+        let v4 = sockstat_field(&v4, "TCP:", "inuse")? + sockstat_field(&v4, "TCP:", "tw")?;
+        Some(v4 + sockstat_field(&v6, "TCP6:", "inuse")? > 0)
     }
 
     /// The sockets whose local port is `port`, lingering ones included.
@@ -132,17 +154,7 @@ impl SocketTable {
     /// The namespace's [`TcpCounters`] (a few microseconds to read; `None`
     /// when they cannot be read).
     pub fn counters(&self) -> Option<TcpCounters> {
-        let file = self.snmp.as_ref()?;
-        let mut text = Vec::with_capacity(4096);
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = file.read_at(&mut buf, text.len() as u64).ok()?;
-            if n == 0 {
-                break;
-            }
-            text.extend_from_slice(&buf[..n]);
-        }
-        tcp_counters(std::str::from_utf8(&text).ok()?)
+        tcp_counters(&read_whole(self.snmp.as_ref()?)?)
     }
 
     /// How many sockets listen on `port`: the listening table alone, which
@@ -223,6 +235,9 @@ impl SocketTable {
     /// Destroys every TCP socket of the namespace (a Mininet host between
     /// two runs: only the runs' programs ever had sockets there).
     pub fn clear_all(&self) -> io::Result<usize> {
+        if self.holds_sockets() == Some(false) {
+            return Ok(0);
+        }
         self.clear(None)
     }
 
@@ -236,6 +251,29 @@ impl SocketTable {
         }
         Ok(sockets.len())
     }
+}
+
+/// A `/proc` file kept open, read again from its start.
+fn read_whole(file: &File) -> Option<String> {
+    let mut text = Vec::with_capacity(4096);
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = file.read_at(&mut buf, text.len() as u64).ok()?;
+        if n == 0 {
+            break;
+        }
+        text.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(text).ok()
+}
+
+/// The value after `name` on the line of `sockstat` that starts with
+/// `line` (`TCP: inuse 3 orphan 0 tw 0 alloc 3 mem 1`).
+fn sockstat_field(sockstat: &str, line: &str, name: &str) -> Option<u64> {
+    let fields = sockstat.lines().find_map(|l| l.strip_prefix(line))?;
+    let mut words = fields.split_whitespace();
+    words.by_ref().find(|w| *w == name)?;
+    words.next()?.parse().ok()
 }
 
 /// `PassiveOpens` and `CurrEstab` of the `Tcp:` lines of an snmp file (a
@@ -523,6 +561,43 @@ mod tests {
         assert_eq!((end.unread, end.received), (0, Some(15)));
         // The handshake's segments and the message's, at the least.
         assert!(end.segments.is_some_and(|s| s >= 3), "{end:?}");
+    }
+
+    #[test]
+    fn the_sockstat_fields_are_read_by_name_on_their_line() {
+        let v4 =
+            "sockets: used 11\nTCP: inuse 3 orphan 0 tw 2 alloc 5 mem 131\nUDP: inuse 7 mem 0\n";
+        assert_eq!(sockstat_field(v4, "TCP:", "inuse"), Some(3));
+        assert_eq!(sockstat_field(v4, "TCP:", "tw"), Some(2));
+        assert_eq!(sockstat_field(v4, "UDP:", "inuse"), Some(7));
+        assert_eq!(sockstat_field(v4, "TCP6:", "inuse"), None);
+        assert_eq!(sockstat_field(v4, "TCP:", "nothing"), None);
+        let v6 = "TCP6: inuse 1\nUDP6: inuse 0\n";
+        assert_eq!(sockstat_field(v6, "TCP6:", "inuse"), Some(1));
+    }
+
+    #[test]
+    #[ignore = "needs root (a network namespace of its own, SOCK_DESTROY)"]
+    fn a_namespace_holding_no_socket_is_told_without_a_listing_and_cleared_of_all() {
+        assert!(sys::is_root(), "this test needs root; run it as root");
+        // A thread in a namespace of its own, where only this test's
+        // sockets are.
+        std::thread::spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            let table = SocketTable::open(None);
+            assert_eq!(table.holds_sockets(), Some(false));
+            assert_eq!(table.clear_all().unwrap(), 0);
+            let v4 = TcpListener::bind("0.0.0.0:0").unwrap();
+            assert_eq!(table.holds_sockets(), Some(true), "a v4 listener");
+            drop(v4);
+            assert_eq!(table.holds_sockets(), Some(false));
+            let _v6 = TcpListener::bind("[::]:0").unwrap();
+            assert_eq!(table.holds_sockets(), Some(true), "a v6 listener");
+            assert_eq!(table.clear_all().unwrap(), 1, "the listener destroyed");
+            assert_eq!(table.holds_sockets(), Some(false));
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
