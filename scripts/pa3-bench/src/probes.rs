@@ -54,6 +54,16 @@ pub fn cpu_pressure() -> Option<f64> {
         .map(|p| f64::from(p.some.avg10))
 }
 
+/// How many TCP sockets of this network namespace are in TIME_WAIT
+/// (`tw` in `/proc/net/sockstat`).
+pub fn time_wait_sockets() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+    let tcp = text.lines().find_map(|l| l.strip_prefix("TCP:"))?;
+    let mut words = tcp.split_whitespace();
+    words.by_ref().find(|w| *w == "tw")?;
+    words.next()?.parse().ok()
+}
+
 /// The one-minute load average.
 pub fn load_average() -> Option<f64> {
     procfs::LoadAverage::current()
@@ -64,6 +74,26 @@ pub fn load_average() -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_time_wait_sockets_are_counted() {
+        let before = time_wait_sockets().expect("/proc/net/sockstat has a TCP line");
+        // A connection closed by its client first leaves the client's end
+        // in TIME_WAIT for a minute.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (served, _) = listener.accept().unwrap();
+        drop(client);
+        let mut byte = [0u8; 1];
+        assert_eq!(std::io::Read::read(&mut &served, &mut byte).unwrap(), 0);
+        drop(served);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while time_wait_sockets().unwrap() <= before && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Other tests' connections may come and go meanwhile.
+        assert!(time_wait_sockets().unwrap() > 0);
+    }
 
     #[test]
     fn this_process_and_thread_have_used_cpu_and_memory() {
