@@ -739,13 +739,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_program_blocked_on_its_stdin_is_seen_reading_it() {
-        let mut child = std::process::Command::new("cat")
+    /// `program args…` with a pipe as its stdin, its output dropped.
+    fn with_piped_stdin(program: &str, args: &[&str]) -> std::process::Child {
+        std::process::Command::new(program)
+            .args(args)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn a_program_blocked_on_its_stdin_is_seen_reading_it() {
+        let mut child = with_piped_stdin("cat", &[]);
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(5);
         while !reads_stdin(pid) && Instant::now() < deadline {
@@ -768,12 +774,7 @@ mod tests {
     #[test]
     fn a_program_run_by_a_wrapper_is_seen_reading_its_stdin() {
         // `timeout` runs `cat` as its child: the child reads the stdin.
-        let mut child = std::process::Command::new("timeout")
-            .args(["10", "cat"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = with_piped_stdin("timeout", &["10", "cat"]);
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(5);
         while !reads_stdin(pid) && Instant::now() < deadline {
@@ -790,12 +791,7 @@ mod tests {
         // A shell that reads a line, then starts `cat` (a child), which
         // reads the rest: one ThreadCalls, made before either happens,
         // sees the shell read, then not, then the child read.
-        let mut child = std::process::Command::new("sh")
-            .args(["-c", "read x; sleep 0.2; cat"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = with_piped_stdin("sh", &["-c", "read x; sleep 0.2; cat"]);
         let mut calls = ThreadCalls::of(child.id());
         let until = |calls: &mut ThreadCalls, holds: fn(&mut ThreadCalls) -> bool| {
             let deadline = Instant::now() + Duration::from_secs(5);

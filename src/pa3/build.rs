@@ -1,18 +1,38 @@
 //! Which build a binary of this crate comes from: every binary carries
 //! [`MARK`], made of the hash of the sources it was built from (see the
-//! crate's `build.rs`). The orchestrator starts the `server` and `client`
-//! built beside it only when they carry its own mark; other binaries of
-//! those names (older, built from other sources) are left alone.
+//! crate's `build.rs`), in an ELF section of its own, [`SECTION`]. The
+//! orchestrator starts the `server` and `client` built beside it only when
+//! theirs is its own; other binaries of those names (older, built from
+//! other sources or with other features) are left alone.
 
 /// The build's identity: a hash of the sources, `Cargo.toml`, `Cargo.lock`
 /// and the features.
 pub const ID: &str = env!("PA3_BUILD_ID");
 
-/// The bytes by which a binary of this build is known.
-pub static MARK: &str = concat!("pa3-mininet build ", env!("PA3_BUILD_ID"), ".");
+/// The name of the ELF section that holds [`MARK`].
+pub const SECTION: &str = ".pa3_build";
 
-/// Keeps [`MARK`] in the binary (the linker drops what nothing uses):
-/// called by every binary's `main`.
+const MARK_TEXT: &str = concat!("pa3-mininet build ", env!("PA3_BUILD_ID"));
+
+/// The bytes by which a binary of this build is known.
+#[used]
+#[link_section = ".pa3_build"]
+pub static MARK: [u8; MARK_TEXT.len()] = bytes_of(MARK_TEXT);
+
+/// `text` as an array (a section's content must be the bytes themselves).
+const fn bytes_of<const N: usize>(text: &str) -> [u8; N] {
+    let bytes = text.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
+/// Keeps [`MARK`] in the binary (the linker drops a section that nothing
+/// uses): called by every binary's `main`.
 pub fn keep_mark() {
-    std::hint::black_box(MARK);
+    std::hint::black_box(&MARK);
 }

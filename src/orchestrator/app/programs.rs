@@ -1,6 +1,6 @@
 //! Our `server` and `client` for a command's runs: the binaries of those
 //! names built beside this executable when they are of its very build
-//! (they carry its [`crate::pa3::build::MARK`]: `cargo build` and `cargo
+//! (they carry its [`build::MARK`]: `cargo build` and `cargo
 //! test` make all three at once), else links of those names to this very
 //! executable. `orchestrate` started as `server` or `client` is that
 //! program (`src/bin/orchestrate.rs`), so the programs a run starts are
@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::orchestrator::results;
+use crate::pa3::build;
 
 const NAMES: [&str; 2] = ["server", "client"];
 
@@ -80,12 +81,22 @@ impl Programs {
     }
 }
 
-/// Whether the file at `path` is a binary of this build: it carries the
-/// build's mark.
+/// Whether the file at `path` is a binary of this build: its section
+/// [`build::SECTION`] holds this build's mark. Only the file's headers and
+/// that section are read (a debug build's binaries are over 100 MB).
 fn of_this_build(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|bytes| {
-        memchr::memmem::find(&bytes, crate::pa3::build::MARK.as_bytes()).is_some()
-    })
+    use object::{Object, ObjectSection};
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let cache = object::ReadCache::new(file);
+    let Ok(binary) = object::File::parse(&cache) else {
+        return false;
+    };
+    binary
+        .section_by_name(build::SECTION)
+        .and_then(|s| s.data().ok())
+        .is_some_and(|data| data == build::MARK)
 }
 
 /// `dir` holds our links to `exe` (relative: `../orchestrate`), made now
@@ -169,20 +180,37 @@ mod tests {
     }
 
     #[test]
-    fn a_binary_is_of_this_build_only_when_it_carries_this_builds_mark() {
+    fn a_binary_is_of_this_build_only_when_its_section_holds_this_builds_mark() {
+        use object::{Object, ObjectSection};
+        use std::os::unix::fs::FileExt;
+        // This test's own executable is built from these sources.
+        let exe = std::env::current_exe().unwrap();
+        assert!(of_this_build(&exe));
+        // A copy whose mark names another build is not.
         let root = tempfile::tempdir().unwrap();
-        let file = |name: &str, bytes: &[u8]| {
-            let p = root.path().join(name);
-            std::fs::write(&p, bytes).unwrap();
-            p
-        };
-        let mark = crate::pa3::build::MARK.as_bytes();
-        let ours = file("ours", &[b"\x7fELF...".as_slice(), mark, b"..."].concat());
-        assert!(of_this_build(&ours));
-        let other = crate::pa3::build::MARK.replace(crate::pa3::build::ID, "0123456789abcdef");
-        assert_ne!(other, crate::pa3::build::MARK);
-        assert!(!of_this_build(&file("older", other.as_bytes())));
-        assert!(!of_this_build(&file("none", b"\x7fELF")));
+        let copy = root.path().join("server");
+        std::fs::copy(&exe, &copy).unwrap();
+        let data = std::fs::read(&copy).unwrap();
+        let binary = object::File::parse(&*data).unwrap();
+        let (offset, size) = binary
+            .section_by_name(build::SECTION)
+            .and_then(|s| s.file_range())
+            .expect("the mark's section is in the file");
+        assert_eq!(size as usize, build::MARK.len());
+        let other = String::from_utf8(build::MARK.to_vec())
+            .unwrap()
+            .replace(build::ID, "0123456789abcdef");
+        assert_eq!(other.len(), build::MARK.len());
+        assert_ne!(other.as_bytes(), build::MARK);
+        drop(binary);
+        let file = std::fs::OpenOptions::new().write(true).open(&copy).unwrap();
+        file.write_all_at(other.as_bytes(), offset).unwrap();
+        assert!(!of_this_build(&copy));
+        // Not a binary of ours at all, not an executable, not there.
+        assert!(!of_this_build(Path::new("/bin/sh")));
+        let text = root.path().join("client");
+        std::fs::write(&text, build::MARK).unwrap();
+        assert!(!of_this_build(&text), "the mark alone is no binary");
         assert!(!of_this_build(&root.path().join("missing")));
     }
 
