@@ -36,3 +36,18 @@ const fn bytes_of<const N: usize>(text: &str) -> [u8; N] {
 pub fn keep_mark() {
     std::hint::black_box(&MARK);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mark_names_this_build_by_the_hash_of_its_sources() {
+        assert_eq!(ID.len(), 16, "{ID}");
+        assert!(ID.chars().all(|c| c.is_ascii_hexdigit()), "{ID}");
+        assert_eq!(
+            std::str::from_utf8(&MARK).unwrap(),
+            format!("pa3-mininet build {ID}")
+        );
+    }
+}
