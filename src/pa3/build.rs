@@ -14,7 +14,11 @@ pub const SECTION: &str = ".pa3_build";
 
 const MARK_TEXT: &str = concat!("pa3-mininet build ", env!("PA3_BUILD_ID"));
 
-/// The bytes by which a binary of this build is known.
+/// The bytes by which a binary of this build is known. `#[used]` keeps it
+/// in every binary although no code reads it: the compiler marks the
+/// section to be retained (`SHF_GNU_RETAIN`), which the linker's garbage
+/// collection of sections honours. A linker that dropped it anyway would
+/// only make the orchestrator start its programs through the links.
 #[used]
 #[link_section = ".pa3_build"]
 pub static MARK: [u8; MARK_TEXT.len()] = bytes_of(MARK_TEXT);
@@ -29,12 +33,6 @@ const fn bytes_of<const N: usize>(text: &str) -> [u8; N] {
         i += 1;
     }
     out
-}
-
-/// Keeps [`MARK`] in the binary (the linker drops a section that nothing
-/// uses): called by every binary's `main`.
-pub fn keep_mark() {
-    std::hint::black_box(&MARK);
 }
 
 #[cfg(test)]
