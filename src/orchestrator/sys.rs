@@ -94,14 +94,12 @@ impl Liveness {
     /// Watches `id`; the pidfd is kept only if `id` still lived once it
     /// was opened, so that it names that very process.
     pub fn of(id: ProcId) -> Liveness {
-        let pidfd = i32::try_from(id.pid)
-            .ok()
-            .and_then(rustix::process::Pid::from_raw)
-            .and_then(|pid| {
-                rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
-            })
-            .filter(|_| id.alive());
+        let pidfd = pidfd(id.pid).filter(|_| id.alive());
         Liveness { id, pidfd }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.id.pid
     }
 
     /// Whether the process lives: it has not exited (a zombie has).
@@ -118,6 +116,13 @@ impl Liveness {
         // A pidfd is readable once its process has exited.
         poll(&mut fds, Some(&now)).is_ok_and(|ready| ready == 0)
     }
+}
+
+/// A pidfd of process `pid`, where the kernel has them (Linux 5.3+): it
+/// names that very process, whatever later takes its pid.
+pub fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+    rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
 }
 
 /// `/proc/PID/stat`, if the process exists.
@@ -172,24 +177,6 @@ pub fn group_members(group: ProcId, mark: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Whether a thread of process `pid`, or of a process it started (a
-/// wrapper such as `timeout` runs the program as its child), is blocked
-/// reading its stdin (a `read` or `readv` of fd 0, as
-/// `/proc/PID/task/*/syscall` shows): the program waits for what a person
-/// would type. [`ThreadCalls`] asks the same again and again, cheaply.
-pub fn reads_stdin(pid: u32) -> bool {
-    ThreadCalls::of(pid).reads_stdin()
-}
-
-/// Whether every thread of process `pid` and of the processes it started
-/// is blocked in a system call, and none of them reads its stdin: a client
-/// that was typed into has done what the line made it do (sent its
-/// message) and waits for something else (the reply). A thread running,
-/// or preempted outside a system call, is not settled yet.
-pub fn settled_off_stdin(pid: u32) -> bool {
-    ThreadCalls::of(pid).settled_off_stdin()
-}
-
 /// The system calls the threads of a process and of the processes it
 /// started are in, for a wait that asks often (every 100 µs while a
 /// client is about to read its stdin): each thread's
@@ -217,7 +204,10 @@ impl ThreadCalls {
         }
     }
 
-    /// See [`reads_stdin`].
+    /// Whether a thread of the process, or of a process it started (a
+    /// wrapper such as `timeout` runs the program as its child), is
+    /// blocked reading its stdin (a `read` or `readv` of fd 0): the
+    /// program waits for what a person would type.
     pub fn reads_stdin(&mut self) -> bool {
         let mut reads = false;
         self.each(|call| {
@@ -227,7 +217,12 @@ impl ThreadCalls {
         reads
     }
 
-    /// See [`settled_off_stdin`].
+    /// Whether every thread of the process and of the processes it
+    /// started is blocked in a system call, and none of them reads its
+    /// stdin: a client that was typed into has done what the line made it
+    /// do (sent its message) and waits for something else (the reply). A
+    /// thread running, or preempted outside a system call, is not settled
+    /// yet.
     pub fn settled_off_stdin(&mut self) -> bool {
         let mut settled = true;
         let mut threads = 0;
@@ -754,10 +749,10 @@ mod tests {
         let mut child = with_piped_stdin("cat", &[]);
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while !reads_stdin(pid) && Instant::now() < deadline {
+        while !ThreadCalls::of(pid).reads_stdin() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert!(reads_stdin(pid), "cat waits on its stdin");
+        assert!(ThreadCalls::of(pid).reads_stdin(), "cat waits on its stdin");
         drop(child.stdin.take());
         child.wait().unwrap();
         // A sleeping program reads nothing.
@@ -766,7 +761,7 @@ mod tests {
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        assert!(!reads_stdin(sleeper.id()));
+        assert!(!ThreadCalls::of(sleeper.id()).reads_stdin());
         sleeper.kill().unwrap();
         sleeper.wait().unwrap();
     }
@@ -777,10 +772,13 @@ mod tests {
         let mut child = with_piped_stdin("timeout", &["10", "cat"]);
         let pid = child.id();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while !reads_stdin(pid) && Instant::now() < deadline {
+        while !ThreadCalls::of(pid).reads_stdin() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert!(reads_stdin(pid), "timeout's cat waits on its stdin");
+        assert!(
+            ThreadCalls::of(pid).reads_stdin(),
+            "timeout's cat waits on its stdin"
+        );
         drop(child.stdin.take());
         child.wait().unwrap();
     }

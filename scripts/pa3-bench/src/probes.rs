@@ -58,10 +58,7 @@ pub fn cpu_pressure() -> Option<f64> {
 /// (`tw` in `/proc/net/sockstat`).
 pub fn time_wait_sockets() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/net/sockstat").ok()?;
-    let tcp = text.lines().find_map(|l| l.strip_prefix("TCP:"))?;
-    let mut words = tcp.split_whitespace();
-    words.by_ref().find(|w| *w == "tw")?;
-    words.next()?.parse().ok()
+    pa3_mininet::orchestrator::net::diag::sockstat_field(&text, "TCP:", "tw")
 }
 
 /// The one-minute load average.

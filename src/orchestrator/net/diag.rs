@@ -269,7 +269,7 @@ fn read_whole(file: &File) -> Option<String> {
 
 /// The value after `name` on the line of `sockstat` that starts with
 /// `line` (`TCP: inuse 3 orphan 0 tw 0 alloc 3 mem 1`).
-fn sockstat_field(sockstat: &str, line: &str, name: &str) -> Option<u64> {
+pub fn sockstat_field(sockstat: &str, line: &str, name: &str) -> Option<u64> {
     let fields = sockstat.lines().find_map(|l| l.strip_prefix(line))?;
     let mut words = fields.split_whitespace();
     words.by_ref().find(|w| *w == name)?;

@@ -62,11 +62,10 @@ pub struct Mininet {
     sockets: Vec<SocketTable>,
     switch: String,
     switch_intfs: Vec<String>,
-    /// The host shells as started, to kill only those if Mininet did not.
-    shells: Vec<ProcId>,
-    /// The same, watched: whether the network is still whole is asked
-    /// before every run of a batch.
-    shells_alive: Vec<sys::Liveness>,
+    /// The host shells as started, to kill only those if Mininet did not;
+    /// watched, since whether the network is still whole is asked before
+    /// every run of a batch.
+    shells: Vec<sys::Liveness>,
     phases: Vec<Phase>,
     /// Everything the driver printed that was not a driver event.
     pub log: Arc<Mutex<Vec<String>>>,
@@ -246,7 +245,6 @@ impl Mininet {
             switch: switch.to_string(),
             switch_intfs: Vec::new(),
             shells: Vec::new(),
-            shells_alive: Vec::new(),
             phases: Vec::new(),
             log,
             lines,
@@ -327,8 +325,7 @@ impl Mininet {
             })?;
             if let Some(p) = ProcId::of(h.pid) {
                 state.state.host_shells.push(p);
-                self.shells.push(p);
-                self.shells_alive.push(sys::Liveness::of(p));
+                self.shells.push(sys::Liveness::of(p));
             }
             let netns = Netns::of(h.pid)
                 .with_context(|| format!("cannot open the network namespace of {}", h.name))?;
@@ -464,7 +461,7 @@ impl Network for Mininet {
     }
 
     fn alive(&self) -> bool {
-        self.driver.is_some() && self.shells_alive.iter().all(sys::Liveness::alive)
+        self.driver.is_some() && self.shells.iter().all(sys::Liveness::alive)
     }
 
     fn clear_sockets(&self) -> Result<usize> {
@@ -588,8 +585,8 @@ impl Network for Mininet {
         state::delete_links(&leftovers);
         for p in &self.shells {
             if p.alive() {
-                // A host shell this run created, checked by its start time.
-                sys::kill(p.pid, Signal::SIGKILL);
+                // A host shell this run created, watched since it started.
+                sys::kill(p.pid(), Signal::SIGKILL);
             }
         }
         self.phases.push(Phase {

@@ -31,11 +31,11 @@ use std::time::{Duration, Instant};
 use os_pipe::PipeReader;
 use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags};
 use rustix::io::Errno;
-use rustix::process::{pidfd_open, Pid, PidfdFlags};
 
 use super::lines::Lines;
 use super::process::{IoCounts, Msg, ProcIdx};
 use crate::orchestrator::event::Stream;
+use crate::orchestrator::sys;
 
 /// Most bytes read from one pipe per round: a pipe's default capacity, so
 /// a program that printed is drained in one read, and one that floods
@@ -290,9 +290,7 @@ impl Source {
 /// A pidfd for the program `handle` started, if this kernel has them. The
 /// child is ours and not yet reaped, so its pid cannot have been reused.
 fn exit_fd(handle: &duct::Handle) -> Option<OwnedFd> {
-    let pid = handle.pids().first().copied()?;
-    let pid = Pid::from_raw(i32::try_from(pid).ok()?)?;
-    pidfd_open(pid, PidfdFlags::empty()).ok()
+    sys::pidfd(handle.pids().first().copied()?)
 }
 
 impl Exit {

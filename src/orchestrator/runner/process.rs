@@ -313,7 +313,7 @@ impl Runner<'_> {
     }
 
     /// Whether program `idx`, typed into, has settled elsewhere than its
-    /// stdin (see [`sys::settled_off_stdin`]).
+    /// stdin (see [`sys::ThreadCalls::settled_off_stdin`]).
     pub(super) fn settled_off_stdin(&self, idx: ProcIdx) -> bool {
         let p = &self.procs[idx];
         !p.running
